@@ -1,0 +1,46 @@
+//! The talc backend: talc 5 over a source that takes fresh pages from `sys::grow`.
+//! The front (lib.rs) enforces the heap limit, so this source only asks for enough pages.
+
+use crate::{sys, Backend};
+use core::alloc::Layout;
+use core::ptr::{null_mut, NonNull};
+use talc::base::binning::Binning;
+use talc::base::Talc;
+use talc::wasm::WasmBinning;
+
+/// Acquires memory by growing linear memory and claiming the new pages as a heap.
+#[derive(Debug)]
+pub struct GrowSource;
+
+// SAFETY: `acquire` only calls `sys::grow` and `Talc::claim` on the fresh, unused pages;
+// it never allocates or touches the allocator wrapping this Talc.
+unsafe impl talc::source::Source for GrowSource {
+    fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
+        // Room for the block, its alignment padding, the first heap's metadata and tags.
+        let needed = layout
+            .size()
+            .checked_add(layout.align() + talc::min_first_heap_size::<B>() + 4 * talc::base::CHUNK_UNIT)
+            .ok_or(())?;
+        let pages = needed.div_ceil(sys::PAGE);
+        let base = sys::grow(pages).ok_or(())?;
+        // SAFETY: the pages were just handed out by `sys::grow` and nothing else uses them.
+        unsafe { talc.claim(base, pages * sys::PAGE) }.map(|_| ()).ok_or(())
+    }
+}
+
+/// talc with memory from `memory.grow`.
+pub struct TalcBackend(Talc<GrowSource, WasmBinning>);
+
+impl Backend for TalcBackend {
+    const NEW: Self = TalcBackend(Talc::new(GrowSource));
+
+    unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        // SAFETY: the front never passes a zero-sized layout (GlobalAlloc's contract).
+        unsafe { self.0.allocate(layout) }.map_or(null_mut(), NonNull::as_ptr)
+    }
+
+    unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller passes a live block from `alloc` with its layout.
+        unsafe { self.0.deallocate(ptr, layout) }
+    }
+}

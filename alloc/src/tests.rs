@@ -1,0 +1,220 @@
+//! Host tests of the front and the backends, against a model of what must hold.
+
+use super::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A small seeded PRNG (xorshift64*), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+struct Block {
+    ptr: *mut u8,
+    layout: Layout,
+    fill: u8,
+}
+
+fn check_contents(b: &Block) {
+    // SAFETY: `b` is a live block of `layout.size()` bytes, filled with `fill`.
+    let bytes = unsafe { std::slice::from_raw_parts(b.ptr, b.layout.size()) };
+    assert!(bytes.iter().all(|&x| x == b.fill), "block contents changed");
+}
+
+/// Random alloc/realloc/dealloc checked against a model: no overlap, alignment honoured,
+/// contents preserved across realloc, statistics exact.
+fn randomized<B: Backend>(seed: u64, steps: usize) {
+    let a: TinyAlloc<B> = TinyAlloc::new(usize::MAX);
+    let mut rng = Rng(seed);
+    let mut live: Vec<Block> = Vec::new();
+    let (mut in_use, mut peak, mut allocations) = (0usize, 0usize, 0usize);
+    for step in 0..steps {
+        match rng.below(10) {
+            0..=4 => {
+                let bound = if rng.below(8) == 0 { 20_000 } else { 300 };
+                let size = 1 + rng.below(bound) as usize;
+                let align = 1 << rng.below(7);
+                let layout = Layout::from_size_align(size, align).unwrap();
+                // SAFETY: non-zero size.
+                let ptr = unsafe { a.alloc(layout) };
+                assert!(!ptr.is_null(), "step {step}: allocation failed");
+                assert_eq!(ptr as usize % align, 0, "alignment");
+                let fill = step as u8;
+                // SAFETY: fresh block of `size` bytes.
+                unsafe { ptr.write_bytes(fill, size) };
+                live.push(Block { ptr, layout, fill });
+                in_use += size;
+                allocations += 1;
+            }
+            5..=6 if !live.is_empty() => {
+                let i = rng.below(live.len() as u64) as usize;
+                let old = live.swap_remove(i);
+                check_contents(&old);
+                let new_size = 1 + rng.below(2_000) as usize;
+                // SAFETY: `old` is live with its layout; new_size is non-zero.
+                let ptr = unsafe { a.realloc(old.ptr, old.layout, new_size) };
+                assert!(!ptr.is_null());
+                let layout = Layout::from_size_align(new_size, old.layout.align()).unwrap();
+                let kept = old.layout.size().min(new_size);
+                // SAFETY: the new block has `new_size` bytes; realloc preserved `kept`.
+                let bytes = unsafe { std::slice::from_raw_parts(ptr, kept) };
+                assert!(bytes.iter().all(|&x| x == old.fill), "realloc lost contents");
+                // SAFETY: as above.
+                unsafe { ptr.write_bytes(old.fill, new_size) };
+                live.push(Block {
+                    ptr,
+                    layout,
+                    fill: old.fill,
+                });
+                // GlobalAlloc's realloc allocates the new block before freeing the old one.
+                peak = peak.max(in_use + new_size);
+                in_use = in_use - old.layout.size() + new_size;
+                allocations += 1;
+            }
+            _ if !live.is_empty() => {
+                let i = rng.below(live.len() as u64) as usize;
+                let b = live.swap_remove(i);
+                check_contents(&b);
+                // SAFETY: live block with its layout.
+                unsafe { a.dealloc(b.ptr, b.layout) };
+                in_use -= b.layout.size();
+            }
+            _ => {}
+        }
+        peak = peak.max(in_use);
+        let s = a.stats();
+        assert_eq!(
+            (s.in_use, s.peak, s.allocations, s.failures),
+            (in_use, peak, allocations, 0),
+            "step {step}"
+        );
+    }
+    // No two live blocks overlap.
+    let mut spans: Vec<(usize, usize)> = live
+        .iter()
+        .map(|b| (b.ptr as usize, b.ptr as usize + b.layout.size()))
+        .collect();
+    spans.sort();
+    assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "blocks overlap");
+    for b in live {
+        check_contents(&b);
+        // SAFETY: live block with its layout.
+        unsafe { a.dealloc(b.ptr, b.layout) };
+    }
+    assert_eq!(a.stats().in_use, 0);
+}
+
+const STEPS: usize = if cfg!(miri) { 200 } else { 20_000 };
+
+#[cfg(feature = "talc")]
+#[test]
+fn talc_randomized_against_model() {
+    for seed in [1, 0xDEAD_BEEF, 42] {
+        randomized::<talc_backend::TalcBackend>(seed, STEPS);
+    }
+}
+
+/// A block the test hook frees to make room.
+static CACHE: AtomicUsize = AtomicUsize::new(0);
+static CACHE_SIZE: usize = 600;
+static HOOK_CALLS: AtomicUsize = AtomicUsize::new(0);
+/// The allocator the hooks below act on (each test that uses them has its own static).
+static HOOKED: TinyAlloc<Selected> = TinyAlloc::new(1000);
+
+fn free_cache(_: Layout) -> OomAction {
+    HOOK_CALLS.fetch_add(1, Ordering::SeqCst);
+    match CACHE.swap(0, Ordering::SeqCst) {
+        0 => OomAction::Fail,
+        p => {
+            // SAFETY: CACHE holds a live block of CACHE_SIZE bytes from HOOKED.
+            unsafe { HOOKED.dealloc(p as *mut u8, Layout::from_size_align(CACHE_SIZE, 1).unwrap()) };
+            OomAction::Retry
+        }
+    }
+}
+
+#[test]
+fn limit_reached_hook_frees_and_retry_succeeds_then_declines() {
+    let l = |n| Layout::from_size_align(n, 1).unwrap();
+    // SAFETY: non-zero sizes; blocks are freed with their layouts.
+    unsafe {
+        let cache = HOOKED.alloc(l(CACHE_SIZE));
+        assert!(!cache.is_null());
+        CACHE.store(cache as usize, Ordering::SeqCst);
+        assert_eq!(
+            HOOKED.set_oom_hook(free_cache) as usize,
+            decline as fn(Layout) -> OomAction as usize
+        );
+        // 600 + 500 > 1000: the hook frees the cache, the retry succeeds.
+        let p = HOOKED.alloc(l(500));
+        assert!(!p.is_null());
+        assert_eq!(HOOK_CALLS.load(Ordering::SeqCst), 1);
+        assert!(!HOOKED.take_failure());
+        // Nothing left to free: the hook declines, the allocation fails (what a fallible
+        // allocation such as `try_reserve` sees), and the failure is flagged once.
+        assert!(HOOKED.alloc(l(600)).is_null());
+        assert_eq!(HOOK_CALLS.load(Ordering::SeqCst), 2);
+        assert!(HOOKED.take_failure());
+        assert!(!HOOKED.take_failure());
+        let s = HOOKED.stats();
+        assert_eq!((s.in_use, s.failures, s.limit), (500, 1, 1000));
+        // The program continues: memory within the limit is still there.
+        let q = HOOKED.alloc(l(400));
+        assert!(!q.is_null());
+        HOOKED.dealloc(q, l(400));
+        HOOKED.dealloc(p, l(500));
+    }
+}
+
+static RETRY_FOREVER: TinyAlloc<Selected> = TinyAlloc::new(10);
+
+#[test]
+fn a_hook_that_always_retries_is_bounded() {
+    fn liar(_: Layout) -> OomAction {
+        OomAction::Retry
+    }
+    RETRY_FOREVER.set_oom_hook(liar);
+    // SAFETY: non-zero size.
+    assert!(unsafe { RETRY_FOREVER.alloc(Layout::from_size_align(11, 1).unwrap()) }.is_null());
+    assert_eq!(RETRY_FOREVER.stats().failures, 1);
+}
+
+static REENTRANT: TinyAlloc<Selected> = TinyAlloc::new(10);
+
+#[test]
+fn an_allocation_inside_the_hook_fails_instead_of_recursing() {
+    static INNER_WAS_NULL: AtomicUsize = AtomicUsize::new(0);
+    fn allocating_hook(_: Layout) -> OomAction {
+        // SAFETY: non-zero size.
+        let p = unsafe { REENTRANT.alloc(Layout::from_size_align(1, 1).unwrap()) };
+        INNER_WAS_NULL.store(p.is_null() as usize, Ordering::SeqCst);
+        OomAction::Fail
+    }
+    REENTRANT.set_oom_hook(allocating_hook);
+    // SAFETY: non-zero size.
+    assert!(unsafe { REENTRANT.alloc(Layout::from_size_align(11, 1).unwrap()) }.is_null());
+    assert_eq!(INNER_WAS_NULL.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn heap_limit_is_enforced_and_adjustable() {
+    let a: TinyAlloc<Selected> = TinyAlloc::new(4096);
+    let l = Layout::from_size_align(4097, 8).unwrap();
+    // SAFETY: non-zero size; freed with its layout.
+    unsafe {
+        assert!(a.alloc(l).is_null());
+        assert_eq!(a.set_heap_limit(8192), 4096);
+        let p = a.alloc(l);
+        assert!(!p.is_null());
+        a.dealloc(p, l);
+    }
+    assert_eq!(a.stats().failures, 1);
+}

@@ -1,0 +1,59 @@
+//! A fault injector: one route per fault in DESIGN.md's fault model, each of which must
+//! end in a 500 for that request and leave the next request a correct 200.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use core::hint::black_box;
+use tinyworker::{Request, Response};
+
+extern "C" {
+    /// Supplied by examples/faults/worker.js: throws a JS `Error`.
+    fn faults_js_throw();
+    /// Supplied by examples/faults/worker.js: calls back into this module.
+    fn faults_reenter();
+}
+
+/// Heap limit of this example, so `/oom` fails fast.
+const HEAP_LIMIT: usize = 8 << 20;
+
+fn handle<'a>(request: &Request<'a>) -> Response<'a> {
+    tinyworker::heap::set_heap_limit(HEAP_LIMIT);
+    match request.path() {
+        "/" => Response::text(200, "ok"),
+        "/panic" => panic!("injected panic"),
+        "/abort" => tinyworker::abort("injected abort"),
+        "/oom" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(Vec::with_capacity(black_box(256 << 10)));
+            }
+        }
+        "/trap" => core::arch::wasm32::unreachable(),
+        "/overflow" => Response::number(200, recurse(black_box(1))),
+        // SAFETY: the import takes no arguments and only throws.
+        "/js-throw" => unsafe {
+            faults_js_throw();
+            Response::text(200, "the import did not throw")
+        },
+        // SAFETY: the import takes no arguments; the glue refuses the nested call.
+        "/reenter" => unsafe {
+            faults_reenter();
+            Response::text(200, "the nested call was not refused")
+        },
+        _ => Response::text(404, "not found"),
+    }
+}
+
+/// Unbounded recursion with a frame the optimiser cannot remove.
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let frame = black_box([depth; 16]);
+    if black_box(depth) == 0 {
+        return 0;
+    }
+    recurse(depth + 1) + frame[depth as usize % 16]
+}
+
+tinyworker::entry!(handle);

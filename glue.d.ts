@@ -1,0 +1,63 @@
+// Types of glue.js, tinyworker's JavaScript side.
+
+/** How a call into the module ended when it did not return. */
+export type FaultKind = "panic" | "abort" | "trap" | "error";
+
+/** A fault that ended a call: a Rust panic or abort, an engine trap, or a JS exception from an import. */
+export class Fault extends Error {
+  readonly kind: FaultKind;
+  /** Where a Rust fault was raised, when the record carries a location. */
+  readonly where?: { file: string; line: number; column: number };
+  /** The original exception (a WebAssembly.Exception, RuntimeError, RangeError or the import's error). */
+  readonly cause: unknown;
+}
+
+/** The exports of a tinyworker module (what `entry!` and tinyworker-alloc define). */
+export interface TinyworkerExports {
+  memory: WebAssembly.Memory;
+  __stack_pointer?: WebAssembly.Global;
+  tw_buf(len: number): number;
+  tw_fetch(method: number, url: number, headers: number, body: number): number;
+  tw_alloc_stats?(): number;
+  [name: string]: unknown;
+}
+
+export interface RuntimeOptions {
+  /** Extra `env` imports the module needs; receives the runtime so an import may call back (refused while busy). */
+  imports?: (runtime: Runtime) => Record<string, WebAssembly.ImportValue>;
+  /** Keep the instance after a panic instead of re-instantiating (only for handlers whose state a skipped destructor cannot break). */
+  keepAfterPanic?: boolean;
+}
+
+export interface HandledResponse {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+export interface AllocStats {
+  inUse: number;
+  peak: number;
+  allocations: number;
+  failures: number;
+  limit: number;
+}
+
+export interface Runtime {
+  /** Instances created so far (1 + re-instantiations). */
+  readonly instances: number;
+  /** Runs `fn` on a healthy instance; throws `Fault` on a fault, `Error` on a reentrant call. */
+  call<T>(fn: (exports: TinyworkerExports) => T): T;
+  /** Serves one request; headers are [name, value] pairs. */
+  handle(method: string, url: string, headers: [string, string][], body?: Uint8Array): HandledResponse;
+  /** Allocator statistics, or null when the module links no allocator. */
+  stats(): AllocStats | null;
+}
+
+export function createRuntime(wasm: WebAssembly.Module | BufferSource, options?: RuntimeOptions): Runtime;
+
+/** A Worker object: `export default createWorker(wasm)`. Faults become 500 responses. */
+export function createWorker(
+  wasm: WebAssembly.Module | BufferSource,
+  options?: RuntimeOptions,
+): { runtime: Runtime; fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> };

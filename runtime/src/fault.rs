@@ -1,0 +1,186 @@
+//! Fault records, the panic handler and `abort`: a fault is written into one static record
+//! without allocating, then reported to JS by throwing the imported tag with its address.
+
+use crate::global::Global;
+use crate::sys;
+use core::panic::Location;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// What kind of fault a record describes. The glue reads it as the record's first word.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A recoverable panic (in the abort build the instance is still re-instantiated).
+    Panic = 1,
+    /// A non-recoverable fault: `abort()`, out of memory, a panic while panicking.
+    Abort = 2,
+}
+
+/// The record the tag's payload points at. On wasm32 it is seven little-endian u32 words:
+/// kind, message ptr, message len, file ptr, file len, line, column.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct FaultRecord {
+    pub kind: u32,
+    pub message: *const u8,
+    pub message_len: usize,
+    pub file: *const u8,
+    pub file_len: usize,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl FaultRecord {
+    /// A record for `kind` with a static message and an optional source location.
+    pub fn new(kind: FaultKind, message: &'static str, location: Option<&Location<'_>>) -> Self {
+        let (file, line, column) = match location {
+            Some(l) => (l.file(), l.line(), l.column()),
+            None => ("", 0, 0),
+        };
+        Self {
+            kind: kind as u32,
+            message: message.as_ptr(),
+            message_len: message.len(),
+            file: file.as_ptr(),
+            file_len: file.len(),
+            line,
+            column,
+        }
+    }
+}
+
+static RECORD: Global<FaultRecord> = Global::new(FaultRecord {
+    kind: 0,
+    message: core::ptr::null(),
+    message_len: 0,
+    file: core::ptr::null(),
+    file_len: 0,
+    line: 0,
+    column: 0,
+});
+
+/// Set while the panic handler runs; a second panic before the next request is an abort.
+static PANICKING: AtomicBool = AtomicBool::new(false);
+
+/// The message of a panic whose message was formatted (the handler keeps static strs only).
+pub const FORMATTED_PANIC: &str = "panicked (formatted message not kept)";
+/// The message of an allocation failure that reached the panic handler.
+pub const OUT_OF_MEMORY: &str = "out of memory";
+/// The message of a panic raised while the panic handler was already running.
+pub const DOUBLE_PANIC: &str = "panic while panicking";
+
+/// Called at the start of every request: the previous request's fault, if any, was handled
+/// by the glue at the call boundary.
+pub(crate) fn begin_request() {
+    PANICKING.store(false, Ordering::Relaxed);
+    #[cfg(feature = "alloc")]
+    tinyworker_alloc::take_failure();
+}
+
+/// Decides how a panic is reported. Pure, so it is unit-tested on the host.
+///
+/// `alloc_failed` is the allocator's "an allocation failed during this request" flag: on
+/// stable Rust the default alloc-error handler panics with a formatted message, so a panic
+/// without a static message after a failed allocation is an out-of-memory abort. When in
+/// doubt the answer is abort, never the other way.
+pub fn classify_panic(
+    already_panicking: bool,
+    static_message: Option<&'static str>,
+    alloc_failed: bool,
+) -> (FaultKind, &'static str) {
+    match (already_panicking, static_message) {
+        (true, _) => (FaultKind::Abort, DOUBLE_PANIC),
+        (false, Some(message)) => (FaultKind::Panic, message),
+        (false, None) if alloc_failed => (FaultKind::Abort, OUT_OF_MEMORY),
+        (false, None) => (FaultKind::Panic, FORMATTED_PANIC),
+    }
+}
+
+/// Writes the record and throws the tag. Never returns; allocates nothing.
+pub fn raise(kind: FaultKind, message: &'static str, location: Option<&Location<'_>>) -> ! {
+    let record = RECORD.get();
+    // SAFETY: RECORD is only written here, on the single wasm thread, and nothing holds a
+    // reference into it (the glue reads it from JS after the throw).
+    unsafe { record.write(FaultRecord::new(kind, message, location)) };
+    sys::throw(record)
+}
+
+/// Ends the current request with a non-recoverable fault: the request gets a 500 with
+/// `reason`, and the glue re-instantiates the module before the next request.
+#[track_caller]
+pub fn abort(reason: &'static str) -> ! {
+    raise(FaultKind::Abort, reason, Some(Location::caller()))
+}
+
+/// The panic handler (wasm32 only; host tests exercise `classify_panic` and `raise`).
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn on_panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    let already = PANICKING.swap(true, Ordering::Relaxed);
+    #[cfg(feature = "alloc")]
+    let alloc_failed = tinyworker_alloc::take_failure();
+    #[cfg(not(feature = "alloc"))]
+    let alloc_failed = false;
+    let (kind, message) = classify_panic(already, info.message().as_str(), alloc_failed);
+    raise(kind, message, info.location())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::HostThrow;
+
+    #[test]
+    fn static_message_is_a_panic() {
+        assert_eq!(classify_panic(false, Some("boom"), false), (FaultKind::Panic, "boom"));
+        // A static message wins over the allocator flag: it did not come from the alloc
+        // error handler, whose message is formatted.
+        assert_eq!(classify_panic(false, Some("boom"), true), (FaultKind::Panic, "boom"));
+    }
+
+    #[test]
+    fn formatted_message_after_failed_allocation_is_out_of_memory() {
+        assert_eq!(classify_panic(false, None, true), (FaultKind::Abort, OUT_OF_MEMORY));
+        assert_eq!(classify_panic(false, None, false), (FaultKind::Panic, FORMATTED_PANIC));
+    }
+
+    #[test]
+    fn panic_while_panicking_is_an_abort() {
+        assert_eq!(
+            classify_panic(true, Some("again"), false),
+            (FaultKind::Abort, DOUBLE_PANIC)
+        );
+        assert_eq!(classify_panic(true, None, true), (FaultKind::Abort, DOUBLE_PANIC));
+    }
+
+    #[test]
+    fn record_layout_is_seven_words_on_wasm32() {
+        // The glue reads the record as u32 words; on 64-bit hosts pointers are wider.
+        let words = 7 * core::mem::size_of::<usize>().max(4);
+        assert!(core::mem::size_of::<FaultRecord>() <= words);
+        assert_eq!(core::mem::offset_of!(FaultRecord, kind), 0);
+    }
+
+    #[test]
+    fn abort_writes_the_record_and_throws_its_address() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        let line = line!() + 1;
+        let thrown = std::panic::catch_unwind(|| abort("gave up")).unwrap_err();
+        let HostThrow(address) = *thrown.downcast::<HostThrow>().unwrap();
+        assert_eq!(address, RECORD.get() as usize);
+        // SAFETY: the record was fully written by `raise` before the throw; the lock keeps
+        // other tests from writing it concurrently.
+        let record = unsafe { *RECORD.get() };
+        assert_eq!(record.kind, FaultKind::Abort as u32);
+        // SAFETY: message/file point at 'static strs written by `FaultRecord::new`.
+        let (message, file) = unsafe {
+            (
+                core::slice::from_raw_parts(record.message, record.message_len),
+                core::slice::from_raw_parts(record.file, record.file_len),
+            )
+        };
+        assert_eq!(message, b"gave up");
+        assert!(std::str::from_utf8(file).unwrap().ends_with("fault.rs"));
+        assert_eq!(record.line, line);
+    }
+}

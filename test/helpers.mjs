@@ -1,0 +1,100 @@
+// Shared test helpers: load a built example through glue.js, start workerd on loopback.
+import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createRuntime, createWorker } from "../glue.js";
+import { faultsImports } from "../examples/faults/imports.js";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const IMPORTS = { faults: faultsImports };
+
+/** The optimised module `make build-all` wrote for `example`. */
+export const wasmOf = (example) => readFileSync(`${ROOT}/build/${example}/app.wasm`);
+
+export const workerOf = (example, options = {}) =>
+  createWorker(wasmOf(example), { imports: IMPORTS[example], ...options });
+
+export const runtimeOf = (example, options = {}) =>
+  createRuntime(wasmOf(example), { imports: IMPORTS[example], ...options });
+
+/** GET `path` from a Worker object; resolves to [status, body text]. */
+export async function get(worker, path) {
+  const response = await worker.fetch(new Request(`http://example.test${path}`));
+  return [response.status, await response.text()];
+}
+
+/** Runs `fn` with console.error silenced (the glue logs every fault), returning the log. */
+export async function quietly(fn) {
+  const original = console.error;
+  const log = [];
+  console.error = (...args) => log.push(args.map(String).join(" "));
+  try {
+    await fn();
+  } finally {
+    console.error = original;
+  }
+  return log;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts workerd serving build/<example> on a free loopback port; waits until it answers. */
+export async function startWorkerd(example) {
+  const port = await freePort();
+  const child = spawn(
+    `${ROOT}/node_modules/.bin/workerd`,
+    ["serve", `${ROOT}/build/${example}/config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}:\n${output}`);
+    try {
+      await fetch(`${base}/`);
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`workerd did not answer on ${base} within 30 s:\n${output}`, { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    base,
+    output: () => output,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The fault routes of examples/faults and what each 500's body must contain. */
+export const FAULT_ROUTES = [
+  ["/panic", "panic: injected panic"],
+  ["/abort", "abort: injected abort"],
+  ["/oom", "abort: out of memory"],
+  ["/trap", "trap: unreachable"],
+  ["/overflow", "trap:"],
+  ["/js-throw", "error: thrown on purpose by a JS import"],
+  ["/reenter", "reentrant call refused"],
+];
