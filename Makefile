@@ -1,23 +1,26 @@
 # tinyworker entry points. Fresh machine: `make serve` or `make test`; both install
 # what they need (the pinned Rust toolchain with its wasm target and llvm-tools, npm ci).
-#   make serve [EXAMPLE=hello] [PORT=8787]   build the example and serve it in workerd
-#   make build [EXAMPLE=hello]               build/<example>/: app.wasm, glue.js, config
-#   make test                                host tests, lint, every example, Node + workerd tests
+#   make serve [EXAMPLE=hello] [PORT=8787] [ALLOC=talc]   build the example, serve it in workerd
+#   make build [EXAMPLE=hello] [ALLOC=talc]               build/<example>.<alloc>.<build>/
+#   make test [ALLOC=...]                                 everything; every backend unless ALLOC is given
+# ALLOC (talc | dlmalloc | bump | wee_alloc) applies to examples that link an allocator.
 
 EXAMPLE  ?= hello
 PORT     ?= 8787
+ALLOC    ?= talc
+BUILD    ?= abort
 EXAMPLES := hello faults counter
+ALLOCS   := talc dlmalloc bump wee_alloc
+# `make test` covers every backend unless ALLOC is given on the command line.
+TEST_ALLOCS := $(if $(filter command line,$(origin ALLOC)),$(ALLOC),$(ALLOCS))
 
 TOOLCHAIN := $(shell sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+# The nightly for Miri (and, later, the unwind build): rustc e50aa6fba 2026-05-19.
+NIGHTLY   := nightly-2026-05-20
 TARGET    := wasm32-unknown-unknown
-WASM_DIR  := target/$(TARGET)/release
 BIN       := node_modules/.bin
-# Features the modules use; wasm-opt must not assume more or fewer.
-WASM_OPT_FLAGS := -Oz --enable-exception-handling --enable-bulk-memory --enable-sign-ext \
-  --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue
 
-.PHONY: setup build build-all serve test test-host test-node lint fmt clean
-.DELETE_ON_ERROR:
+.PHONY: setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench
 
 setup: .tools/rust.stamp node_modules/.stamp
 
@@ -26,46 +29,63 @@ setup: .tools/rust.stamp node_modules/.stamp
 	  --target $(TARGET) --component llvm-tools,clippy,rustfmt
 	@mkdir -p .tools && touch $@
 
+.tools/nightly.stamp:
+	rustup toolchain install $(NIGHTLY) --profile minimal --component miri,rust-src
+	@mkdir -p .tools && touch $@
+
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# One cargo invocation per example: building them together would unify features
-# (and link the allocator into hello).
-$(WASM_DIR)/%.wasm: setup FORCE
-	cargo build --release --locked --target $(TARGET) -p $*
+build: setup
+	scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)
 
-build/%/app.wasm: $(WASM_DIR)/%.wasm
-	node scripts/bundle.mjs $* $< $(PORT)
-	$(BIN)/wasm-opt $(WASM_OPT_FLAGS) $< -o $@
+# Every example, and the faults example with every backend under test.
+build-all: setup
+	for e in $(EXAMPLES); do scripts/build.sh $$e talc $(BUILD); done
+	for a in $(TEST_ALLOCS); do scripts/build.sh faults $$a $(BUILD); done
 
-build: build/$(EXAMPLE)/app.wasm
+serve: setup
+	@dir=$$(scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)) && \
+	  echo "serving $$dir on http://127.0.0.1:$(PORT)/" && \
+	  exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT)
 
-build-all: $(foreach e,$(EXAMPLES),build/$(e)/app.wasm)
-
-serve: build
-	@echo "serving examples/$(EXAMPLE) on http://127.0.0.1:$(PORT)/"
-	$(BIN)/workerd serve build/$(EXAMPLE)/config.capnp --socket-addr http=127.0.0.1:$(PORT)
-
-test: setup lint test-host build-all test-node
+test: setup lint test-host miri build-all test-node
 
 test-host: setup
-	cargo test --locked -p tinyworker -p tinyworker-alloc
-	cargo test --locked -p tinyworker --features alloc
+	cargo test --locked -p tinyworker
+	for a in $(TEST_ALLOCS); do \
+	  cargo test --locked -p tinyworker-alloc --no-default-features --features $$a && \
+	  cargo test --locked -p tinyworker --features $$a || exit 1; done
+
+# Miri on the runtime and on the backends whose unsafe code is ours to check: talc and
+# bump. dlmalloc-rs fails Miri inside its own code (self-referential bins), and wee_alloc
+# takes memory through mmap; both run the same tests natively in test-host.
+miri: .tools/nightly.stamp
+	cargo +$(NIGHTLY) miri test --locked -p tinyworker
+	for a in talc bump; do \
+	  cargo +$(NIGHTLY) miri test --locked -p tinyworker-alloc --no-default-features --features $$a || exit 1; done
 
 test-node: setup
-	node --test --test-concurrency=1 test/*.test.mjs
+	TEST_ALLOCS="$(TEST_ALLOCS)" BUILD=$(BUILD) node --test --test-concurrency=1 test/*.test.mjs
 
 lint: setup
 	cargo fmt --all --check
-	cargo clippy --locked -p tinyworker -p tinyworker-alloc --all-targets -- -D warnings
-	cargo clippy --locked -p tinyworker --features alloc --all-targets -- -D warnings
-	$(foreach e,$(EXAMPLES),cargo clippy --locked --release --target $(TARGET) -p $(e) -- -D warnings &&) true
+	cargo clippy --locked -p tinyworker --all-targets -- -D warnings
+	for a in $(ALLOCS); do \
+	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a --all-targets -- -D warnings && \
+	  cargo clippy --locked -p tinyworker --features $$a --all-targets -- -D warnings || exit 1; done
+	for e in $(EXAMPLES); do cargo clippy --locked --release --target $(TARGET) -p $$e -- -D warnings || exit 1; done
+	for a in $(ALLOCS) baseline; do for e in faults allocbench; do [ $$a.$$e = baseline.faults ] || \
+	  cargo clippy --locked --release --target $(TARGET) -p $$e --no-default-features --features $$a -- -D warnings || exit 1; done; done
+
+# The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
+alloc-bench: setup
+	for a in baseline $(ALLOCS); do scripts/build.sh allocbench $$a abort >/dev/null || exit 1; done
+	node bench/alloc.mjs
 
 fmt:
 	cargo fmt --all
 
 clean:
-	rm -rf build target
-
-FORCE:
+	rm -rf build target .tools

@@ -1,6 +1,6 @@
 // Lays out build/<example>/ for workerd: the optimised wasm (app.wasm), glue.js, the entry
 // (the example's own worker.js or the default one), its other .js files, and config.capnp.
-// Usage: node scripts/bundle.mjs <example> <wasm> [port]
+// Usage: node scripts/bundle.mjs <example> <wasm> [port] [out]
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -27,8 +27,7 @@ ${list}
 `;
 }
 
-export function bundle(example, wasm, port = 8787, root = ".") {
-  const out = join(root, "build", example);
+export function bundle(example, wasm, port = 8787, out = join("build", example), root = ".") {
   const src = join(root, "examples", example);
   mkdirSync(out, { recursive: true });
   copyFileSync(wasm, join(out, "app.wasm"));
@@ -42,10 +41,10 @@ export function bundle(example, wasm, port = 8787, root = ".") {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [example, wasm, port] = process.argv.slice(2);
+  const [example, wasm, port, out] = process.argv.slice(2);
   if (!example || !existsSync(wasm ?? "")) {
-    console.error("usage: node scripts/bundle.mjs <example> <wasm> [port]");
+    console.error("usage: node scripts/bundle.mjs <example> <wasm> [port] [out]");
     process.exit(2);
   }
-  console.log(bundle(example, wasm, Number(port ?? 8787)));
+  console.log(bundle(example, wasm, Number(port ?? 8787), out));
 }

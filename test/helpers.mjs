@@ -8,15 +8,25 @@ import { faultsImports } from "../examples/faults/imports.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const IMPORTS = { faults: faultsImports };
+/** Examples that link an allocator (built once per backend). */
+const WITH_ALLOCATOR = new Set(["faults"]);
+
+/** The backends `make test` asked for (all four unless ALLOC was given). */
+export const TEST_ALLOCS = (process.env.TEST_ALLOCS ?? "talc dlmalloc bump wee_alloc").split(/\s+/).filter(Boolean);
+export const BUILD = process.env.BUILD ?? "abort";
+
+/** build/<example>.<alloc>.<build>, as scripts/build.sh lays it out. */
+export const dirOf = (example, alloc = "talc", build = BUILD) =>
+  `${ROOT}/build/${example}.${WITH_ALLOCATOR.has(example) ? alloc : "none"}.${build}`;
 
 /** The optimised module `make build-all` wrote for `example`. */
-export const wasmOf = (example) => readFileSync(`${ROOT}/build/${example}/app.wasm`);
+export const wasmOf = (example, alloc) => readFileSync(`${dirOf(example, alloc)}/app.wasm`);
 
 export const workerOf = (example, options = {}) =>
-  createWorker(wasmOf(example), { imports: IMPORTS[example], ...options });
+  createWorker(wasmOf(example, options.alloc), { imports: IMPORTS[example], ...options });
 
 export const runtimeOf = (example, options = {}) =>
-  createRuntime(wasmOf(example), { imports: IMPORTS[example], ...options });
+  createRuntime(wasmOf(example, options.alloc), { imports: IMPORTS[example], ...options });
 
 /** GET `path` from a Worker object; resolves to [status, body text]. */
 export async function get(worker, path) {
@@ -50,11 +60,11 @@ export function freePort() {
 }
 
 /** Starts workerd serving build/<example> on a free loopback port; waits until it answers. */
-export async function startWorkerd(example) {
+export async function startWorkerd(example, alloc) {
   const port = await freePort();
   const child = spawn(
     `${ROOT}/node_modules/.bin/workerd`,
-    ["serve", `${ROOT}/build/${example}/config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`],
+    ["serve", `${dirOf(example, alloc)}/config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

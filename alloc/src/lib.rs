@@ -5,20 +5,59 @@
 //! that for you. The front assumes one thread (wasm32 without `atomics`).
 #![cfg_attr(not(test), no_std)]
 
+// wee_alloc grows memory itself, so with it `sys` goes unused.
+#[cfg_attr(feature = "wee_alloc", allow(dead_code, unused_imports))]
 mod sys;
+
+#[cfg(feature = "bump")]
+pub mod bump;
+#[cfg(feature = "dlmalloc")]
+mod dlmalloc_backend;
 #[cfg(feature = "talc")]
 mod talc_backend;
+#[cfg(feature = "wee_alloc")]
+mod wee_backend;
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 
-#[cfg(not(feature = "talc"))]
-compile_error!("tinyworker-alloc needs a backend feature: `talc` (the default)");
+#[cfg(not(any(feature = "talc", feature = "dlmalloc", feature = "bump", feature = "wee_alloc")))]
+compile_error!("tinyworker-alloc needs one backend feature: talc (default), dlmalloc, bump or wee_alloc");
+
+#[cfg(any(
+    all(feature = "talc", any(feature = "dlmalloc", feature = "bump", feature = "wee_alloc")),
+    all(feature = "dlmalloc", any(feature = "bump", feature = "wee_alloc")),
+    all(feature = "bump", feature = "wee_alloc"),
+))]
+compile_error!(
+    "tinyworker-alloc: choose exactly one backend feature (talc, dlmalloc, bump, wee_alloc); \
+     for a non-default one use default-features = false"
+);
 
 /// The backend this build uses.
 #[cfg(feature = "talc")]
 pub type Selected = talc_backend::TalcBackend;
+/// The backend this build uses.
+#[cfg(feature = "dlmalloc")]
+pub type Selected = dlmalloc_backend::DlmallocBackend;
+/// The backend this build uses.
+#[cfg(feature = "bump")]
+pub type Selected = bump::Bump;
+/// The backend this build uses.
+#[cfg(feature = "wee_alloc")]
+pub type Selected = wee_backend::WeeBackend;
+
+/// The name of the backend this build uses.
+pub const BACKEND: &str = if cfg!(feature = "talc") {
+    "talc"
+} else if cfg!(feature = "dlmalloc") {
+    "dlmalloc"
+} else if cfg!(feature = "bump") {
+    "bump"
+} else {
+    "wee_alloc"
+};
 
 /// The heap limit unless `set_heap_limit` says otherwise: 32 MiB, well below the 128 MiB a
 /// Workers isolate may use in all.
@@ -75,6 +114,11 @@ pub trait Backend {
     /// # Safety
     /// `ptr` must come from `alloc` on this backend with the same `layout`, not yet freed.
     unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout);
+    /// Reclaims every block at once (the bump arena); returns whether it did. The runtime
+    /// calls it (through `end_of_request`) between requests.
+    fn reset(&mut self) -> bool {
+        false
+    }
 }
 
 struct State<B> {
@@ -149,6 +193,15 @@ impl<B: Backend> TinyAlloc<B> {
     /// Whether an allocation failed since the last call; clears the flag.
     pub fn take_failure(&self) -> bool {
         self.with(|s| core::mem::take(&mut s.failed))
+    }
+
+    /// Ends a request: a resetting backend reclaims everything, so nothing is in use.
+    pub fn end_of_request(&self) {
+        self.with(|s| {
+            if s.backend.reset() {
+                s.stats.in_use = 0;
+            }
+        })
     }
 
     /// One attempt within the limit, without the hook.
@@ -238,8 +291,11 @@ pub fn take_failure() -> bool {
     ALLOCATOR.take_failure()
 }
 
-/// Called by the runtime when a request starts (a later backend resets its arena here).
-pub fn end_of_request() {}
+/// Called by the runtime between requests, after the previous response was released: the
+/// bump backend reclaims its whole arena here (other backends do nothing).
+pub fn end_of_request() {
+    ALLOCATOR.end_of_request()
+}
 
 /// Exported for the glue: the address of the live statistics.
 #[cfg(target_arch = "wasm32")]

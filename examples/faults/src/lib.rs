@@ -30,6 +30,19 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
                 hoard.push(Vec::with_capacity(black_box(256 << 10)));
             }
         }
+        "/try-reserve" => {
+            let mut too_big: Vec<u8> = Vec::new();
+            match too_big.try_reserve(HEAP_LIMIT + 1) {
+                Ok(()) => Response::text(500, "try_reserve beyond the heap limit succeeded"),
+                Err(_) => Response::text(200, "try_reserve failed gracefully: the request goes on"),
+            }
+        }
+        "/alloc" => {
+            let size = request.query().and_then(parse_size).unwrap_or(1000);
+            let mut body = Vec::with_capacity(size);
+            body.resize(size, b'x');
+            Response::owned(200, body)
+        }
         "/trap" => core::arch::wasm32::unreachable(),
         "/overflow" => Response::number(200, recurse(black_box(1))),
         // SAFETY: the import takes no arguments and only throws.
@@ -44,6 +57,15 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
         },
         _ => Response::text(404, "not found"),
     }
+}
+
+/// `n=<decimal>` from a query string, without core::fmt.
+fn parse_size(query: &str) -> Option<usize> {
+    let digits = query.strip_prefix("n=")?;
+    digits.bytes().try_fold(0usize, |n, d| {
+        let d = d.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(usize::from(d))
+    })
 }
 
 /// Unbounded recursion with a frame the optimiser cannot remove.
