@@ -2,7 +2,9 @@
 # what they need (the pinned Rust toolchain with its wasm target and llvm-tools, npm ci).
 #   make serve [EXAMPLE=hello] [PORT=8787] [ALLOC=talc]   build the example, serve it in workerd
 #   make build [EXAMPLE=hello] [ALLOC=talc]               build/<example>.<alloc>.<build>/
-#   make test [ALLOC=...]                                 everything; every backend unless ALLOC is given
+#   make test [ALLOC=...] [BUILD=...]                     everything; every backend and build unless given
+# BUILD: abort (default; stable, smallest) | unwind (pinned nightly, panics keep the instance;
+# EH=exnref for the new exception-handling encoding instead of legacy).
 # ALLOC (talc | dlmalloc | bump | wee_alloc) applies to examples that link an allocator.
 
 EXAMPLE  ?= hello
@@ -11,8 +13,10 @@ ALLOC    ?= talc
 BUILD    ?= abort
 EXAMPLES := hello faults counter
 ALLOCS   := talc dlmalloc bump wee_alloc
-# `make test` covers every backend unless ALLOC is given on the command line.
+BUILDS   := abort unwind
+# `make test` covers every backend and both builds unless ALLOC or BUILD is given.
 TEST_ALLOCS := $(if $(filter command line,$(origin ALLOC)),$(ALLOC),$(ALLOCS))
+TEST_BUILDS := $(if $(filter command line,$(origin BUILD)),$(BUILD),$(BUILDS))
 
 TOOLCHAIN := $(shell sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 # The nightly for Miri (and, later, the unwind build): rustc e50aa6fba 2026-05-19.
@@ -22,15 +26,17 @@ BIN       := node_modules/.bin
 
 .PHONY: setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench
 
-setup: .tools/rust.stamp node_modules/.stamp
+setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
 .tools/rust.stamp: rust-toolchain.toml
 	rustup toolchain install $(TOOLCHAIN) --profile minimal \
 	  --target $(TARGET) --component llvm-tools,clippy,rustfmt
 	@mkdir -p .tools && touch $@
 
+# The pinned nightly: the unwind build (-Zbuild-std needs rust-src) and Miri.
 .tools/nightly.stamp:
-	rustup toolchain install $(NIGHTLY) --profile minimal --component miri,rust-src
+	rustup toolchain install $(NIGHTLY) --profile minimal --component miri,rust-src,clippy \
+	  --target $(TARGET)
 	@mkdir -p .tools && touch $@
 
 node_modules/.stamp: package.json package-lock.json
@@ -40,10 +46,13 @@ node_modules/.stamp: package.json package-lock.json
 build: setup
 	scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)
 
-# Every example, and the faults example with every backend under test.
-build-all: setup
-	for e in $(EXAMPLES); do scripts/build.sh $$e talc $(BUILD); done
-	for a in $(TEST_ALLOCS); do scripts/build.sh faults $$a $(BUILD); done
+# Every example in every build under test, the faults example with every backend under
+# test, and (for test/million.test.mjs and the exnref test) abort and exnref variants.
+build-all: setup .tools/nightly.stamp
+	for b in $(sort abort $(TEST_BUILDS)); do \
+	  for e in $(EXAMPLES); do scripts/build.sh $$e talc $$b >/dev/null || exit 1; done; \
+	  for a in $(TEST_ALLOCS); do scripts/build.sh faults $$a $$b >/dev/null || exit 1; done; done
+	EH=exnref scripts/build.sh counter talc unwind >/dev/null
 
 serve: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)) && \
@@ -66,10 +75,10 @@ miri: .tools/nightly.stamp
 	for a in talc bump; do \
 	  cargo +$(NIGHTLY) miri test --locked -p tinyworker-alloc --no-default-features --features $$a || exit 1; done
 
-test-node: setup
-	TEST_ALLOCS="$(TEST_ALLOCS)" BUILD=$(BUILD) node --test --test-concurrency=1 test/*.test.mjs
+test-node: setup .tools/nightly.stamp
+	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/*.test.mjs
 
-lint: setup
+lint: setup .tools/nightly.stamp
 	cargo fmt --all --check
 	cargo clippy --locked -p tinyworker --all-targets -- -D warnings
 	for a in $(ALLOCS); do \
@@ -78,6 +87,10 @@ lint: setup
 	for e in $(EXAMPLES); do cargo clippy --locked --release --target $(TARGET) -p $$e -- -D warnings || exit 1; done
 	for a in $(ALLOCS) baseline; do for e in faults allocbench; do [ $$a.$$e = baseline.faults ] || \
 	  cargo clippy --locked --release --target $(TARGET) -p $$e --no-default-features --features $$a -- -D warnings || exit 1; done; done
+	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
+	RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling -Cllvm-args=-wasm-use-legacy-eh=true" \
+	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
+	  --target-dir target/unwind-clippy -p counter -p faults -- -D warnings
 
 # The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
 alloc-bench: setup

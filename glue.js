@@ -19,10 +19,13 @@ export class Fault extends Error {
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
   const tag = new WebAssembly.Tag({ parameters: ["i32"] });
+  // The unwind build exports tw_fault: panics are caught inside and destructors have run.
+  const unwind = WebAssembly.Module.exports(module).some((e) => e.name === "tw_fault");
   let x = null, sp0 = 0, busy = false;
 
   const rt = {
     instances: 0,
+    build: unwind ? "unwind" : "abort",
     call(fn) {
       if (busy) throw new Error("tinyworker: reentrant call refused (an import called back into the module)");
       if (!x) boot();
@@ -30,11 +33,13 @@ export function createRuntime(wasm, options = {}) {
       try {
         return fn(x);
       } catch (e) {
+        if (e instanceof Fault) throw e; // caught inside the module: nothing escaped
         const f = classify(e);
         // An exception skipped wasm's epilogues: put the shadow stack back, or it leaks.
         if (x.__stack_pointer) x.__stack_pointer.value = sp0;
-        // Destructors did not run: never call this instance again (the abort build).
-        if (f.kind !== "panic" || !options.keepAfterPanic) x = null;
+        // Keep the instance only where no destructor was skipped: in the unwind build a JS
+        // exception from an import unwound every Rust frame (a trap or abort never does).
+        if (!((f.kind === "error" && unwind) || (f.kind === "panic" && options.keepAfterPanic))) x = null;
         throw f;
       } finally {
         busy = false;
@@ -50,6 +55,7 @@ export function createRuntime(wasm, options = {}) {
         for (const p of [...head, body]) new Uint8Array(x.memory.buffer, at, p.length).set(p), (at += p.length);
         const rec = x.tw_fetch(head[0].length, head[1].length, head[2].length, body.length);
         // Views are taken after the call: the handler may have grown memory.
+        if (rec & 1) throw fault(rec - 1); // unwind build: a panic caught at the boundary
         const w = words(rec, 5), hs = [];
         for (let i = 0; i < w[2]; i++) {
           const h = words(w[1] + 16 * i, 4);
@@ -76,13 +82,20 @@ export function createRuntime(wasm, options = {}) {
   const words = (ptr, n) => Array.from(new Uint32Array(x.memory.buffer, ptr, n));
   const str = (ptr, len) => dec.decode(new Uint8Array(x.memory.buffer, ptr, len));
 
+  // The fault record at `ptr`: kind, message, file, line, column.
+  function fault(ptr, cause) {
+    const [kind, msg, msgLen, file, fileLen, line, column] = words(ptr, 7);
+    const where = fileLen ? { file: str(file, fileLen), line, column } : undefined;
+    return new Fault(KINDS[kind] ?? "abort", str(msg, msgLen), cause, where);
+  }
+
   function classify(e) {
-    if (e instanceof WebAssembly.Exception && e.is(tag)) {
-      const [kind, msg, msgLen, file, fileLen, line, column] = words(e.getArg(tag, 0), 7);
-      const where = fileLen ? { file: str(file, fileLen), line, column } : undefined;
-      return new Fault(KINDS[kind] ?? "abort", str(msg, msgLen), e, where);
+    if (e instanceof WebAssembly.Exception && e.is(tag)) return fault(e.getArg(tag, 0), e);
+    if (e instanceof WebAssembly.RuntimeError) {
+      // The unwind build aborts by trapping (so no destructor runs); its record says why.
+      const rec = unwind && x.tw_fault();
+      return rec && words(rec, 1)[0] ? fault(rec, e) : new Fault("trap", e.message, e);
     }
-    if (e instanceof WebAssembly.RuntimeError) return new Fault("trap", e.message, e);
     if (e instanceof RangeError && /call stack/.test(e.message)) return new Fault("trap", "stack overflow", e);
     return new Fault("error", e?.message ?? String(e), e);
   }

@@ -8,7 +8,7 @@ import { createRuntime } from "../glue.js";
 
 const ALLOCS = ["talc", "dlmalloc", "bump", "wee_alloc"];
 const RUNS = 9, REQUESTS = 400, ROUNDS = 20;
-const raw = (a) => statSync(`target/allocbench/${a}.wasm`).size;
+const raw = (a) => statSync(`target/raw/allocbench/${a}.abort.wasm`).size;
 const opt = (a) => readFileSync(`build/allocbench.${a}.abort/app.wasm`);
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
 

@@ -10,6 +10,9 @@ fn main() {
     if env::var("CARGO_CFG_TARGET_ARCH").as_deref() != Ok("wasm32") {
         return; // host builds use the stand-in in src/sys.rs
     }
+    if env::var("CARGO_CFG_PANIC").as_deref() == Ok("unwind") {
+        return; // the unwind build (nightly) declares the tag in assembly instead
+    }
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let tools = llvm_tools_dir();
     let obj = out.join("tw_throw.o");

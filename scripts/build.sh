@@ -18,12 +18,29 @@ case $build in
   abort)
     cargo build -q --release --locked --target $target -p "$example" "${features[@]}"
     wasm=target/$target/release/$example.wasm
-    # Keep the raw module per variant: the next build of the example overwrites it.
-    mkdir -p "target/$example" && cp "$wasm" "target/$example/$alloc.wasm" && wasm=target/$example/$alloc.wasm
     ;;
-  *) echo "unknown BUILD=$build (abort)" >&2; exit 2 ;;
+  unwind)
+    # A pinned nightly rebuilds core and alloc with panic=unwind and wasm exception handling.
+    # RUSTFLAGS replaces .cargo/config.toml's flags, so the link args are repeated here.
+    nightly=$(sed -n 's/^NIGHTLY *:= *//p' Makefile)
+    case ${EH:-legacy} in
+      legacy) eh=true ;;
+      exnref) eh=false ;;
+      *) echo "unknown EH=$EH (legacy | exnref)" >&2; exit 2 ;;
+    esac
+    RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling -Cllvm-args=-wasm-use-legacy-eh=$eh \
+-Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536" \
+      cargo "+$nightly" build -q --release --locked --target $target -p "$example" "${features[@]}" \
+        -Zbuild-std=core,alloc --target-dir target/unwind
+    wasm=target/unwind/$target/release/$example.wasm
+    [ "${EH:-legacy}" = legacy ] || build=$build-$EH
+    ;;
+  *) echo "unknown BUILD=$build (abort | unwind)" >&2; exit 2 ;;
 esac
 
+# Keep the raw module per variant: the next build of the example overwrites it.
+mkdir -p "target/raw/$example" && cp "$wasm" "target/raw/$example/$alloc.$build.wasm"
+wasm=target/raw/$example/$alloc.$build.wasm
 out=build/$example.$alloc.$build
 node scripts/bundle.mjs "$example" "$wasm" "$port" "$out" >/dev/null
 node_modules/.bin/wasm-opt -Oz --enable-exception-handling --enable-bulk-memory --enable-sign-ext \

@@ -2,10 +2,12 @@
 // and the next request is fine, try_reserve fails gracefully, statistics are visible.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TEST_ALLOCS, get, quietly, startWorkerd, workerOf } from "./helpers.mjs";
+import { TEST_ALLOCS, TEST_BUILDS, get, quietly, startWorkerd, workerOf as workerOfBuild } from "./helpers.mjs";
 
+for (const build of TEST_BUILDS) {
+const workerOf = (example, options) => workerOfBuild(example, { build, ...options });
 for (const alloc of TEST_ALLOCS) {
-  test(`${alloc}: /oom is a 500 "abort: out of memory", the next request is 200`, async () => {
+  test(`${build} ${alloc}: /oom is a 500 "abort: out of memory", the next request is 200`, async () => {
     const worker = workerOf("faults", { alloc });
     const log = await quietly(async () => {
       for (let i = 0; i < 3; i++) {
@@ -17,7 +19,7 @@ for (const alloc of TEST_ALLOCS) {
     assert.equal(worker.runtime.instances, 4, "each out-of-memory abort re-instantiates");
   });
 
-  test(`${alloc}: a failed try_reserve is an error value, not a fault`, async () => {
+  test(`${build} ${alloc}: a failed try_reserve is an error value, not a fault`, async () => {
     const worker = workerOf("faults", { alloc });
     const [status, body] = await get(worker, "/try-reserve");
     assert.equal(status, 200);
@@ -28,7 +30,7 @@ for (const alloc of TEST_ALLOCS) {
     await quietly(async () => assert.deepEqual(await get(worker, "/panic"), [500, "panic: injected panic\n"]));
   });
 
-  test(`${alloc}: owned bodies and statistics`, async () => {
+  test(`${build} ${alloc}: owned bodies and statistics`, async () => {
     const worker = workerOf("faults", { alloc });
     const [status, body] = await get(worker, "/alloc?n=5000");
     assert.equal(status, 200);
@@ -41,6 +43,7 @@ for (const alloc of TEST_ALLOCS) {
     for (let i = 0; i < 200; i++) assert.equal((await get(worker, "/alloc?n=100000"))[1].length, 100000);
     assert.ok(worker.runtime.stats().peak < 1 << 20, "no growth across requests");
   });
+}
 }
 
 test("workerd: /oom and /try-reserve over HTTP with the bump backend", async () => {

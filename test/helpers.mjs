@@ -13,20 +13,22 @@ const WITH_ALLOCATOR = new Set(["faults"]);
 
 /** The backends `make test` asked for (all four unless ALLOC was given). */
 export const TEST_ALLOCS = (process.env.TEST_ALLOCS ?? "talc dlmalloc bump wee_alloc").split(/\s+/).filter(Boolean);
-export const BUILD = process.env.BUILD ?? "abort";
+/** The builds `make test` asked for (both unless BUILD was given). */
+export const TEST_BUILDS = (process.env.TEST_BUILDS ?? "abort unwind").split(/\s+/).filter(Boolean);
 
 /** build/<example>.<alloc>.<build>, as scripts/build.sh lays it out. */
-export const dirOf = (example, alloc = "talc", build = BUILD) =>
+export const dirOf = (example, alloc = "talc", build = "abort") =>
   `${ROOT}/build/${example}.${WITH_ALLOCATOR.has(example) ? alloc : "none"}.${build}`;
 
 /** The optimised module `make build-all` wrote for `example`. */
-export const wasmOf = (example, alloc) => readFileSync(`${dirOf(example, alloc)}/app.wasm`);
+export const wasmOf = (example, alloc, build) => readFileSync(`${dirOf(example, alloc, build)}/app.wasm`);
 
+/** A Worker object for a built example; options: alloc, build, and glue.js's own. */
 export const workerOf = (example, options = {}) =>
-  createWorker(wasmOf(example, options.alloc), { imports: IMPORTS[example], ...options });
+  createWorker(wasmOf(example, options.alloc, options.build), { imports: IMPORTS[example], ...options });
 
 export const runtimeOf = (example, options = {}) =>
-  createRuntime(wasmOf(example, options.alloc), { imports: IMPORTS[example], ...options });
+  createRuntime(wasmOf(example, options.alloc, options.build), { imports: IMPORTS[example], ...options });
 
 /** GET `path` from a Worker object; resolves to [status, body text]. */
 export async function get(worker, path) {
@@ -60,11 +62,11 @@ export function freePort() {
 }
 
 /** Starts workerd serving build/<example> on a free loopback port; waits until it answers. */
-export async function startWorkerd(example, alloc) {
+export async function startWorkerd(example, alloc, build) {
   const port = await freePort();
   const child = spawn(
     `${ROOT}/node_modules/.bin/workerd`,
-    ["serve", `${dirOf(example, alloc)}/config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`],
+    ["serve", `${dirOf(example, alloc, build)}/config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -108,3 +110,8 @@ export const FAULT_ROUTES = [
   ["/js-throw", "error: thrown on purpose by a JS import"],
   ["/reenter", "reentrant call refused"],
 ];
+
+/** Whether the instance survives `route` in `build` (DESIGN.md's fault model): the unwind
+ * build keeps it after a panic and after a JS exception, because every destructor ran. */
+export const keepsInstance = (build, route) =>
+  build === "unwind" && ["/panic", "/js-throw", "/reenter"].includes(route);

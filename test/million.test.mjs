@@ -1,5 +1,6 @@
 // A million consecutive panics through the glue's call boundary: every answer right, and
-// the shadow-stack pointer back where it started (no 32–48 B leak per fault).
+// the shadow-stack pointer back where it started (no 32–48 B leak per fault). The abort
+// build, where panics escape wasm; test/unwind.test.mjs covers the unwind build.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Fault } from "../glue.js";

@@ -85,12 +85,14 @@ pub fn parse_request(buffer: &[u8], lens: [usize; 4]) -> Result<Request<'_>, Res
     Ok(Request::new(method, url, headers, body))
 }
 
-/// One request: parse, call the handler, publish the response record.
+/// One request: parse, call the handler, publish the response record. Returns the
+/// record's address, or the fault record's address + 1 when the unwind build caught a panic
+/// (both records are 4-aligned, so the low bit is free).
 ///
 /// # Safety
 /// `buffer` must point at `capacity` bytes that nothing else references during the call
 /// (the `IoBuffer` of `entry!`), and the call must not be reentrant (the glue guards it).
-pub unsafe fn fetch(buffer: *const u8, capacity: usize, lens: [usize; 4], handler: Handler) -> *const ResponseRecord {
+pub unsafe fn fetch(buffer: *const u8, capacity: usize, lens: [usize; 4], handler: Handler) -> usize {
     crate::fault::begin_request();
     // SAFETY: no reference into LAST is alive between requests; dropping the previous
     // response frees its owned body (it may borrow the old request bytes, which it does not
@@ -101,7 +103,10 @@ pub unsafe fn fetch(buffer: *const u8, capacity: usize, lens: [usize; 4], handle
     // SAFETY: the caller guarantees `buffer` is valid for `capacity` bytes and unaliased.
     let bytes = unsafe { core::slice::from_raw_parts(buffer, capacity) };
     let response = match parse_request(bytes, lens) {
-        Ok(request) => handler(&request),
+        Ok(request) => match call_handler(handler, &request) {
+            Some(response) => response,
+            None => return crate::fault::record() as usize + 1,
+        },
         Err(response) => response,
     };
     // SAFETY: the response borrows the I/O buffer (valid until the glue writes the next
@@ -121,7 +126,42 @@ pub unsafe fn fetch(buffer: *const u8, capacity: usize, lens: [usize; 4], handle
             body_len: body.len(),
         });
     }
-    RECORD.get()
+    RECORD.get() as usize
+}
+
+/// Calls the handler; in the unwind build a panic is caught here (`None`), after every
+/// destructor between the panic and this frame ran.
+#[cfg(not(all(target_arch = "wasm32", panic = "unwind")))]
+fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
+    Some(handler(request))
+}
+
+#[cfg(all(target_arch = "wasm32", panic = "unwind"))]
+fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
+    struct Call<'r, 'a> {
+        handler: Handler,
+        request: &'r Request<'a>,
+        response: Option<Response<'a>>,
+    }
+    fn run(data: *mut u8) {
+        // SAFETY: `data` is the `Call` below, exclusively borrowed for this call.
+        let call = unsafe { &mut *data.cast::<Call<'_, '_>>() };
+        call.response = Some((call.handler)(call.request));
+    }
+    fn caught(_data: *mut u8, _payload: *mut u8) {}
+    let mut call = Call {
+        handler,
+        request,
+        response: None,
+    };
+    // SAFETY: `run` and `caught` match the intrinsic's contract; `data` points at `call`,
+    // which outlives the call. A caught panic left its record in the fault record.
+    let panicked = unsafe { core::intrinsics::catch_unwind(run, (&raw mut call).cast(), caught) };
+    if panicked != 0 {
+        None
+    } else {
+        call.response
+    }
 }
 
 #[cfg(test)]
@@ -161,8 +201,9 @@ mod tests {
         let p = io.reserve(10);
         // SAFETY: 10 <= 32 bytes of the buffer, no references into it exist.
         unsafe { core::ptr::copy_nonoverlapping(b"GET/hello".as_ptr(), p, 9) };
-        // SAFETY: single call on this thread; the buffer is valid for 32 bytes.
-        let rec = unsafe { *fetch(p, 32, [3, 6, 0, 0], hello) };
+        // SAFETY: single call on this thread; the buffer is valid for 32 bytes, and the
+        // returned address is the response record.
+        let rec = unsafe { *(fetch(p, 32, [3, 6, 0, 0], hello) as *const ResponseRecord) };
         assert_eq!(rec.status, 200);
         assert_eq!(rec.header_count, 1);
         // SAFETY: the record points into LAST, alive until the next fetch.
@@ -171,7 +212,7 @@ mod tests {
             b"/hello"
         );
         // SAFETY: as above.
-        let rec = unsafe { *fetch(p, 32, [3, 40, 0, 0], hello) };
+        let rec = unsafe { *(fetch(p, 32, [3, 40, 0, 0], hello) as *const ResponseRecord) };
         assert_eq!(rec.status, 413);
     }
 }

@@ -69,39 +69,89 @@ pub const OUT_OF_MEMORY: &str = "out of memory";
 /// The message of a panic raised while the panic handler was already running.
 pub const DOUBLE_PANIC: &str = "panic while panicking";
 
+/// Whether this build unwinds (a pinned nightly with `-Cpanic=unwind`).
+pub const UNWIND: bool = cfg!(panic = "unwind");
+
+/// The fault record's address (the unwind build exports it as `tw_fault`, so the glue can
+/// read an abort's record after the trap that ended the call).
+pub fn record() -> *const FaultRecord {
+    RECORD.get()
+}
+
 /// Called at the start of every request: the previous request's fault, if any, was handled
 /// by the glue at the call boundary.
 pub(crate) fn begin_request() {
     PANICKING.store(false, Ordering::Relaxed);
+    if UNWIND {
+        // SAFETY: single thread; nothing references the record between requests. A kind of
+        // 0 tells the glue that a trap in this request was not an abort.
+        unsafe { (*RECORD.get()).kind = 0 };
+    }
     #[cfg(feature = "alloc")]
     tinyworker_alloc::take_failure();
 }
 
+/// The message of a panic that cannot unwind and carries no static message.
+pub const CANNOT_UNWIND: &str = "panic that cannot unwind";
+
+/// What the panic handler knows about a panic.
+#[derive(Debug, Clone, Copy)]
+pub struct PanicFacts {
+    /// The handler was already running (a panic in a destructor, or in the handler).
+    pub already_panicking: bool,
+    /// The message, when it is a static str.
+    pub static_message: Option<&'static str>,
+    /// The allocator's "an allocation failed during this request" flag.
+    pub alloc_failed: bool,
+    /// Whether this panic may unwind (false for `panic_nounwind`, e.g. the alloc-error
+    /// handler's panic or an unwind reaching an `extern "C"` frame).
+    pub can_unwind: bool,
+}
+
 /// Decides how a panic is reported. Pure, so it is unit-tested on the host.
 ///
-/// `alloc_failed` is the allocator's "an allocation failed during this request" flag: on
-/// stable Rust the default alloc-error handler panics with a formatted message, so a panic
-/// without a static message after a failed allocation is an out-of-memory abort. When in
-/// doubt the answer is abort, never the other way.
-pub fn classify_panic(
-    already_panicking: bool,
-    static_message: Option<&'static str>,
-    alloc_failed: bool,
-) -> (FaultKind, &'static str) {
-    match (already_panicking, static_message) {
-        (true, _) => (FaultKind::Abort, DOUBLE_PANIC),
-        (false, Some(message)) => (FaultKind::Panic, message),
-        (false, None) if alloc_failed => (FaultKind::Abort, OUT_OF_MEMORY),
-        (false, None) => (FaultKind::Panic, FORMATTED_PANIC),
+/// On stable Rust the default alloc-error handler panics with a formatted message, so a
+/// panic without a static message after a failed allocation is an out-of-memory abort. A
+/// panic that cannot unwind is an abort too. When in doubt the answer is abort, never the
+/// other way.
+pub fn classify_panic(facts: PanicFacts) -> (FaultKind, &'static str) {
+    match facts {
+        PanicFacts {
+            already_panicking: true,
+            ..
+        } => (FaultKind::Abort, DOUBLE_PANIC),
+        PanicFacts {
+            static_message: None,
+            alloc_failed: true,
+            ..
+        } => (FaultKind::Abort, OUT_OF_MEMORY),
+        PanicFacts {
+            can_unwind: false,
+            static_message,
+            ..
+        } => (FaultKind::Abort, static_message.unwrap_or(CANNOT_UNWIND)),
+        PanicFacts {
+            static_message: Some(message),
+            ..
+        } => (FaultKind::Panic, message),
+        PanicFacts {
+            static_message: None, ..
+        } => (FaultKind::Panic, FORMATTED_PANIC),
     }
 }
 
-/// Writes the record and throws the tag. Never returns; allocates nothing.
+/// Writes the record and reports it: a panic throws the tag (in the unwind build that
+/// unwinds to the export boundary); an abort throws it in the abort build and traps in the
+/// unwind build, where a throw would run destructors. Never returns; allocates nothing.
 pub fn raise(kind: FaultKind, message: &'static str, location: Option<&Location<'_>>) -> ! {
     let record = RECORD.get();
-    // SAFETY: RECORD is only written here, on the single wasm thread, and nothing holds a
-    // reference into it (the glue reads it from JS after the throw).
+    // SAFETY: RECORD is only written here and in `begin_request`, on the single wasm thread,
+    // and nothing holds a reference into it (the glue reads it from JS after the throw).
     unsafe { record.write(FaultRecord::new(kind, message, location)) };
+    #[cfg(all(target_arch = "wasm32", panic = "unwind"))]
+    if kind == FaultKind::Abort {
+        sys::trap()
+    }
     sys::throw(record)
 }
 
@@ -116,41 +166,83 @@ pub fn abort(reason: &'static str) -> ! {
 #[cfg(all(target_arch = "wasm32", not(test)))]
 #[panic_handler]
 fn on_panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    let already = PANICKING.swap(true, Ordering::Relaxed);
+    #[cfg(panic = "unwind")]
+    let can_unwind = info.can_unwind();
+    #[cfg(not(panic = "unwind"))]
+    let can_unwind = true; // nothing unwinds in the abort build; a panic is still a panic
     #[cfg(feature = "alloc")]
     let alloc_failed = tinyworker_alloc::take_failure();
     #[cfg(not(feature = "alloc"))]
     let alloc_failed = false;
-    let (kind, message) = classify_panic(already, info.message().as_str(), alloc_failed);
+    let (kind, message) = classify_panic(PanicFacts {
+        already_panicking: PANICKING.swap(true, Ordering::Relaxed),
+        static_message: info.message().as_str(),
+        alloc_failed,
+        can_unwind,
+    });
     raise(kind, message, info.location())
 }
+
+/// What no_std lacks for panic=unwind: the personality. wasm exception handling never calls
+/// it (the engine dispatches on the tag), but the lang item must exist.
+#[cfg(all(target_arch = "wasm32", panic = "unwind", not(test)))]
+#[lang = "eh_personality"]
+fn eh_personality() {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sys::HostThrow;
 
+    fn facts(static_message: Option<&'static str>, alloc_failed: bool) -> PanicFacts {
+        PanicFacts {
+            already_panicking: false,
+            static_message,
+            alloc_failed,
+            can_unwind: true,
+        }
+    }
+
     #[test]
     fn static_message_is_a_panic() {
-        assert_eq!(classify_panic(false, Some("boom"), false), (FaultKind::Panic, "boom"));
+        assert_eq!(classify_panic(facts(Some("boom"), false)), (FaultKind::Panic, "boom"));
         // A static message wins over the allocator flag: it did not come from the alloc
         // error handler, whose message is formatted.
-        assert_eq!(classify_panic(false, Some("boom"), true), (FaultKind::Panic, "boom"));
+        assert_eq!(classify_panic(facts(Some("boom"), true)), (FaultKind::Panic, "boom"));
     }
 
     #[test]
     fn formatted_message_after_failed_allocation_is_out_of_memory() {
-        assert_eq!(classify_panic(false, None, true), (FaultKind::Abort, OUT_OF_MEMORY));
-        assert_eq!(classify_panic(false, None, false), (FaultKind::Panic, FORMATTED_PANIC));
+        assert_eq!(classify_panic(facts(None, true)), (FaultKind::Abort, OUT_OF_MEMORY));
+        let nounwind = PanicFacts {
+            can_unwind: false,
+            ..facts(None, true)
+        };
+        assert_eq!(classify_panic(nounwind), (FaultKind::Abort, OUT_OF_MEMORY));
+        assert_eq!(classify_panic(facts(None, false)), (FaultKind::Panic, FORMATTED_PANIC));
+    }
+
+    #[test]
+    fn panic_that_cannot_unwind_is_an_abort() {
+        let nounwind = |m| PanicFacts {
+            can_unwind: false,
+            ..facts(m, false)
+        };
+        assert_eq!(classify_panic(nounwind(None)), (FaultKind::Abort, CANNOT_UNWIND));
+        assert_eq!(classify_panic(nounwind(Some("in drop"))), (FaultKind::Abort, "in drop"));
     }
 
     #[test]
     fn panic_while_panicking_is_an_abort() {
+        let again = |m, oom| PanicFacts {
+            already_panicking: true,
+            ..facts(m, oom)
+        };
         assert_eq!(
-            classify_panic(true, Some("again"), false),
+            classify_panic(again(Some("again"), false)),
             (FaultKind::Abort, DOUBLE_PANIC)
         );
-        assert_eq!(classify_panic(true, None, true), (FaultKind::Abort, DOUBLE_PANIC));
+        assert_eq!(classify_panic(again(None, true)), (FaultKind::Abort, DOUBLE_PANIC));
     }
 
     #[test]

@@ -14,6 +14,19 @@
 //! tinyworker::entry!(handle);
 //! ```
 #![cfg_attr(not(test), no_std)]
+// The unwind build (a pinned nightly, -Cpanic=unwind) needs the personality lang item,
+// LLVM's throw intrinsic, `catch_unwind`, `PanicInfo::can_unwind` and wasm `global_asm!`.
+#![cfg_attr(
+    all(target_arch = "wasm32", panic = "unwind"),
+    feature(
+        lang_items,
+        link_llvm_intrinsics,
+        core_intrinsics,
+        panic_can_unwind,
+        asm_experimental_arch
+    ),
+    allow(internal_features)
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -24,7 +37,7 @@ mod global;
 mod http;
 mod sys;
 
-pub use fault::{abort, classify_panic, FaultKind, FaultRecord};
+pub use fault::{abort, classify_panic, FaultKind, FaultRecord, PanicFacts, UNWIND};
 pub use http::{Body, Header, Request, Response, TEXT_PLAIN};
 
 /// The allocator (with the `alloc` feature): heap limit, OOM hook, statistics.
@@ -39,6 +52,7 @@ pub const DEFAULT_IO_CAPACITY: usize = 64 * 1024;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::abi::{fetch, Handler, IoBuffer, ResponseRecord};
+    pub use crate::fault::record as fault_record;
 }
 
 /// Registers `handler` (a `fn(&Request<'a>) -> Response<'a>`) as the module's entry point
@@ -60,18 +74,24 @@ macro_rules! entry {
                 IO.reserve(len)
             }
 
-            /// Handles the request the glue wrote into `tw_buf`.
+            /// Handles the request the glue wrote into `tw_buf`: the response record's
+            /// address, or (unwind build) the fault record's address + 1 after a caught panic.
+            /// "C-unwind": a JS exception from an import leaves through here to the glue
+            /// (after the unwind build ran every destructor on its way).
             #[no_mangle]
-            pub extern "C" fn tw_fetch(
-                method: usize,
-                url: usize,
-                headers: usize,
-                body: usize,
-            ) -> *const $crate::__private::ResponseRecord {
+            pub extern "C-unwind" fn tw_fetch(method: usize, url: usize, headers: usize, body: usize) -> usize {
                 let handler: $crate::__private::Handler = $handler;
                 // SAFETY: IO is this module's buffer of CAPACITY bytes; the glue writes it only
                 // between calls and never calls reentrantly.
                 unsafe { $crate::__private::fetch(IO.reserve(0), CAPACITY, [method, url, headers, body], handler) }
+            }
+
+            /// Unwind build only (its presence tells the glue which build it runs): where
+            /// the fault record is, to read an abort's reason after its trap.
+            #[cfg(panic = "unwind")]
+            #[no_mangle]
+            pub extern "C" fn tw_fault() -> *const $crate::FaultRecord {
+                $crate::__private::fault_record()
             }
         };
     };

@@ -1,14 +1,15 @@
-//! The runtime's only wasm intrinsic: throwing the imported `__cpp_exception` tag.
-//! On the host a stand-in records the throw so the rest of the crate is unit-tested.
+//! The runtime's only wasm intrinsics: throwing the imported `__cpp_exception` tag and, in
+//! the unwind build, trapping. On the host a stand-in records the throw for unit tests.
 
 use crate::fault::FaultRecord;
 
-#[cfg(target_arch = "wasm32")]
+/// Abort build (stable): the throw comes from src/throw.ll, assembled by build.rs.
+#[cfg(all(target_arch = "wasm32", not(panic = "unwind")))]
 mod imp {
     use super::FaultRecord;
 
-    // `tw_throw` comes from src/throw.ll (assembled by build.rs). It is `extern "C"`, not
-    // `"C-unwind"`: in the abort build nothing may unwind through Rust frames.
+    // `extern "C"`, not `"C-unwind"`: in the abort build nothing may unwind through Rust
+    // frames (a "C-unwind" throw under panic=abort makes the handler recurse).
     extern "C" {
         fn tw_throw(record: *const FaultRecord) -> !;
     }
@@ -16,9 +17,40 @@ mod imp {
     /// Throws the tag with the record's address; the glue reads the record.
     pub fn throw(record: *const FaultRecord) -> ! {
         // SAFETY: tw_throw only executes the wasm `throw` instruction with the pointer as its
-        // i32 payload; it reads no memory itself. The glue reads the record after the throw,
-        // and the record lives in a static, so the address stays valid.
+        // i32 payload; it reads no memory itself. The record lives in a static, so the
+        // address stays valid for the glue.
         unsafe { tw_throw(record) }
+    }
+}
+
+/// Unwind build (pinned nightly): the tag is declared in assembly as an `env` import and
+/// thrown with LLVM's intrinsic, which starts a real unwind (destructors run).
+#[cfg(all(target_arch = "wasm32", panic = "unwind"))]
+mod imp {
+    use super::FaultRecord;
+
+    core::arch::global_asm!(
+        ".tagtype __cpp_exception i32",
+        ".import_module __cpp_exception, env",
+        ".import_name __cpp_exception, __cpp_exception",
+    );
+
+    extern "C-unwind" {
+        #[link_name = "llvm.wasm.throw"]
+        fn wasm_throw(tag: i32, payload: *const FaultRecord) -> !;
+    }
+
+    /// Throws the tag (index 0: `__cpp_exception`) to unwind to the export boundary.
+    pub fn throw(record: *const FaultRecord) -> ! {
+        // SAFETY: the intrinsic executes `throw 0` with the record's address as payload;
+        // every frame between here and the boundary has landing pads (panic=unwind).
+        unsafe { wasm_throw(0, record) }
+    }
+
+    /// Ends the instance without running another line of Rust: a trap cannot be caught by
+    /// landing pads, so no destructor runs after an abort. The glue reads the record.
+    pub fn trap() -> ! {
+        core::arch::wasm32::unreachable()
     }
 }
 

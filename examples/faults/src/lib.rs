@@ -6,13 +6,29 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use core::hint::black_box;
+use core::sync::atomic::{AtomicU64, Ordering};
 use tinyworker::{Request, Response};
 
-extern "C" {
-    /// Supplied by examples/faults/worker.js: throws a JS `Error`.
+// "C-unwind": these imports throw JS exceptions, so in the unwind build every Rust frame
+// gets a landing pad for them and destructors run as the exception passes. The module
+// name is explicit: nightly no longer imports undefined symbols from `env` by itself.
+#[link(wasm_import_module = "env")]
+extern "C-unwind" {
+    /// Supplied by examples/faults/imports.js: throws a JS `Error`.
     fn faults_js_throw();
-    /// Supplied by examples/faults/worker.js: calls back into this module.
+    /// Supplied by examples/faults/imports.js: calls back into this module.
     fn faults_reenter();
+}
+
+/// Drops of `DropCounter` guards (`/drops`): proof of which faults ran destructors.
+static DROPS: AtomicU64 = AtomicU64::new(0);
+
+struct DropCounter;
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        DROPS.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Heap limit of this example, so `/oom` fails fast.
@@ -22,7 +38,11 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
     tinyworker::heap::set_heap_limit(HEAP_LIMIT);
     match request.path() {
         "/" => Response::text(200, "ok"),
-        "/panic" => panic!("injected panic"),
+        "/drops" => Response::number(200, DROPS.load(Ordering::Relaxed)),
+        "/panic" => {
+            let _guard = DropCounter;
+            panic!("injected panic")
+        }
         "/abort" => tinyworker::abort("injected abort"),
         "/oom" => {
             let mut hoard: Vec<Vec<u8>> = Vec::new();
@@ -47,6 +67,7 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
         "/overflow" => Response::number(200, recurse(black_box(1))),
         // SAFETY: the import takes no arguments and only throws.
         "/js-throw" => unsafe {
+            let _guard = DropCounter;
             faults_js_throw();
             Response::text(200, "the import did not throw")
         },
