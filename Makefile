@@ -1,15 +1,17 @@
 # tinyworker entry points. Fresh machine: `make serve` or `make test`; both install
 # what they need (the pinned Rust toolchain with its wasm target and llvm-tools, npm ci).
-#   make serve [EXAMPLE=hello] [PORT=8787] [ALLOC=talc]   build the example, serve it in workerd
-#   make build [EXAMPLE=hello] [ALLOC=talc]               build/<example>.<alloc>.<build>/
+#   make serve [EXAMPLE=hello] [PORT=8787] [ALLOC=]       build the example, serve it in workerd
+#   make build [EXAMPLE=hello] [ALLOC=]                   build/<example>.<alloc>.<build>/
 #   make test [ALLOC=...] [BUILD=...]                     everything; every backend and build unless given
+#   make size-check [BUDGETS=file]                        sizes of every variant against the budgets
 # BUILD: abort (default; stable, smallest) | unwind (pinned nightly, panics keep the instance;
 # EH=exnref for the new exception-handling encoding instead of legacy).
-# ALLOC (talc | dlmalloc | bump | wee_alloc) applies to examples that link an allocator.
+# ALLOC (talc | dlmalloc | bump | wee_alloc; empty = the example's default: none for hello and
+# counter, talc for faults) applies to examples that can link an allocator.
 
 EXAMPLE  ?= hello
 PORT     ?= 8787
-ALLOC    ?= talc
+ALLOC    ?=
 BUILD    ?= abort
 EXAMPLES := hello faults counter
 ALLOCS   := talc dlmalloc bump wee_alloc
@@ -23,8 +25,9 @@ TOOLCHAIN := $(shell sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 NIGHTLY   := nightly-2026-05-20
 TARGET    := wasm32-unknown-unknown
 BIN       := node_modules/.bin
+BUDGETS   ?= size-tests/budgets.toml
 
-.PHONY: setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench
+.PHONY: setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -46,25 +49,36 @@ node_modules/.stamp: package.json package-lock.json
 build: setup
 	scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)
 
-# Every example in every build under test, the faults example with every backend under
-# test, and (for test/million.test.mjs and the exnref test) abort and exnref variants.
+# The size-tests matrix (every example x allocator x build under test), which is also what
+# the Node tests load, and the exnref variant the workerd test serves.
 build-all: setup .tools/nightly.stamp
-	for b in $(sort abort $(TEST_BUILDS)); do \
-	  for e in $(EXAMPLES); do scripts/build.sh $$e talc $$b >/dev/null || exit 1; done; \
-	  for a in $(TEST_ALLOCS); do scripts/build.sh faults $$a $$b >/dev/null || exit 1; done; done
-	EH=exnref scripts/build.sh counter talc unwind >/dev/null
+	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" node size-tests/run.mjs build
+	EH=exnref scripts/build.sh counter "" unwind >/dev/null
+
+# Sizes of the matrix against size-tests/budgets.toml (BUDGETS=file for another): writes
+# size-tests/report.json, a table, and size-tests/breakdown/; fails over budget.
+# SIZE_BUILD=0 measures what build-all left; SIZE_BREAKDOWN=0 skips the breakdown builds.
+SIZE_BUILD     ?= 1
+SIZE_BREAKDOWN ?= 1
+size-check: setup $(if $(filter 0,$(SIZE_BUILD)),,build-all)
+	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" BUDGETS="$(BUDGETS)" SIZE_BREAKDOWN=$(SIZE_BREAKDOWN) \
+	  node size-tests/run.mjs check
+
+# The README's size table, from size-tests/report.json.
+size-table:
+	node size-tests/run.mjs table
 
 serve: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)) && \
 	  echo "serving $$dir on http://127.0.0.1:$(PORT)/" && \
 	  exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT)
 
-test: setup lint test-host miri build-all test-node
+test: setup lint test-host miri size-check test-node
 
 test-host: setup
 	cargo test --locked -p tinyworker
 	for a in $(TEST_ALLOCS); do \
-	  cargo test --locked -p tinyworker-alloc --no-default-features --features $$a && \
+	  cargo test --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook && \
 	  cargo test --locked -p tinyworker --features $$a || exit 1; done
 
 # Miri on the runtime and on the backends whose unsafe code is ours to check: talc and
@@ -73,7 +87,7 @@ test-host: setup
 miri: .tools/nightly.stamp
 	cargo +$(NIGHTLY) miri test --locked -p tinyworker
 	for a in talc bump; do \
-	  cargo +$(NIGHTLY) miri test --locked -p tinyworker-alloc --no-default-features --features $$a || exit 1; done
+	  cargo +$(NIGHTLY) miri test --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook || exit 1; done
 
 test-node: setup .tools/nightly.stamp
 	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/*.test.mjs
@@ -83,6 +97,7 @@ lint: setup .tools/nightly.stamp
 	cargo clippy --locked -p tinyworker --all-targets -- -D warnings
 	for a in $(ALLOCS); do \
 	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a --all-targets -- -D warnings && \
+	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook --all-targets -- -D warnings && \
 	  cargo clippy --locked -p tinyworker --features $$a --all-targets -- -D warnings || exit 1; done
 	for e in $(EXAMPLES); do cargo clippy --locked --release --target $(TARGET) -p $$e -- -D warnings || exit 1; done
 	for a in $(ALLOCS) baseline; do for e in faults allocbench; do [ $$a.$$e = baseline.faults ] || \

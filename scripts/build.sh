@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
 # Builds one example variant into build/<example>.<alloc>.<build>/ (wasm-opt'd app.wasm,
 # glue.js, worker entry, workerd config) and prints that folder.
-# Usage: scripts/build.sh EXAMPLE ALLOC BUILD [PORT]
+# Usage: scripts/build.sh EXAMPLE [ALLOC] BUILD [PORT]   (ALLOC may be "")
 set -euo pipefail
 example=$1 alloc=$2 build=$3 port=${4:-8787}
 cd "$(dirname "$0")/.."
 target=wasm32-unknown-unknown
 
+# ALLOC: empty = the example's default (talc, or none for hello and counter); a backend
+# the example has no feature for = none (counter links no allocator); `baseline` is
+# allocbench's never-freeing arena.
+manifest=examples/$example/Cargo.toml
 features=()
-if grep -q '^talc = ' "examples/$example/Cargo.toml"; then
-  features=(--no-default-features --features "$alloc") # baseline: allocbench's null allocator
+if [ -z "$alloc" ]; then
+  grep -q '^default = \["talc"\]' "$manifest" && alloc=talc || alloc=none
+fi
+if [ "$alloc" != none ] && grep -q "^$alloc = " "$manifest"; then
+  features=(--no-default-features --features "$alloc")
+elif grep -q '^default = \[\]' "$manifest" || ! grep -q '^talc = ' "$manifest"; then
+  alloc=none
 else
-  alloc=none # this example links no allocator
+  echo "examples/$example needs an allocator: ALLOC=talc|dlmalloc|bump|wee_alloc" >&2; exit 2
+fi
+
+# NAMES=1: keep function names (an unstripped build in its own target dir, wasm-opt -g),
+# for size-tests' per-function breakdown; the output goes to build/names/.
+names=${NAMES:-0}
+suffix=""
+if [ "$names" = 1 ]; then
+  export CARGO_PROFILE_RELEASE_STRIP=false
+  suffix=-names
 fi
 
 case $build in
   abort)
-    cargo build -q --release --locked --target $target -p "$example" "${features[@]}"
-    wasm=target/$target/release/$example.wasm
+    cargo build -q --release --locked --target $target -p "$example" "${features[@]}" \
+      --target-dir "target/abort$suffix"
+    wasm=target/abort$suffix/$target/release/$example.wasm
     ;;
   unwind)
     # A pinned nightly rebuilds core and alloc with panic=unwind and wasm exception handling.
@@ -31,19 +50,25 @@ case $build in
     RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling -Cllvm-args=-wasm-use-legacy-eh=$eh \
 -Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536" \
       cargo "+$nightly" build -q --release --locked --target $target -p "$example" "${features[@]}" \
-        -Zbuild-std=core,alloc --target-dir target/unwind
-    wasm=target/unwind/$target/release/$example.wasm
+        -Zbuild-std=core,alloc --target-dir "target/unwind$suffix"
+    wasm=target/unwind$suffix/$target/release/$example.wasm
     [ "${EH:-legacy}" = legacy ] || build=$build-$EH
     ;;
   *) echo "unknown BUILD=$build (abort | unwind)" >&2; exit 2 ;;
 esac
 
 # Keep the raw module per variant: the next build of the example overwrites it.
-mkdir -p "target/raw/$example" && cp "$wasm" "target/raw/$example/$alloc.$build.wasm"
-wasm=target/raw/$example/$alloc.$build.wasm
+mkdir -p "target/raw$suffix/$example" && cp "$wasm" "target/raw$suffix/$example/$alloc.$build.wasm"
+wasm=target/raw$suffix/$example/$alloc.$build.wasm
 out=build/$example.$alloc.$build
+keep=()
+if [ "$names" = 1 ]; then out=build/names/$example.$alloc.$build keep=(-g); fi
 node scripts/bundle.mjs "$example" "$wasm" "$port" "$out" >/dev/null
-node_modules/.bin/wasm-opt -Oz --enable-exception-handling --enable-bulk-memory --enable-sign-ext \
-  --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-  "$wasm" -o "$out/app.wasm"
+# rustc exports __data_end and __heap_base from every cdylib; the glue needs neither.
+opt=node_modules/.bin/wasm-opt
+features=(--enable-exception-handling --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
+"$opt" "${features[@]}" "${keep[@]}" --remove-exports --pass-arg=remove-exports@__data_end "$wasm" -o "$out/app.wasm"
+"$opt" "${features[@]}" "${keep[@]}" --remove-exports --pass-arg=remove-exports@__heap_base -Oz \
+  "$out/app.wasm" -o "$out/app.wasm"
 echo "$out"

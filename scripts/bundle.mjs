@@ -1,8 +1,14 @@
-// Lays out build/<example>/ for workerd: the optimised wasm (app.wasm), glue.js, the entry
-// (the example's own worker.js or the default one), its other .js files, and config.capnp.
+// Lays out build/<example>/ for workerd: the optimised wasm (app.wasm), glue.js as shipped,
+// the entry (the example's own worker.js or the default one), its other .js files, and
+// config.capnp. glue.js ships as esbuild's unminified reprint of the source: the same
+// code and names, without the comments (they stay in the repository's glue.js).
 // Usage: node scripts/bundle.mjs <example> <wasm> [port] [out]
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { transformSync } from "esbuild";
+
+/** glue.js as shipped: the source reprinted by esbuild, comments dropped, nothing renamed. */
+export const shippedGlue = (source) => transformSync(source, { format: "esm", charset: "utf8" }).code;
 
 export const COMPATIBILITY_DATE = "2026-11-01";
 
@@ -31,7 +37,7 @@ export function bundle(example, wasm, port = 8787, out = join("build", example),
   const src = join(root, "examples", example);
   mkdirSync(out, { recursive: true });
   copyFileSync(wasm, join(out, "app.wasm"));
-  copyFileSync(join(root, "glue.js"), join(out, "glue.js"));
+  writeFileSync(join(out, "glue.js"), shippedGlue(readFileSync(join(root, "glue.js"), "utf8")));
   const own = readdirSync(src).filter((f) => f.endsWith(".js"));
   if (!own.includes("worker.js")) copyFileSync(join(root, "worker.js"), join(out, "worker.js"));
   for (const f of own) copyFileSync(join(src, f), join(out, f));

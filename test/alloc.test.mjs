@@ -2,6 +2,7 @@
 // and the next request is fine, try_reserve fails gracefully, statistics are visible.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { allocStats } from "../stats.js";
 import { TEST_ALLOCS, TEST_BUILDS, get, quietly, startWorkerd, workerOf as workerOfBuild } from "./helpers.mjs";
 
 for (const build of TEST_BUILDS) {
@@ -25,7 +26,7 @@ for (const alloc of TEST_ALLOCS) {
     assert.equal(status, 200);
     assert.match(body, /try_reserve failed gracefully/);
     assert.equal(worker.runtime.instances, 1, "no re-instantiation");
-    assert.equal(worker.runtime.stats().failures, 1);
+    assert.equal(allocStats(worker.runtime).failures, 1);
     // A later panic with a static message is still a panic, not out of memory.
     await quietly(async () => assert.deepEqual(await get(worker, "/panic"), [500, "panic: injected panic\n"]));
   });
@@ -35,13 +36,13 @@ for (const alloc of TEST_ALLOCS) {
     const [status, body] = await get(worker, "/alloc?n=5000");
     assert.equal(status, 200);
     assert.equal(body, "x".repeat(5000));
-    const during = worker.runtime.stats();
+    const during = allocStats(worker.runtime);
     assert.equal(during.inUse, 5000, "the response body is alive until the next request");
     assert.ok(during.peak >= 5000 && during.allocations >= 1 && during.limit === 8 << 20, JSON.stringify(during));
     await get(worker, "/");
-    assert.equal(worker.runtime.stats().inUse, 0, "freed (or reset) when the next request starts");
+    assert.equal(allocStats(worker.runtime).inUse, 0, "freed (or reset) when the next request starts");
     for (let i = 0; i < 200; i++) assert.equal((await get(worker, "/alloc?n=100000"))[1].length, 100000);
-    assert.ok(worker.runtime.stats().peak < 1 << 20, "no growth across requests");
+    assert.ok(allocStats(worker.runtime).peak < 1 << 20, "no growth across requests");
   });
 }
 }
@@ -62,3 +63,14 @@ test("workerd: /oom and /try-reserve over HTTP with the bump backend", async () 
     await server.stop();
   }
 });
+
+for (const build of TEST_BUILDS) {
+  for (const alloc of TEST_ALLOCS) {
+    test(`${build} ${alloc}: an OOM hook that frees a cache makes the retry succeed`, async () => {
+      const worker = workerOfBuild("faults", { alloc, build });
+      assert.deepEqual(await get(worker, "/oom-hook"), [200, "the OOM hook freed the cache and the allocation succeeded"]);
+      assert.equal(worker.runtime.instances, 1);
+      assert.equal(allocStats(worker.runtime).failures, 0, "the retry succeeded, nothing failed");
+    });
+  }
+}

@@ -124,6 +124,7 @@ pub trait Backend {
 struct State<B> {
     backend: B,
     stats: Stats,
+    #[cfg(feature = "oom-hook")]
     hook: OomHook,
     in_hook: bool,
     failed: bool,
@@ -155,6 +156,7 @@ impl<B: Backend> TinyAlloc<B> {
             state: UnsafeCell::new(State {
                 backend: B::NEW,
                 stats,
+                #[cfg(feature = "oom-hook")]
                 hook: decline,
                 in_hook: false,
                 failed: false,
@@ -185,9 +187,25 @@ impl<B: Backend> TinyAlloc<B> {
         self.with(|s| core::mem::replace(&mut s.stats.limit, limit))
     }
 
-    /// Installs the OOM hook; returns the previous one.
+    /// Installs the OOM hook; returns the previous one (feature `oom-hook`).
+    #[cfg(feature = "oom-hook")]
     pub fn set_oom_hook(&self, hook: OomHook) -> OomHook {
         self.with(|s| core::mem::replace(&mut s.hook, hook))
+    }
+
+    /// Asks the hook (if the feature is on) what to do about `layout`.
+    #[cfg(feature = "oom-hook")]
+    fn ask_hook(&self, layout: Layout) -> OomAction {
+        let hook = self.with(|s| s.hook);
+        self.with(|s| s.in_hook = true);
+        let action = hook(layout);
+        self.with(|s| s.in_hook = false);
+        action
+    }
+
+    #[cfg(not(feature = "oom-hook"))]
+    fn ask_hook(&self, _layout: Layout) -> OomAction {
+        OomAction::Fail
     }
 
     /// Whether an allocation failed since the last call; clears the flag.
@@ -241,11 +259,8 @@ unsafe impl<B: Backend> GlobalAlloc for TinyAlloc<B> {
             if retries == MAX_OOM_RETRIES {
                 break;
             }
-            let hook = self.with(|s| s.hook);
             retries += 1;
-            self.with(|s| s.in_hook = true);
-            let action = hook(layout);
-            self.with(|s| s.in_hook = false);
+            let action = self.ask_hook(layout);
             if action == OomAction::Fail {
                 break;
             }
@@ -280,7 +295,8 @@ pub fn set_heap_limit(limit: usize) -> usize {
     ALLOCATOR.set_heap_limit(limit)
 }
 
-/// Installs the module's OOM hook; returns the previous one.
+/// Installs the module's OOM hook; returns the previous one (feature `oom-hook`).
+#[cfg(feature = "oom-hook")]
 pub fn set_oom_hook(hook: OomHook) -> OomHook {
     ALLOCATOR.set_oom_hook(hook)
 }

@@ -1,6 +1,7 @@
 //! Host tests of the front and the backends, against a model of what must hold.
 
 use super::*;
+#[cfg(feature = "oom-hook")]
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// A small seeded PRNG (xorshift64*), so failures reproduce.
@@ -123,12 +124,17 @@ fn selected_backend_randomized_against_model() {
 }
 
 /// A block the test hook frees to make room.
+#[cfg(feature = "oom-hook")]
 static CACHE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+#[cfg(feature = "oom-hook")]
 static CACHE_SIZE: usize = 600;
+#[cfg(feature = "oom-hook")]
 static HOOK_CALLS: AtomicUsize = AtomicUsize::new(0);
 /// The allocator the hooks below act on (each test that uses them has its own static).
+#[cfg(feature = "oom-hook")]
 static HOOKED: TinyAlloc<Selected> = TinyAlloc::new(1000);
 
+#[cfg(feature = "oom-hook")]
 fn free_cache(_: Layout) -> OomAction {
     HOOK_CALLS.fetch_add(1, Ordering::SeqCst);
     match CACHE.swap(std::ptr::null_mut(), Ordering::SeqCst) {
@@ -141,6 +147,7 @@ fn free_cache(_: Layout) -> OomAction {
     }
 }
 
+#[cfg(feature = "oom-hook")]
 #[test]
 fn limit_reached_hook_frees_and_retry_succeeds_then_declines() {
     let l = |n| Layout::from_size_align(n, 1).unwrap();
@@ -172,8 +179,10 @@ fn limit_reached_hook_frees_and_retry_succeeds_then_declines() {
     }
 }
 
+#[cfg(feature = "oom-hook")]
 static RETRY_FOREVER: TinyAlloc<Selected> = TinyAlloc::new(10);
 
+#[cfg(feature = "oom-hook")]
 #[test]
 fn a_hook_that_always_retries_is_bounded() {
     fn liar(_: Layout) -> OomAction {
@@ -185,8 +194,10 @@ fn a_hook_that_always_retries_is_bounded() {
     assert_eq!(RETRY_FOREVER.stats().failures, 1);
 }
 
+#[cfg(feature = "oom-hook")]
 static REENTRANT: TinyAlloc<Selected> = TinyAlloc::new(10);
 
+#[cfg(feature = "oom-hook")]
 #[test]
 fn an_allocation_inside_the_hook_fails_instead_of_recursing() {
     static INNER_WAS_NULL: AtomicUsize = AtomicUsize::new(0);

@@ -60,34 +60,22 @@ static LAST: Global<Option<Response<'static>>> = Global::new(None);
 /// The handler type `entry!` accepts.
 pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
 
-/// Splits the first `lens` bytes of `buffer` into a request, or says why it cannot.
-/// Written without panicking paths, so a handler that never panics links no `core::fmt`.
-pub fn parse_request(buffer: &[u8], lens: [usize; 4]) -> Result<Request<'_>, Response<'static>> {
+/// Splits the first `lens` bytes of `buffer` into a request, or `None` when the lengths do
+/// not fit the buffer (the glue answers 413). No panicking paths, so a handler that never
+/// panics links no `core::fmt`.
+pub fn parse_request(buffer: &[u8], lens: [usize; 4]) -> Option<Request<'_>> {
     let [method, url, headers, body] = lens;
-    let too_large = || Response::text(413, "request too large");
-    let head_len = method
-        .checked_add(url)
-        .and_then(|n| n.checked_add(headers))
-        .ok_or_else(too_large)?;
-    let total = head_len.checked_add(body).ok_or_else(too_large)?;
-    let (Some(head), Some(body)) = (buffer.get(..head_len), buffer.get(head_len..total)) else {
-        return Err(too_large());
-    };
-    let Ok(head) = core::str::from_utf8(head) else {
-        return Err(Response::text(400, "request method, URL or headers are not UTF-8"));
-    };
-    let split = head
-        .split_at_checked(method)
-        .and_then(|(m, rest)| Some((m, rest.split_at_checked(url)?)));
-    let Some((method, (url, headers))) = split else {
-        return Err(Response::text(400, "request parts split a UTF-8 character"));
-    };
-    Ok(Request::new(method, url, headers, body))
+    let head_len = method.checked_add(url)?.checked_add(headers)?;
+    let head = buffer.get(..head_len)?;
+    let body = buffer.get(head_len..head_len.checked_add(body)?)?;
+    let (method, rest) = head.split_at_checked(method)?;
+    let (url, headers) = rest.split_at_checked(url)?;
+    Some(Request::from_bytes(method, url, headers, body))
 }
 
 /// One request: parse, call the handler, publish the response record. Returns the
-/// record's address, or the fault record's address + 1 when the unwind build caught a panic
-/// (both records are 4-aligned, so the low bit is free).
+/// record's address; the fault record's address + 1 when the unwind build caught a panic
+/// (both records are 4-aligned, so the low bit is free); 0 when the lengths do not fit.
 ///
 /// # Safety
 /// `buffer` must point at `capacity` bytes that nothing else references during the call
@@ -102,12 +90,11 @@ pub unsafe fn fetch(buffer: *const u8, capacity: usize, lens: [usize; 4], handle
     tinyworker_alloc::end_of_request();
     // SAFETY: the caller guarantees `buffer` is valid for `capacity` bytes and unaliased.
     let bytes = unsafe { core::slice::from_raw_parts(buffer, capacity) };
-    let response = match parse_request(bytes, lens) {
-        Ok(request) => match call_handler(handler, &request) {
-            Some(response) => response,
-            None => return crate::fault::record() as usize + 1,
-        },
-        Err(response) => response,
+    let Some(request) = parse_request(bytes, lens) else {
+        return 0;
+    };
+    let Some(response) = call_handler(handler, &request) else {
+        return crate::fault::record() as usize + 1;
     };
     // SAFETY: the response borrows the I/O buffer (valid until the glue writes the next
     // request, which happens only after it has read this response and before the next
@@ -179,13 +166,14 @@ mod tests {
     }
 
     #[test]
-    fn rejects_bad_lengths_and_non_utf8() {
-        assert_eq!(parse_request(b"GET/", [3, 1, 0, 1]).unwrap_err().status, 413);
-        assert_eq!(parse_request(b"GET/", [usize::MAX, 1, 0, 0]).unwrap_err().status, 413);
-        assert_eq!(parse_request(b"GET/\xff", [3, 2, 0, 0]).unwrap_err().status, 400);
-        // "é" is two bytes; a length that splits it is refused, not a panic.
-        assert_eq!(parse_request("Gé/".as_bytes(), [2, 2, 0, 0]).unwrap_err().status, 400);
-        // A body need not be UTF-8.
+    fn rejects_bad_lengths_and_keeps_bytes() {
+        assert!(parse_request(b"GET/", [3, 1, 0, 1]).is_none());
+        assert!(parse_request(b"GET/", [usize::MAX, 1, 0, 0]).is_none());
+        assert!(parse_request(b"GET/", [1, usize::MAX, 0, 0]).is_none());
+        // A head that is not UTF-8 (or a length that splits "é") reads as empty, never as
+        // a panic or invalid str; a body need not be UTF-8.
+        assert_eq!(parse_request(b"GET/\xff", [3, 2, 0, 0]).unwrap().url(), "");
+        assert_eq!(parse_request("Gé/".as_bytes(), [2, 2, 0, 0]).unwrap().method(), "");
         assert_eq!(parse_request(b"GET/\xff", [3, 1, 0, 1]).unwrap().body(), b"\xff");
     }
 
@@ -211,8 +199,7 @@ mod tests {
             unsafe { core::slice::from_raw_parts(rec.body, rec.body_len) },
             b"/hello"
         );
-        // SAFETY: as above.
-        let rec = unsafe { *(fetch(p, 32, [3, 40, 0, 0], hello) as *const ResponseRecord) };
-        assert_eq!(rec.status, 413);
+        // SAFETY: as above; lengths beyond the buffer are refused with 0.
+        assert_eq!(unsafe { fetch(p, 32, [3, 40, 0, 0], hello) }, 0);
     }
 }

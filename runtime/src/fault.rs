@@ -63,7 +63,7 @@ static RECORD: Global<FaultRecord> = Global::new(FaultRecord {
 static PANICKING: AtomicBool = AtomicBool::new(false);
 
 /// The message of a panic whose message was formatted (the handler keeps static strs only).
-pub const FORMATTED_PANIC: &str = "panicked (formatted message not kept)";
+pub const FORMATTED_PANIC: &str = "panicked (message not kept)";
 /// The message of an allocation failure that reached the panic handler.
 pub const OUT_OF_MEMORY: &str = "out of memory";
 /// The message of a panic raised while the panic handler was already running.

@@ -5,19 +5,37 @@ use core::marker::PhantomData;
 
 /// A request as the handler sees it: every part borrows the runtime's I/O buffer.
 ///
-/// The head (method, URL, headers) is validated UTF-8; the body is raw bytes.
+/// The head (method, URL, headers) is validated as UTF-8 where it is read, so a handler
+/// that never reads it links no validator. glue.js always sends UTF-8 (it encodes with
+/// `TextEncoder`); bytes that are not (only possible by calling the ABI directly) read as
+/// an empty string. The body is raw bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
-    method: &'a str,
-    url: &'a str,
-    headers: &'a str,
+    method: &'a [u8],
+    url: &'a [u8],
+    headers: &'a [u8],
     body: &'a [u8],
+}
+
+/// `bytes` as a str, or "" when they are not UTF-8.
+fn text(bytes: &[u8]) -> &str {
+    if crate::utf8::is_utf8(bytes) {
+        // SAFETY: just validated.
+        unsafe { core::str::from_utf8_unchecked(bytes) }
+    } else {
+        ""
+    }
 }
 
 impl<'a> Request<'a> {
     /// A request from its parts. `headers` holds one `name:value` per line, separated by
     /// `\n`, names lower-case (the form glue.js writes).
     pub const fn new(method: &'a str, url: &'a str, headers: &'a str, body: &'a [u8]) -> Self {
+        Self::from_bytes(method.as_bytes(), url.as_bytes(), headers.as_bytes(), body)
+    }
+
+    /// A request from raw parts, as they arrive from the glue.
+    pub const fn from_bytes(method: &'a [u8], url: &'a [u8], headers: &'a [u8], body: &'a [u8]) -> Self {
         Self {
             method,
             url,
@@ -28,22 +46,23 @@ impl<'a> Request<'a> {
 
     /// The method, e.g. `GET`.
     pub fn method(&self) -> &'a str {
-        self.method
+        text(self.method)
     }
 
     /// The full URL, e.g. `https://example.com/a/b?x=1`.
     pub fn url(&self) -> &'a str {
-        self.url
+        text(self.url)
     }
 
     /// The path of the URL without query or fragment, e.g. `/a/b` (`/` when empty).
     /// (Written without panicking slicing: a handler that never panics links no `core::fmt`.)
     pub fn path(&self) -> &'a str {
+        let url = self.url();
         // The byte search below avoids the two-way substring searcher (~500 B).
-        let scheme_end = self.url.as_bytes().windows(3).position(|w| w == b"://");
-        let rest = match scheme_end.and_then(|i| self.url.get(i + 3..)) {
+        let scheme_end = url.as_bytes().windows(3).position(|w| w == b"://");
+        let rest = match scheme_end.and_then(|i| url.get(i + 3..)) {
             Some(after) => after.find(['/', '?', '#']).and_then(|i| after.get(i..)).unwrap_or(""),
-            None => self.url,
+            None => url,
         };
         let path = rest.find(['?', '#']).and_then(|i| rest.get(..i)).unwrap_or(rest);
         if path.is_empty() {
@@ -55,7 +74,7 @@ impl<'a> Request<'a> {
 
     /// The query string without `?`, if the URL has one.
     pub fn query(&self) -> Option<&'a str> {
-        let (_, rest) = self.url.split_once('?')?;
+        let (_, rest) = self.url().split_once('?')?;
         Some(rest.split_once('#').map_or(rest, |(query, _)| query))
     }
 
@@ -68,7 +87,7 @@ impl<'a> Request<'a> {
 
     /// All headers as `(name, value)` pairs, in the order the request carried them.
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.headers.split('\n').filter_map(|line| line.split_once(':'))
+        text(self.headers).split('\n').filter_map(|line| line.split_once(':'))
     }
 
     /// The body bytes (empty when the request has none).
@@ -238,6 +257,13 @@ mod tests {
         assert_eq!(r.header("missing"), None);
         assert_eq!(r.headers().count(), 3);
         assert_eq!(Request::new("GET", "/", "", b"").headers().count(), 0);
+    }
+
+    #[test]
+    fn a_head_that_is_not_utf8_reads_as_empty_and_the_body_stays_raw() {
+        let r = Request::from_bytes(b"G\xffT", b"/\xc0", b"a:\xed\xa0\x80", b"\xff");
+        assert_eq!((r.method(), r.url(), r.path(), r.header("a")), ("", "", "/", None));
+        assert_eq!(r.body(), b"\xff");
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod fault;
 mod global;
 mod http;
 mod sys;
+mod utf8;
 
 pub use fault::{abort, classify_panic, FaultKind, FaultRecord, PanicFacts, UNWIND};
 pub use http::{Body, Header, Request, Response, TEXT_PLAIN};

@@ -5,8 +5,10 @@
 extern crate alloc;
 
 use alloc::vec::Vec;
+use core::alloc::Layout;
 use core::hint::black_box;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use tinyworker::heap::OomAction;
 use tinyworker::{Request, Response};
 
 // "C-unwind": these imports throw JS exceptions, so in the unwind build every Rust frame
@@ -63,6 +65,21 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
             body.resize(size, b'x');
             Response::owned(200, body)
         }
+        "/oom-hook" => {
+            // A cache that fills most of the heap, a hook that drops it, then an allocation
+            // that only fits once the hook has run.
+            let block = Layout::from_size_align(HEAP_LIMIT / 2, 1).unwrap_or(Layout::new::<u8>());
+            // SAFETY: non-zero size; the block is freed by the hook or below.
+            CACHE.store(unsafe { alloc::alloc::alloc(block) }, Ordering::Relaxed);
+            let previous = tinyworker::heap::set_oom_hook(drop_cache);
+            let big: Vec<u8> = Vec::with_capacity(HEAP_LIMIT / 2 + 1);
+            tinyworker::heap::set_oom_hook(previous);
+            drop_cache(block);
+            match big.capacity() > HEAP_LIMIT / 2 {
+                true => Response::text(200, "the OOM hook freed the cache and the allocation succeeded"),
+                false => Response::text(500, "the allocation did not get its memory"),
+            }
+        }
         "/trap" => core::arch::wasm32::unreachable(),
         "/overflow" => Response::number(200, recurse(black_box(1))),
         // SAFETY: the import takes no arguments and only throws.
@@ -78,6 +95,22 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
         },
         _ => Response::text(404, "not found"),
     }
+}
+
+/// The cache `/oom-hook` fills the heap with.
+static CACHE: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
+
+/// The OOM hook of `/oom-hook`: frees the cache, then asks for a retry.
+fn drop_cache(_: Layout) -> OomAction {
+    let cache = CACHE.swap(core::ptr::null_mut(), Ordering::Relaxed);
+    if cache.is_null() {
+        return OomAction::Fail;
+    }
+    let block = Layout::from_size_align(HEAP_LIMIT / 2, 1).unwrap_or(Layout::new::<u8>());
+    // SAFETY: CACHE held the block allocated with this layout in `/oom-hook`, and the swap
+    // above took it, so it is freed once. Freeing allocates nothing.
+    unsafe { alloc::alloc::dealloc(cache, block) };
+    OomAction::Retry
 }
 
 /// `n=<decimal>` from a query string, without core::fmt.

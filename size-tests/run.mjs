@@ -1,0 +1,164 @@
+// The size gate: builds every example × allocator × build, measures what each ships
+// (wasm raw / wasm-opt -Oz / gzip / brotli, glue.js as shipped and minified), writes
+// size-tests/report.json and a per-function breakdown of the biggest rows, and fails when a
+// row exceeds its budget in size-tests/budgets.toml.
+//
+//   node size-tests/run.mjs build     build the matrix (make build-all)
+//   node size-tests/run.mjs check     measure, report, breakdown, enforce budgets (make size-check)
+//   node size-tests/run.mjs table     print the README table from report.json (make size-table)
+// Environment: ALLOCS / BUILDS narrow the matrix; BUDGETS names another budgets file.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { transformSync } from "esbuild";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const HERE = `${ROOT}size-tests`;
+const ALL_ALLOCS = ["talc", "dlmalloc", "bump", "wee_alloc"];
+const pick = (env, all) => (process.env[env] ? process.env[env].split(/\s+/).filter(Boolean) : all);
+const ALLOCS = pick("ALLOCS", ALL_ALLOCS);
+const BUILDS = pick("BUILDS", ["abort", "unwind"]);
+const BUDGETS = process.env.BUDGETS ?? `${HERE}/budgets.toml`;
+/** Metrics a budget may bound. */
+const BUDGETED = ["wasm_opt", "wasm_gz", "total_gz"];
+/** Rows whose functions are broken down: the biggest few plus the hello rows. */
+const BREAKDOWN_BIGGEST = 3;
+
+/** [example, alloc] pairs: hello without and with each allocator, counter without, the rest with each. */
+export function matrix() {
+  const rows = [];
+  for (const build of BUILDS) {
+    rows.push(["hello", "none", build], ["counter", "none", build]);
+    for (const alloc of ALLOCS) rows.push(["hello", alloc, build], ["faults", alloc, build], ["allocbench", alloc, build]);
+  }
+  return rows;
+}
+
+const id = ([example, alloc, build]) => `${example}.${alloc}.${build}`;
+const gz = (buf) => gzipSync(buf, { level: 9 }).length;
+const br = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+function build(row, env = {}) {
+  execFileSync(`${ROOT}scripts/build.sh`, row, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
+}
+
+function measure([example, alloc, build]) {
+  const dir = `${ROOT}build/${example}.${alloc}.${build}`;
+  const raw = readFileSync(`${ROOT}target/raw/${example}/${alloc}.${build}.wasm`);
+  const wasm = readFileSync(`${dir}/app.wasm`);
+  const glue = readFileSync(`${dir}/glue.js`);
+  const minified = Buffer.from(transformSync(readFileSync(`${ROOT}glue.js`, "utf8"), { format: "esm", minify: true }).code);
+  const entry = readFileSync(`${dir}/worker.js`);
+  const row = {
+    example, alloc, build,
+    wasm_raw: raw.length, wasm_opt: wasm.length, wasm_gz: gz(wasm), wasm_br: br(wasm),
+    glue_raw: glue.length, glue_gz: gz(glue), glue_br: br(glue),
+    glue_min_raw: minified.length, glue_min_gz: gz(minified), glue_min_br: br(minified),
+    entry_gz: gz(entry),
+  };
+  row.total_gz = row.wasm_gz + row.glue_gz; // wasm + readable glue, the budgeted figure
+  row.total_min_gz = row.wasm_gz + row.glue_min_gz;
+  row.upload_gz = row.total_gz + row.entry_gz; // everything a deploy uploads for this example
+  return row;
+}
+
+/** Sections and the biggest functions and data segments of a names-kept build. */
+function breakdown(row) {
+  const key = [row.example, row.alloc, row.build];
+  build(key, { NAMES: "1" });
+  const wasm = `${ROOT}build/names/${id(key)}/app.wasm`;
+  const dump = (flag) => execFileSync(`${ROOT}node_modules/.bin/wasm-objdump`, [flag, wasm], { encoding: "utf8" });
+  const sections = dump("-h").split("\n").filter((l) => l.includes("size=")).map((l) => l.trim());
+  const details = dump("-x").split("\n");
+  const items = [];
+  for (const l of details) {
+    let m = l.match(/^ - func\[\d+\] size=(\d+) <(.+)>$/);
+    if (m) items.push([Number(m[1]), `code  ${m[2]}`]);
+    m = l.match(/^ - segment\[\d+\] <?([^>]*)>? ?memory=\d+ size=(\d+)/);
+    if (m) items.push([Number(m[2]), `data  ${m[1] || "segment"}`]);
+  }
+  items.sort((a, b) => b[0] - a[0]);
+  const text = [
+    `${id(key)}: ${row.wasm_opt} B after wasm-opt -Oz (this copy keeps its name section), ${row.wasm_gz} B gzip`,
+    "", "sections:", ...sections.map((s) => `  ${s}`),
+    "", "functions and data segments, biggest first (bytes, kind, name):",
+    ...items.map(([size, what]) => `  ${String(size).padStart(6)}  ${what}`),
+  ].join("\n");
+  mkdirSync(`${HERE}/breakdown`, { recursive: true });
+  writeFileSync(`${HERE}/breakdown/${id(key)}.txt`, text + "\n");
+}
+
+/** The budgets file: `["example.alloc.build"]` tables of `metric = bytes`; nothing else. */
+export function parseBudgets(text, file = "budgets.toml") {
+  const budgets = {};
+  let table = null;
+  text.split("\n").forEach((line, i) => {
+    const l = line.replace(/#.*/, "").trim();
+    if (!l) return;
+    let m = l.match(/^\["([\w.]+)"\]$/);
+    if (m) return void (table = budgets[m[1]] = {});
+    m = l.match(/^(\w+)\s*=\s*(\d+)$/);
+    if (m && table && BUDGETED.includes(m[1])) return void (table[m[1]] = Number(m[2]));
+    throw new Error(`${file}:${i + 1}: expected ["example.alloc.build"] or one of ${BUDGETED.join(", ")} = <bytes>: ${line}`);
+  });
+  return budgets;
+}
+
+const COLUMNS = ["wasm_raw", "wasm_opt", "wasm_gz", "wasm_br", "glue_gz", "total_gz", "total_min_gz", "upload_gz"];
+
+function table(report) {
+  const head = `| example | alloc | build | ${COLUMNS.join(" | ")} |`;
+  const rule = `|---|---|---|${COLUMNS.map(() => "---:").join("|")}|`;
+  const lines = report.map((r) => `| ${r.example} | ${r.alloc} | ${r.build} | ${COLUMNS.map((c) => r[c]).join(" | ")} |`);
+  return [head, rule, ...lines].join("\n");
+}
+
+function toolchains() {
+  const v = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8" }).trim().split("\n")[0];
+  const nightly = readFileSync(`${ROOT}Makefile`, "utf8").match(/^NIGHTLY\s*:=\s*(\S+)/m)[1];
+  return {
+    rustc: v("rustc", ["--version"]),
+    nightly: v("rustc", [`+${nightly}`, "--version"]),
+    wasm_opt: v(`${ROOT}node_modules/.bin/wasm-opt`, ["--version"]),
+    esbuild: JSON.parse(readFileSync(`${ROOT}node_modules/esbuild/package.json`, "utf8")).version,
+    node: process.version,
+  };
+}
+
+function check() {
+  const report = matrix().map(measure);
+  writeFileSync(`${HERE}/report.json`, JSON.stringify(report, null, 1) + "\n");
+  writeFileSync(`${HERE}/toolchains.json`, JSON.stringify(toolchains(), null, 1) + "\n");
+  console.log(table(report));
+  if (process.env.SIZE_BREAKDOWN !== "0") {
+    const biggest = [...report].sort((a, b) => b.total_gz - a.total_gz).slice(0, BREAKDOWN_BIGGEST);
+    for (const row of new Set([...biggest, ...report.filter((r) => r.example === "hello")])) breakdown(row);
+    console.log(`\nbreakdown: size-tests/breakdown/ (${biggest.map((r) => id([r.example, r.alloc, r.build])).join(", ")} and hello)`);
+  }
+
+  const budgets = parseBudgets(readFileSync(BUDGETS, "utf8"), BUDGETS);
+  const over = [], unbudgeted = [];
+  for (const row of report) {
+    const key = id([row.example, row.alloc, row.build]);
+    if (!budgets[key]) unbudgeted.push(key);
+    for (const [metric, limit] of Object.entries(budgets[key] ?? {})) {
+      if (row[metric] > limit) over.push(`${key} ${metric} = ${row[metric]} B > budget ${limit} B (+${row[metric] - limit})`);
+    }
+  }
+  if (unbudgeted.length) over.push(`rows without a budget (add them to ${BUDGETS}): ${unbudgeted.join(", ")}`);
+  if (over.length) {
+    console.error(`\nsize-check FAILED:\n  ${over.join("\n  ")}`);
+    process.exit(1);
+  }
+  console.log(`\nsize-check passed: ${report.length} rows within ${BUDGETS}`);
+}
+
+const command = process.argv[2];
+if (command === "build") for (const row of matrix()) build(row);
+else if (command === "check") check();
+else if (command === "table") console.log(table(JSON.parse(readFileSync(`${HERE}/report.json`, "utf8"))));
+else {
+  console.error("usage: node size-tests/run.mjs build | check | table");
+  process.exit(2);
+}
