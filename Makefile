@@ -55,10 +55,12 @@ build: setup
 	scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)
 
 # The size-tests matrix (every example x allocator x build under test), which is also what
-# the Node tests load, and the exnref variant the workerd test serves.
-build-all: setup .tools/nightly.stamp
+# the Node tests load, the exnref variant the workerd test serves, and the wasm-bindgen
+# fixture with the JavaScript Worker that uses it through resilient().
+build-all: setup .tools/nightly.stamp .tools/cargo/bin/wasm-bindgen
 	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" node size-tests/run.mjs build
 	EH=exnref scripts/build.sh counter "" unwind >/dev/null
+	scripts/bindgen.sh >/dev/null
 
 # Sizes of the matrix against size-tests/budgets.toml (BUDGETS=file for another): writes
 # size-tests/report.json, a table, and size-tests/breakdown/; fails over budget.
@@ -130,6 +132,10 @@ test-node: setup .tools/nightly.stamp
 
 lint: setup .tools/nightly.stamp
 	cargo fmt --all --check
+	cargo fmt --manifest-path fixtures/bindgen-lib/Cargo.toml --check
+	cargo fmt --manifest-path bench/workers-rs-hello/Cargo.toml --check
+	cargo clippy --locked --manifest-path fixtures/bindgen-lib/Cargo.toml --target $(TARGET) \
+	  --target-dir target/bindgen-lib -- -D warnings
 	cargo clippy --locked -p tinyworker --all-targets -- -D warnings
 	for a in $(ALLOCS); do \
 	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a --all-targets -- -D warnings && \
@@ -150,6 +156,8 @@ alloc-bench: setup
 
 fmt:
 	cargo fmt --all
+	cargo fmt --manifest-path fixtures/bindgen-lib/Cargo.toml
+	cargo fmt --manifest-path bench/workers-rs-hello/Cargo.toml
 
 clean:
 	rm -rf build target .tools

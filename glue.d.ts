@@ -71,3 +71,24 @@ export interface AllocStats {
   failures: number;
   limit: number;
 }
+
+/** The generated module of a wasm-bindgen library (`--target web`), not yet initialised. */
+export interface Bindings {
+  initSync(options: { module: WebAssembly.Module }): unknown;
+  [name: string]: unknown;
+}
+
+/**
+ * resilient(bindings, { module, onReset }): the library's exports, wrapped so that a trap or
+ * abort (out of memory, a panic with panic=abort) in any function or class method throws a
+ * `Fault` (kind "trap", the RuntimeError as `cause`) and the next call runs on a fresh
+ * instance of `module`; objects of the replaced instance throw "stale instance" (their
+ * `free()` is a no-op); errors the library throws on purpose pass through unchanged and reset
+ * nothing. `resets` counts the replacements. Works on wasm-bindgen's standard output (no
+ * experimental flags): initSync is given a forwarding exports object, so the generated JS
+ * always talks to the current instance. Call it once per bindings module, before any init.
+ */
+export function resilient<T extends Bindings>(
+  bindings: T,
+  options: { module: WebAssembly.Module | BufferSource; onReset?: (fault: Fault) => void },
+): Omit<T, "default" | "initSync"> & { resets: number };

@@ -90,3 +90,91 @@ export function createWorker(wasm, options) {
     },
   };
 }
+
+// resilient(bindings, { module, onReset }): a wasm-bindgen library (`--target web` output,
+// not yet initialised) that survives traps and aborts. A faulting call throws a Fault
+// (kind trap, cause kept), a fresh instance from `module` serves the next call, objects of
+// the dead instance throw "stale instance", and errors thrown on purpose pass unchanged.
+export function resilient(bindings, { module, onReset } = {}) {
+  module = module instanceof Module ? module : new Module(module);
+  let instance, imports, generation = 0;
+  const born = new WeakMap(), live = new Set(), classes = new Set();
+  // The bindings keep `wasm = instance.exports` out of reach; give them exports that forward
+  // to whichever instance is current, by lending initSync a WebAssembly.Instance that does.
+  const forward = {};
+  for (const { name } of Module.exports(module)) Object.defineProperty(forward, name, { get: () => instance.exports[name] });
+  const lend = function (m, i) {
+    (imports = i), (instance = new Instance(m, i));
+    return { exports: forward };
+  };
+  WebAssembly.Instance = lend;
+  try {
+    bindings.initSync({ module });
+  } finally {
+    WebAssembly.Instance = Instance;
+  }
+  if (!instance) throw Error("resilient: the bindings were initialised already; pass them before init");
+
+  const api = { resets: 0 };
+  const fault = (e) =>
+    e instanceof RuntimeError ? new Fault("trap", e.message, e)
+    : e instanceof RangeError && /call stack/.test(e.message) ? new Fault("trap", "stack overflow", e)
+    : null;
+  const reset = (f) => {
+    instance.exports.memory.grow(0); // detaches the bindings' cached views of the dead memory
+    instance = new Instance(module, imports);
+    instance.exports.__wbindgen_start?.();
+    generation++;
+    // Unregister the dead objects' finalizers, or they would free their pointers in the new instance.
+    for (const ref of live) ref.deref()?.__destroy_into_raw();
+    live.clear();
+    api.resets++;
+    onReset?.(f);
+  };
+  const call = (fn, self, args) => {
+    let result;
+    try {
+      result = fn.apply(self, args);
+    } catch (e) {
+      const f = fault(e);
+      if (!f) throw e; // thrown on purpose: unchanged, nothing reset
+      reset(f);
+      throw f;
+    }
+    if (classes.has(result?.constructor)) born.set(result, generation), live.add(new WeakRef(result));
+    return result;
+  };
+  const wrap = (fn) => function (...args) {
+    return call(fn, this, args);
+  };
+  for (const [name, value] of Object.entries(bindings)) {
+    if (name == "default" || name == "initSync" || typeof value != "function") continue;
+    if (!/^class\b/.test(Function.prototype.toString.call(value))) {
+      api[name] = wrap(value);
+      continue;
+    }
+    classes.add(value);
+    for (const key of Reflect.ownKeys(value.prototype)) {
+      const d = Object.getOwnPropertyDescriptor(value.prototype, key);
+      if (key == "constructor" || key == "__destroy_into_raw") continue;
+      for (const part of ["value", "get", "set"]) {
+        const fn = d[part];
+        if (typeof fn != "function") continue;
+        d[part] = function (...args) {
+          if (born.get(this) !== generation) {
+            if (key == "free" || key === Symbol.dispose) return; // already released with its instance
+            throw new Error(`stale instance: this ${name} belonged to a wasm instance that a fault replaced`);
+          }
+          return call(fn, this, args);
+        };
+      }
+      Object.defineProperty(value.prototype, key, d);
+    }
+    for (const key of Object.getOwnPropertyNames(value)) {
+      const fn = value[key]; // static methods, e.g. constructors that return Self
+      if (typeof fn == "function" && key != "__wrap") value[key] = wrap(fn);
+    }
+    api[name] = new Proxy(value, { construct: (C, args, target) => call(() => Reflect.construct(C, args, target), null, []) });
+  }
+  return api;
+}

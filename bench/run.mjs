@@ -109,7 +109,7 @@ const report = {
 };
 report.rps_ratio = round(report.rps_tinyworker / report.rps_js_baseline);
 const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
-report.bundle_gz_tinyworker = gz(`${dirOf("hello")}/app.wasm`) + gz(`${dirOf("hello")}/glue.js`) + gz(`${dirOf("hello")}/worker.js`);
+report.bundle_gz_tinyworker = gz(`${dirOf("hello")}/app.wasm`) + gz(`${dirOf("hello")}/worker.js`);
 if (targets.workers_rs) {
   const meta = JSON.parse(readFileSync(`${WORKERS_RS}/bundle.json`, "utf8"));
   const module = new WebAssembly.Module(readFileSync(`${WORKERS_RS}/${meta.wasm}`));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds one example variant into build/<example>.<alloc>.<build>/ (wasm-opt'd app.wasm,
-# glue.js, worker entry, workerd config) and prints that folder.
+# Builds one example variant into build/<example>.<alloc>.<build>/ (wasm-opt'd app.wasm, the
+# bundled worker.js, workerd and wrangler configs) and prints that folder.
 # Usage: scripts/build.sh EXAMPLE [ALLOC] BUILD [PORT]   (ALLOC may be "")
 set -euo pipefail
 example=$1 alloc=$2 build=$3 port=${4:-8787}

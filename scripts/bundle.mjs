@@ -1,14 +1,27 @@
-// Lays out build/<example>/ for workerd: the optimised wasm (app.wasm), glue.js as shipped,
-// the entry (the example's own worker.js or the default one), its other .js files, and
-// config.capnp for workerd and wrangler.toml for wrangler. glue.js ships as esbuild's unminified reprint of the source: the same
-// code and names, without the comments (they stay in the repository's glue.js).
+// Lays out build/<example>/ for workerd and wrangler: the optimised wasm (app.wasm), one
+// worker.js, config.capnp and wrangler.toml. worker.js is the entry (the example's own
+// worker.js or the default one) bundled by esbuild with the parts of glue.js (and of the
+// example's other .js files) it uses: unminified, names kept, comments dropped, unused
+// exports such as `resilient` left out. It is what wrangler would upload too.
 // Usage: node scripts/bundle.mjs <example> <wasm> [port] [out]
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { transformSync } from "esbuild";
+import { buildSync } from "esbuild";
 
-/** glue.js as shipped: the source reprinted by esbuild, comments dropped, nothing renamed. */
-export const shippedGlue = (source) => transformSync(source, { format: "esm", charset: "utf8" }).code;
+/** Bundles `entry` (which imports ./glue.js and ./app.wasm) into one ES module. */
+export function shipped(entry) {
+  const result = buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    write: false,
+    charset: "utf8",
+    legalComments: "none",
+    external: ["*.wasm"],
+  });
+  // esbuild marks where each bundled file starts with a `// path` comment: drop those too.
+  return result.outputFiles[0].text.replace(/^\/\/ \S+\.m?js\n/gm, "");
+}
 
 export const COMPATIBILITY_DATE = "2026-11-01";
 
@@ -43,14 +56,17 @@ compatibility_date = "${COMPATIBILITY_DATE}"
 
 export function bundle(example, wasm, port = 8787, out = join("build", example), root = ".") {
   const src = join(root, "examples", example);
-  mkdirSync(out, { recursive: true });
+  const stage = join(out, ".src");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
   copyFileSync(wasm, join(out, "app.wasm"));
-  writeFileSync(join(out, "glue.js"), shippedGlue(readFileSync(join(root, "glue.js"), "utf8")));
+  copyFileSync(join(root, "glue.js"), join(stage, "glue.js"));
   const own = readdirSync(src).filter((f) => f.endsWith(".js"));
-  if (!own.includes("worker.js")) copyFileSync(join(root, "worker.js"), join(out, "worker.js"));
-  for (const f of own) copyFileSync(join(src, f), join(out, f));
-  const modules = ["worker.js", "glue.js", ...own.filter((f) => f !== "worker.js"), "app.wasm"];
-  writeFileSync(join(out, "config.capnp"), capnpConfig(modules, `127.0.0.1:${port}`));
+  if (!own.includes("worker.js")) copyFileSync(join(root, "worker.js"), join(stage, "worker.js"));
+  for (const f of own) copyFileSync(join(src, f), join(stage, f));
+  writeFileSync(join(out, "worker.js"), shipped(join(stage, "worker.js")));
+  rmSync(stage, { recursive: true });
+  writeFileSync(join(out, "config.capnp"), capnpConfig(["worker.js", "app.wasm"], `127.0.0.1:${port}`));
   writeFileSync(join(out, "wrangler.toml"), wranglerToml(example));
   return out;
 }

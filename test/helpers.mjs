@@ -62,11 +62,14 @@ export function freePort() {
 }
 
 /** Starts workerd serving build/<example> on a free loopback port; waits until it answers. */
-export async function startWorkerd(example, alloc, build) {
+export const startWorkerd = (example, alloc, build) => startWorkerdConfig(`${dirOf(example, alloc, build)}/config.capnp`);
+
+/** Starts workerd with `config` on a free loopback port; waits until it answers. */
+export async function startWorkerdConfig(config) {
   const port = await freePort();
   const child = spawn(
     `${ROOT}/node_modules/.bin/workerd`,
-    ["serve", `${dirOf(example, alloc, build)}/config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`],
+    ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
