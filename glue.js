@@ -80,7 +80,8 @@ export function createWorker(wasm, options) {
     async fetch(req) {
       try {
         // refuse a body that cannot fit before reading it into memory
-        const fits = rt.call((x) => x.tw_buf(+req.headers.get("content-length") || 0));
+        const length = +req.headers.get("content-length") || 0;
+        const fits = length >= 0 && length < 2 ** 31 && rt.call((x) => x.tw_buf(length));
         const r = fits ? rt.handle(req.method, req.url, [...req.headers], new Uint8Array(await req.arrayBuffer())) : tooLarge();
         return new Response(r.body.length ? r.body : null, r);
       } catch (e) {

@@ -103,7 +103,7 @@ export function parseBudgets(text, file = "budgets.toml") {
   return budgets;
 }
 
-const COLUMNS = ["wasm_raw", "wasm_opt", "wasm_gz", "wasm_br", "glue_gz", "glue_br", "total_gz", "total_min_gz"];
+const COLUMNS = ["wasm_raw", "wasm_opt", "wasm_gz", "wasm_br", "glue_raw", "glue_gz", "glue_br", "total_gz", "total_min_gz"];
 
 function table(report) {
   const head = `| example | alloc | build | ${COLUMNS.join(" | ")} |`;

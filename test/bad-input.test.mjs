@@ -39,6 +39,9 @@ test("workerd: bad input gets clear 4xx answers and never a fault", async () => 
     // Oversized: refused from content-length alone, before the body is read.
     let [status, body] = await raw(server.base, request("POST /echo", ["Content-Length: 100000000"], "abc"));
     assert.deepEqual([status, body], [413, "request too large\n"]);
+    // A length that would wrap to a small i32 (2^32 + 5) is still refused before reading.
+    [status, body] = await raw(server.base, request("POST /echo", ["Content-Length: 4294967301"], "abc"));
+    assert.deepEqual([status, body], [413, "request too large\n"]);
     // Oversized, and actually sent.
     const big = "x".repeat(64 * 1024 + 1);
     [status, body] = await raw(server.base, request("POST /echo", [`Content-Length: ${big.length}`], big));
