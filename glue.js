@@ -11,6 +11,12 @@ export class Fault extends Error {
   }
 }
 
+// A trap, or V8's stack exhaustion, as a Fault; null for any other exception.
+const trapOf = (e) =>
+  e instanceof RuntimeError ? new Fault("trap", e.message, e)
+  : e instanceof RangeError && /call stack/.test(e.message) ? new Fault("trap", "stack overflow", e)
+  : null;
+
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
   const tag = new Tag({ parameters: ["i32"] });
@@ -26,9 +32,8 @@ export function createRuntime(wasm, options = {}) {
   const classify = (e) =>
     e instanceof Exception && e.is(tag) ? record(e.getArg(tag, 0), e)
     // an unwind build's abort traps; its record says so
-    : e instanceof RuntimeError ? (x.tw_fault && u32(x.tw_fault(), 1)[0] ? record(x.tw_fault(), e) : new Fault("trap", e.message, e))
-    : e instanceof RangeError && /call stack/.test(e.message) ? new Fault("trap", "stack overflow", e)
-    : new Fault("error", e?.message ?? e, e);
+    : e instanceof RuntimeError && x.tw_fault && u32(x.tw_fault(), 1)[0] ? record(x.tw_fault(), e)
+    : trapOf(e) ?? new Fault("error", e?.message ?? e, e);
 
   const rt = {
     instances: 0,
@@ -117,10 +122,6 @@ export function resilient(bindings, { module, onReset } = {}) {
   if (!instance) throw Error("resilient: the bindings were initialised already; pass them before init");
 
   const api = { resets: 0 };
-  const fault = (e) =>
-    e instanceof RuntimeError ? new Fault("trap", e.message, e)
-    : e instanceof RangeError && /call stack/.test(e.message) ? new Fault("trap", "stack overflow", e)
-    : null;
   const reset = (f) => {
     instance.exports.memory.grow(0); // detaches the bindings' cached views of the dead memory
     instance = new Instance(module, imports);
@@ -137,7 +138,7 @@ export function resilient(bindings, { module, onReset } = {}) {
     try {
       result = fn.apply(self, args);
     } catch (e) {
-      const f = fault(e);
+      const f = trapOf(e);
       if (!f) throw e; // thrown on purpose: unchanged, nothing reset
       reset(f);
       throw f;
