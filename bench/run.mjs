@@ -3,10 +3,9 @@
 // world where `make workers-rs` could build it). Writes bench/report.json, prints a table.
 import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { spawn } from "node:child_process";
 import { createRuntime } from "../glue.js";
 import { faultsImports } from "../examples/faults/imports.js";
-import { ROOT, dirOf, freePort } from "../test/helpers.mjs";
+import { ROOT, dirOf, startWorkerdConfig } from "../test/helpers.mjs";
 import { capnpConfig } from "../scripts/bundle.mjs";
 import { load } from "./http.mjs";
 
@@ -72,19 +71,6 @@ const raw = hello.call((x) => x);
 const raw_export_call_us = perCall(() => raw.tw_fetch(0, 0, 0, 0), 200000);
 
 // workerd: requests/s for hello, a plain JS Worker and (if built) workers-rs, alternating.
-async function serve(config) {
-  const port = await freePort();
-  const child = spawn(`${ROOT}/node_modules/.bin/workerd`, ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`], {
-    stdio: "ignore",
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(base).then((r) => r.ok, () => false)) break;
-    if (i > 300) throw new Error(`workerd did not start for ${config}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { base, stop: () => new Promise((r) => (child.once("exit", r), child.kill("SIGTERM"))) };
-}
 
 const jsDir = `${ROOT}/build/js-baseline`;
 mkdirSync(jsDir, { recursive: true });
@@ -98,7 +84,7 @@ if (existsSync(`${WORKERS_RS}/config.capnp`)) targets.workers_rs = `${WORKERS_RS
 else skipped.workers_rs = "build/workers-rs is missing: run `make workers-rs` (needs wasm-bindgen-cli and worker-build)";
 
 const servers = {};
-for (const [name, config] of Object.entries(targets)) servers[name] = await serve(config);
+for (const [name, config] of Object.entries(targets)) servers[name] = await startWorkerdConfig(config);
 const rps = Object.fromEntries(Object.keys(targets).map((n) => [n, []]));
 try {
   const burst = async (name, requests, seconds) => {

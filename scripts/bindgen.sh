@@ -11,18 +11,16 @@ RUSTFLAGS="-Clink-arg=--max-memory=67108864" cargo build -q --release --locked \
 .tools/cargo/bin/wasm-bindgen --target web --out-dir build/bindgen-lib \
   target/bindgen-lib/wasm32-unknown-unknown/release/bindgen_lib.wasm
 node --input-type=module -e '
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { shipped, capnpConfig, wranglerToml } from "./scripts/bundle.mjs";
-const out = "build/bindgen-worker", stage = `${out}/.src`;
-rmSync(out, { recursive: true, force: true });
-mkdirSync(stage, { recursive: true });
-copyFileSync("examples/bindgen-worker/worker.js", `${stage}/worker.js`);
-copyFileSync("glue.js", `${stage}/glue.js`);
-copyFileSync("build/bindgen-lib/bindgen_lib.js", `${stage}/bindgen_lib.js`);
-copyFileSync("build/bindgen-lib/bindgen_lib_bg.wasm", `${out}/bindgen_lib_bg.wasm`);
-writeFileSync(`${out}/worker.js`, shipped(`${stage}/worker.js`));
-rmSync(stage, { recursive: true });
-writeFileSync(`${out}/config.capnp`, capnpConfig(["worker.js", "bindgen_lib_bg.wasm"], "127.0.0.1:8787"));
-writeFileSync(`${out}/wrangler.toml`, wranglerToml("bindgen-worker"));
+import { ship } from "./scripts/bundle.mjs";
+ship({
+  out: "build/bindgen-worker",
+  name: "bindgen-worker",
+  sources: {
+    "worker.js": "examples/bindgen-worker/worker.js",
+    "glue.js": "glue.js",
+    "bindgen_lib.js": "build/bindgen-lib/bindgen_lib.js",
+  },
+  assets: { "bindgen_lib_bg.wasm": "build/bindgen-lib/bindgen_lib_bg.wasm" },
+});
 '
 echo build/bindgen-worker

@@ -54,21 +54,30 @@ main = "worker.js"
 compatibility_date = "${COMPATIBILITY_DATE}"
 `;
 
-export function bundle(example, wasm, port = 8787, out = join("build", example), root = ".") {
-  const src = join(root, "examples", example);
+/**
+ * Lays out a Worker in `out`: `sources` (module name -> file; `worker.js` is the entry) are
+ * bundled into one worker.js, `assets` (module name -> file, the wasm) copied beside it,
+ * and config.capnp and wrangler.toml written for them.
+ */
+export function ship({ out, name, sources, assets, port = 8787 }) {
   const stage = join(out, ".src");
   rmSync(out, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  copyFileSync(wasm, join(out, "app.wasm"));
-  copyFileSync(join(root, "glue.js"), join(stage, "glue.js"));
-  const own = readdirSync(src).filter((f) => f.endsWith(".js"));
-  if (!own.includes("worker.js")) copyFileSync(join(root, "worker.js"), join(stage, "worker.js"));
-  for (const f of own) copyFileSync(join(src, f), join(stage, f));
+  for (const [module, file] of Object.entries(sources)) copyFileSync(file, join(stage, module));
+  for (const [module, file] of Object.entries(assets)) copyFileSync(file, join(out, module));
   writeFileSync(join(out, "worker.js"), shipped(join(stage, "worker.js")));
   rmSync(stage, { recursive: true });
-  writeFileSync(join(out, "config.capnp"), capnpConfig(["worker.js", "app.wasm"], `127.0.0.1:${port}`));
-  writeFileSync(join(out, "wrangler.toml"), wranglerToml(example));
+  writeFileSync(join(out, "config.capnp"), capnpConfig(["worker.js", ...Object.keys(assets)], `127.0.0.1:${port}`));
+  writeFileSync(join(out, "wrangler.toml"), wranglerToml(name));
   return out;
+}
+
+/** An example's Worker: its wasm, glue.js, and its own .js files (or the default entry). */
+export function bundle(example, wasm, port = 8787, out = join("build", example), root = ".") {
+  const src = join(root, "examples", example);
+  const sources = { "worker.js": join(root, "worker.js"), "glue.js": join(root, "glue.js") };
+  for (const f of readdirSync(src).filter((f) => f.endsWith(".js"))) sources[f] = join(src, f);
+  return ship({ out, name: example, sources, assets: { "app.wasm": wasm }, port });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -51,10 +51,7 @@ test("workerd: /oom and /try-reserve over HTTP with the bump backend", async () 
   const alloc = TEST_ALLOCS.includes("bump") ? "bump" : TEST_ALLOCS[0];
   const server = await startWorkerd("faults", alloc);
   try {
-    const text = async (p) => {
-      const r = await fetch(`${server.base}${p}`, { signal: AbortSignal.timeout(10_000) });
-      return [r.status, await r.text()];
-    };
+    const text = (p) => server.get(p);
     assert.deepEqual(await text("/oom"), [500, "abort: out of memory\n"]);
     assert.deepEqual(await text("/"), [200, "ok"]);
     assert.equal((await text("/try-reserve"))[0], 200);

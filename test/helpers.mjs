@@ -67,26 +67,33 @@ export const startWorkerd = (example, alloc, build) => startWorkerdConfig(`${dir
 /** Starts workerd with `config` on a free loopback port; waits until it answers. */
 export async function startWorkerdConfig(config) {
   const port = await freePort();
-  const child = spawn(
-    `${ROOT}/node_modules/.bin/workerd`,
-    ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const args = ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`];
+  return startServer(`${ROOT}/node_modules/.bin/workerd`, args, { port });
+}
+
+/**
+ * Starts a local HTTP server process that will listen on 127.0.0.1:`port` and waits (up to
+ * `seconds`) until it answers. `detached` runs it in its own process group, stopped as a
+ * whole (wrangler dev starts a workerd of its own). Resolves to { base, pid, output, get, stop }.
+ */
+export async function startServer(command, args, { port, cwd, env, detached = false, seconds = 30 }) {
+  const child = spawn(command, args, { cwd, env, detached, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  const kill = (signal) => (detached ? process.kill(-child.pid, signal) : child.kill(signal));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + seconds * 1000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}:\n${output}`);
     try {
-      await fetch(`${base}/`);
+      await fetch(`${base}/`, { signal: AbortSignal.timeout(2_000) });
       break;
     } catch (e) {
       if (Date.now() > deadline) {
-        child.kill("SIGKILL");
-        throw new Error(`workerd did not answer on ${base} within 30 s:\n${output}`, { cause: e });
+        kill("SIGKILL");
+        throw new Error(`${command} did not answer on ${base} within ${seconds} s:\n${output}`, { cause: e });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -95,9 +102,15 @@ export async function startWorkerdConfig(config) {
     base,
     pid: child.pid,
     output: () => output,
+    /** GET `path`: [status, body text], bounded by a 10 s timeout. */
+    async get(path) {
+      const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+      return [response.status, await response.text()];
+    },
     async stop() {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      if (child.exitCode !== null) return;
+      kill("SIGTERM");
+      const timer = setTimeout(() => kill("SIGKILL"), 5_000);
       await exited;
       clearTimeout(timer);
     },

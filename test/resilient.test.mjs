@@ -79,8 +79,8 @@ test("workerd: a JavaScript Worker using the library through resilient()", async
   const server = await startWorkerdConfig(`${ROOT}/build/bindgen-worker/config.capnp`);
   try {
     const get = async (p) => {
-      const r = await fetch(`${server.base}${p}`, { signal: AbortSignal.timeout(10_000) });
-      return [r.status, (await r.text()).trim()];
+      const [status, body] = await server.get(p);
+      return [status, body.trim()];
     };
     assert.deepEqual(await get("/add?a=2&b=3"), [200, "5"]);
     assert.deepEqual(await get("/count"), [200, "1"]);

@@ -37,10 +37,7 @@ for (const build of ["unwind", "unwind-exnref", "abort"]) {
   test(`workerd, ${build} build: the counter script over HTTP`, async () => {
     const server = await startWorkerd("counter", "none", build);
     try {
-      await runScript(async (p) => {
-        const r = await fetch(`${server.base}${p}`, { signal: AbortSignal.timeout(10_000) });
-        return [r.status, await r.text()];
-      }, build.replace("-exnref", ""));
+      await runScript((p) => server.get(p), build.replace("-exnref", ""));
     } finally {
       await server.stop();
     }

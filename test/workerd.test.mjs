@@ -4,15 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FAULT_ROUTES, startWorkerd } from "./helpers.mjs";
 
-async function get(base, path) {
-  const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
-  return [response.status, await response.text()];
-}
-
 test("workerd serves hello", async () => {
   const server = await startWorkerd("hello");
   try {
-    assert.deepEqual(await get(server.base, "/"), [200, "hello"]);
+    assert.deepEqual(await server.get("/"), [200, "hello"]);
   } finally {
     await server.stop();
   }
@@ -22,10 +17,10 @@ test("workerd: every fault route answers 500 and the next request is 200", async
   const server = await startWorkerd("faults");
   try {
     for (const [route, expected] of FAULT_ROUTES) {
-      const [status, body] = await get(server.base, route);
+      const [status, body] = await server.get(route);
       assert.equal(status, 500, `${route} -> ${status} ${body}`);
       assert.ok(body.includes(expected), `${route}: ${JSON.stringify(body)} lacks ${JSON.stringify(expected)}`);
-      assert.deepEqual(await get(server.base, "/"), [200, "ok"], `after ${route}`);
+      assert.deepEqual(await server.get("/"), [200, "ok"], `after ${route}`);
     }
     assert.match(server.output(), /tinyworker: panic: injected panic/, "faults are logged");
   } finally {
@@ -36,8 +31,8 @@ test("workerd: every fault route answers 500 and the next request is 200", async
 test("workerd: the counter keeps state between requests", async () => {
   const server = await startWorkerd("counter");
   try {
-    for (const n of [1, 2, 3]) assert.deepEqual(await get(server.base, "/incr"), [200, String(n)]);
-    assert.deepEqual(await get(server.base, "/count"), [200, "3"]);
+    for (const n of [1, 2, 3]) assert.deepEqual(await server.get("/incr"), [200, String(n)]);
+    assert.deepEqual(await server.get("/count"), [200, "3"]);
   } finally {
     await server.stop();
   }

