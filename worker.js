@@ -1,5 +1,5 @@
-// The Worker entry of an example: its wasm module served through glue.js.
+// The default Worker entry of an example: its wasm module served by the tinyworker package.
 import wasm from "./app.wasm";
-import { createWorker } from "./glue.js";
+import { createWorker } from "tinyworker";
 
 export default createWorker(wasm);

@@ -4,7 +4,7 @@
 // Usage: node bench/alloc.mjs   (after `make alloc-bench-build`; `make alloc-bench` does both)
 import { readFileSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { createRuntime } from "../glue.js";
+import { createRuntime, handle } from "tinyworker";
 
 const ALLOCS = ["talc", "dlmalloc", "bump", "wee_alloc"];
 const RUNS = 9, REQUESTS = 400, ROUNDS = 20;
@@ -21,10 +21,10 @@ const expected = createRuntime(opt("talc")).handle("GET", `http://b/?n=${ROUNDS}
 for (let run = 0; run < RUNS; run++) {
   for (const a of ALLOCS) {
     const rt = createRuntime(opt(a));
-    rt.handle("GET", "http://b/?n=1", []); // instantiate and warm up
+    handle(rt, "GET", "http://b/?n=1", []); // instantiate and warm up
     const start = process.hrtime.bigint();
     for (let i = 0; i < REQUESTS; i++) {
-      const r = rt.handle("GET", `http://b/?n=${ROUNDS}`, []);
+      const r = handle(rt, "GET", `http://b/?n=${ROUNDS}`, []);
       if (r.status !== 200 || r.body.join() !== expected) throw new Error(`${a}: wrong answer`);
     }
     times[a].push(Number(process.hrtime.bigint() - start) / 1e6);

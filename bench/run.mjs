@@ -3,7 +3,7 @@
 // world where `make workers-rs` could build it). Writes bench/report.json, prints a table.
 import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { createRuntime } from "../glue.js";
+import { createRuntime, handle } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
 import { ROOT, dirOf, startWorkerdConfig } from "../test/helpers.mjs";
 import { capnpConfig } from "../scripts/bundle.mjs";
@@ -54,10 +54,10 @@ for (let r = 0; r < RUNS; r++) {
   const samples = [];
   for (let i = 0; i < 300; i++) {
     try {
-      faults.handle("GET", "http://b/abort", []);
+      handle(faults, "GET", "http://b/abort", []);
     } catch {
       const t0 = now(); // the abort was caught: time until the next correct response
-      if (faults.handle("GET", "http://b/", []).status !== 200) throw new Error("wrong answer after abort");
+      if (handle(faults, "GET", "http://b/", []).status !== 200) throw new Error("wrong answer after abort");
       samples.push((now() - t0) * 1000);
     }
   }
@@ -66,9 +66,9 @@ for (let r = 0; r < RUNS; r++) {
 const reinstantiate_after_abort_us = median(afterAbort);
 
 const hello = createRuntime(helloWasm);
-const per_request_overhead_us = perCall(() => hello.handle("GET", "http://b/", []), 20000);
+const per_request_overhead_us = perCall(() => handle(hello, "GET", "http://b/", []), 20000);
 const raw = hello.call((x) => x);
-const raw_export_call_us = perCall(() => raw.tw_fetch(0, 0, 0, 0), 200000);
+const raw_export_call_us = perCall(() => raw.__tw_fetch(0), 200000);
 
 // workerd: requests/s for hello, a plain JS Worker and (if built) workers-rs, alternating.
 

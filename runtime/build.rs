@@ -13,6 +13,9 @@ fn main() {
     if env::var("CARGO_CFG_PANIC").as_deref() == Ok("unwind") {
         return; // the unwind build (nightly) declares the tag in assembly instead
     }
+    if env::var_os("DOCS_RS").is_some() {
+        return; // docs.rs documents without linking, and has no llvm-tools
+    }
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let tools = llvm_tools_dir();
     let obj = out.join("tw_throw.o");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the wasm-bindgen fixture (fixtures/bindgen-lib) with the pinned wasm-bindgen-cli
 # into build/bindgen-lib/ (--target web), and the JavaScript Worker example that uses it
-# through glue.js's resilient() into build/bindgen-worker/ (worker.js + wasm + configs).
+# through the tinyworker package's resilient() into build/bindgen-worker/ (worker.js + wasm + configs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # RUSTFLAGS replaces the workspace's tinyworker link flags; the library gets 64 MiB of
@@ -17,7 +17,6 @@ ship({
   name: "bindgen-worker",
   sources: {
     "worker.js": "examples/bindgen-worker/worker.js",
-    "glue.js": "glue.js",
     "bindgen_lib.js": "build/bindgen-lib/bindgen_lib.js",
   },
   assets: { "bindgen_lib_bg.wasm": "build/bindgen-lib/bindgen_lib_bg.wasm" },

@@ -62,13 +62,9 @@ mkdir -p "target/raw$suffix/$example" && cp "$wasm" "target/raw$suffix/$example/
 wasm=target/raw$suffix/$example/$alloc.$build.wasm
 out=build/$example.$alloc.$build
 keep=()
-if [ "$names" = 1 ]; then out=build/names/$example.$alloc.$build keep=(-g); fi
+if [ "$names" = 1 ]; then out=build/names/$example.$alloc.$build keep=(--keep-names); fi
 node scripts/bundle.mjs "$example" "$wasm" "$port" "$out" >/dev/null
-# rustc exports __data_end and __heap_base from every cdylib; the glue needs neither.
-opt=node_modules/.bin/wasm-opt
-features=(--enable-exception-handling --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
-  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
-"$opt" "${features[@]}" "${keep[@]}" --remove-exports --pass-arg=remove-exports@__data_end "$wasm" -o "$out/app.wasm"
-"$opt" "${features[@]}" "${keep[@]}" --remove-exports --pass-arg=remove-exports@__heap_base -Oz \
-  "$out/app.wasm" -o "$out/app.wasm"
+# The optimise step every tinyworker project uses (js/build.mjs: wasm-opt -Oz, without the
+# __data_end and __heap_base exports rustc adds).
+node js/build.mjs optimize "$wasm" "$out/app.wasm" ${keep[@]+"${keep[@]}"}
 echo "$out"

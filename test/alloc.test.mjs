@@ -2,7 +2,7 @@
 // and the next request is fine, try_reserve fails gracefully, statistics are visible.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { allocStats } from "../stats.js";
+import { allocStats } from "tinyworker/stats";
 import { TEST_ALLOCS, TEST_BUILDS, get, quietly, startWorkerd, workerOf as workerOfBuild } from "./helpers.mjs";
 
 for (const build of TEST_BUILDS) {

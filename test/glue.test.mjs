@@ -2,8 +2,8 @@
 // route, re-instantiation, reentrancy, limits and statistics.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Fault } from "../glue.js";
-import { allocStats } from "../stats.js";
+import { Fault, handle } from "tinyworker";
+import { allocStats } from "tinyworker/stats";
 import { FAULT_ROUTES, TEST_BUILDS, get, keepsInstance, quietly, runtimeOf, wasmOf, workerOf } from "./helpers.mjs";
 
 for (const build of TEST_BUILDS) {
@@ -18,7 +18,8 @@ for (const build of TEST_BUILDS) {
       assert.equal(await response.text(), "hello");
       assert.equal(response.headers.get("content-type"), "text/plain; charset=utf-8");
       assert.equal(allocStats(w.runtime), null, "no allocator linked");
-      assert.equal(w.runtime.call((x) => !!x.tw_fault), build === "unwind", "tw_fault marks the unwind build");
+      const flags = w.runtime.call((x) => new Uint32Array(x.memory.buffer, x.__tw_abi.value, 2)[1]);
+      assert.equal(flags & 1, build === "unwind" ? 1 : 0, "the module header's FLAG_UNWIND marks the unwind build");
       if (build === "abort") {
         const imports = WebAssembly.Module.imports(new WebAssembly.Module(wasmOf("hello", "none", build)));
         assert.deepEqual(imports, [], "hello cannot fault, so it imports nothing");
@@ -47,7 +48,7 @@ for (const build of TEST_BUILDS) {
       const kinds = {};
       for (const [route] of FAULT_ROUTES) {
         try {
-          rt.handle("GET", `http://example.test${route}`, []);
+          handle(rt, "GET", `http://example.test${route}`, []);
           assert.fail(`${route} did not fault`);
         } catch (e) {
           assert.ok(e instanceof Fault, `${route}: ${e}`);
@@ -102,7 +103,7 @@ for (const build of TEST_BUILDS) {
         }
       });
       assert.match(inner.message, /reentrant call refused/);
-      assert.equal(rt.handle("GET", "http://example.test/", []).status, 200);
+      assert.equal(handle(rt, "GET", "http://example.test/", []).status, 200);
     });
 
     test("a request larger than the I/O buffer gets 413 without calling the handler", async () => {
@@ -116,7 +117,7 @@ for (const build of TEST_BUILDS) {
 
     test("methods, headers, bodies and URLs cross intact", () => {
       const rt = runtime("counter");
-      const r = rt.handle("PATCH", "http://example.test/count?x=é", [["x-a", "b:c"]], new Uint8Array([0xff, 0]));
+      const r = handle(rt, "PATCH", "http://example.test/count?x=é", [["x-a", "b:c"]], new Uint8Array([0xff, 0]));
       assert.equal(r.status, 200);
       assert.equal(new TextDecoder().decode(r.body), "0");
     });
@@ -125,12 +126,12 @@ for (const build of TEST_BUILDS) {
       // /oom grows memory by megabytes inside the call; the glue must read the fault record
       // from a fresh view, or the message would be garbage or throw.
       const rt = runtime("faults");
-      assert.throws(() => rt.handle("GET", "http://example.test/oom", []), { message: "abort: out of memory" });
+      assert.throws(() => handle(rt, "GET", "http://example.test/oom", []), { message: "abort: out of memory" });
     });
 
     test("an invalid status from a handler becomes a 500, not an exception", async () => {
       const w = worker("hello");
-      w.runtime.handle = () => ({ status: 42, headers: [], body: new Uint8Array() });
+      w.runtime.serve = () => ({ status: 42, headers: {}, body: new Uint8Array() });
       const log = await quietly(async () => assert.equal((await get(w, "/"))[0], 500));
       assert.equal(log.length, 1);
     });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createRuntime, createWorker } from "../glue.js";
+import { createRuntime, createWorker } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -23,9 +23,13 @@ export const dirOf = (example, alloc = "talc", build = "abort") =>
 /** The optimised module `make build-all` wrote for `example`. */
 export const wasmOf = (example, alloc, build) => readFileSync(`${dirOf(example, alloc, build)}/app.wasm`);
 
-/** A Worker object for a built example; options: alloc, build, and glue.js's own. */
+/** A fault response that carries the fault's message (the tests that check messages opt in). */
+export const detailed = (fault) => new Response(`${fault.message}\n`, { status: 500 });
+
+/** A Worker object for a built example; options: alloc, build, and the glue's own (fault
+ * responses carry the message unless `faultResponse` says otherwise). */
 export const workerOf = (example, options = {}) =>
-  createWorker(wasmOf(example, options.alloc, options.build), { imports: IMPORTS[example], ...options });
+  createWorker(wasmOf(example, options.alloc, options.build), { imports: IMPORTS[example], faultResponse: detailed, ...options });
 
 export const runtimeOf = (example, options = {}) =>
   createRuntime(wasmOf(example, options.alloc, options.build), { imports: IMPORTS[example], ...options });

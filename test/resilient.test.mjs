@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Fault, resilient } from "../glue.js";
+import { Fault, resilient } from "tinyworker";
 import { ROOT, startWorkerdConfig } from "./helpers.mjs";
 
 const module = new WebAssembly.Module(readFileSync(`${ROOT}/build/bindgen-lib/bindgen_lib_bg.wasm`));

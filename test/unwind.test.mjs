@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { get, quietly, runtimeOf, startWorkerd, workerOf } from "./helpers.mjs";
+import { handle } from "tinyworker";
 
 /** The issue's script; the expected answers differ only where the builds differ. */
 const SCRIPT = (build) => [
@@ -46,12 +47,12 @@ for (const build of ["unwind", "unwind-exnref", "abort"]) {
 
 test("unwind: 100,000 caught panics, shadow-stack pointer unchanged, state intact", () => {
   const rt = runtimeOf("counter", { build: "unwind" });
-  assert.equal(new TextDecoder().decode(rt.handle("GET", "http://example.test/incr", []).body), "1");
+  assert.equal(new TextDecoder().decode(handle(rt, "GET", "http://example.test/incr", []).body), "1");
   const sp0 = rt.call((x) => x.__stack_pointer.value);
   let wrong = 0;
   for (let i = 0; i < 100_000; i++) {
     try {
-      rt.handle("GET", "http://example.test/panic", []);
+      handle(rt, "GET", "http://example.test/panic", []);
       wrong++;
     } catch (e) {
       if (e.message !== "panic: counter panicked on purpose") wrong++;
@@ -62,7 +63,7 @@ test("unwind: 100,000 caught panics, shadow-stack pointer unchanged, state intac
   // caught inside, so an unchanged value means the landing pads restored it themselves.
   assert.equal(rt.call((x) => x.__stack_pointer.value), sp0);
   assert.equal(rt.instances, 1);
-  const text = (p) => new TextDecoder().decode(rt.handle("GET", `http://example.test${p}`, []).body);
+  const text = (p) => new TextDecoder().decode(handle(rt, "GET", `http://example.test${p}`, []).body);
   assert.equal(text("/count"), "1");
   assert.equal(text("/drops"), "100000");
 });

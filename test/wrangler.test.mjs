@@ -27,7 +27,7 @@ for (const example of ["hello", "faults"]) {
     const wasm = files.find((f) => f.endsWith("app.wasm"));
     assert.ok(wasm, `no wasm module in ${files}`);
     assert.deepEqual(readFileSync(join(outdir, wasm)), readFileSync(`${dirOf(example)}/app.wasm`));
-    assert.match(readFileSync(join(outdir, "worker.js"), "utf8"), /createWorker/);
+    assert.match(readFileSync(join(outdir, "worker.js"), "utf8"), /__tw_fetch/, "the bundle is the glue that calls the module");
   });
 }
 

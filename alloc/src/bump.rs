@@ -19,6 +19,11 @@ pub struct Bump {
     cursor: *mut u8,
     /// One past the arena's last byte.
     end: *mut u8,
+    /// Since the last reset, an earlier region was abandoned (memory grew elsewhere): blocks
+    /// there are still live, but outside `start..cursor`, so the misuse check cannot judge them.
+    /// Only debug builds check (and keep this).
+    #[cfg(debug_assertions)]
+    abandoned: bool,
 }
 
 // SAFETY: the arena's pointers are only used on the allocator's single thread (see the
@@ -33,8 +38,12 @@ impl Bump {
         let pad = self.cursor.align_offset(layout.align());
         let room = self.end as usize - self.cursor as usize;
         let needed = pad.checked_add(layout.size())?;
-        // SAFETY (of the adds): needed <= room keeps both pointers inside the arena.
-        (needed <= room).then(|| unsafe { (self.cursor.add(pad), self.cursor.add(needed)) })
+        if needed > room {
+            return None;
+        }
+        // SAFETY: pad <= needed <= room, the bytes from `cursor` to `end`, so both pointers stay
+        // inside the arena (or one past its end).
+        Some(unsafe { (self.cursor.add(pad), self.cursor.add(needed)) })
     }
 
     /// Adds pages for `layout`; extends the arena when they are contiguous.
@@ -49,6 +58,10 @@ impl Bump {
         } else {
             // Not contiguous (someone else grew memory): start a new arena there. The old
             // one is abandoned until the next reset, which then starts from the new one.
+            #[cfg(debug_assertions)]
+            {
+                self.abandoned = !self.start.is_null();
+            }
             self.start = base;
             self.cursor = base;
             // SAFETY: `sys::grow` handed out `bytes` bytes from `base`.
@@ -58,11 +71,16 @@ impl Bump {
     }
 }
 
-impl Backend for Bump {
+// SAFETY: `alloc` hands out disjoint, aligned ranges of the arena in cursor order; a block
+// is only reused after `reset`, which returns true: every block was reclaimed at once, which
+// the runtime does only between requests (the bump contract: no block outlives its request).
+unsafe impl Backend for Bump {
     const NEW: Self = Bump {
         start: null_mut(),
         cursor: null_mut(),
         end: null_mut(),
+        #[cfg(debug_assertions)]
+        abandoned: false,
     };
 
     unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {
@@ -80,8 +98,9 @@ impl Backend for Bump {
 
     unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
         let block_end = ptr as usize + layout.size();
-        debug_assert!(
-            ptr as usize >= self.start as usize && block_end <= self.cursor as usize,
+        #[cfg(debug_assertions)]
+        assert!(
+            self.abandoned || (ptr as usize >= self.start as usize && block_end <= self.cursor as usize),
             "bump: block outlived its request (freed after the reset that reclaimed it)"
         );
         // The last block can be popped; anything else waits for the reset.
@@ -97,6 +116,10 @@ impl Backend for Bump {
             unsafe { self.start.write_bytes(POISON, used) };
         }
         self.cursor = self.start;
+        #[cfg(debug_assertions)]
+        {
+            self.abandoned = false;
+        }
         true
     }
 }

@@ -43,7 +43,9 @@ unsafe impl dlmalloc::Allocator for GrowPages {
 /// dlmalloc with memory from `memory.grow`.
 pub struct DlmallocBackend(Dlmalloc<GrowPages>);
 
-impl Backend for DlmallocBackend {
+// SAFETY: dlmalloc returns null or unique blocks of at least the requested size and
+// alignment from pages `GrowPages` took from `sys::grow`, and keeps them until freed.
+unsafe impl Backend for DlmallocBackend {
     const NEW: Self = DlmallocBackend(Dlmalloc::new_with_allocator(GrowPages));
 
     unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {

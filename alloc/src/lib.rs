@@ -1,12 +1,19 @@
 //! tinyworker-alloc: the global allocator of a tinyworker module. One front (heap limit,
 //! OOM hook, statistics, failure flag) over a backend chosen by a Cargo feature.
 //!
-//! On wasm32 linking this crate installs the allocator; the runtime's `alloc` feature does
-//! that for you. The front assumes one thread (wasm32 without `atomics`).
+//! On wasm32, enabling a backend feature installs the allocator; the runtime's features of the
+//! same names do that for you. Without a backend the crate installs nothing and provides only
+//! [`SingleThreaded`], the cell the runtime keeps its statics in.
 #![cfg_attr(not(test), no_std)]
+#![warn(missing_docs)]
+// Every `unsafe` block states its argument in a `// SAFETY:` comment.
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod single_thread;
+pub use single_thread::SingleThreaded;
 
 // wee_alloc grows memory itself, so with it `sys` goes unused.
-#[cfg_attr(feature = "wee_alloc", allow(dead_code, unused_imports))]
+#[cfg_attr(any(feature = "wee_alloc", not(has_backend)), allow(dead_code, unused_imports))]
 mod sys;
 
 #[cfg(feature = "bump")]
@@ -19,11 +26,7 @@ mod talc_backend;
 mod wee_backend;
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::cell::UnsafeCell;
 use core::ptr::null_mut;
-
-#[cfg(not(any(feature = "talc", feature = "dlmalloc", feature = "bump", feature = "wee_alloc")))]
-compile_error!("tinyworker-alloc needs one backend feature: talc (default), dlmalloc, bump or wee_alloc");
 
 #[cfg(any(
     all(feature = "talc", any(feature = "dlmalloc", feature = "bump", feature = "wee_alloc")),
@@ -49,6 +52,7 @@ pub type Selected = bump::Bump;
 pub type Selected = wee_backend::WeeBackend;
 
 /// The name of the backend this build uses.
+#[cfg(has_backend)]
 pub const BACKEND: &str = if cfg!(feature = "talc") {
     "talc"
 } else if cfg!(feature = "dlmalloc") {
@@ -100,11 +104,24 @@ pub struct Stats {
     pub limit: usize,
 }
 
-/// What a backend provides; the front does limits, statistics and the hook.
-pub trait Backend {
+/// A memory source the front allocates from; the front adds the limit, statistics and hook.
+///
+/// # Safety
+/// The front hands the blocks a backend returns to Rust code as `GlobalAlloc` blocks, so an
+/// implementation must guarantee:
+/// - `alloc(layout)` returns null or a pointer to at least `layout.size()` bytes aligned to
+///   `layout.align()`, which no other live block overlaps and which stays valid (and is not
+///   touched by the backend) until it is passed to `dealloc` or reclaimed by `reset`;
+/// - `dealloc` accepts every block `alloc` returned, with the same layout, once;
+/// - `reset` returns `true` only if it reclaimed every block at once (the front then counts
+///   nothing in use); the runtime calls it only between requests, when the request's blocks
+///   are dead (the bump arena documents that no block may outlive its request);
+/// - `NEW` is an empty backend that allocates its memory lazily (it initialises a static);
+/// - nothing ties the backend's memory to a thread (`Send`).
+pub unsafe trait Backend: Send {
     /// An empty backend (const, so the global allocator is a plain static).
     const NEW: Self;
-    /// Allocates `layout` (never zero-sized) or returns null.
+    /// Allocates `layout` or returns null.
     ///
     /// # Safety
     /// `layout.size()` must be non-zero.
@@ -112,7 +129,8 @@ pub trait Backend {
     /// Frees a block.
     ///
     /// # Safety
-    /// `ptr` must come from `alloc` on this backend with the same `layout`, not yet freed.
+    /// `ptr` must come from `alloc` on this backend with the same `layout`, not yet freed and
+    /// not reclaimed by a `reset` since.
     unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout);
     /// Reclaims every block at once (the bump arena); returns whether it did. The runtime
     /// calls it (through `end_of_request`) between requests.
@@ -130,17 +148,10 @@ struct State<B> {
     failed: bool,
 }
 
-/// The allocator front over backend `B`.
+/// The allocator front over backend `B`. `Sync` through [`SingleThreaded`].
 pub struct TinyAlloc<B: Backend> {
-    state: UnsafeCell<State<B>>,
+    state: SingleThreaded<State<B>>,
 }
-
-// SAFETY: tinyworker modules are single-threaded wasm32, so the state is never accessed from
-// two threads; on the host the global instance is touched only by tests that serialise.
-unsafe impl<B: Backend> Sync for TinyAlloc<B> {}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-compile_error!("tinyworker-alloc supports single-threaded wasm32 only (build without +atomics)");
 
 impl<B: Backend> TinyAlloc<B> {
     /// A front with `limit` bytes of heap.
@@ -153,7 +164,7 @@ impl<B: Backend> TinyAlloc<B> {
             limit,
         };
         Self {
-            state: UnsafeCell::new(State {
+            state: SingleThreaded::new(State {
                 backend: B::NEW,
                 stats,
                 #[cfg(feature = "oom-hook")]
@@ -164,11 +175,12 @@ impl<B: Backend> TinyAlloc<B> {
         }
     }
 
-    /// Runs `f` on the state. Never call the hook or another front method inside `f`.
+    /// Runs `f` on the state. Every `f` in this file is a few loads and stores on the state
+    /// and the backend: none calls the hook, the front or the global allocator.
     fn with<R>(&self, f: impl FnOnce(&mut State<B>) -> R) -> R {
-        // SAFETY: single-threaded (see the Sync impl), and no `&mut State` outlives `f`,
-        // which calls neither the hook nor the front again, so this borrow is unique.
-        f(unsafe { &mut *self.state.get() })
+        // SAFETY: `f` does not access the cell again (above); backends never allocate through
+        // the global allocator (the `Backend` contract keeps them self-contained).
+        unsafe { self.state.with(f) }
     }
 
     /// The current statistics.
@@ -176,10 +188,11 @@ impl<B: Backend> TinyAlloc<B> {
         self.with(|s| s.stats)
     }
 
-    /// A pointer to the live statistics (what the glue reads through `tw_alloc_stats`).
+    /// A pointer to the live statistics (what the glue reads through `__tw_alloc_stats`).
     pub fn stats_ptr(&self) -> *const Stats {
-        // SAFETY: only forms a raw pointer to a field; no reference is created.
-        unsafe { core::ptr::addr_of!((*self.state.get()).stats) }
+        // SAFETY: `as_ptr` points at a live, initialised State (the cell owns it);
+        // `addr_of!` only computes the field's address, creating no reference.
+        unsafe { core::ptr::addr_of!((*self.state.as_ptr()).stats) }
     }
 
     /// Sets the heap limit in bytes; returns the previous one.
@@ -282,43 +295,49 @@ unsafe impl<B: Backend> GlobalAlloc for TinyAlloc<B> {
 }
 
 /// The module's allocator instance (the `#[global_allocator]` on wasm32).
+#[cfg(has_backend)]
 #[cfg_attr(all(target_arch = "wasm32", not(test)), global_allocator)]
 pub static ALLOCATOR: TinyAlloc<Selected> = TinyAlloc::new(DEFAULT_HEAP_LIMIT);
 
+#[cfg(has_backend)]
 /// Statistics of the module's allocator.
 pub fn stats() -> Stats {
     ALLOCATOR.stats()
 }
 
+#[cfg(has_backend)]
 /// Sets the module's heap limit in bytes; returns the previous one.
 pub fn set_heap_limit(limit: usize) -> usize {
     ALLOCATOR.set_heap_limit(limit)
 }
 
 /// Installs the module's OOM hook; returns the previous one (feature `oom-hook`).
-#[cfg(feature = "oom-hook")]
+#[cfg(all(has_backend, feature = "oom-hook"))]
 pub fn set_oom_hook(hook: OomHook) -> OomHook {
     ALLOCATOR.set_oom_hook(hook)
 }
 
+#[cfg(has_backend)]
 /// Whether an allocation failed since the last call (the runtime asks this to tell an
 /// out-of-memory abort from a panic); clears the flag.
 pub fn take_failure() -> bool {
     ALLOCATOR.take_failure()
 }
 
+#[cfg(has_backend)]
 /// Called by the runtime between requests, after the previous response was released: the
 /// bump backend reclaims its whole arena here (other backends do nothing).
 pub fn end_of_request() {
     ALLOCATOR.end_of_request()
 }
 
-/// Exported for the glue: the address of the live statistics.
-#[cfg(target_arch = "wasm32")]
-#[no_mangle]
-pub extern "C" fn tw_alloc_stats() -> *const Stats {
+/// Exported for the glue (docs/ABI.md): the address of the live statistics.
+#[cfg(all(target_arch = "wasm32", has_backend))]
+#[doc(hidden)]
+#[unsafe(no_mangle)]
+pub extern "C" fn __tw_alloc_stats() -> *const Stats {
     ALLOCATOR.stats_ptr()
 }
 
-#[cfg(test)]
+#[cfg(all(test, has_backend))]
 mod tests;

@@ -31,7 +31,10 @@ unsafe impl talc::source::Source for GrowSource {
 /// talc with memory from `memory.grow`.
 pub struct TalcBackend(Talc<GrowSource, WasmBinning>);
 
-impl Backend for TalcBackend {
+// SAFETY: blocks come from talc, which returns null or unique, aligned blocks of the
+// requested size inside heaps it claimed from fresh `sys::grow` pages, and keeps them
+// untouched until they are freed; `NEW` claims nothing until the first allocation.
+unsafe impl Backend for TalcBackend {
     const NEW: Self = TalcBackend(Talc::new(GrowSource));
 
     unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {
@@ -44,3 +47,8 @@ impl Backend for TalcBackend {
         unsafe { self.0.deallocate(ptr, layout) }
     }
 }
+
+// SAFETY: talc's heaps are linear-memory pages (or the host arena's), not thread-local
+// resources; the raw pointers inside it are only ever used by whichever thread holds the
+// front's `SingleThreaded` lock.
+unsafe impl Send for TalcBackend {}

@@ -8,7 +8,9 @@ use wee_alloc::WeeAlloc;
 /// wee_alloc with its own memory source.
 pub struct WeeBackend(WeeAlloc<'static>);
 
-impl Backend for WeeBackend {
+// SAFETY: wee_alloc implements `GlobalAlloc`, whose contract is the one `Backend` states
+// for `alloc` and `dealloc`; it never resets (the default `reset`).
+unsafe impl Backend for WeeBackend {
     const NEW: Self = WeeBackend(WeeAlloc::INIT);
 
     unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {
@@ -21,3 +23,8 @@ impl Backend for WeeBackend {
         unsafe { self.0.dealloc(ptr, layout) }
     }
 }
+
+// SAFETY: wee_alloc's free lists point into memory it took from `memory.grow` (or mmap on the
+// host), not thread-local resources; the front's `SingleThreaded` lock makes sure only one
+// thread at a time uses them (wee_alloc is `Sync` itself, through its own lock).
+unsafe impl Send for WeeBackend {}

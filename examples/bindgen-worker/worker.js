@@ -3,7 +3,7 @@
 // request with a 500, and the next request gets a fresh instance instead of a poisoned one.
 import * as bindings from "./bindgen_lib.js";
 import wasm from "./bindgen_lib_bg.wasm";
-import { resilient } from "./glue.js";
+import { resilient } from "tinyworker";
 
 let counter; // state the Worker keeps in the library; rebuilt after a reset
 const lib = resilient(bindings, { module: wasm, onReset: () => (counter = undefined) });

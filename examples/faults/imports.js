@@ -4,6 +4,6 @@ export const faultsImports = (runtime) => ({
     throw new Error("thrown on purpose by a JS import");
   },
   faults_reenter() {
-    runtime.handle("GET", "http://reenter.invalid/", []);
+    runtime.serve({ method: "GET", url: "http://reenter.invalid/", headers: [] });
   },
 });

@@ -1,205 +1,296 @@
-//! The host ABI behind `entry!`: the glue writes a request into the I/O buffer, calls
-//! `tw_fetch`, and reads the returned `ResponseRecord`; nothing here allocates.
+//! The host ABI, version [`ABI_VERSION`]: every code and record that crosses between the module
+//! and glue.js, as docs/ABI.md writes it down; the rest of the runtime uses only this module.
+//!
+//! | symbol | direction | what |
+//! |---|---|---|
+//! | `__tw_abi` | export, static | [`ModuleHeader`]: version, flags, where everything is |
+//! | `__tw_fetch(body_len) -> outcome` | export, func | one request ([`OUTCOME_RESPONSE`], [`OUTCOME_FAULT`]) |
+//! | `__stack_pointer` | export, global | by link argument; restored by the glue after an escaped fault |
+//! | `__tw_alloc_stats() -> *const Stats` | export, func | with an allocator only |
+//! | `env.__cpp_exception` | import, tag `(param i32)` | thrown with the fault record's address |
+//! | `env.__tw_request(part, dst, room) -> len` | import, func | a request part on demand ([`PART_METHOD`], ...) |
+//!
+//! On wasm32 every record below is checked at compile time against the layout docs/ABI.md
+//! gives; a host test checks that `js/abi.js` uses the same numbers.
 
-use crate::global::Global;
-use crate::http::{Header, Request, Response};
-use core::cell::UnsafeCell;
+/// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
+/// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
+pub const ABI_VERSION: u32 = 1;
 
-/// The static buffer a request is copied into (`entry!` declares one per module).
-pub struct IoBuffer<const N: usize>(UnsafeCell<[u8; N]>);
+/// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
+pub const FLAG_UNWIND: u32 = 1;
 
-// SAFETY: single-threaded wasm32 (see `Global`); the glue writes the buffer only between
-// calls, when no Rust reference into it exists.
-unsafe impl<const N: usize> Sync for IoBuffer<N> {}
+/// `__tw_fetch` outcome: the response record holds the response.
+pub const OUTCOME_RESPONSE: u32 = 0;
+/// `__tw_fetch` outcome: a fault was caught inside the module; the fault record says which.
+pub const OUTCOME_FAULT: u32 = 1;
 
-impl<const N: usize> IoBuffer<N> {
-    /// A zeroed buffer (it lives in .bss and costs no bytes in the module).
-    pub const fn new() -> Self {
-        Self(UnsafeCell::new([0; N]))
-    }
+/// `__tw_request` part: the method.
+pub const PART_METHOD: u32 = 0;
+/// `__tw_request` part: the URL, UTF-8.
+pub const PART_URL: u32 = 1;
+/// `__tw_request` part: the headers, `name:value\n` each, values as bytes.
+pub const PART_HEADERS: u32 = 2;
 
-    /// Where the glue may write a request of `len` bytes, or null when it does not fit
-    /// (the glue answers 413 without calling the handler).
-    pub fn reserve(&self, len: usize) -> *mut u8 {
-        if len <= N {
-            self.0.get().cast()
-        } else {
-            core::ptr::null_mut()
+/// What kind of fault a record describes (its first word; 0: no fault this request).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A panic (the abort build still replaces the instance: destructors did not run).
+    Panic = 1,
+    /// A non-recoverable fault: `abort()`, out of memory, a panic while panicking.
+    Abort = 2,
+    /// A request part did not fit the I/O buffer: the glue answers 413 (not a fault).
+    TooLarge = 3,
+}
+
+/// The module header, exported as `__tw_abi`: 6 words.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ModuleHeader {
+    /// [`ABI_VERSION`].
+    pub version: u32,
+    /// [`FLAG_UNWIND`] in the unwind build.
+    pub flags: u32,
+    /// The I/O buffer: the glue writes the body here, the runtime the parts after it.
+    pub io: *mut u8,
+    /// The I/O buffer's size in bytes.
+    pub io_capacity: usize,
+    /// The fault record.
+    pub fault: *const FaultRecord,
+    /// The response record.
+    pub response: *const ResponseRecord,
+}
+
+// SAFETY: the header is immutable after link time: its pointers are only addresses for the
+// glue to read; Rust code never dereferences them through the header.
+unsafe impl Sync for ModuleHeader {}
+
+impl ModuleHeader {
+    /// The header of a module whose I/O buffer is `io` (`capacity` bytes), for this build.
+    pub const fn new(io: *mut u8, capacity: usize) -> Self {
+        Self {
+            version: ABI_VERSION,
+            flags: if cfg!(panic = "unwind") { FLAG_UNWIND } else { 0 },
+            io,
+            io_capacity: capacity,
+            fault: crate::fault::RECORD.as_ptr(),
+            response: crate::entry::RECORD.as_ptr(),
         }
     }
 }
 
-impl<const N: usize> Default for IoBuffer<N> {
-    fn default() -> Self {
-        Self::new()
+/// Where and why a fault was raised: 7 words. Strings are UTF-8 in static data.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct FaultRecord {
+    /// A [`FaultKind`] as u32; 0 when this request raised nothing.
+    pub kind: u32,
+    /// The message.
+    pub message: *const u8,
+    /// Its length.
+    pub message_len: usize,
+    /// The source file, empty when unknown.
+    pub file: *const u8,
+    /// Its length.
+    pub file_len: usize,
+    /// Line, 0 when unknown.
+    pub line: u32,
+    /// Column, 0 when unknown.
+    pub column: u32,
+}
+
+impl FaultRecord {
+    /// No fault.
+    pub const NONE: Self = Self {
+        kind: 0,
+        message: core::ptr::null(),
+        message_len: 0,
+        file: core::ptr::null(),
+        file_len: 0,
+        line: 0,
+        column: 0,
+    };
+}
+
+// SAFETY: the record's pointers address static strings; it owns nothing thread-affine.
+unsafe impl Send for FaultRecord {}
+
+/// One header as the glue reads it: 4 words (name, name length, value, value length). It
+/// carries no lifetime, so the runtime can keep it until the glue has read it; the public
+/// `Header<'a>` and the `Response` methods tie the bytes it points at to a borrow.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct RawHeader {
+    name: *const u8,
+    name_len: usize,
+    value: *const u8,
+    value_len: usize,
+}
+
+impl RawHeader {
+    /// A record of where `name` and `value` are.
+    pub const fn new(name: &[u8], value: &[u8]) -> Self {
+        Self {
+            name: name.as_ptr(),
+            name_len: name.len(),
+            value: value.as_ptr(),
+            value_len: value.len(),
+        }
+    }
+
+    /// The name's bytes.
+    ///
+    /// # Safety
+    /// The bytes the record was made from must still be alive and unchanged for `'b`.
+    pub unsafe fn name<'b>(&self) -> &'b [u8] {
+        // SAFETY: `new` took the pointer and length from one slice, which the caller says is
+        // alive and unchanged for 'b.
+        unsafe { core::slice::from_raw_parts(self.name, self.name_len) }
+    }
+
+    /// The value's bytes.
+    ///
+    /// # Safety
+    /// As for [`RawHeader::name`].
+    pub unsafe fn value<'b>(&self) -> &'b [u8] {
+        // SAFETY: as in `name`.
+        unsafe { core::slice::from_raw_parts(self.value, self.value_len) }
     }
 }
 
-/// The response as the glue reads it: five u32 words on wasm32.
+// SAFETY: a record of two addresses; whoever dereferences them argues their validity (the
+// `unsafe fn`s above). Sending the addresses to another thread is harmless.
+unsafe impl Send for RawHeader {}
+
+/// The response as the glue reads it after [`OUTCOME_RESPONSE`]: 7 words. Raw addresses, no
+/// lifetime: valid until the next `__tw_fetch`, and only the glue reads them.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ResponseRecord {
+    /// HTTP status.
     pub status: u32,
-    pub headers: *const Header<'static>,
+    /// The fixed headers (a borrowed slice, e.g. `content-type`).
+    pub headers: *const RawHeader,
+    /// How many.
     pub header_count: usize,
+    /// The headers computed per request.
+    pub extra: *const RawHeader,
+    /// How many.
+    pub extra_count: usize,
+    /// The body.
     pub body: *const u8,
+    /// Its length.
     pub body_len: usize,
 }
 
-static RECORD: Global<ResponseRecord> = Global::new(ResponseRecord {
-    status: 0,
-    headers: core::ptr::null(),
-    header_count: 0,
-    body: core::ptr::null(),
-    body_len: 0,
-});
-
-/// The last response, kept alive (with any owned body) until the next request starts.
-static LAST: Global<Option<Response<'static>>> = Global::new(None);
-
-/// The handler type `entry!` accepts.
-pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
-
-/// Splits the first `lens` bytes of `buffer` into a request, or `None` when the lengths do
-/// not fit the buffer (the glue answers 413). No panicking paths, so a handler that never
-/// panics links no `core::fmt`.
-pub fn parse_request(buffer: &[u8], lens: [usize; 4]) -> Option<Request<'_>> {
-    let [method, url, headers, body] = lens;
-    let head_len = method.checked_add(url)?.checked_add(headers)?;
-    let head = buffer.get(..head_len)?;
-    let body = buffer.get(head_len..head_len.checked_add(body)?)?;
-    let (method, rest) = head.split_at_checked(method)?;
-    let (url, headers) = rest.split_at_checked(url)?;
-    Some(Request::from_bytes(method, url, headers, body))
-}
-
-/// One request: parse, call the handler, publish the response record. Returns the
-/// record's address; the fault record's address + 1 when the unwind build caught a panic
-/// (both records are 4-aligned, so the low bit is free); 0 when the lengths do not fit.
-///
-/// # Safety
-/// `buffer` must point at `capacity` bytes that nothing else references during the call
-/// (the `IoBuffer` of `entry!`), and the call must not be reentrant (the glue guards it).
-pub unsafe fn fetch(buffer: *const u8, capacity: usize, lens: [usize; 4], handler: Handler) -> usize {
-    crate::fault::begin_request();
-    // SAFETY: no reference into LAST is alive between requests; dropping the previous
-    // response frees its owned body (it may borrow the old request bytes, which it does not
-    // read when dropped).
-    unsafe { *LAST.get() = None };
-    #[cfg(feature = "alloc")]
-    tinyworker_alloc::end_of_request();
-    // SAFETY: the caller guarantees `buffer` is valid for `capacity` bytes and unaliased.
-    let bytes = unsafe { core::slice::from_raw_parts(buffer, capacity) };
-    let Some(request) = parse_request(bytes, lens) else {
-        return 0;
+impl ResponseRecord {
+    /// No response yet.
+    pub const NONE: Self = Self {
+        status: 0,
+        headers: core::ptr::null(),
+        header_count: 0,
+        extra: core::ptr::null(),
+        extra_count: 0,
+        body: core::ptr::null(),
+        body_len: 0,
     };
-    let Some(response) = call_handler(handler, &request) else {
-        return crate::fault::record() as usize + 1;
-    };
-    // SAFETY: the response borrows the I/O buffer (valid until the glue writes the next
-    // request, which happens only after it has read this response and before the next
-    // `fetch` drops LAST) or static data, so extending its lifetime to the next request
-    // is sound; nothing reads it after that.
-    let response: Response<'static> = unsafe { core::mem::transmute::<Response<'_>, Response<'static>>(response) };
-    // SAFETY: single thread, no outstanding references into LAST or RECORD.
-    unsafe {
-        let last = (*LAST.get()).insert(response);
-        let body = last.body.as_bytes();
-        RECORD.get().write(ResponseRecord {
-            status: u32::from(last.status),
-            headers: last.headers.as_ptr(),
-            header_count: last.headers.len(),
-            body: body.as_ptr(),
-            body_len: body.len(),
-        });
-    }
-    RECORD.get() as usize
 }
 
-/// Calls the handler; in the unwind build a panic is caught here (`None`), after every
-/// destructor between the panic and this frame ran.
-#[cfg(not(all(target_arch = "wasm32", panic = "unwind")))]
-fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
-    Some(handler(request))
-}
+// SAFETY: only addresses for the glue; Rust never dereferences them.
+unsafe impl Send for ResponseRecord {}
 
-#[cfg(all(target_arch = "wasm32", panic = "unwind"))]
-fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
-    struct Call<'r, 'a> {
-        handler: Handler,
-        request: &'r Request<'a>,
-        response: Option<Response<'a>>,
-    }
-    fn run(data: *mut u8) {
-        // SAFETY: `data` is the `Call` below, exclusively borrowed for this call.
-        let call = unsafe { &mut *data.cast::<Call<'_, '_>>() };
-        call.response = Some((call.handler)(call.request));
-    }
-    fn caught(_data: *mut u8, _payload: *mut u8) {}
-    let mut call = Call {
-        handler,
-        request,
-        response: None,
-    };
-    // SAFETY: `run` and `caught` match the intrinsic's contract; `data` points at `call`,
-    // which outlives the call. A caught panic left its record in the fault record.
-    let panicked = unsafe { core::intrinsics::catch_unwind(run, (&raw mut call).cast(), caught) };
-    if panicked != 0 {
-        None
-    } else {
-        call.response
-    }
-}
+/// The wasm32 layouts of docs/ABI.md, checked when the module is built.
+#[cfg(target_arch = "wasm32")]
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<ModuleHeader>() == 24);
+    assert!(offset_of!(ModuleHeader, version) == 0);
+    assert!(offset_of!(ModuleHeader, flags) == 4);
+    assert!(offset_of!(ModuleHeader, io) == 8);
+    assert!(offset_of!(ModuleHeader, io_capacity) == 12);
+    assert!(offset_of!(ModuleHeader, fault) == 16);
+    assert!(offset_of!(ModuleHeader, response) == 20);
+
+    assert!(size_of::<FaultRecord>() == 28);
+    assert!(offset_of!(FaultRecord, kind) == 0);
+    assert!(offset_of!(FaultRecord, message) == 4);
+    assert!(offset_of!(FaultRecord, message_len) == 8);
+    assert!(offset_of!(FaultRecord, file) == 12);
+    assert!(offset_of!(FaultRecord, file_len) == 16);
+    assert!(offset_of!(FaultRecord, line) == 20);
+    assert!(offset_of!(FaultRecord, column) == 24);
+
+    assert!(size_of::<RawHeader>() == 16);
+    assert!(offset_of!(RawHeader, name) == 0);
+    assert!(offset_of!(RawHeader, name_len) == 4);
+    assert!(offset_of!(RawHeader, value) == 8);
+    assert!(offset_of!(RawHeader, value_len) == 12);
+
+    assert!(size_of::<ResponseRecord>() == 28);
+    assert!(offset_of!(ResponseRecord, status) == 0);
+    assert!(offset_of!(ResponseRecord, headers) == 4);
+    assert!(offset_of!(ResponseRecord, header_count) == 8);
+    assert!(offset_of!(ResponseRecord, extra) == 12);
+    assert!(offset_of!(ResponseRecord, extra_count) == 16);
+    assert!(offset_of!(ResponseRecord, body) == 20);
+    assert!(offset_of!(ResponseRecord, body_len) == 24);
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_parts() {
-        let buf = b"POST/x?yhost:h\nbodyZZZZ";
-        let r = parse_request(buf, [4, 4, 7, 4]).unwrap();
-        assert_eq!(
-            (r.method(), r.url(), r.header("host"), r.body()),
-            ("POST", "/x?y", Some("h"), &b"body"[..])
-        );
+    /// `export const NAME = <integer>;` from js/abi.js.
+    fn js_constant(source: &str, name: &str) -> u32 {
+        let prefix = format!("export const {name} = ");
+        let line = source
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("js/abi.js lacks `{prefix}...`"));
+        line.trim_end_matches(';')
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: {line}"))
     }
 
     #[test]
-    fn rejects_bad_lengths_and_keeps_bytes() {
-        assert!(parse_request(b"GET/", [3, 1, 0, 1]).is_none());
-        assert!(parse_request(b"GET/", [usize::MAX, 1, 0, 0]).is_none());
-        assert!(parse_request(b"GET/", [1, usize::MAX, 0, 0]).is_none());
-        // A head that is not UTF-8 (or a length that splits "é") reads as empty, never as
-        // a panic or invalid str; a body need not be UTF-8.
-        assert_eq!(parse_request(b"GET/\xff", [3, 2, 0, 0]).unwrap().url(), "");
-        assert_eq!(parse_request("Gé/".as_bytes(), [2, 2, 0, 0]).unwrap().method(), "");
-        assert_eq!(parse_request(b"GET/\xff", [3, 1, 0, 1]).unwrap().body(), b"\xff");
-    }
-
-    fn hello<'a>(r: &Request<'a>) -> Response<'a> {
-        Response::text(200, r.path())
+    fn js_constants_match() {
+        // The JavaScript half of this contract (read at compile time, so Miri runs this too).
+        let source = include_str!("../../js/abi.js");
+        for (name, value) in [
+            ("ABI_VERSION", ABI_VERSION),
+            ("FLAG_UNWIND", FLAG_UNWIND),
+            ("OUTCOME_RESPONSE", OUTCOME_RESPONSE),
+            ("OUTCOME_FAULT", OUTCOME_FAULT),
+            ("PART_METHOD", PART_METHOD),
+            ("PART_URL", PART_URL),
+            ("PART_HEADERS", PART_HEADERS),
+            ("FAULT_PANIC", FaultKind::Panic as u32),
+            ("FAULT_ABORT", FaultKind::Abort as u32),
+            ("FAULT_TOO_LARGE", FaultKind::TooLarge as u32),
+            ("MODULE_HEADER_WORDS", 6),
+            ("FAULT_WORDS", 7),
+            ("RESPONSE_WORDS", 7),
+            ("HEADER_RECORD_BYTES", 16),
+        ] {
+            assert_eq!(js_constant(source, name), value, "js/abi.js {name}");
+        }
     }
 
     #[test]
-    fn fetch_publishes_the_record() {
-        let _guard = crate::tests::LOCK.lock().unwrap();
-        let io: IoBuffer<32> = IoBuffer::new();
-        assert!(io.reserve(33).is_null());
-        let p = io.reserve(10);
-        // SAFETY: 10 <= 32 bytes of the buffer, no references into it exist.
-        unsafe { core::ptr::copy_nonoverlapping(b"GET/hello".as_ptr(), p, 9) };
-        // SAFETY: single call on this thread; the buffer is valid for 32 bytes, and the
-        // returned address is the response record.
-        let rec = unsafe { *(fetch(p, 32, [3, 6, 0, 0], hello) as *const ResponseRecord) };
-        assert_eq!(rec.status, 200);
-        assert_eq!(rec.header_count, 1);
-        // SAFETY: the record points into LAST, alive until the next fetch.
-        assert_eq!(
-            unsafe { core::slice::from_raw_parts(rec.body, rec.body_len) },
-            b"/hello"
-        );
-        // SAFETY: as above; lengths beyond the buffer are refused with 0.
-        assert_eq!(unsafe { fetch(p, 32, [3, 40, 0, 0], hello) }, 0);
+    fn the_documented_version_is_this_one() {
+        let doc = include_str!("../../docs/ABI.md");
+        assert!(doc.starts_with(&format!("# The tinyworker host ABI, version {ABI_VERSION}\n")));
+    }
+
+    #[test]
+    fn records_are_words_on_every_target() {
+        // On wasm32 the exact layout is asserted at compile time; here, the order.
+        assert_eq!(core::mem::offset_of!(FaultRecord, kind), 0);
+        assert_eq!(core::mem::offset_of!(ModuleHeader, version), 0);
+        let h = RawHeader::new(b"a", b"bc");
+        // SAFETY: made from two static slices.
+        assert_eq!(unsafe { (h.name(), h.value()) }, (&b"a"[..], &b"bc"[..]));
     }
 }

@@ -1,63 +1,31 @@
-//! Fault records, the panic handler and `abort`: a fault is written into one static record
-//! without allocating, then reported to JS by throwing the imported tag with its address.
+//! The panic handler, `abort` and `raise`: a fault is written into the one static fault record
+//! without allocating, then reported to the glue as docs/ABI.md says for each build.
 
-use crate::global::Global;
+pub use crate::abi::{FaultKind, FaultRecord};
 use crate::sys;
 use core::panic::Location;
 use core::sync::atomic::{AtomicBool, Ordering};
+use tinyworker_alloc::SingleThreaded;
 
-/// What kind of fault a record describes. The glue reads it as the record's first word.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
-    /// A recoverable panic (in the abort build the instance is still re-instantiated).
-    Panic = 1,
-    /// A non-recoverable fault: `abort()`, out of memory, a panic while panicking.
-    Abort = 2,
-}
+/// The fault record (its address is in the module header).
+pub(crate) static RECORD: SingleThreaded<FaultRecord> = SingleThreaded::new(FaultRecord::NONE);
 
-/// The record the tag's payload points at. On wasm32 it is seven little-endian u32 words:
-/// kind, message ptr, message len, file ptr, file len, line, column.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct FaultRecord {
-    pub kind: u32,
-    pub message: *const u8,
-    pub message_len: usize,
-    pub file: *const u8,
-    pub file_len: usize,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl FaultRecord {
-    /// A record for `kind` with a static message and an optional source location.
-    pub fn new(kind: FaultKind, message: &'static str, location: Option<&Location<'_>>) -> Self {
-        let (file, line, column) = match location {
-            Some(l) => (l.file(), l.line(), l.column()),
-            None => ("", 0, 0),
-        };
-        Self {
-            kind: kind as u32,
-            message: message.as_ptr(),
-            message_len: message.len(),
-            file: file.as_ptr(),
-            file_len: file.len(),
-            line,
-            column,
-        }
+/// A record for `kind` with a static message and an optional source location.
+fn record_of(kind: FaultKind, message: &'static str, location: Option<&Location<'_>>) -> FaultRecord {
+    let (file, line, column) = match location {
+        Some(l) => (l.file(), l.line(), l.column()),
+        None => ("", 0, 0),
+    };
+    FaultRecord {
+        kind: kind as u32,
+        message: message.as_ptr(),
+        message_len: message.len(),
+        file: file.as_ptr(),
+        file_len: file.len(),
+        line,
+        column,
     }
 }
-
-static RECORD: Global<FaultRecord> = Global::new(FaultRecord {
-    kind: 0,
-    message: core::ptr::null(),
-    message_len: 0,
-    file: core::ptr::null(),
-    file_len: 0,
-    line: 0,
-    column: 0,
-});
 
 /// Set while the panic handler runs; a second panic before the next request is an abort.
 static PANICKING: AtomicBool = AtomicBool::new(false);
@@ -72,23 +40,28 @@ pub const DOUBLE_PANIC: &str = "panic while panicking";
 /// Whether this build unwinds (a pinned nightly with `-Cpanic=unwind`).
 pub const UNWIND: bool = cfg!(panic = "unwind");
 
-/// The fault record's address (the unwind build exports it as `tw_fault`, so the glue can
-/// read an abort's record after the trap that ended the call).
-pub fn record() -> *const FaultRecord {
-    RECORD.get()
-}
-
 /// Called at the start of every request: the previous request's fault, if any, was handled
-/// by the glue at the call boundary.
+/// by the glue at the call boundary. A kind of 0 tells the glue that a trap in this request
+/// was not an abort.
 pub(crate) fn begin_request() {
     PANICKING.store(false, Ordering::Relaxed);
-    if UNWIND {
-        // SAFETY: single thread; nothing references the record between requests. A kind of
-        // 0 tells the glue that a trap in this request was not an abort.
-        unsafe { (*RECORD.get()).kind = 0 };
-    }
+    // SAFETY: the closure only stores the kind.
+    unsafe { RECORD.with(|r| r.kind = 0) };
     #[cfg(feature = "alloc")]
     tinyworker_alloc::take_failure();
+}
+
+/// Replaces the record.
+fn write(record: FaultRecord) {
+    // SAFETY: the closure only stores into the record; nothing else accesses it meanwhile.
+    unsafe { RECORD.with(|r| *r = record) }
+}
+
+/// Records `kind` without raising it or a message (the caller reports
+/// [`crate::abi::OUTCOME_FAULT`]; the glue needs no message for `TooLarge`).
+pub(crate) fn record_kind(kind: FaultKind) {
+    // SAFETY: the closure only stores the kind.
+    unsafe { RECORD.with(|r| r.kind = kind as u32) };
 }
 
 /// The message of a panic that cannot unwind and carries no static message.
@@ -144,15 +117,19 @@ pub fn classify_panic(facts: PanicFacts) -> (FaultKind, &'static str) {
 /// unwinds to the export boundary); an abort throws it in the abort build and traps in the
 /// unwind build, where a throw would run destructors. Never returns; allocates nothing.
 pub fn raise(kind: FaultKind, message: &'static str, location: Option<&Location<'_>>) -> ! {
-    let record = RECORD.get();
-    // SAFETY: RECORD is only written here and in `begin_request`, on the single wasm thread,
-    // and nothing holds a reference into it (the glue reads it from JS after the throw).
-    unsafe { record.write(FaultRecord::new(kind, message, location)) };
+    write(record_of(kind, message, location));
     #[cfg(all(target_arch = "wasm32", panic = "unwind"))]
     if kind == FaultKind::Abort {
         sys::trap()
     }
-    sys::throw(record)
+    sys::throw(RECORD.as_ptr())
+}
+
+/// Ends the request because a part of it does not fit the I/O buffer: the glue answers 413.
+/// It unwinds like a panic (the unwind build keeps the instance; the abort build replaces it).
+#[cold]
+pub(crate) fn too_large() -> ! {
+    raise(FaultKind::TooLarge, "request too large", None)
 }
 
 /// Ends the current request with a non-recoverable fault: the request gets a 500 with
@@ -246,23 +223,14 @@ mod tests {
     }
 
     #[test]
-    fn record_layout_is_seven_words_on_wasm32() {
-        // The glue reads the record as u32 words; on 64-bit hosts pointers are wider.
-        let words = 7 * core::mem::size_of::<usize>().max(4);
-        assert!(core::mem::size_of::<FaultRecord>() <= words);
-        assert_eq!(core::mem::offset_of!(FaultRecord, kind), 0);
-    }
-
-    #[test]
     fn abort_writes_the_record_and_throws_its_address() {
         let _guard = crate::tests::LOCK.lock().unwrap();
         let line = line!() + 1;
         let thrown = std::panic::catch_unwind(|| abort("gave up")).unwrap_err();
         let HostThrow(address) = *thrown.downcast::<HostThrow>().unwrap();
-        assert_eq!(address, RECORD.get() as usize);
-        // SAFETY: the record was fully written by `raise` before the throw; the lock keeps
-        // other tests from writing it concurrently.
-        let record = unsafe { *RECORD.get() };
+        assert_eq!(address, RECORD.as_ptr() as usize);
+        // SAFETY: the closure only copies the record out.
+        let record = unsafe { RECORD.with(|r| *r) };
         assert_eq!(record.kind, FaultKind::Abort as u32);
         // SAFETY: message/file point at 'static strs written by `FaultRecord::new`.
         let (message, file) = unsafe {

@@ -1,20 +1,30 @@
-//! The handler's view of HTTP: a borrowed `Request` and a `Response` that borrows its
-//! headers and body (or keeps a small number inline, or owns a heap body with `alloc`).
+//! The handler's view of HTTP: a `Request` whose method, URL and headers reach the module only
+//! when read, and a `Response` with fixed headers, headers computed per request, and a body.
 
+use crate::abi::{RawHeader, PART_HEADERS, PART_METHOD, PART_URL};
+use core::cell::Cell;
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 
-/// A request as the handler sees it: every part borrows the runtime's I/O buffer.
-///
-/// The head (method, URL, headers) is validated as UTF-8 where it is read, so a handler
-/// that never reads it links no validator. glue.js always sends UTF-8 (it encodes with
-/// `TextEncoder`); bytes that are not (only possible by calling the ABI directly) read as
-/// an empty string. The body is raw bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
-    method: &'a [u8],
-    url: &'a [u8],
-    headers: &'a [u8],
-    body: &'a [u8],
+#[cfg(feature = "alloc")]
+use alloc::{borrow::Cow, string::String, vec::Vec};
+
+/// The index of the first byte of `bytes[from..]` that is in `set`, or `bytes.len()` (never
+/// panics: a handler that does not panic links no `core::fmt`; byte search, because the char
+/// searchers of `str::find` cost about 700 B).
+fn position(bytes: &[u8], from: usize, set: &[u8]) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    from + rest.iter().position(|b| set.contains(b)).unwrap_or(rest.len())
+}
+
+/// `text[from..to]`, where each end is 0, `text.len()`, or next to an ASCII byte that
+/// `position` found; `None` when the range is out of bounds. (Without `str::get`'s
+/// char-boundary checks: an ASCII byte is never inside a multi-byte character.)
+fn ascii_cut(text: &str, from: usize, to: usize) -> Option<&str> {
+    let bytes = text.as_bytes().get(from..to)?;
+    // SAFETY: `text` is UTF-8 and both ends are at a string end or beside an ASCII byte (the
+    // callers cut at positions of ASCII delimiters, or one past them), so no character is cut.
+    Some(unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
 /// `bytes` as a str, or "" when they are not UTF-8.
@@ -27,44 +37,102 @@ fn text(bytes: &[u8]) -> &str {
     }
 }
 
+/// A request as the handler sees it. Every part borrows the runtime's I/O buffer.
+///
+/// The body is in the buffer when the handler starts. The method, the URL and the headers are
+/// pulled from the glue the first time the handler reads them (docs/ABI.md, `__tw_request`), so
+/// a handler that never reads the headers never pays for copying them. A part that does not
+/// fit in what is left of the I/O buffer ends the request with 413 `request too large`.
+///
+/// Every part of the head is the UTF-8 encoding of the JavaScript string the platform gives
+/// (a header value `é` arrives as `é`); bytes that are not UTF-8 (only possible by calling the
+/// ABI directly) read as "".
+#[derive(Debug)]
+pub struct Request<'a> {
+    method: Cell<Option<&'a [u8]>>,
+    url: Cell<Option<&'a [u8]>>,
+    headers: Cell<Option<&'a [u8]>>,
+    body: &'a [u8],
+    /// The unused tail of the I/O buffer, where the next part pulled goes.
+    free: Cell<*mut u8>,
+    end: *mut u8,
+    /// The tail is borrowed mutably for 'a.
+    _tail: PhantomData<&'a mut [u8]>,
+}
+
 impl<'a> Request<'a> {
-    /// A request from its parts. `headers` holds one `name:value` per line, separated by
-    /// `\n`, names lower-case (the form glue.js writes).
+    /// A request from its parts (tests, and handlers called from Rust). `headers` holds one
+    /// `name:value` per line, separated by `\n`, names lower-case (the form the glue writes).
     pub const fn new(method: &'a str, url: &'a str, headers: &'a str, body: &'a [u8]) -> Self {
-        Self::from_bytes(method.as_bytes(), url.as_bytes(), headers.as_bytes(), body)
+        Self {
+            method: Cell::new(Some(method.as_bytes())),
+            url: Cell::new(Some(url.as_bytes())),
+            headers: Cell::new(Some(headers.as_bytes())),
+            body,
+            free: Cell::new(core::ptr::null_mut()),
+            end: core::ptr::null_mut(),
+            _tail: PhantomData,
+        }
     }
 
-    /// A request from raw parts, as they arrive from the glue.
-    pub const fn from_bytes(method: &'a [u8], url: &'a [u8], headers: &'a [u8], body: &'a [u8]) -> Self {
-        Self {
-            method,
-            url,
-            headers,
+    /// A request whose body is `buffer[..body_len]`; the rest of `buffer` receives the parts
+    /// the handler pulls. Returns `None` when `body_len` exceeds the buffer.
+    pub(crate) fn in_buffer(buffer: &'a mut [u8], body_len: usize) -> Option<Self> {
+        let (body, tail) = buffer.split_at_mut_checked(body_len)?;
+        let range = tail.as_mut_ptr_range();
+        Some(Self {
+            method: Cell::new(None),
+            url: Cell::new(None),
+            headers: Cell::new(None),
             body,
+            free: Cell::new(range.start),
+            end: range.end,
+            _tail: PhantomData,
+        })
+    }
+
+    /// Part `part`, pulled from the glue into the free tail on first use.
+    fn part(&self, part: u32, slot: &Cell<Option<&'a [u8]>>) -> &'a [u8] {
+        if let Some(bytes) = slot.get() {
+            return bytes;
         }
+        let free = self.free.get();
+        let room = self.end as usize - free as usize;
+        let len = crate::sys::request_part(part, free, room);
+        if len > room {
+            crate::fault::too_large()
+        }
+        // SAFETY: `free..end` is the tail this request borrows mutably for 'a (see
+        // `in_buffer`), no reference into `free..` was handed out yet, and the glue has just
+        // written `len <= room` bytes there. The slice is never written again during 'a:
+        // later parts go after it.
+        let bytes = unsafe { core::slice::from_raw_parts(free, len) };
+        // SAFETY: len <= room, so the result stays within the tail (or one past its end).
+        self.free.set(unsafe { free.add(len) });
+        slot.set(Some(bytes));
+        bytes
     }
 
     /// The method, e.g. `GET`.
     pub fn method(&self) -> &'a str {
-        text(self.method)
+        text(self.part(PART_METHOD, &self.method))
     }
 
     /// The full URL, e.g. `https://example.com/a/b?x=1`.
     pub fn url(&self) -> &'a str {
-        text(self.url)
+        text(self.part(PART_URL, &self.url))
     }
 
     /// The path of the URL without query or fragment, e.g. `/a/b` (`/` when empty).
-    /// (Written without panicking slicing: a handler that never panics links no `core::fmt`.)
     pub fn path(&self) -> &'a str {
         let url = self.url();
-        // The byte search below avoids the two-way substring searcher (~500 B).
-        let scheme_end = url.as_bytes().windows(3).position(|w| w == b"://");
-        let rest = match scheme_end.and_then(|i| url.get(i + 3..)) {
-            Some(after) => after.find(['/', '?', '#']).and_then(|i| after.get(i..)).unwrap_or(""),
-            None => url,
+        let bytes = url.as_bytes();
+        // After `scheme://authority`, or from the start for a relative URL.
+        let start = match bytes.windows(3).position(|w| w == b"://") {
+            Some(at) => position(bytes, at + 3, b"/?#"),
+            None => 0,
         };
-        let path = rest.find(['?', '#']).and_then(|i| rest.get(..i)).unwrap_or(rest);
+        let path = ascii_cut(url, start, position(bytes, start, b"?#")).unwrap_or("");
         if path.is_empty() {
             "/"
         } else {
@@ -74,20 +142,34 @@ impl<'a> Request<'a> {
 
     /// The query string without `?`, if the URL has one.
     pub fn query(&self) -> Option<&'a str> {
-        let (_, rest) = self.url().split_once('?')?;
-        Some(rest.split_once('#').map_or(rest, |(query, _)| query))
+        let url = self.url();
+        let bytes = url.as_bytes();
+        let start = position(bytes, 0, b"?").checked_add(1)?;
+        ascii_cut(url, start, position(bytes, start, b"#"))
     }
 
-    /// The first header named `name` (ASCII case-insensitive).
+    /// The value of the first header named `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&'a str> {
         self.headers()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     }
 
-    /// All headers as `(name, value)` pairs, in the order the request carried them.
+    /// All headers as `(name, value)`, in the order the platform's `Headers` iterates them
+    /// (names lower-case; repeated names combined as the platform combines them).
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        text(self.headers).split('\n').filter_map(|line| line.split_once(':'))
+        let block = text(self.part(PART_HEADERS, &self.headers));
+        block.as_bytes().split(|&b| b == b'\n').filter_map(|line| {
+            let (name, value) = line.split_at_checked(position(line, 0, b":"))?;
+            // SAFETY: `block` is valid UTF-8 and every split is at an ASCII byte ('\n', ':'),
+            // which never falls inside a multi-byte character, so each piece is UTF-8 too.
+            unsafe {
+                Some((
+                    core::str::from_utf8_unchecked(name),
+                    core::str::from_utf8_unchecked(value.get(1..)?),
+                ))
+            }
+        })
     }
 
     /// The body bytes (empty when the request has none).
@@ -96,98 +178,268 @@ impl<'a> Request<'a> {
     }
 }
 
-/// One response header. `#[repr(C)]` so the glue reads it as four u32 words on wasm32:
-/// name ptr, name len, value ptr, value len.
-#[repr(C)]
+/// One response header, borrowing its name and value for 'a: usable in consts,
+/// `const H: &[Header] = &[Header::new("x-a", "1")];`.
+#[repr(transparent)]
 #[derive(Debug, Clone, Copy)]
 pub struct Header<'a> {
-    name: *const u8,
-    name_len: usize,
-    value: *const u8,
-    value_len: usize,
+    raw: RawHeader,
     _borrow: PhantomData<&'a str>,
 }
 
 impl<'a> Header<'a> {
-    /// A header; usable in consts: `const H: &[Header] = &[Header::new("x-a", "1")];`.
+    /// A header `name: value`.
     pub const fn new(name: &'a str, value: &'a str) -> Self {
         Self {
-            name: name.as_ptr(),
-            name_len: name.len(),
-            value: value.as_ptr(),
-            value_len: value.len(),
+            raw: RawHeader::new(name.as_bytes(), value.as_bytes()),
             _borrow: PhantomData,
         }
     }
 
     /// The header's name.
     pub fn name(&self) -> &'a str {
-        // SAFETY: built by `new` from a `&'a str`; the PhantomData ties it to 'a.
-        unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(self.name, self.name_len)) }
+        // SAFETY: `raw` was made by `new` from a `&'a str`, alive and unchanged for 'a (the
+        // PhantomData holds that borrow), so its bytes are valid UTF-8 for 'a.
+        unsafe { core::str::from_utf8_unchecked(self.raw.name()) }
     }
 
     /// The header's value.
     pub fn value(&self) -> &'a str {
-        // SAFETY: built by `new` from a `&'a str`; the PhantomData ties it to 'a.
-        unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(self.value, self.value_len)) }
+        // SAFETY: as in `name`.
+        unsafe { core::str::from_utf8_unchecked(self.raw.value()) }
+    }
+
+    /// The header as the glue reads it.
+    pub(crate) fn raw(headers: &[Header<'_>]) -> *const RawHeader {
+        headers.as_ptr().cast()
     }
 }
 
 /// `content-type: text/plain; charset=utf-8`, the header `Response::text` sets.
 pub const TEXT_PLAIN: &[Header<'static>] = &[Header::new("content-type", "text/plain; charset=utf-8")];
 
-/// Bytes a number needs in decimal (u64::MAX has 20 digits).
-const INLINE_CAPACITY: usize = 20;
+/// How many computed headers a response holds inline: all of them without an allocator;
+/// with one, more (or any owned one) move to the heap.
+pub const EXTRA_HEADERS: usize = 8;
 
-/// A response body.
-#[derive(Debug)]
-pub enum Body<'a> {
-    /// Borrowed bytes: static data, the request, or anything that outlives the handler.
-    Borrowed(&'a [u8]),
-    /// A few bytes kept inside the response (a formatted number).
-    Inline { len: u8, bytes: [u8; INLINE_CAPACITY] },
-    /// A heap buffer, freed when the next request starts.
+/// The headers a response computed per request, stored without a lifetime so the runtime can
+/// keep them until the glue has read them. The `Response` methods that add one tie borrowed
+/// names and values to the response's 'a.
+pub(crate) struct ExtraHeaders {
+    /// The first `len` are initialised (uninitialised slots cost no stores per response).
+    inline: [MaybeUninit<RawHeader>; EXTRA_HEADERS],
+    len: usize,
+    /// With an allocator: every header once there are more than fit inline or one is owned.
     #[cfg(feature = "alloc")]
-    Owned(alloc::vec::Vec<u8>),
+    heap: Option<Heap>,
 }
 
-impl Body<'_> {
-    /// The bytes of the body.
-    pub fn as_bytes(&self) -> &[u8] {
-        match self {
-            Body::Borrowed(b) => b,
-            Body::Inline { len, bytes } => bytes.get(..*len as usize).unwrap_or(bytes),
-            #[cfg(feature = "alloc")]
-            Body::Owned(v) => v,
+impl core::fmt::Debug for ExtraHeaders {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExtraHeaders")
+            .field("count", &self.as_slice().len())
+            .finish()
+    }
+}
+
+/// The spilled headers: a `Box<Spill>` as a raw pointer, and the function that frees it. Only
+/// `spill` stores that function, so a module that never spills links none of the heap code:
+/// dropping `ExtraHeaders` calls it through the pointer.
+#[cfg(feature = "alloc")]
+struct Heap {
+    spill: core::ptr::NonNull<Spill>,
+    free: unsafe fn(core::ptr::NonNull<Spill>),
+}
+
+// SAFETY: `Heap` owns its `Spill` (a Box turned into a pointer) exclusively, and `Spill` is
+// `Send` (vectors of addresses and strings).
+#[cfg(feature = "alloc")]
+unsafe impl Send for Heap {}
+
+/// Spilled headers and the owned names and values they point into. A `String`'s bytes stay
+/// where they are when the `String` moves (into `owned`, or with the response), and nothing
+/// mutates them until the response is dropped.
+#[cfg(feature = "alloc")]
+struct Spill {
+    list: Vec<RawHeader>,
+    owned: Vec<String>,
+}
+
+/// Frees a spill made by `ExtraHeaders::spill`.
+///
+/// # Safety
+/// `spill` must come from `Box::into_raw` in `spill`, and not be used again.
+#[cfg(feature = "alloc")]
+unsafe fn free_spill(spill: core::ptr::NonNull<Spill>) {
+    // SAFETY: the caller passes the pointer `Box::into_raw` made, once.
+    drop(unsafe { alloc::boxed::Box::from_raw(spill.as_ptr()) });
+}
+
+#[cfg(feature = "alloc")]
+impl Drop for ExtraHeaders {
+    fn drop(&mut self) {
+        if let Some(heap) = self.heap.take() {
+            // SAFETY: `heap` was made by `spill` and is dropped here once (it was taken).
+            unsafe { (heap.free)(heap.spill) }
         }
     }
 }
 
-/// What a handler returns.
+impl ExtraHeaders {
+    const fn new() -> Self {
+        Self {
+            inline: [MaybeUninit::uninit(); EXTRA_HEADERS],
+            len: 0,
+            #[cfg(feature = "alloc")]
+            heap: None,
+        }
+    }
+
+    /// The headers, in the order they were added.
+    pub(crate) fn as_slice(&self) -> &[RawHeader] {
+        #[cfg(feature = "alloc")]
+        if let Some(heap) = &self.heap {
+            // SAFETY: `heap.spill` is a live Box this value owns; the shared borrow of `self`
+            // keeps it from being mutated or freed while the slice lives.
+            return unsafe { &heap.spill.as_ref().list };
+        }
+        let init = self.inline.get(..self.len).unwrap_or_default();
+        // SAFETY: `push` initialised the first `len` slots, and `MaybeUninit<T>` has the
+        // layout of `T`.
+        unsafe { &*(init as *const [MaybeUninit<RawHeader>] as *const [RawHeader]) }
+    }
+
+    fn push(&mut self, header: RawHeader) {
+        #[cfg(feature = "alloc")]
+        if self.heap.is_some() {
+            return self.spill().list.push(header);
+        }
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = MaybeUninit::new(header),
+            #[cfg(not(feature = "alloc"))]
+            None => too_many_headers(),
+            #[cfg(feature = "alloc")]
+            None => return self.spill().list.push(header),
+        }
+        self.len += 1;
+    }
+
+    /// Moves the inline headers to the heap (once); the heap half.
+    #[cfg(feature = "alloc")]
+    fn spill(&mut self) -> &mut Spill {
+        if self.heap.is_none() {
+            let list = self.as_slice().to_vec();
+            let spill = alloc::boxed::Box::new(Spill {
+                list,
+                owned: Vec::new(),
+            });
+            self.heap = Some(Heap {
+                spill: alloc::boxed::Box::leak(spill).into(),
+                free: free_spill,
+            });
+        }
+        let heap = self.heap.as_mut().unwrap_or_else(|| unreachable!());
+        // SAFETY: a live Box this value owns; the `&mut self` borrow makes this access unique.
+        unsafe { heap.spill.as_mut() }
+    }
+
+    /// Keeps `text` alive with the headers; the bytes it borrows or owns.
+    #[cfg(feature = "alloc")]
+    fn keep(&mut self, text: Cow<'_, str>) -> *const [u8] {
+        match text {
+            Cow::Borrowed(s) => s.as_bytes(),
+            Cow::Owned(s) => {
+                let bytes: *const [u8] = s.as_bytes();
+                self.spill().owned.push(s);
+                bytes
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "alloc"))]
+#[cold]
+fn too_many_headers() -> ! {
+    panic!("tinyworker: more than EXTRA_HEADERS (8) computed response headers without an allocator")
+}
+
+/// Bytes a number needs in decimal (u64::MAX has 20 digits).
+const INLINE_CAPACITY: usize = 20;
+
+/// A response body, without a lifetime so the runtime can keep it until the glue has read it.
+/// `Response` ties a borrowed body to its 'a.
+#[derive(Debug)]
+pub(crate) enum BodyStore {
+    /// Borrowed bytes (static data, the request): their address and length.
+    Borrowed(*const u8, usize),
+    /// A number's digits, kept inside the response.
+    Inline(u8, [u8; INLINE_CAPACITY]),
+    /// A heap buffer, freed when the next request starts.
+    #[cfg(feature = "alloc")]
+    Owned(Vec<u8>),
+}
+
+// SAFETY: the borrowed variant is an address of bytes the response borrows for 'a (`&[u8]` is
+// `Send`); the others own their bytes.
+unsafe impl Send for BodyStore {}
+
+/// What a response holds that has no lifetime: its computed headers and its body. The runtime
+/// keeps it, as it is, from the end of the handler until the next request starts.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    pub(crate) extra: ExtraHeaders,
+    pub(crate) body: BodyStore,
+}
+
+impl Kept {
+    /// The body's bytes, valid while `self` and the borrow the body was made from live.
+    pub(crate) fn body(&self) -> &[u8] {
+        match &self.body {
+            // SAFETY: made by `Response::with` from a `&'a [u8]`; the response that holds this
+            // value also holds that borrow (its PhantomData), and the runtime reads a kept
+            // borrowed body only through the record, before the next request (docs/ABI.md).
+            BodyStore::Borrowed(at, len) => unsafe { core::slice::from_raw_parts(*at, *len) },
+            BodyStore::Inline(len, digits) => digits.get(..usize::from(*len)).unwrap_or(digits),
+            #[cfg(feature = "alloc")]
+            BodyStore::Owned(bytes) => bytes,
+        }
+    }
+}
+
+/// What a handler returns: a status, fixed headers (a borrowed slice such as [`TEXT_PLAIN`]),
+/// headers computed per request ([`Response::header`], and with an allocator
+/// [`Response::header_owned`]), and a body.
 #[derive(Debug)]
 pub struct Response<'a> {
-    pub status: u16,
-    pub headers: &'a [Header<'a>],
-    pub body: Body<'a>,
+    status: u16,
+    headers: &'a [Header<'a>],
+    kept: Kept,
+    /// A borrowed body and borrowed computed headers live for 'a.
+    _borrow: PhantomData<&'a [u8]>,
 }
 
 impl<'a> Response<'a> {
-    /// A response with raw bytes and no headers.
-    pub const fn bytes(status: u16, body: &'a [u8]) -> Self {
+    /// A response with `headers` and `body`.
+    const fn with(status: u16, headers: &'a [Header<'a>], body: BodyStore) -> Self {
         Self {
             status,
-            headers: &[],
-            body: Body::Borrowed(body),
+            headers,
+            kept: Kept {
+                extra: ExtraHeaders::new(),
+                body,
+            },
+            _borrow: PhantomData,
         }
+    }
+
+    /// A response with raw bytes and no headers.
+    pub const fn bytes(status: u16, body: &'a [u8]) -> Self {
+        Self::with(status, &[], BodyStore::Borrowed(body.as_ptr(), body.len()))
     }
 
     /// A `text/plain` response.
     pub const fn text(status: u16, body: &'a str) -> Self {
-        Self {
-            status,
-            headers: TEXT_PLAIN,
-            body: Body::Borrowed(body.as_bytes()),
-        }
+        Self::with(status, TEXT_PLAIN, BodyStore::Borrowed(body.as_ptr(), body.len()))
     }
 
     /// A `text/plain` response whose body is `n` in decimal, kept inline (no heap).
@@ -198,34 +450,88 @@ impl<'a> Response<'a> {
             rest /= 10;
             len += 1;
         }
-        let mut bytes = [0u8; INLINE_CAPACITY];
+        let mut digits = [0u8; INLINE_CAPACITY];
         let mut rest = n;
         // Iterators, not indexing: no bounds checks, so no panic path.
-        for slot in bytes.iter_mut().take(len).rev() {
+        for slot in digits.iter_mut().take(len).rev() {
             *slot = b'0' + (rest % 10) as u8;
             rest /= 10;
         }
-        Self {
-            status,
-            headers: TEXT_PLAIN,
-            body: Body::Inline { len: len as u8, bytes },
-        }
+        Self::with(status, TEXT_PLAIN, BodyStore::Inline(len as u8, digits))
     }
 
-    /// A `text/plain` response that owns its body (needs the `alloc` feature).
+    /// A `text/plain` response that owns its body (needs an allocator feature).
     #[cfg(feature = "alloc")]
-    pub fn owned(status: u16, body: alloc::vec::Vec<u8>) -> Self {
-        Self {
-            status,
-            headers: TEXT_PLAIN,
-            body: Body::Owned(body),
-        }
+    pub fn owned(status: u16, body: Vec<u8>) -> Self {
+        Self::with(status, TEXT_PLAIN, BodyStore::Owned(body))
     }
 
-    /// The same response with `headers` instead of its current ones.
+    /// The same response with `headers` as its fixed headers instead of its current ones.
     pub const fn with_headers(mut self, headers: &'a [Header<'a>]) -> Self {
         self.headers = headers;
         self
+    }
+
+    /// The same response with another status.
+    pub const fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Adds a header computed for this request, borrowing the request or static data: a
+    /// `location` built from the request's query, an `access-control-allow-origin` that
+    /// echoes its `origin`. Names may repeat (`set-cookie`).
+    ///
+    /// # Panics
+    /// Without an allocator a response holds at most [`EXTRA_HEADERS`] computed headers; one
+    /// more panics (a fault: 500). With one it holds any number (beyond [`EXTRA_HEADERS`]
+    /// they move to the heap).
+    pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
+        self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes()));
+        self
+    }
+
+    /// Adds a header whose name or value is owned (a formatted `etag`, a `set-cookie`): the
+    /// response keeps the strings until the glue has read them, then frees them.
+    #[cfg(feature = "alloc")]
+    pub fn header_owned(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        let name = self.kept.extra.keep(name.into());
+        let value = self.kept.extra.keep(value.into());
+        // SAFETY: each pointer is either a borrow for 'a (the response's lifetime) or the bytes
+        // of a String now owned by `self.kept.extra`, never mutated and alive as long as it,
+        // which outlives every use of the record (the glue reads it before the next request).
+        self.kept.extra.push(unsafe { RawHeader::new(&*name, &*value) });
+        self
+    }
+
+    /// The status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Every header, fixed ones first.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        let fixed = self.headers.iter().map(|h| (h.name(), h.value()));
+        // SAFETY: every computed header was added from `&str`s that live at least as long as
+        // `&self` (borrowed for 'a, or owned by `self.kept` and never mutated), so both are
+        // alive, unchanged and valid UTF-8 while this borrow lasts.
+        let extra = self.kept.extra.as_slice().iter().map(|h| unsafe {
+            (
+                core::str::from_utf8_unchecked(h.name()),
+                core::str::from_utf8_unchecked(h.value()),
+            )
+        });
+        fixed.chain(extra)
+    }
+
+    /// The body's bytes.
+    pub fn body(&self) -> &[u8] {
+        self.kept.body()
+    }
+
+    /// The parts the runtime publishes: status, fixed headers, and what it keeps.
+    pub(crate) fn into_parts(self) -> (u16, &'a [Header<'a>], Kept) {
+        (self.status, self.headers, self.kept)
     }
 }
 
@@ -261,23 +567,103 @@ mod tests {
 
     #[test]
     fn a_head_that_is_not_utf8_reads_as_empty_and_the_body_stays_raw() {
-        let r = Request::from_bytes(b"G\xffT", b"/\xc0", b"a:\xed\xa0\x80", b"\xff");
+        let r = Request {
+            method: Cell::new(Some(b"G\xffT")),
+            url: Cell::new(Some(b"/\xc0")),
+            headers: Cell::new(Some(b"a:\xed\xa0\x80")),
+            ..Request::new("GET", "/", "", b"\xff")
+        };
         assert_eq!((r.method(), r.url(), r.path(), r.header("a")), ("", "", "/", None));
         assert_eq!(r.body(), b"\xff");
     }
 
     #[test]
+    fn parts_are_pulled_once_into_the_tail_and_too_large_ones_are_refused() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        crate::sys::set_request("POST", "https://h/p?q", b"a:1\nb:2");
+        let mut buffer = [0u8; 32];
+        buffer[..4].copy_from_slice(b"body");
+        {
+            let r = Request::in_buffer(&mut buffer, 4).unwrap();
+            assert_eq!(r.body(), b"body");
+            assert_eq!((r.method(), r.path(), r.query()), ("POST", "/p", Some("q")));
+            assert_eq!(r.headers().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
+            // Pulled once: changing what the glue would serve changes nothing.
+            crate::sys::set_request("GET", "x", b"");
+            assert_eq!(r.method(), "POST");
+        }
+        assert_eq!(&buffer[..30], b"bodyPOSThttps://h/p?qa:1\nb:2\0\0");
+
+        // 4 + 5 bytes of body leave 27, and this URL is 28 long.
+        crate::sys::set_request("GET", "https://example.com/abcdefgh", b"");
+        let r = Request::in_buffer(&mut buffer, 5).unwrap();
+        let thrown = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.url())).unwrap_err();
+        assert!(thrown.downcast_ref::<crate::sys::HostThrow>().is_some());
+        // SAFETY: the closure only copies the record out.
+        let record = unsafe { crate::fault::RECORD.with(|r| *r) };
+        assert_eq!(record.kind, crate::abi::FaultKind::TooLarge as u32);
+        assert!(Request::in_buffer(&mut buffer, 33).is_none());
+    }
+
+    #[test]
     fn numbers_render_inline() {
         for (n, s) in [(0u64, "0"), (7, "7"), (42, "42"), (u64::MAX, "18446744073709551615")] {
-            assert_eq!(Response::number(200, n).body.as_bytes(), s.as_bytes());
+            assert_eq!(Response::number(200, n).body(), s.as_bytes());
         }
+    }
+
+    #[test]
+    fn fixed_and_computed_headers() {
+        let location = String::from("/moved");
+        let r = Response::text(302, "moved")
+            .header("location", &location)
+            .header("set-cookie", "a=1")
+            .header("set-cookie", "b=2");
+        let all: Vec<_> = r.headers().collect();
+        assert_eq!(
+            all,
+            [
+                ("content-type", "text/plain; charset=utf-8"),
+                ("location", "/moved"),
+                ("set-cookie", "a=1"),
+                ("set-cookie", "b=2")
+            ]
+        );
+        assert_eq!(Response::bytes(204, b"").with_headers(TEXT_PLAIN).headers().count(), 1);
+        assert_eq!(Response::bytes(200, b"").with_status(201).status(), 201);
+    }
+
+    #[cfg(not(feature = "alloc"))]
+    #[test]
+    #[should_panic(expected = "more than EXTRA_HEADERS (8)")]
+    fn without_an_allocator_a_ninth_computed_header_panics() {
+        let mut r = Response::text(200, "");
+        for _ in 0..=EXTRA_HEADERS {
+            r = r.header("x", "y");
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn owned_headers_live_with_the_response() {
+        let mut r = Response::text(200, "");
+        for i in 0..20 {
+            r = r.header_owned("x-n", alloc::format!("{i}"));
+        }
+        r = r.header_owned(String::from("etag"), "\"v1\"");
+        let values: Vec<String> = r.headers().skip(1).map(|(_, v)| v.into()).collect();
+        assert_eq!(values.len(), 21);
+        assert_eq!(values[19], "19");
+        assert_eq!(r.headers().last(), Some(("etag", "\"v1\"")));
     }
 
     #[test]
     fn header_round_trips() {
         let h = Header::new("x-a", "1");
         assert_eq!((h.name(), h.value()), ("x-a", "1"));
-        assert_eq!(Response::text(200, "hi").headers[0].name(), "content-type");
-        assert_eq!(Response::bytes(204, b"").with_headers(TEXT_PLAIN).headers.len(), 1);
+        assert_eq!(
+            Response::text(200, "hi").headers().next(),
+            Some(("content-type", "text/plain; charset=utf-8"))
+        );
     }
 }

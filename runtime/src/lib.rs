@@ -14,6 +14,9 @@
 //! tinyworker::entry!(handle);
 //! ```
 #![cfg_attr(not(test), no_std)]
+#![warn(missing_docs)]
+// Every `unsafe` block states its argument in a `// SAFETY:` comment.
+#![warn(clippy::undocumented_unsafe_blocks)]
 // The unwind build (a pinned nightly, -Cpanic=unwind) needs the personality lang item,
 // LLVM's throw intrinsic, `catch_unwind`, `PanicInfo::can_unwind` and wasm `global_asm!`.
 #![cfg_attr(
@@ -31,34 +34,44 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
-mod abi;
+#[cfg(all(
+    feature = "alloc",
+    not(any(feature = "talc", feature = "dlmalloc", feature = "bump", feature = "wee_alloc"))
+))]
+compile_error!(
+    "tinyworker: the `alloc` feature needs a backend: enable one of talc, dlmalloc, bump or wee_alloc \
+     (e.g. tinyworker = { features = [\"talc\"] })"
+);
+
+pub mod abi;
+mod entry;
 mod fault;
-mod global;
 mod http;
 mod sys;
 mod utf8;
 
 pub use fault::{abort, classify_panic, FaultKind, FaultRecord, PanicFacts, UNWIND};
-pub use http::{Body, Header, Request, Response, TEXT_PLAIN};
+pub use http::{Header, Request, Response, EXTRA_HEADERS, TEXT_PLAIN};
 
-/// The allocator (with the `alloc` feature): heap limit, OOM hook, statistics.
+/// The allocator (with an allocator feature): heap limit, OOM hook, statistics.
 #[cfg(feature = "alloc")]
 pub use tinyworker_alloc as heap;
 
-/// Request bytes (method + URL + headers + body) a module accepts unless `entry!` says
-/// otherwise; larger requests get a 413 from the glue.
+/// Request bytes (body + method + URL + headers) a module accepts unless `entry!` says
+/// otherwise; larger requests get a 413.
 pub const DEFAULT_IO_CAPACITY: usize = 64 * 1024;
 
 /// Used by `entry!`; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::abi::{fetch, Handler, IoBuffer, ResponseRecord};
-    pub use crate::fault::record as fault_record;
+    pub use crate::abi::ModuleHeader;
+    pub use crate::entry::{fetch, Handler, IoBuffer};
 }
 
-/// Registers `handler` (a `fn(&Request<'a>) -> Response<'a>`) as the module's entry point
-/// and declares its I/O buffer: `entry!(handle)` or `entry!(handle, 1 << 20)` for a larger
-/// request limit in bytes.
+/// Registers `handler` (a `fn(&Request<'a>) -> Response<'a>`) as the module's entry point and
+/// declares its I/O buffer: `entry!(handle)`, or `entry!(handle, 1 << 20)` for a larger
+/// request limit in bytes. Defines the module's exports `__tw_abi` and `__tw_fetch`
+/// (docs/ABI.md); a second `entry!` in one module is a duplicate-symbol link error.
 #[macro_export]
 macro_rules! entry {
     ($handler:path) => {
@@ -69,30 +82,23 @@ macro_rules! entry {
             const CAPACITY: usize = $capacity;
             static IO: $crate::__private::IoBuffer<CAPACITY> = $crate::__private::IoBuffer::new();
 
-            /// Where the glue writes a request of `len` bytes (null: too large).
-            #[no_mangle]
-            pub extern "C" fn tw_buf(len: usize) -> *mut u8 {
-                IO.reserve(len)
-            }
+            /// The module header the glue reads when it instantiates the module.
+            #[allow(non_upper_case_globals)]
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub static __tw_abi: $crate::__private::ModuleHeader =
+                $crate::__private::ModuleHeader::new(IO.as_ptr(), CAPACITY);
 
-            /// Handles the request the glue wrote into `tw_buf`: the response record's
-            /// address, or (unwind build) the fault record's address + 1 after a caught panic.
-            /// "C-unwind": a JS exception from an import leaves through here to the glue
-            /// (after the unwind build ran every destructor on its way).
-            #[no_mangle]
-            pub extern "C-unwind" fn tw_fetch(method: usize, url: usize, headers: usize, body: usize) -> usize {
+            /// Serves the request whose `body_len` bytes of body the glue wrote into the I/O
+            /// buffer. "C-unwind": a JS exception from an import leaves through here to the
+            /// glue (after the unwind build ran every destructor on its way).
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C-unwind" fn __tw_fetch(body_len: usize) -> u32 {
                 let handler: $crate::__private::Handler = $handler;
-                // SAFETY: IO is this module's buffer of CAPACITY bytes; the glue writes it only
-                // between calls and never calls reentrantly.
-                unsafe { $crate::__private::fetch(IO.reserve(0), CAPACITY, [method, url, headers, body], handler) }
-            }
-
-            /// Unwind build only (its presence tells the glue which build it runs): where
-            /// the fault record is, to read an abort's reason after its trap.
-            #[cfg(panic = "unwind")]
-            #[no_mangle]
-            pub extern "C" fn tw_fault() -> *const $crate::FaultRecord {
-                $crate::__private::fault_record()
+                // SAFETY: IO is this module's I/O buffer and the glue wrote the body at its
+                // start; the glue's call guard makes calls one at a time, never reentrant.
+                unsafe { $crate::__private::fetch(&IO, body_len, handler) }
             }
         };
     };

@@ -1,7 +1,49 @@
-//! The runtime's only wasm intrinsics: throwing the imported `__cpp_exception` tag and, in
-//! the unwind build, trapping. On the host a stand-in records the throw for unit tests.
+//! The runtime's only wasm intrinsics and imports: throwing the imported `__cpp_exception`
+//! tag, trapping (unwind build), and `__tw_request`. On the host, stand-ins for unit tests.
 
 use crate::fault::FaultRecord;
+
+/// Writes request part `part` (docs/ABI.md) at `dst` if it fits in `room` bytes; its length.
+#[cfg(target_arch = "wasm32")]
+pub fn request_part(part: u32, dst: *mut u8, room: usize) -> usize {
+    // "C-unwind": the glue's import never throws, but if a JS exception ever came through
+    // here the unwind build would still run every destructor on its way out.
+    #[link(wasm_import_module = "env")]
+    extern "C-unwind" {
+        fn __tw_request(part: u32, dst: *mut u8, room: usize) -> usize;
+    }
+    // SAFETY: the glue writes at most `room` bytes at `dst` (docs/ABI.md), and the caller
+    // passes the unused tail of the I/O buffer, which no Rust reference covers.
+    unsafe { __tw_request(part, dst, room) }
+}
+
+/// Host stand-in for `__tw_request`: serves the parts a test set with `set_request`.
+#[cfg(all(not(target_arch = "wasm32"), test))]
+pub fn request_part(part: u32, dst: *mut u8, room: usize) -> usize {
+    let bytes = HOST_REQUEST.with(|r| r.borrow()[part as usize].clone());
+    if bytes.len() <= room {
+        // SAFETY: the caller passes `room` writable bytes at `dst` that nothing references.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
+    }
+    bytes.len()
+}
+
+/// Host stand-in outside tests: every part is empty.
+#[cfg(all(not(target_arch = "wasm32"), not(test)))]
+pub fn request_part(_part: u32, _dst: *mut u8, _room: usize) -> usize {
+    0
+}
+
+#[cfg(test)]
+std::thread_local! {
+    static HOST_REQUEST: std::cell::RefCell<[Vec<u8>; 3]> = const { std::cell::RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
+}
+
+/// Sets the parts the host stand-in of `__tw_request` serves on this thread.
+#[cfg(test)]
+pub fn set_request(method: &str, url: &str, headers: &[u8]) {
+    HOST_REQUEST.with(|r| *r.borrow_mut() = [method.into(), url.into(), headers.into()]);
+}
 
 /// Abort build (stable): the throw comes from src/throw.ll, assembled by build.rs.
 #[cfg(all(target_arch = "wasm32", not(panic = "unwind")))]

@@ -1,0 +1,22 @@
+// The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
+// runtime/src/abi.rs, and a host test checks that both use the same numbers).
+export const ABI_VERSION = 1;
+// The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
+export const MODULE_HEADER_WORDS = 6;
+export const FLAG_UNWIND = 1;
+// What `__tw_fetch(body_len)` returns.
+export const OUTCOME_RESPONSE = 0;
+export const OUTCOME_FAULT = 1;
+// The parts `__tw_request(part, dst, room)` serves.
+export const PART_METHOD = 0;
+export const PART_URL = 1;
+export const PART_HEADERS = 2;
+// The fault record: kind, message, message_len, file, file_len, line, column.
+export const FAULT_WORDS = 7;
+export const FAULT_PANIC = 1;
+export const FAULT_ABORT = 2;
+export const FAULT_TOO_LARGE = 3;
+// The response record: status, headers, header_count, extra, extra_count, body, body_len.
+export const RESPONSE_WORDS = 7;
+// A header record: name, name_len, value, value_len.
+export const HEADER_RECORD_BYTES = 16;

@@ -1,0 +1,147 @@
+// Types of glue.js, tinyworker's JavaScript side (host ABI v1, docs/ABI.md).
+
+/**
+ * How a call into the module ended when it did not return: a Rust panic or abort, an engine
+ * trap, a JS exception from an import, or a "limit" (a request part did not fit the module's
+ * I/O buffer; `serve` and `createWorker` answer it with 413, it is not a fault).
+ */
+export type FaultKind = "panic" | "abort" | "trap" | "error" | "limit";
+
+/** A fault that ended a call. */
+export class Fault extends Error {
+  readonly kind: FaultKind;
+  /** Where a Rust fault was raised (`file:line:column`), when the record carries a location. */
+  readonly where?: string;
+  /** The original exception (a WebAssembly.Exception, RuntimeError, RangeError or the import's error). */
+  readonly cause: unknown;
+}
+
+/** The exports of a tinyworker module (docs/ABI.md). */
+export interface TinyworkerExports {
+  memory: WebAssembly.Memory;
+  /** The module header's address. */
+  __tw_abi: WebAssembly.Global;
+  __stack_pointer: WebAssembly.Global;
+  /** Serves the request whose body the glue wrote into the I/O buffer; an outcome code. */
+  __tw_fetch(bodyLength: number): number;
+  /** With an allocator: the address of its statistics. */
+  __tw_alloc_stats?(): number;
+  [name: string]: unknown;
+}
+
+/** The request parts a module may pull: a workerd `Request` has them, and so does a plain object. */
+export interface RequestParts {
+  method: string;
+  url: string;
+  /** A `Headers` object or `[name, value]` pairs; values are ByteStrings (one byte per character). */
+  headers: Iterable<[string, string]>;
+}
+
+export interface RuntimeOptions {
+  /** Extra `env` imports the module needs; receives the runtime so an import may call back (refused while busy). */
+  imports?: (runtime: Runtime) => Record<string, WebAssembly.ImportValue>;
+  /** Keep the instance after a panic instead of re-instantiating (only for handlers whose state a skipped destructor cannot break). */
+  keepAfterPanic?: boolean;
+}
+
+export interface WorkerOptions extends RuntimeOptions {
+  /**
+   * Builds the response to a request that ended in a fault. The default answers
+   * `500 internal error (fault <id>)` and nothing else, so no panic text, import message or
+   * token reaches the client; `id` also appears in the `console.error` line that logs the
+   * fault. To expose details (tests, development):
+   * `faultResponse: (fault) => new Response(fault.message + "\n", { status: 500 })`.
+   * If it throws, the default answers.
+   */
+  faultResponse?: (fault: Fault | Error, id: string) => Response;
+}
+
+/** A response as the module wrote it. */
+export interface ServedResponse {
+  status: number;
+  /** An object, or `[name, value]` pairs when a name repeats (e.g. `set-cookie`). */
+  headers: Record<string, string> | [string, string][];
+  /** A view of the module's memory: valid until the next call into the module. */
+  body: Uint8Array;
+}
+
+export interface HandledResponse {
+  status: number;
+  headers: [string, string][];
+  /** A copy of the body. */
+  body: Uint8Array;
+}
+
+export interface Runtime {
+  /** Instances created so far (1 + re-instantiations). */
+  readonly instances: number;
+  /** The module's I/O buffer in bytes: the largest body (plus the parts a handler reads) it accepts. */
+  readonly capacity: number;
+  /**
+   * Runs `fn` on a healthy instance (instantiating one if a fault dropped the last). A fault
+   * that escapes wasm is classified and thrown as `Fault`; the shadow-stack pointer is
+   * restored when the instance is kept; the instance is dropped unless no destructor was
+   * skipped (a panic with keepAfterPanic, or a JS exception in the unwind build, which
+   * unwound every Rust frame). A call made while another is running (an import calling back
+   * in) throws `Error("tinyworker: reentrant call refused")`.
+   */
+  call<T>(fn: (exports: TinyworkerExports) => T): T;
+  /**
+   * Serves one request with one call into the module: the body (if any) is written into the
+   * I/O buffer, the method, URL and headers are read from `request` only if the handler asks
+   * for them. A request that does not fit gets 413 without a fault. Throws `Fault` otherwise.
+   */
+  serve(request: RequestParts, body?: ArrayBuffer | Uint8Array): ServedResponse;
+}
+
+/** `runtime.serve` with explicit parts, returning header pairs and a copy of the body (tests, Node). */
+export function handle(
+  runtime: Runtime,
+  method: string,
+  url: string,
+  headers?: Iterable<[string, string]>,
+  body?: ArrayBuffer | Uint8Array,
+): HandledResponse;
+
+/** Instantiates the module once (refusing one of another ABI version) and returns its runtime. */
+export function createRuntime(wasm: WebAssembly.Module | BufferSource, options?: RuntimeOptions): Runtime;
+
+/**
+ * A Worker object: `export default createWorker(wasm)`. A fault becomes a 500 (see
+ * `faultResponse`) and is logged with `console.error`; the next request runs on a healthy
+ * instance. Throws at startup if the module speaks another ABI version.
+ */
+export function createWorker(
+  wasm: WebAssembly.Module | BufferSource,
+  options?: WorkerOptions,
+): { runtime: Runtime; fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> };
+
+/** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */
+export interface AllocStats {
+  inUse: number;
+  peak: number;
+  allocations: number;
+  failures: number;
+  limit: number;
+}
+
+/** The generated module of a wasm-bindgen library (`--target web`), not yet initialised. */
+export interface Bindings {
+  initSync(options: { module: WebAssembly.Module }): unknown;
+  [name: string]: unknown;
+}
+
+/**
+ * resilient(bindings, { module, onReset }): the library's exports, wrapped so that a trap or
+ * abort (out of memory, a panic with panic=abort) in any function or class method throws a
+ * `Fault` (kind "trap", the RuntimeError as `cause`) and the next call runs on a fresh
+ * instance of `module`; objects of the replaced instance throw "stale instance" (their
+ * `free()` is a no-op); errors the library throws on purpose pass through unchanged and reset
+ * nothing. `resets` counts the replacements. Works on wasm-bindgen's standard output (no
+ * experimental flags): initSync is given a forwarding exports object, so the generated JS
+ * always talks to the current instance. Call it once per bindings module, before any init.
+ */
+export function resilient<T extends Bindings>(
+  bindings: T,
+  options: { module: WebAssembly.Module | BufferSource; onReset?: (fault: Fault) => void },
+): Omit<T, "default" | "initSync"> & { resets: number };

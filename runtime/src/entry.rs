@@ -1,0 +1,186 @@
+//! One request through `entry!`: the I/O buffer, what `__tw_fetch` does, and how the response
+//! is published for the glue. Nothing here allocates.
+
+use crate::abi::{FaultKind, ResponseRecord, OUTCOME_FAULT, OUTCOME_RESPONSE};
+use crate::http::{Header, Kept, Request, Response};
+use tinyworker_alloc::SingleThreaded;
+
+/// The static buffer a request's body and parts go into (`entry!` declares one per module).
+pub struct IoBuffer<const N: usize>(SingleThreaded<[u8; N]>);
+
+impl<const N: usize> IoBuffer<N> {
+    /// A zeroed buffer (it lives in .bss and costs no bytes in the module).
+    pub const fn new() -> Self {
+        Self(SingleThreaded::new([0; N]))
+    }
+
+    /// Its address, for the module header.
+    pub const fn as_ptr(&self) -> *mut u8 {
+        self.0.as_ptr().cast()
+    }
+}
+
+impl<const N: usize> Default for IoBuffer<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The response record (its address is in the module header).
+pub(crate) static RECORD: SingleThreaded<ResponseRecord> = SingleThreaded::new(ResponseRecord::NONE);
+
+/// What the runtime keeps of the last response until the next request starts: the part of
+/// the response without a lifetime (computed headers, the body or its address). What the
+/// response borrowed (static data, the request in the I/O buffer) stays where it is, and the
+/// record points at it with raw addresses that only the glue reads.
+static KEPT: SingleThreaded<Option<Kept>> = SingleThreaded::new(None);
+
+/// The handler type `entry!` accepts.
+pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
+
+/// One request (`__tw_fetch`): release the previous response, call the handler on the body
+/// the glue wrote into `io`, publish the response. Returns an outcome (docs/ABI.md).
+///
+/// # Safety
+/// `io` must be the module's I/O buffer with the glue's `body_len` bytes of body written at
+/// its start, and the call must not be reentrant or concurrent with another `fetch` (the
+/// glue's call guard): for its duration the call owns the buffer.
+pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: Handler) -> u32 {
+    crate::fault::begin_request();
+    // SAFETY: the closure only takes the value out. Dropping it (here, outside the access)
+    // frees the previous response's owned parts; the glue has read them.
+    let _ = unsafe { KEPT.with(Option::take) };
+    #[cfg(feature = "alloc")]
+    tinyworker_alloc::end_of_request();
+    // SAFETY: the caller gives this call the buffer: no other reference into it exists (the
+    // previous response's record holds raw addresses only, and nothing reads them now).
+    let buffer: &mut [u8; N] = unsafe { &mut *io.0.as_ptr() };
+    let Some(request) = Request::in_buffer(buffer, body_len) else {
+        crate::fault::record_kind(FaultKind::TooLarge);
+        return OUTCOME_FAULT;
+    };
+    match call_handler(handler, &request) {
+        Some(response) => {
+            publish(response);
+            OUTCOME_RESPONSE
+        }
+        None => OUTCOME_FAULT,
+    }
+}
+
+/// Moves what the response owns into `KEPT` and writes the record the glue reads.
+fn publish(response: Response<'_>) {
+    let (status, fixed, kept) = response.into_parts();
+    // SAFETY: the closure stores into KEPT and reads what it stored; it touches no other
+    // access of KEPT. The addresses it returns point into the static (which does not move)
+    // or into heap blocks KEPT now owns, so they stay valid until the next `fetch`.
+    let (extra, extra_count, body, body_len) = unsafe {
+        KEPT.with(|slot| {
+            let kept = slot.insert(kept);
+            let (extra, body) = (kept.extra.as_slice(), kept.body());
+            (extra.as_ptr(), extra.len(), body.as_ptr(), body.len())
+        })
+    };
+    let record = ResponseRecord {
+        status: u32::from(status),
+        headers: Header::raw(fixed),
+        header_count: fixed.len(),
+        extra,
+        extra_count,
+        body,
+        body_len,
+    };
+    // SAFETY: the closure only stores the record.
+    unsafe { RECORD.with(|r| *r = record) };
+}
+
+/// Calls the handler; in the unwind build a panic is caught here (`None`), after every
+/// destructor between the panic and this frame ran.
+#[cfg(not(all(target_arch = "wasm32", panic = "unwind")))]
+fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
+    Some(handler(request))
+}
+
+#[cfg(all(target_arch = "wasm32", panic = "unwind"))]
+fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
+    struct Call<'r, 'a> {
+        handler: Handler,
+        request: &'r Request<'a>,
+        response: Option<Response<'a>>,
+    }
+    fn run(data: *mut u8) {
+        // SAFETY: `data` is the `Call` below, exclusively borrowed for this call.
+        let call = unsafe { &mut *data.cast::<Call<'_, '_>>() };
+        call.response = Some((call.handler)(call.request));
+    }
+    fn caught(_data: *mut u8, _payload: *mut u8) {}
+    let mut call = Call {
+        handler,
+        request,
+        response: None,
+    };
+    // SAFETY: `run` and `caught` have the signatures the intrinsic requires, and `data`
+    // points at `call`, which outlives the intrinsic call. A caught panic left its record in
+    // the fault record; `caught` ignores the payload (the record's address).
+    let panicked = unsafe { core::intrinsics::catch_unwind(run, (&raw mut call).cast(), caught) };
+    if panicked != 0 {
+        None
+    } else {
+        call.response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello<'a>(r: &Request<'a>) -> Response<'a> {
+        Response::text(200, r.path()).header("x-body", "yes")
+    }
+
+    type Bytes = Vec<u8>;
+
+    /// The record, and the body and headers it points at, as the glue would read them.
+    fn read() -> (u32, Bytes, Vec<(Bytes, Bytes)>) {
+        // SAFETY: the closure copies the record out.
+        let rec = unsafe { RECORD.with(|r| *r) };
+        // SAFETY: the record points at the last response, alive until the next fetch.
+        unsafe {
+            let body = core::slice::from_raw_parts(rec.body, rec.body_len).to_vec();
+            let headers = core::slice::from_raw_parts(rec.headers, rec.header_count)
+                .iter()
+                .chain(core::slice::from_raw_parts(rec.extra, rec.extra_count))
+                .map(|h| (h.name().to_vec(), h.value().to_vec()))
+                .collect();
+            (rec.status, body, headers)
+        }
+    }
+
+    #[test]
+    fn fetch_publishes_the_record() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        static IO: IoBuffer<64> = IoBuffer::new();
+        crate::sys::set_request("GET", "http://h/hello", b"");
+        // SAFETY: no other fetch runs (the lock); the body is empty.
+        assert_eq!(unsafe { fetch(&IO, 0, hello) }, OUTCOME_RESPONSE);
+        let (status, body, headers) = read();
+        assert_eq!((status, &body[..]), (200, &b"/hello"[..]));
+        assert_eq!(headers[1], (b"x-body".to_vec(), b"yes".to_vec()));
+        assert_eq!(headers.len(), 2);
+
+        // A number's digits are kept in the runtime until the next request.
+        fn number<'a>(_: &Request<'a>) -> Response<'a> {
+            Response::number(200, 1234)
+        }
+        // SAFETY: as above.
+        assert_eq!(unsafe { fetch(&IO, 0, number) }, OUTCOME_RESPONSE);
+        assert_eq!(read().1, b"1234");
+
+        // A body length beyond the buffer is refused with a fault record, not a panic.
+        // SAFETY: as above; the length is what is under test.
+        assert_eq!(unsafe { fetch(&IO, 65, hello) }, OUTCOME_FAULT);
+        // SAFETY: the closure copies the kind out.
+        let kind = unsafe { crate::fault::RECORD.with(|r| r.kind) };
+        assert_eq!(kind, FaultKind::TooLarge as u32);
+    }
+}

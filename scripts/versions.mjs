@@ -1,0 +1,23 @@
+// The crates and the npm package are released together: one version (Cargo.toml's
+// workspace.package.version, js/package.json's version) and the CHANGELOG names it; the npm
+// package carries the same licenses.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const cargo = readFileSync(`${ROOT}Cargo.toml`, "utf8").match(/\[workspace\.package\][^[]*?^version = "([^"]+)"/ms)?.[1];
+const npm = JSON.parse(readFileSync(`${ROOT}js/package.json`, "utf8")).version;
+const changelog = readFileSync(`${ROOT}CHANGELOG.md`, "utf8");
+const problems = [];
+if (!cargo) problems.push("Cargo.toml has no [workspace.package] version");
+if (cargo !== npm) problems.push(`the crates are ${cargo} but the npm package is ${npm}`);
+if (!changelog.includes(`## ${cargo}`)) problems.push(`CHANGELOG.md has no "## ${cargo}" section`);
+// npm packs no symlinks, so js/ carries copies of the licenses: they must stay the same.
+for (const license of ["LICENSE-MIT", "LICENSE-APACHE"]) {
+  if (readFileSync(`${ROOT}${license}`, "utf8") !== readFileSync(`${ROOT}js/${license}`, "utf8")) problems.push(`js/${license} differs from ${license}`);
+}
+if (problems.length) {
+  console.error(`versions: ${problems.join("; ")}`);
+  process.exit(1);
+}
+console.log(`versions: crates and npm package at ${cargo}`);

@@ -1,0 +1,57 @@
+// Uses every export of the tinyworker package the way a Worker or a Node program would, so that
+// `make types` (tsc --strict) checks glue.d.ts and stats.d.ts against real use. The @ts-expect-error
+// lines must stay errors: they pin down what the types refuse.
+import { createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
+import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
+import { allocStats } from "tinyworker/stats";
+
+declare const wasm: WebAssembly.Module;
+
+const options: WorkerOptions = {
+  imports: (runtime: Runtime) => ({ my_import: () => runtime.instances }),
+  keepAfterPanic: false,
+  faultResponse: (fault, id) => new Response(`${fault.message} (${id})`, { status: 500 }),
+};
+const worker = createWorker(wasm, options);
+export default worker;
+
+async function serveOne(request: Request): Promise<number> {
+  const response: Response = await worker.fetch(request, {}, {});
+  return response.status;
+}
+
+const runtime: Runtime = createRuntime(wasm);
+const capacity: number = runtime.capacity;
+const served: ServedResponse = runtime.serve({ method: "GET", url: "https://example.com/", headers: new Headers() }, new Uint8Array(4));
+const status: number = served.status;
+const body: Uint8Array = served.body;
+const handled = handle(runtime, "POST", "https://example.com/echo", [["x-a", "1"]], new Uint8Array([1]));
+const pairs: [string, string][] = handled.headers;
+const outcome: number = runtime.call((x: TinyworkerExports) => x.__tw_fetch(0));
+
+try {
+  runtime.serve({ method: "GET", url: "/", headers: [] });
+} catch (e) {
+  if (e instanceof Fault) {
+    const kind: FaultKind = e.kind;
+    const where: string | undefined = e.where;
+    console.log(kind, where, e.cause, e.message);
+  }
+}
+
+const stats = allocStats(runtime);
+if (stats) console.log(stats.inUse + stats.peak + stats.allocations + stats.failures + stats.limit);
+
+declare const bindings: { initSync(options: { module: WebAssembly.Module }): unknown; add(a: number, b: number): number };
+const lib = resilient(bindings, { module: wasm, onReset: (fault: Fault) => console.log(fault.kind) });
+const sum: number = lib.add(1, 2);
+const resets: number = lib.resets;
+
+// @ts-expect-error: the fault kinds are a closed set
+const wrongKind: FaultKind = "oops";
+// @ts-expect-error: a runtime needs a module
+createRuntime();
+// @ts-expect-error: faultResponse must return a Response
+createWorker(wasm, { faultResponse: () => "text" });
+
+console.log(serveOne, capacity, status, body, pairs, outcome, sum, resets, wrongKind);
