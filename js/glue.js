@@ -2,85 +2,95 @@
 // its faults apart, and replaces an instance a fault poisoned. Types: glue.d.ts.
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, FLAG_UNWIND, OUTCOME_FAULT, PART_METHOD, PART_URL, PART_HEADERS,
-  FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, RESPONSE_WORDS, HEADER_RECORD_BYTES,
+  FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_BYTES,
 } from "./abi.js";
+import { FAULT_RECORDS, HOST_IMPORTS, REQUEST_PARTS } from "tinyworker/features";
 
-const { Module, Instance, Tag, Exception, RuntimeError } = WebAssembly;
-const enc = new TextEncoder(), dec = new TextDecoder();
+const { Module, Instance, RuntimeError } = WebAssembly;
+const dec = new TextDecoder();
 
 // kind: panic | abort | trap | error (a JS exception from an import) | limit (the request
 // does not fit the module's I/O buffer: answered 413, not a fault of the module)
 export class Fault extends Error {
   constructor(kind, message, cause, where) {
     super(`${kind}: ${message}`, { cause });
-    Object.assign(this, { kind, where });
+    this.kind = kind;
+    this.where = where;
   }
 }
 const tooLarge = (cause) => new Fault("limit", "request too large", cause);
 
-// A trap, or V8's stack exhaustion, as a Fault; null for any other exception.
-const trapOf = (e) =>
-  e instanceof RuntimeError ? new Fault("trap", e.message, e)
-  : e instanceof RangeError && /call stack/.test(e.message) ? new Fault("trap", "stack overflow", e)
-  : null;
+// Whether an exception that left wasm is a trap. A RangeError is V8's stack exhaustion when
+// the module raised it; one thrown by JavaScript code is counted as a trap too, the
+// conservative side: the instance is replaced.
+const isTrap = (e) => e instanceof RuntimeError || e instanceof RangeError;
 
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
-  const tag = new Tag({ parameters: ["i32"] });
+  const tag = FAULT_RECORDS && new WebAssembly.Tag({ parameters: ["i32"] });
   // The current instance (null after a fault poisoned it), what its header says, and the
   // request being served (for __tw_request).
-  let x, u8, flags, io, faultAt, responseAt, sp, busy, request;
-  // Memory, viewed anew after the module grew it (growing detaches the old buffer).
-  const bytes = (at, len) => (u8.length || (u8 = new Uint8Array(x.memory.buffer)), u8.subarray(at, at + len));
-  const words = (at, n) => new Uint32Array(bytes(at, 0).buffer, at, n);
+  let x, u8, u32, flags, io, faultAt, responseAt, sp, busy, request;
+  // Memory as bytes and as words, viewed anew after the module grew it (which detaches the
+  // old buffer); records are read word by word, without allocating per request.
+  const view = () => u8.length || ((u8 = new Uint8Array(x.memory.buffer)), (u32 = new Uint32Array(u8.buffer)));
+  const bytes = (at, len) => (view(), u8.subarray(at, at + len));
   const text = (at, len) => dec.decode(bytes(at, len));
 
+  // The module's imports: what it needs of these (features.js), and the caller's.
+  const env = {};
+  if (FAULT_RECORDS) env.__cpp_exception = tag;
   // env.__tw_request: request part `which` as UTF-8 at `dst`, if it fits in `room`; its length.
-  const part = (which, dst, room) => {
-    let s = which == PART_METHOD ? request.method : which == PART_URL ? request.url : "";
-    if (which == PART_HEADERS) for (const [name, value] of request.headers) s += `${name}:${value}\n`;
-    const { read, written } = enc.encodeInto(s, bytes(dst, room));
-    return read < s.length ? enc.encode(s).length : written;
-  };
+  if (REQUEST_PARTS) {
+    const enc = new TextEncoder();
+    env.__tw_request = (which, dst, room) => {
+      let s = which == PART_METHOD ? request.method : which == PART_URL ? request.url : "";
+      if (which == PART_HEADERS) for (const [name, value] of request.headers) s += `${name}:${value}\n`;
+      const { read, written } = enc.encodeInto(s, bytes(dst, room));
+      return read < s.length ? enc.encode(s).length : written;
+    };
+  }
 
   const instantiate = () => {
-    const e = new Instance(module, { env: { __cpp_exception: tag, __tw_request: part, ...options.imports?.(rt) } }).exports;
-    const h = new Uint32Array(e.memory.buffer, e.__tw_abi?.value ?? 0, MODULE_HEADER_WORDS);
-    if (!e.__tw_abi || h[0] != ABI_VERSION) {
-      throw new Error(`tinyworker: module ABI v${e.__tw_abi ? h[0] : "none"}, glue ABI v${ABI_VERSION}: build both from one release`);
-    }
+    const e = new Instance(module, { env: { ...env, ...options.imports?.(rt) } }).exports;
+    const abi = e.__tw_abi, h = abi && new Uint32Array(e.memory.buffer, abi.value, MODULE_HEADER_WORDS);
+    if (h?.[0] != ABI_VERSION) throw Error(`tinyworker: module ABI v${h?.[0] ?? "none"}, glue ABI v${ABI_VERSION}`);
     [, flags, io, rt.capacity, faultAt, responseAt] = h;
-    (x = e), (sp = e.__stack_pointer?.value), (u8 = h.subarray(0, 0));
+    (x = e), (sp = e.__stack_pointer?.value), (u8 = []); // views made on first use
     rt.instances++;
   };
 
-  // The fault record as a Fault.
-  const record = (cause) => {
-    const [kind, message, messageLen, file, fileLen, line, column] = words(faultAt, FAULT_WORDS);
+  // The fault record as a Fault. (A module without fault records can only report a request
+  // too large, and only if the glue let one through.)
+  const record = !FAULT_RECORDS ? tooLarge : (cause) => {
+    view();
+    const [kind, message, messageLen, file, fileLen, line, column] = u32.subarray(faultAt >> 2, (faultAt >> 2) + FAULT_WORDS);
     return kind == FAULT_TOO_LARGE ? tooLarge(cause)
       : new Fault(kind == FAULT_PANIC ? "panic" : "abort", text(message, messageLen), cause, fileLen ? `${text(file, fileLen)}:${line}:${column}` : undefined);
   };
 
   // The response record: status, headers (an object; pairs when a name repeats), body view.
   const response = () => {
-    const [status, fixed, fixedCount, extra, extraCount, body, bodyLen] = words(responseAt, RESPONSE_WORDS);
+    view();
+    const at = responseAt >> 2;
     let headers = Object.create(null), pairs;
-    for (let [at, end] of [[fixed, fixedCount], [extra, extraCount]]) {
-      for (end = at + end * HEADER_RECORD_BYTES; at < end; at += HEADER_RECORD_BYTES) {
-        const [name, nameLen, value, valueLen] = words(at, 4);
-        const n = text(name, nameLen).toLowerCase(), v = text(value, valueLen);
+    // Two header arrays (address, count): the fixed headers, then the computed ones.
+    for (let array = at + 1; array < at + 5; array += 2) {
+      for (let h = u32[array] >> 2, end = h + u32[array + 1] * (HEADER_RECORD_BYTES >> 2); h < end; h += 4) {
+        const n = text(u32[h], u32[h + 1]).toLowerCase(), v = text(u32[h + 2], u32[h + 3]);
         if (pairs) pairs.push([n, v]);
         else if (n in headers) (pairs = Object.entries(headers)).push([n, v]);
         else headers[n] = v;
       }
     }
-    return { status, headers: pairs ?? headers, body: bytes(body, bodyLen) };
+    return { status: u32[at], headers: pairs ?? headers, body: bytes(u32[at + 5], u32[at + 6]) };
   };
 
   const rt = {
     instances: 0,
     call(fn) {
-      if (busy) throw new Error("tinyworker: reentrant call refused");
+      // Only an import can call back into the module while it runs (JS runs one thing at a time).
+      if (HOST_IMPORTS && busy) throw Error("tinyworker: reentrant call refused");
       if (!x) instantiate();
       busy = true;
       try {
@@ -88,12 +98,13 @@ export function createRuntime(wasm, options = {}) {
       } catch (e) {
         if (e instanceof Fault) throw e; // read from the record after a fault caught inside
         // Ours: the tag, or a trap while the record names a fault (the unwind build's abort).
-        const f = (e instanceof Exception && e.is(tag)) || (e instanceof RuntimeError && words(faultAt, 1)[0]) ? record(e)
-          : trapOf(e) ?? new Fault("error", e?.message ?? e, e);
+        const f = FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && (view(), u32[faultAt >> 2]))) ? record(e)
+          : new Fault(isTrap(e) ? "trap" : "error", e?.message ?? e, e);
         // Escaped: keep the instance only if no destructor was skipped (the unwind build
         // unwound every Rust frame for a JS exception) and restore the stack pointer those
-        // frames never popped; otherwise replace it.
-        if (sp && ((f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic))) x.__stack_pointer.value = sp;
+        // frames never popped; otherwise replace it. (A module that imports nothing can only
+        // trap: it is always replaced.)
+        if ((FAULT_RECORDS || HOST_IMPORTS) && sp && ((f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic))) x.__stack_pointer.value = sp;
         else x = null;
         throw f;
       } finally {
@@ -104,7 +115,7 @@ export function createRuntime(wasm, options = {}) {
       const length = body?.byteLength ?? 0;
       if (length > rt.capacity) throw tooLarge();
       return rt.call((x) => {
-        if (length) bytes(io, length).set(new Uint8Array(body.buffer ?? body, body.byteOffset, length));
+        if (length) bytes(io, length).set(new Uint8Array(body)); // a view of an ArrayBuffer, or a copy of a Uint8Array
         request = req;
         if (x.__tw_fetch(length) == OUTCOME_FAULT) throw record();
         return response();
@@ -190,8 +201,8 @@ export function resilient(bindings, { module, onReset } = {}) {
     try {
       result = fn.apply(self, args);
     } catch (e) {
-      const f = trapOf(e);
-      if (!f) throw e; // thrown on purpose: unchanged, nothing reset
+      if (!isTrap(e)) throw e; // thrown on purpose: unchanged, nothing reset
+      const f = new Fault("trap", e.message, e);
       reset(f);
       throw f;
     }

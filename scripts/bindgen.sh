@@ -12,7 +12,7 @@ RUSTFLAGS="-Clink-arg=--max-memory=67108864" cargo build -q --release --locked \
   target/bindgen-lib/wasm32-unknown-unknown/release/bindgen_lib.wasm
 node --input-type=module -e '
 import { ship } from "./scripts/bundle.mjs";
-ship({
+await ship({
   out: "build/bindgen-worker",
   name: "bindgen-worker",
   sources: {

@@ -63,8 +63,10 @@ wasm=target/raw$suffix/$example/$alloc.$build.wasm
 out=build/$example.$alloc.$build
 keep=()
 if [ "$names" = 1 ]; then out=build/names/$example.$alloc.$build keep=(--keep-names); fi
-node scripts/bundle.mjs "$example" "$wasm" "$port" "$out" >/dev/null
 # The optimise step every tinyworker project uses (js/build.mjs: wasm-opt -Oz, without the
-# __data_end and __heap_base exports rustc adds).
-node js/build.mjs optimize "$wasm" "$out/app.wasm" ${keep[@]+"${keep[@]}"}
+# __data_end and __heap_base exports rustc adds); then the Worker around the optimised module.
+mkdir -p "target/opt$suffix/$example"
+opt=target/opt$suffix/$example/$alloc.$build.wasm
+node js/build.mjs optimize "$wasm" "$opt" ${keep[@]+"${keep[@]}"}
+node scripts/bundle.mjs "$example" "$opt" "$port" "$out" >/dev/null
 echo "$out"

@@ -24,7 +24,7 @@ async function moduleOfVersion(version) {
 test("a module built for another ABI version is refused, naming both versions", async () => {
   const other = await moduleOfVersion(ABI_VERSION + 1);
   assert.throws(() => createRuntime(other), {
-    message: `tinyworker: module ABI v${ABI_VERSION + 1}, glue ABI v${ABI_VERSION}: build both from one release`,
+    message: `tinyworker: module ABI v${ABI_VERSION + 1}, glue ABI v${ABI_VERSION}`,
   });
   assert.throws(() => createWorker(other), /module ABI v2, glue ABI v1/, "a Worker refuses it at startup");
   // The same module with the right version is accepted: the check is the version, nothing else.

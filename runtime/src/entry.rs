@@ -33,7 +33,7 @@ pub(crate) static RECORD: SingleThreaded<ResponseRecord> = SingleThreaded::new(R
 /// the response without a lifetime (computed headers, the body or its address). What the
 /// response borrowed (static data, the request in the I/O buffer) stays where it is, and the
 /// record points at it with raw addresses that only the glue reads.
-static KEPT: SingleThreaded<Option<Kept>> = SingleThreaded::new(None);
+static KEPT: SingleThreaded<Kept> = SingleThreaded::new(Kept::EMPTY);
 
 /// The handler type `entry!` accepts.
 pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
@@ -47,9 +47,9 @@ pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
 /// glue's call guard): for its duration the call owns the buffer.
 pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: Handler) -> u32 {
     crate::fault::begin_request();
-    // SAFETY: the closure only takes the value out. Dropping it (here, outside the access)
+    // SAFETY: the closure only swaps the value out. Dropping it (here, outside the access)
     // frees the previous response's owned parts; the glue has read them.
-    let _ = unsafe { KEPT.with(Option::take) };
+    let _ = unsafe { KEPT.with(|kept| core::mem::replace(kept, Kept::EMPTY)) };
     #[cfg(feature = "alloc")]
     tinyworker_alloc::end_of_request();
     // SAFETY: the caller gives this call the buffer: no other reference into it exists (the
@@ -76,8 +76,8 @@ fn publish(response: Response<'_>) {
     // or into heap blocks KEPT now owns, so they stay valid until the next `fetch`.
     let (extra, extra_count, body, body_len) = unsafe {
         KEPT.with(|slot| {
-            let kept = slot.insert(kept);
-            let (extra, body) = (kept.extra.as_slice(), kept.body());
+            *slot = kept;
+            let (extra, body) = (slot.extra.as_slice(), slot.body());
             (extra.as_ptr(), extra.len(), body.as_ptr(), body.len())
         })
     };

@@ -392,9 +392,16 @@ pub(crate) struct Kept {
 }
 
 impl Kept {
+    /// Nothing kept (all zero bits: the static that holds it costs no data in the module).
+    pub(crate) const EMPTY: Self = Self {
+        extra: ExtraHeaders::new(),
+        body: BodyStore::Borrowed(core::ptr::null(), 0),
+    };
+
     /// The body's bytes, valid while `self` and the borrow the body was made from live.
     pub(crate) fn body(&self) -> &[u8] {
         match &self.body {
+            BodyStore::Borrowed(at, _) if at.is_null() => &[],
             // SAFETY: made by `Response::with` from a `&'a [u8]`; the response that holds this
             // value also holds that borrow (its PhantomData), and the runtime reads a kept
             // borrowed body only through the record, before the next request (docs/ABI.md).

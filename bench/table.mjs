@@ -1,0 +1,28 @@
+// The README's bench tables from bench/report.json (make bench-table).
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const report = JSON.parse(readFileSync(fileURLToPath(new URL("report.json", import.meta.url)), "utf8"));
+const n = (x) => x.toLocaleString("en-US");
+const rows = [
+  "| target | requests/s min | median | max | workerd CPU µs/request |",
+  "|---|---:|---:|---:|---:|",
+  ...Object.entries(report.targets).map(([name, t]) => `| ${name} | ${n(t.min)} | ${n(t.median)} | ${n(t.max)} | ${t.cpu_us_per_request} |`),
+  "",
+  "| figure | value |",
+  "|---|---:|",
+  `| \`rps_ratio\` (hello / plain JS, median of per-round ratios) | **${report.rps_ratio}** |`,
+  `| \`rps_floor_ratio\` (JS calling a trivial wasm export / plain JS) | ${report.rps_floor_ratio} |`,
+  report.rps_ratio_vs_workers_rs !== undefined ? `| \`rps_ratio_vs_workers_rs\` (hello / workers-rs 0.8.7 hello) | ${report.rps_ratio_vs_workers_rs} |` : `| \`rps_ratio_vs_workers_rs\` | not measured: ${report.workers_rs_skipped} |`,
+  `| \`per_request_overhead_us\` (warm: hello's fetch path minus plain JS's, in one isolate) | ${report.per_request_overhead_us} µs (${report.glue_path_us} vs ${report.js_path_us}) |`,
+  `| upload, gzip (wasm + worker.js) | ${n(report.bundle_gz_tinyworker)} B${report.bundle_gz_workers_rs ? ` (workers-rs ${n(report.bundle_gz_workers_rs)} B, ${report.bundle_ratio_workers_rs}× larger)` : ""} |`,
+  `| instantiate (compiled module → \`new WebAssembly.Instance\`, Node ${report.environment.node}) | ${report.instantiate_us} µs${report.instantiate_us_workers_rs ? ` (workers-rs ${report.instantiate_us_workers_rs} µs)` : ""} |`,
+  `| caught abort → next correct response (re-instantiation included, Node) | ${report.reinstantiate_after_abort_us} µs |`,
+  `| load generator | ${report.load_generator} |`,
+];
+console.log(rows.join("\n"));
+if (report.before) {
+  console.log("\n| glue | rps_ratio | warm µs per request (over plain JS) | hello upload, gzip |\n|---|---:|---:|---:|");
+  for (const b of report.before) console.log(`| ${b.commit} | ${b.rps_ratio} | ${b.glue_path_us} (+${b.per_request_overhead_us}) | ${n(b.bundle_gz)} B |`);
+  console.log(`| this tree | ${report.rps_ratio} | ${report.glue_path_us} (+${report.per_request_overhead_us}) | ${n(report.bundle_gz_tinyworker)} B |`);
+}

@@ -1,0 +1,13 @@
+// What a served module may need from the glue. In the package everything is on. A bundler that
+// knows the module replaces this file with the module's own answers, read from its imports
+// (`features(wasm)` in build.mjs; scripts/bundle.mjs and `tinyworker-build` do it), so that
+// glue the module can never reach is left out of what ships, as wasm-bindgen generates glue
+// per module. A wrong answer cannot go unnoticed: the module's imports would not link.
+// The module imports env.__tw_request: it reads request parts on demand.
+export const REQUEST_PARTS = true;
+// The module imports env.__cpp_exception: it can panic or abort, and reports both through
+// the fault record.
+export const FAULT_RECORDS = true;
+// The module imports functions other than the glue's own (RuntimeOptions.imports): they may
+// throw a JS exception into it, or call back into it (which the call guard refuses).
+export const HOST_IMPORTS = true;
