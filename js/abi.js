@@ -20,3 +20,18 @@ export const FAULT_TOO_LARGE = 3;
 export const RESPONSE_WORDS = 7;
 // A header record: name, name_len, value, value_len.
 export const HEADER_RECORD_BYTES = 16;
+// `__tw_env` and `__tw_result`: not there.
+export const ABSENT = -1;
+// `__tw_io(op, record)`, suspending: the operations, and what a negative answer means. The
+// record is five (address, length) pairs (10 words).
+export const IO_FETCH = 1;
+export const IO_KV_GET = 2;
+export const IO_KV_PUT = 3;
+export const IO_KV_DELETE = 4;
+export const IO_FAILED = -2;
+export const IO_INVALID_URL = -3;
+export const IO_NO_BINDING = -4;
+// `__tw_result(handle, part, dst, room)`: the parts of a result.
+export const RESULT_STATUS = 0;
+export const RESULT_HEADERS = 1;
+export const RESULT_BODY = 2;

@@ -11,3 +11,8 @@ export const FAULT_RECORDS = true;
 // The module imports functions other than the glue's own (RuntimeOptions.imports): they may
 // throw a JS exception into it, or call back into it (which the call guard refuses).
 export const HOST_IMPORTS = true;
+// The module imports env.__tw_env: it reads text variables and secrets of the Worker's env.
+export const ENV_VARS = true;
+// The module imports env.__tw_io: it makes subrequests or KV calls, suspending (JSPI) until the
+// host answers, so it is served through WebAssembly.promising by a pool of instances.
+export const IO = true;

@@ -44,7 +44,20 @@ export interface RuntimeOptions {
   keepAfterPanic?: boolean;
 }
 
+export interface PoolOptions {
+  /** Instances at most, one per request in flight (default 128). Each costs its module's memory (192 KiB for examples/proxy). */
+  instances?: number;
+  /** Requests that may wait for an instance when all are busy (default 1,024); one more gets 503. */
+  queue?: number;
+}
+
 export interface WorkerOptions extends RuntimeOptions {
+  /**
+   * For a module that does I/O (imports the suspending `__tw_io`): the pool of instances that
+   * serves it, one per request in flight, because JSPI suspends the wasm stack but not the
+   * module's shadow stack, I/O buffer or statics. Ignored for a synchronous module.
+   */
+  pool?: PoolOptions;
   /**
    * Builds the response to a request that ended in a fault. The default answers
    * `500 internal error (fault <id>)` and nothing else, so no panic text, import message or
@@ -89,9 +102,11 @@ export interface Runtime {
   /**
    * Serves one request with one call into the module: the body (if any) is written into the
    * I/O buffer, the method, URL and headers are read from `request` only if the handler asks
-   * for them. A request that does not fit gets 413 without a fault. Throws `Fault` otherwise.
+   * for them; `env` gives its variables and bindings. A request that does not fit throws a
+   * `Fault` of kind "limit". For a module that does I/O the answer is a Promise (the module
+   * suspends in its I/O; this instance stays busy meanwhile).
    */
-  serve(request: RequestParts, body?: ArrayBuffer | Uint8Array): ServedResponse;
+  serve(request: RequestParts, body?: ArrayBuffer | Uint8Array, env?: Record<string, unknown>): ServedResponse | Promise<ServedResponse>;
 }
 
 /** `runtime.serve` with explicit parts, returning header pairs and a copy of the body (tests, Node). */
@@ -114,7 +129,13 @@ export function createRuntime(wasm: WebAssembly.Module | BufferSource, options?:
 export function createWorker(
   wasm: WebAssembly.Module | BufferSource,
   options?: WorkerOptions,
-): { runtime: Runtime; fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> };
+): {
+  /** The first runtime. */
+  runtime: Runtime;
+  /** For a module that does I/O: every runtime of its pool (one instance each). */
+  pool?: Runtime[];
+  fetch(request: Request, env?: Record<string, unknown>, ctx?: unknown): Promise<Response>;
+};
 
 /** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */
 export interface AllocStats {

@@ -2,9 +2,10 @@
 // its faults apart, and replaces an instance a fault poisoned. Types: glue.d.ts.
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, FLAG_UNWIND, OUTCOME_FAULT, PART_METHOD, PART_URL, PART_HEADERS,
-  FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_BYTES,
+  FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_BYTES, ABSENT, IO_FETCH, IO_KV_GET, IO_KV_PUT,
+  IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, RESULT_STATUS, RESULT_HEADERS,
 } from "./abi.js";
-import { FAULT_RECORDS, HOST_IMPORTS, REQUEST_PARTS } from "tinyworker/features";
+import { ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS } from "tinyworker/features";
 
 const { Module, Instance, RuntimeError } = WebAssembly;
 const dec = new TextDecoder();
@@ -25,12 +26,18 @@ const tooLarge = (cause) => new Fault("limit", "request too large", cause);
 // conservative side: the instance is replaced.
 const isTrap = (e) => e instanceof RuntimeError || e instanceof RangeError;
 
+// Whether `module` imports the suspending I/O import (and so must be served through JSPI).
+const suspending = (module) => Module.imports(module).some((i) => i.name == "__tw_io");
+
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
   const tag = FAULT_RECORDS && new WebAssembly.Tag({ parameters: ["i32"] });
-  // The current instance (null after a fault poisoned it), what its header says, and the
-  // request being served (for __tw_request).
-  let x, u8, u32, flags, io, faultAt, responseAt, sp, busy, request;
+  // Only a module that imports the suspending __tw_io is called through WebAssembly.promising.
+  const suspends = IO && suspending(module);
+  // The current instance (null after a fault poisoned it), what its header says, the request
+  // being served (for __tw_request) with its env (for __tw_env and __tw_io), and what the
+  // request's I/O operations answered (for __tw_result).
+  let x, u8, u32, flags, io, faultAt, responseAt, sp, busy, request, bindings, results, promised;
   // Memory as bytes and as words, viewed anew after the module grew it (which detaches the
   // old buffer); records are read word by word, without allocating per request.
   const view = () => u8.length || ((u8 = new Uint8Array(x.memory.buffer)), (u32 = new Uint32Array(u8.buffer)));
@@ -40,15 +47,72 @@ export function createRuntime(wasm, options = {}) {
   // The module's imports: what it needs of these (features.js), and the caller's.
   const env = {};
   if (FAULT_RECORDS) env.__cpp_exception = tag;
-  // env.__tw_request: request part `which` as UTF-8 at `dst`, if it fits in `room`; its length.
+  const enc = (REQUEST_PARTS || ENV_VARS || IO) && new TextEncoder();
+  // `s` as UTF-8 at `dst` if it fits in `room`; its length in bytes either way.
+  const put = (s, dst, room) => {
+    const { read, written } = enc.encodeInto(s, bytes(dst, room));
+    return read < s.length ? enc.encode(s).length : written;
+  };
+  // env.__tw_request: request part `which`.
   if (REQUEST_PARTS) {
-    const enc = new TextEncoder();
     env.__tw_request = (which, dst, room) => {
       let s = which == PART_METHOD ? request.method : which == PART_URL ? request.url : "";
       if (which == PART_HEADERS) for (const [name, value] of request.headers) s += `${name}:${value}\n`;
-      const { read, written } = enc.encodeInto(s, bytes(dst, room));
-      return read < s.length ? enc.encode(s).length : written;
+      return put(s, dst, room);
     };
+  }
+  // env.__tw_env: a text variable or secret of the request's env.
+  if (ENV_VARS) {
+    env.__tw_env = (name, len, dst, room) => {
+      const value = bindings?.[text(name, len)];
+      return typeof value == "string" ? put(value, dst, room) : ABSENT;
+    };
+  }
+  if (suspends) {
+    if (!WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
+    // env.__tw_result: part `part` of what operation `handle` answered.
+    env.__tw_result = (handle, part, dst, room) => {
+      const r = results[handle];
+      if (part == RESULT_STATUS) return r.status;
+      const b = part == RESULT_HEADERS ? r.headers : r.body;
+      if (b.length <= room) bytes(dst, b.length).set(b);
+      return b.length;
+    };
+    // env.__tw_io: a subrequest or a KV operation. Suspending: the module waits for the
+    // Promise while the isolate serves other requests (on other instances). Every failure is
+    // an error code for the module, never an exception.
+    env.__tw_io = new WebAssembly.Suspending(async (op, at) => {
+      view();
+      const w = u32.slice(at >> 2, (at >> 2) + 10); // the record: five (address, length) pairs
+      const str = (i) => text(w[2 * i], w[2 * i + 1]);
+      const data = (i) => bytes(w[2 * i], w[2 * i + 1]).slice();
+      const answer = (status, headers, body) => results.push({ status, headers, body }) - 1;
+      try {
+        if (op == IO_FETCH) {
+          const name = str(4), target = name ? bindings?.[name] : globalThis;
+          if (typeof target?.fetch != "function") return IO_NO_BINDING;
+          const url = str(1);
+          if (!URL.canParse(url)) return IO_INVALID_URL;
+          const headers = [];
+          for (let h = w[4] >> 2, end = h + 4 * w[5]; h < end; h += 4) headers.push([text(u32[h], u32[h + 1]), text(u32[h + 2], u32[h + 3])]);
+          const response = await target.fetch(url, { method: str(0), headers, body: w[7] ? data(3) : undefined });
+          const body = new Uint8Array(await response.arrayBuffer());
+          let head = "";
+          for (const [n, v] of response.headers) head += `${n}:${v}\n`;
+          return answer(response.status, enc.encode(head), body);
+        }
+        const kv = bindings?.[str(0)], key = str(1);
+        if (typeof kv?.get != "function") return IO_NO_BINDING;
+        if (op == IO_KV_GET) {
+          const value = await kv.get(key, "arrayBuffer");
+          return value == null ? ABSENT : answer(200, new Uint8Array(), new Uint8Array(value));
+        }
+        await (op == IO_KV_PUT ? kv.put(key, data(2)) : kv.delete(key));
+        return 0;
+      } catch {
+        return IO_FAILED;
+      }
+    });
   }
 
   const instantiate = () => {
@@ -57,6 +121,7 @@ export function createRuntime(wasm, options = {}) {
     if (h?.[0] != ABI_VERSION) throw Error(`tinyworker: module ABI v${h?.[0] ?? "none"}, glue ABI v${ABI_VERSION}`);
     [, flags, io, rt.capacity, faultAt, responseAt] = h;
     (x = e), (sp = e.__stack_pointer?.value), (u8 = []); // views made on first use
+    if (suspends) promised = WebAssembly.promising(e.__tw_fetch);
     rt.instances++;
   };
 
@@ -73,11 +138,13 @@ export function createRuntime(wasm, options = {}) {
   const response = () => {
     view();
     const at = responseAt >> 2;
-    let headers = Object.create(null), pairs;
+    // Headers init from an object appends each entry, so names that differ only in case are
+    // all kept; a name that repeats exactly needs [name, value] pairs instead.
+    let headers = { __proto__: null }, pairs;
     // Two header arrays (address, count): the fixed headers, then the computed ones.
     for (let array = at + 1; array < at + 5; array += 2) {
       for (let h = u32[array] >> 2, end = h + u32[array + 1] * (HEADER_RECORD_BYTES >> 2); h < end; h += 4) {
-        const n = text(u32[h], u32[h + 1]).toLowerCase(), v = text(u32[h + 2], u32[h + 3]);
+        const n = text(u32[h], u32[h + 1]), v = text(u32[h + 2], u32[h + 3]);
         if (pairs) pairs.push([n, v]);
         else if (n in headers) (pairs = Object.entries(headers)).push([n, v]);
         else headers[n] = v;
@@ -86,37 +153,63 @@ export function createRuntime(wasm, options = {}) {
     return { status: u32[at], headers: pairs ?? headers, body: bytes(u32[at + 5], u32[at + 6]) };
   };
 
+  // An exception that left the module, as a Fault; the instance is dropped unless it may be kept.
+  const fault = (e) => {
+    if (e instanceof Fault) return e; // read from the record after a fault caught inside
+    // Ours: the tag, or a trap while the record names a fault (the unwind build's abort).
+    const f = FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && (view(), u32[faultAt >> 2]))) ? record(e)
+      : new Fault(isTrap(e) ? "trap" : "error", e?.message ?? e, e);
+    // Keep the instance only if no destructor was skipped (the unwind build unwound every
+    // Rust frame for a JS exception) and restore the stack pointer those frames never popped;
+    // otherwise replace it. (A module that imports nothing can only trap: always replaced.)
+    if ((FAULT_RECORDS || HOST_IMPORTS || IO) && sp && ((f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic))) x.__stack_pointer.value = sp;
+    else x = null;
+    return f;
+  };
+
   const rt = {
     instances: 0,
     call(fn) {
-      // Only an import can call back into the module while it runs (JS runs one thing at a time).
-      if (HOST_IMPORTS && busy) throw Error("tinyworker: reentrant call refused");
+      // Only an import can call into the module while it runs (JS runs one thing at a time), or
+      // a second request while the first is suspended in I/O: both are refused.
+      if ((HOST_IMPORTS || IO) && busy) throw Error("tinyworker: reentrant call refused");
       if (!x) instantiate();
       busy = true;
       try {
-        return fn(x);
+        const result = fn(x);
+        // A module that suspends answers with a Promise: it stays busy (`busy` holds the
+        // Promise) until that settles.
+        if (IO && result instanceof Promise) {
+          return (busy = result.then(
+            (r) => ((busy = false), r),
+            (e) => {
+              busy = false;
+              throw fault(e);
+            },
+          ));
+        }
+        return result;
       } catch (e) {
-        if (e instanceof Fault) throw e; // read from the record after a fault caught inside
-        // Ours: the tag, or a trap while the record names a fault (the unwind build's abort).
-        const f = FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && (view(), u32[faultAt >> 2]))) ? record(e)
-          : new Fault(isTrap(e) ? "trap" : "error", e?.message ?? e, e);
-        // Escaped: keep the instance only if no destructor was skipped (the unwind build
-        // unwound every Rust frame for a JS exception) and restore the stack pointer those
-        // frames never popped; otherwise replace it. (A module that imports nothing can only
-        // trap: it is always replaced.)
-        if ((FAULT_RECORDS || HOST_IMPORTS) && sp && ((f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic))) x.__stack_pointer.value = sp;
-        else x = null;
-        throw f;
+        throw fault(e);
       } finally {
-        busy = false;
+        if (!IO || busy === true) busy = false;
       }
     },
-    serve(req, body) {
+    serve(req, body, env) {
       const length = body?.byteLength ?? 0;
       if (length > rt.capacity) throw tooLarge();
       return rt.call((x) => {
         if (length) bytes(io, length).set(new Uint8Array(body)); // a view of an ArrayBuffer, or a copy of a Uint8Array
         request = req;
+        if (ENV_VARS || IO) bindings = env;
+        // The response, or the fault the outcome reports (the same, once the Promise settles).
+        if (IO && promised) {
+          results = [];
+          return promised(length).then((outcome) => {
+            if (outcome == OUTCOME_FAULT) throw record();
+            return response();
+          });
+        }
         if (x.__tw_fetch(length) == OUTCOME_FAULT) throw record();
         return response();
       });
@@ -136,16 +229,54 @@ export function handle(runtime, method, url, headers = [], body) {
 // console.error line by.
 const genericFault = (fault, id) => new Response(`internal error (fault ${id})\n`, { status: 500 });
 
-export function createWorker(wasm, options = {}) {
-  const rt = createRuntime(wasm, options);
+/** A pool of runtimes for a module that suspends: one instance per request in flight. */
+function pool(module, options) {
+  const { instances = 128, queue = 1024 } = options.pool ?? {};
+  const all = [], idle = [];
+  let waiting = 0;
+  const take = () => idle.pop() ?? (all.length < instances ? all[all.push(createRuntime(module, options)) - 1] : null);
   return {
+    all,
+    // A runtime for one request: an idle one, or a new one under the cap; else the request
+    // waits for one (null when `queue` requests wait already). It waits on timers of its own:
+    // workerd cancels a request whose Promise another request would resolve.
+    async acquire() {
+      let runtime = take();
+      if (runtime || waiting >= queue) return runtime;
+      waiting++;
+      try {
+        for (let ms = 1; !(runtime = take()); ms = Math.min(ms * 2, 8)) await new Promise((resolve) => setTimeout(resolve, ms));
+      } finally {
+        waiting--;
+      }
+      return runtime;
+    },
+    release: (runtime) => idle.push(runtime),
+  };
+}
+
+export function createWorker(wasm, options = {}) {
+  const module = IO && (wasm instanceof Module ? wasm : new Module(wasm));
+  // A module that suspends in I/O gets one instance per request in flight: JSPI switches the
+  // wasm stack, not the module's shadow stack, I/O buffer or statics, so two requests must
+  // never interleave on one instance.
+  const runtimes = IO && suspending(module) && pool(module, options);
+  const rt = runtimes ? runtimes.acquire() : createRuntime(module || wasm, options);
+  if (runtimes) runtimes.release(rt);
+  const worker = {
     runtime: rt,
-    async fetch(req) {
+    async fetch(req, env) {
+      const r = runtimes ? await runtimes.acquire() : rt;
+      if (runtimes && !r) {
+        return new Response("busy: too many requests in flight, try again shortly\n", { status: 503, headers: { "retry-after": "1" } });
+      }
       try {
         // refuse a body that cannot fit before reading it into memory
-        if (req.body && +req.headers.get("content-length") > rt.capacity) throw tooLarge();
-        const r = rt.serve(req, req.body && (await req.arrayBuffer()));
-        return new Response(r.body.length ? r.body : null, r);
+        if (req.body && +req.headers.get("content-length") > r.capacity) throw tooLarge();
+        const body = req.body && (await req.arrayBuffer());
+        let served = ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body);
+        if (runtimes) served = await served;
+        return new Response(served.body.length ? served.body : null, served);
       } catch (e) {
         if (e.kind == "limit") return new Response("request too large\n", { status: 413 });
         const id = crypto.randomUUID().slice(0, 8);
@@ -155,9 +286,13 @@ export function createWorker(wasm, options = {}) {
         } catch {
           return genericFault(e, id);
         }
+      } finally {
+        if (runtimes) runtimes.release(r);
       }
     },
   };
+  if (runtimes) worker.pool = runtimes.all; // every runtime of the pool (tests, monitoring)
+  return worker;
 }
 
 // resilient(bindings, { module, onReset }): a wasm-bindgen library (`--target web` output,

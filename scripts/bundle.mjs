@@ -7,7 +7,8 @@
 // out. It is what wrangler would upload too.
 // Usage: node scripts/bundle.mjs <example> <wasm> [port] [out]
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { minify } from "terser";
 import { features } from "../js/build.mjs";
@@ -39,7 +40,7 @@ export async function shipped(entry, wasm, alias) {
   });
   // Linking inlines the features as literals; terser's passes fold the branches they decide
   // (esbuild does not after linking) and compress a few percent better.
-  const options = { module: true, compress: { passes: 3 }, mangle: true, format: { comments: false } };
+  const options = { module: true, compress: { passes: 3, keep_fargs: false }, mangle: true, format: { comments: false } };
   return (await minify(result.outputFiles[0].text, options)).code;
 }
 
@@ -103,7 +104,18 @@ export async function bundle(example, wasm, port = 8787, out = join("build", exa
   const src = join(root, "examples", example);
   const sources = { "worker.js": join(root, "worker.js") };
   for (const f of readdirSync(src).filter((f) => f.endsWith(".js"))) sources[f] = join(src, f);
-  return ship({ out, name: example, sources, assets: { "app.wasm": wasm }, port });
+  await ship({ out, name: example, sources, assets: { "app.wasm": wasm }, port });
+  // An example with services of its own (examples/proxy: an origin, a KV namespace) ships them
+  // as Workers beside it, in the workerd config its config.mjs writes.
+  // Its own wrangler settings (bindings, variables) go after the generated ones.
+  if (existsSync(join(src, "wrangler.toml"))) writeFileSync(join(out, "wrangler.toml"), wranglerToml(example) + "\n" + readFileSync(join(src, "wrangler.toml"), "utf8"));
+  if (existsSync(join(src, "config.mjs"))) {
+    const services = join(src, "services");
+    for (const f of existsSync(services) ? readdirSync(services) : []) copyFileSync(join(services, f), join(out, f));
+    const { default: config } = await import(pathToFileURL(resolve(src, "config.mjs")));
+    writeFileSync(join(out, "config.capnp"), config(`127.0.0.1:${port}`));
+  }
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -25,11 +25,11 @@ const BUDGETED = ["wasm_opt", "wasm_gz", "total_gz"];
 /** Rows whose functions are broken down: the biggest few plus the hello rows. */
 const BREAKDOWN_BIGGEST = 3;
 
-/** [example, alloc] pairs: hello without and with each allocator, counter without, the rest with each. */
+/** [example, alloc] pairs: hello without and with each allocator, counter without, proxy with talc, the rest with each. */
 export function matrix() {
   const rows = [];
   for (const build of BUILDS) {
-    rows.push(["hello", "none", build], ["counter", "none", build]);
+    rows.push(["hello", "none", build], ["counter", "none", build], ["proxy", "talc", build]);
     for (const alloc of ALLOCS) rows.push(["hello", alloc, build], ["faults", alloc, build], ["allocbench", alloc, build]);
   }
   return rows;

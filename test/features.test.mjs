@@ -23,14 +23,16 @@ test("import names read from the import section equal what V8 reads, for every b
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { FAULT_RECORDS: true, HOST_IMPORTS: true, REQUEST_PARTS: true });
+  assert.deepEqual({ ...all }, { ENV_VARS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, IO: true, REQUEST_PARTS: true });
 });
 
 for (const build of TEST_BUILDS) {
   test(`${build}: each module's features follow its imports`, () => {
-    assert.deepEqual(answers(features(wasmOf("hello", "none", build))), { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false });
-    assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: false });
-    assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, IO: false };
+    assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
+    assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
+    assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
+    assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, IO: true });
   });
 }
 
@@ -40,5 +42,11 @@ test("what ships: hello's worker.js has none of the glue it cannot reach; faults
   for (const needle of ["__tw_request", "__cpp_exception", "reentrant call refused", "keepAfterPanic"]) {
     assert.ok(!hello.includes(needle), `hello ships ${needle}`);
     assert.ok(faults.includes(needle), `faults lacks ${needle}`);
+  }
+  // Only a module that suspends ships the JSPI import, the pool and the 503.
+  const proxy = readFileSync(`${dirOf("proxy", "talc")}/worker.js`, "utf8");
+  for (const needle of ["Suspending", "promising", "too many requests in flight", "__tw_env"]) {
+    assert.ok(!faults.includes(needle), `faults ships ${needle}`);
+    assert.ok(proxy.includes(needle), `proxy lacks ${needle}`);
   }
 });

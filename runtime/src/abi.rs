@@ -9,6 +9,9 @@
 //! | `__tw_alloc_stats() -> *const Stats` | export, func | with an allocator only |
 //! | `env.__cpp_exception` | import, tag `(param i32)` | thrown with the fault record's address |
 //! | `env.__tw_request(part, dst, room) -> len` | import, func | a request part on demand ([`PART_METHOD`], ...) |
+//! | `env.__tw_env(name, name_len, dst, room) -> len` | import, func | a text variable or secret of the Worker's env ([`ABSENT`] if none) |
+//! | `env.__tw_io(op, record) -> handle` | import, func, **suspending** | a subrequest or a KV operation ([`IO_FETCH`], ...; [`IoRecord`]) |
+//! | `env.__tw_result(handle, part, dst, room) -> len` | import, func | what an I/O operation returned ([`RESULT_STATUS`], ...) |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md
 //! gives; a host test checks that `js/abi.js` uses the same numbers.
@@ -31,6 +34,68 @@ pub const PART_METHOD: u32 = 0;
 pub const PART_URL: u32 = 1;
 /// `__tw_request` part: the headers, `name:value\n` each, values as bytes.
 pub const PART_HEADERS: u32 = 2;
+
+/// `__tw_env` and `__tw_result`: the variable or value is not there.
+pub const ABSENT: i32 = -1;
+
+/// `__tw_io` operation: a subrequest. Record: method, URL, headers (a [`RawHeader`] array and
+/// its length), body, service binding (empty: a URL fetch).
+pub const IO_FETCH: u32 = 1;
+/// `__tw_io` operation: KV get. Record: binding, key. A miss is [`ABSENT`].
+pub const IO_KV_GET: u32 = 2;
+/// `__tw_io` operation: KV put. Record: binding, key, value.
+pub const IO_KV_PUT: u32 = 3;
+/// `__tw_io` operation: KV delete. Record: binding, key.
+pub const IO_KV_DELETE: u32 = 4;
+
+/// `__tw_io` error: the host operation failed (network failure, the Promise rejected).
+pub const IO_FAILED: i32 = -2;
+/// `__tw_io` error: the URL is not valid.
+pub const IO_INVALID_URL: i32 = -3;
+/// `__tw_io` error: the Worker's env has no binding of that name and kind.
+pub const IO_NO_BINDING: i32 = -4;
+
+/// `__tw_result` part: the status (returned, nothing written).
+pub const RESULT_STATUS: u32 = 0;
+/// `__tw_result` part: the headers, `name:value\n` each, as `PART_HEADERS`.
+pub const RESULT_HEADERS: u32 = 1;
+/// `__tw_result` part: the body.
+pub const RESULT_BODY: u32 = 2;
+
+/// An (address, length) pair, 2 words.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct RawSlice {
+    /// Address of the first byte (or, for headers, of the first [`RawHeader`]).
+    pub at: *const u8,
+    /// Length in bytes (for headers: how many).
+    pub len: usize,
+}
+
+impl RawSlice {
+    /// Nothing.
+    pub const EMPTY: Self = Self {
+        at: core::ptr::null(),
+        len: 0,
+    };
+
+    /// Where `bytes` are.
+    pub const fn of(bytes: &[u8]) -> Self {
+        Self {
+            at: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+}
+
+/// The operands of one `__tw_io` operation: five slices, 10 words; which slice means what
+/// depends on the operation (see [`IO_FETCH`] and the KV operations).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct IoRecord {
+    /// The operands.
+    pub slices: [RawSlice; 5],
+}
 
 /// What kind of fault a record describes (its first word; 0: no fault this request).
 #[repr(u32)]
@@ -227,6 +292,9 @@ const _: () = {
     assert!(offset_of!(RawHeader, value) == 8);
     assert!(offset_of!(RawHeader, value_len) == 12);
 
+    assert!(size_of::<RawSlice>() == 8);
+    assert!(size_of::<IoRecord>() == 40);
+
     assert!(size_of::<ResponseRecord>() == 28);
     assert!(offset_of!(ResponseRecord, status) == 0);
     assert!(offset_of!(ResponseRecord, headers) == 4);
@@ -248,10 +316,13 @@ mod tests {
             .lines()
             .find_map(|l| l.strip_prefix(&prefix))
             .unwrap_or_else(|| panic!("js/abi.js lacks `{prefix}...`"));
-        line.trim_end_matches(';')
+        // Negative codes (e.g. ABSENT) come back as their two's complement, like an i32 does.
+        let value: i64 = line
+            .trim_end_matches(';')
             .trim()
             .parse()
-            .unwrap_or_else(|_| panic!("{name}: {line}"))
+            .unwrap_or_else(|_| panic!("{name}: {line}"));
+        value as u32
     }
 
     #[test]
@@ -273,8 +344,23 @@ mod tests {
             ("FAULT_WORDS", 7),
             ("RESPONSE_WORDS", 7),
             ("HEADER_RECORD_BYTES", 16),
+            ("IO_FETCH", IO_FETCH),
+            ("IO_KV_GET", IO_KV_GET),
+            ("IO_KV_PUT", IO_KV_PUT),
+            ("IO_KV_DELETE", IO_KV_DELETE),
+            ("RESULT_STATUS", RESULT_STATUS),
+            ("RESULT_HEADERS", RESULT_HEADERS),
+            ("RESULT_BODY", RESULT_BODY),
         ] {
             assert_eq!(js_constant(source, name), value, "js/abi.js {name}");
+        }
+        for (name, value) in [
+            ("ABSENT", ABSENT),
+            ("IO_FAILED", IO_FAILED),
+            ("IO_INVALID_URL", IO_INVALID_URL),
+            ("IO_NO_BINDING", IO_NO_BINDING),
+        ] {
+            assert_eq!(js_constant(source, name) as i32, value, "js/abi.js {name}");
         }
     }
 

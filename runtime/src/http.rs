@@ -113,6 +113,38 @@ impl<'a> Request<'a> {
         bytes
     }
 
+    /// Reserves the next `len` free bytes of the I/O buffer for the handler, for as long as the
+    /// request: a place for a subrequest's answer without an allocator
+    /// (`tinyworker::io::fetch(&sub, req.scratch(16 << 10)?)`). `None` when fewer are free.
+    pub fn scratch(&self, len: usize) -> Option<&'a mut [u8]> {
+        let free = self.free.get();
+        if len > self.end as usize - free as usize {
+            return None;
+        }
+        // SAFETY: `free..free + len` is inside the tail this request borrows mutably for 'a
+        // (checked above), no reference into it was handed out (parts and scratch all come
+        // from below `free`), and moving `free` past it means nothing will hand it out again.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(free, len) };
+        // SAFETY: len <= the room left, so the result stays within the tail or one past it.
+        self.free.set(unsafe { free.add(len) });
+        Some(bytes)
+    }
+
+    /// The text variable or secret `name` of the Worker's env (`None` if there is none, or it
+    /// is not text). Read when asked, into the I/O buffer; one that does not fit ends the
+    /// request with 413 like a request part.
+    pub fn var(&self, name: &str) -> Option<&'a str> {
+        let free = self.free.get();
+        let room = self.end as usize - free as usize;
+        let len = crate::sys::env(name, free, room);
+        let len = usize::try_from(len).ok()?;
+        if len > room {
+            crate::fault::too_large()
+        }
+        let bytes = self.scratch(len)?;
+        Some(text(bytes))
+    }
+
     /// The method, e.g. `GET`.
     pub fn method(&self) -> &'a str {
         text(self.part(PART_METHOD, &self.method))

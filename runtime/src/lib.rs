@@ -47,6 +47,7 @@ pub mod abi;
 mod entry;
 mod fault;
 mod http;
+pub mod io;
 mod sys;
 mod utf8;
 

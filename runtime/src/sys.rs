@@ -17,6 +17,45 @@ pub fn request_part(part: u32, dst: *mut u8, room: usize) -> usize {
     unsafe { __tw_request(part, dst, room) }
 }
 
+/// The I/O imports (docs/ABI.md). "C-unwind" like `__tw_request`: the glue's imports never throw,
+/// but the unwind build still gets landing pads should one.
+#[cfg(target_arch = "wasm32")]
+mod io_imports {
+    #[link(wasm_import_module = "env")]
+    extern "C-unwind" {
+        pub fn __tw_env(name: *const u8, name_len: usize, dst: *mut u8, room: usize) -> i32;
+        pub fn __tw_io(op: u32, record: *const crate::abi::IoRecord) -> i32;
+        pub fn __tw_result(handle: i32, part: u32, dst: *mut u8, room: usize) -> i32;
+    }
+}
+
+/// `__tw_env`: the length of the env variable `name` (written at `dst` if it fits in `room`),
+/// or `ABSENT`.
+#[cfg(target_arch = "wasm32")]
+pub fn env(name: &str, dst: *mut u8, room: usize) -> i32 {
+    // SAFETY: `name` is readable for its length; the glue writes at most `room` bytes at `dst`,
+    // which the caller passes as the unused tail of the I/O buffer.
+    unsafe { io_imports::__tw_env(name.as_ptr(), name.len(), dst, room) }
+}
+
+/// `__tw_io`: runs operation `op` (suspending the module until the host answers); a result
+/// handle, `ABSENT`, or a negative error code.
+#[cfg(target_arch = "wasm32")]
+pub fn io(op: u32, record: &crate::abi::IoRecord) -> i32 {
+    // SAFETY: the record and every slice it points at stay borrowed (so alive and unchanged)
+    // for the whole call; the glue only reads them.
+    unsafe { io_imports::__tw_io(op, record) }
+}
+
+/// `__tw_result`: part `part` of result `handle` (its length; written at `dst` if it fits in
+/// `room`), or the status for `RESULT_STATUS`.
+#[cfg(target_arch = "wasm32")]
+pub fn result(handle: i32, part: u32, dst: *mut u8, room: usize) -> usize {
+    // SAFETY: the caller passes `room` writable bytes at `dst` that no reference covers; the
+    // glue writes at most that many.
+    unsafe { io_imports::__tw_result(handle, part, dst, room) as u32 as usize }
+}
+
 /// Host stand-in for `__tw_request`: serves the parts a test set with `set_request`.
 #[cfg(all(not(target_arch = "wasm32"), test))]
 pub fn request_part(part: u32, dst: *mut u8, room: usize) -> usize {
@@ -33,6 +72,88 @@ pub fn request_part(part: u32, dst: *mut u8, room: usize) -> usize {
 pub fn request_part(_part: u32, _dst: *mut u8, _room: usize) -> usize {
     0
 }
+
+/// Host stand-ins for the I/O imports: the env a test set, and the results a test queued.
+#[cfg(not(target_arch = "wasm32"))]
+mod host_io {
+    /// One queued answer of the host stand-in: (code, status, headers, body).
+    #[cfg(test)]
+    pub type HostAnswer = (i32, u16, Vec<u8>, Vec<u8>);
+
+    #[cfg(test)]
+    std::thread_local! {
+        pub static ENV: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+        /// What `io` answers, in order.
+        pub static RESULTS: std::cell::RefCell<std::collections::VecDeque<HostAnswer>> =
+            const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+        pub static CURRENT: std::cell::RefCell<(u16, Vec<u8>, Vec<u8>)> = const { std::cell::RefCell::new((0, Vec::new(), Vec::new())) };
+        /// The operations the module asked for: (op, the record's slices as bytes).
+        pub static ASKED: std::cell::RefCell<Vec<(u32, Vec<Vec<u8>>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// Copies `bytes` to `dst` if they fit in `room`; their length.
+    #[cfg(test)]
+    fn put(bytes: &[u8], dst: *mut u8, room: usize) -> usize {
+        if bytes.len() <= room {
+            // SAFETY: the caller passes `room` writable bytes at `dst` that nothing references.
+            unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
+        }
+        bytes.len()
+    }
+
+    pub fn env(_name: &str, _dst: *mut u8, _room: usize) -> i32 {
+        #[cfg(test)]
+        return ENV.with(|env| match env.borrow().iter().find(|(n, _)| n == _name) {
+            Some((_, value)) => put(value.as_bytes(), _dst, _room) as i32,
+            None => crate::abi::ABSENT,
+        });
+        #[cfg(not(test))]
+        crate::abi::ABSENT
+    }
+
+    pub fn io(_op: u32, _record: &crate::abi::IoRecord) -> i32 {
+        #[cfg(test)]
+        {
+            let slices = _record
+                .slices
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, slice)| match (slice.at.is_null(), _op == crate::abi::IO_FETCH && i == 2) {
+                        (true, _) | (_, true) => Vec::new(),
+                        // SAFETY: the record borrows these slices for the call.
+                        _ => unsafe { core::slice::from_raw_parts(slice.at, slice.len) }.to_vec(),
+                    },
+                )
+                .collect();
+            ASKED.with(|asked| asked.borrow_mut().push((_op, slices)));
+            let (code, status, headers, body) = RESULTS.with(|r| r.borrow_mut().pop_front()).expect("a queued result");
+            CURRENT.with(|c| *c.borrow_mut() = (status, headers, body));
+            code
+        }
+        #[cfg(not(test))]
+        crate::abi::IO_FAILED
+    }
+
+    pub fn result(_handle: i32, _part: u32, _dst: *mut u8, _room: usize) -> usize {
+        #[cfg(test)]
+        return CURRENT.with(|c| {
+            let (status, headers, body) = &*c.borrow();
+            match _part {
+                crate::abi::RESULT_STATUS => usize::from(*status),
+                crate::abi::RESULT_HEADERS => put(headers, _dst, _room),
+                _ => put(body, _dst, _room),
+            }
+        });
+        #[cfg(not(test))]
+        0
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use host_io::{env, io, result};
+#[cfg(test)]
+pub use host_io::{ASKED, ENV, RESULTS};
 
 #[cfg(test)]
 std::thread_local! {

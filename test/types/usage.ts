@@ -11,18 +11,20 @@ const options: WorkerOptions = {
   imports: (runtime: Runtime) => ({ my_import: () => runtime.instances }),
   keepAfterPanic: false,
   faultResponse: (fault, id) => new Response(`${fault.message} (${id})`, { status: 500 }),
+  pool: { instances: 32, queue: 256 },
 };
 const worker = createWorker(wasm, options);
 export default worker;
 
 async function serveOne(request: Request): Promise<number> {
-  const response: Response = await worker.fetch(request, {}, {});
-  return response.status;
+  const response: Response = await worker.fetch(request, { GREETING: "hi" }, {});
+  const instances: number = worker.pool?.length ?? 1;
+  return response.status + instances;
 }
 
 const runtime: Runtime = createRuntime(wasm);
 const capacity: number = runtime.capacity;
-const served: ServedResponse = runtime.serve({ method: "GET", url: "https://example.com/", headers: new Headers() }, new Uint8Array(4));
+const served = (await runtime.serve({ method: "GET", url: "https://example.com/", headers: new Headers() }, new Uint8Array(4))) satisfies ServedResponse;
 const status: number = served.status;
 const body: Uint8Array = served.body;
 const handled = handle(runtime, "POST", "https://example.com/echo", [["x-a", "1"]], new Uint8Array([1]));

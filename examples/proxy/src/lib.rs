@@ -1,0 +1,188 @@
+//! Bindings and I/O from a synchronous handler: the env variable `GREETING`, subrequests to
+//! the origin whose base URL is the env variable `ORIGIN`, and the KV namespace bound as `CACHE`.
+//! Each I/O call suspends this instance (JSPI) until the host answers; other requests run on
+//! other instances meanwhile.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /env` | 200, the value of `GREETING` |
+//! | `GET/POST /origin/<path>` | the origin's status, headers and body for `<path>` (POST forwards the body), plus `x-tinyworker: proxied` |
+//! | `GET/PUT/DELETE /kv/<key>` | the value (404 when absent); store the request body; delete |
+//! | `GET /slow?ms=<n>` | fetches the origin's `/slow?ms=<n>`, then 200 `slow <n>` |
+//! | `GET /origin-then-panic`, `-abort`, `-oom` | a subrequest that completes, then that fault |
+//! | `GET /unreachable-origin` | a subrequest to a closed port: the `Err` becomes this handler's 502 |
+//! | `GET /scratch/<path>` | the origin's body for `<path>`, read into the request's I/O buffer (no allocator needed) |
+#![no_std]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::hint::black_box;
+use tinyworker::io::{self, Error, Kv, Subrequest};
+use tinyworker::{Header, Request, Response};
+
+/// The base URL of the origin (`ORIGIN`), then `rest`.
+fn origin_url(request: &Request<'_>, rest: &str) -> Option<String> {
+    let base = request.var("ORIGIN")?;
+    let mut url = String::with_capacity(base.len() + rest.len());
+    url.push_str(base.trim_end_matches('/'));
+    url.push_str(rest);
+    Some(url)
+}
+
+fn bad_gateway(error: Error) -> Response<'static> {
+    match error {
+        Error::Failed => Response::text(502, "bad gateway: the origin did not answer\n"),
+        Error::InvalidUrl => Response::text(502, "bad gateway: invalid origin URL\n"),
+        Error::NoBinding => Response::text(500, "misconfigured: no such binding\n"),
+        Error::TooLarge { .. } => Response::text(502, "bad gateway: the answer is too large\n"),
+    }
+}
+
+/// The request headers a proxy forwards (hop-by-hop ones and `host` stay behind).
+fn forwarded<'a>(request: &Request<'a>) -> Vec<Header<'a>> {
+    request
+        .headers()
+        .filter(|(name, _)| {
+            !matches!(
+                *name,
+                "host" | "connection" | "content-length" | "transfer-encoding" | "keep-alive"
+            )
+        })
+        .map(|(name, value)| Header::new(name, value))
+        .collect()
+}
+
+fn proxy<'a>(request: &Request<'a>, rest: &str) -> Response<'a> {
+    let Some(url) = origin_url(request, rest) else {
+        return Response::text(500, "misconfigured: no ORIGIN variable\n");
+    };
+    let headers = forwarded(request);
+    let sub = Subrequest::new(request.method(), &url)
+        .headers(&headers)
+        .body(request.body());
+    match io::fetch_owned(&sub) {
+        Ok(answer) => {
+            let status = answer.status();
+            let headers: Vec<(String, String)> = answer
+                .headers()
+                .filter(|(name, _)| *name != "content-length")
+                .map(|(name, value)| (String::from(name), String::from(value)))
+                .collect();
+            let mut response = Response::owned(status, answer.into_body()).with_headers(&[]);
+            for (name, value) in headers {
+                response = response.header_owned(name, value);
+            }
+            response.header("x-tinyworker", "proxied")
+        }
+        Err(error) => bad_gateway(error),
+    }
+}
+
+fn handle<'a>(request: &Request<'a>) -> Response<'a> {
+    let path = request.path();
+    if path.starts_with("/origin/") {
+        // "/origin/<path>" -> the origin's "/<path>"
+        return proxy(
+            request,
+            &path_and_query(request, path.get("/origin".len()..).unwrap_or("/")),
+        );
+    }
+    if let Some(key) = path.strip_prefix("/kv/") {
+        return kv(request, key);
+    }
+    if let Some(rest) = path.strip_prefix("/scratch/").and(path.get("/scratch".len()..)) {
+        // Without an allocator: the answer lands in the request's own I/O buffer.
+        let Some(url) = origin_url(request, rest) else {
+            return Response::text(500, "no ORIGIN\n");
+        };
+        let Some(buffer) = request.scratch(16 * 1024) else {
+            return Response::text(413, "no room\n");
+        };
+        return match io::fetch(&Subrequest::get(&url), buffer) {
+            Ok(answer) => Response::bytes(answer.status(), answer.body()),
+            Err(error) => bad_gateway(error),
+        };
+    }
+    match path {
+        "/" => Response::text(200, "ok"),
+        "/env" => match request.var("GREETING") {
+            Some(greeting) => Response::text(200, greeting),
+            None => Response::text(500, "misconfigured: no GREETING variable\n"),
+        },
+        "/slow" => {
+            let ms = request.query().and_then(|q| q.strip_prefix("ms=")).unwrap_or("0");
+            let mut rest = String::from("/slow?ms=");
+            rest.push_str(ms);
+            let Some(url) = origin_url(request, &rest) else {
+                return Response::text(500, "no ORIGIN\n");
+            };
+            match io::fetch_owned(&Subrequest::get(&url)) {
+                Ok(answer) if answer.status() == 200 => {
+                    let mut body = String::from("slow ");
+                    body.push_str(ms);
+                    Response::owned(200, body.into_bytes())
+                }
+                Ok(_) => Response::text(502, "the origin's slow route failed\n"),
+                Err(error) => bad_gateway(error),
+            }
+        }
+        "/origin-then-panic" | "/origin-then-abort" | "/origin-then-oom" => {
+            let Some(url) = origin_url(request, "/x") else {
+                return Response::text(500, "no ORIGIN\n");
+            };
+            if io::fetch_owned(&Subrequest::get(&url)).is_err() {
+                return Response::text(502, "the origin did not answer\n");
+            }
+            match path {
+                "/origin-then-panic" => panic!("panicked after a subrequest"),
+                "/origin-then-abort" => tinyworker::abort("aborted after a subrequest"),
+                _ => {
+                    let mut hoard: Vec<Vec<u8>> = Vec::new();
+                    loop {
+                        hoard.push(Vec::with_capacity(black_box(1 << 20)));
+                    }
+                }
+            }
+        }
+        // A closed port on loopback: connection refused, an Err for the handler.
+        "/unreachable-origin" => match io::fetch_owned(&Subrequest::get("http://127.0.0.1:9/")) {
+            Ok(_) => Response::text(500, "the closed port answered\n"),
+            Err(_) => Response::text(502, "bad gateway: the origin is unreachable\n"),
+        },
+        _ => Response::text(404, "not found\n"),
+    }
+}
+
+/// `rest` with the request's query string, if any.
+fn path_and_query(request: &Request<'_>, rest: &str) -> String {
+    let mut out = String::from(rest);
+    if let Some(query) = request.query() {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+fn kv<'a>(request: &Request<'a>, key: &str) -> Response<'a> {
+    let cache = Kv::new("CACHE");
+    match request.method() {
+        "GET" => match cache.get_owned(key) {
+            Ok(Some(value)) => Response::owned(200, value).with_headers(&[]),
+            Ok(None) => Response::text(404, "not found\n"),
+            Err(error) => bad_gateway(error),
+        },
+        "PUT" => match cache.put(key, request.body()) {
+            Ok(()) => Response::text(201, "stored\n"),
+            Err(error) => bad_gateway(error),
+        },
+        "DELETE" => match cache.delete(key) {
+            Ok(()) => Response::text(200, "deleted\n"),
+            Err(error) => bad_gateway(error),
+        },
+        _ => Response::text(405, "method not allowed: GET, PUT or DELETE\n"),
+    }
+}
+
+tinyworker::entry!(handle);

@@ -1,0 +1,58 @@
+// examples/proxy in Node 24 (JSPI on by default), both builds: every route, concurrency on a
+// pool of instances, faults around a suspension, the pool's cap; and hello stays synchronous.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createWorker } from "tinyworker";
+import { TEST_BUILDS, envOf, startOrigin, wasmOf } from "./helpers.mjs";
+import { concurrentSlow, everyRoute, poolCap, slowWithFaults } from "../proxy-scenarios.mjs";
+
+const quietly = async (fn) => {
+  const original = console.error;
+  console.error = () => {};
+  try {
+    return await fn();
+  } finally {
+    console.error = original;
+  }
+};
+
+for (const build of TEST_BUILDS) {
+  test(`Node 24, ${build} build: every route of examples/proxy`, async () => {
+    const origin = await startOrigin();
+    try {
+      const worker = createWorker(wasmOf("proxy", "talc", build));
+      const env = envOf(origin.url);
+      await quietly(() => everyRoute((path, init) => worker.fetch(new Request(`http://proxy.test${path}`, init), env)));
+      assert.ok(worker.pool.length >= 1);
+    } finally {
+      await origin.close();
+    }
+  });
+
+  test(`Node 24, ${build} build: concurrency, faults around suspensions, the pool's cap`, async () => {
+    const origin = await startOrigin();
+    try {
+      const env = envOf(origin.url);
+      const worker = createWorker(wasmOf("proxy", "talc", build));
+      const send = (path, init) => worker.fetch(new Request(`http://proxy.test${path}`, init), env);
+      const { elapsed } = await concurrentSlow(send);
+      console.log(`# 64 × /slow?ms=200 in ${Math.round(elapsed)} ms on ${worker.pool.length} instances`);
+      await quietly(() => slowWithFaults(send));
+      const capped = createWorker(wasmOf("proxy", "talc", build), { pool: { instances: 2, queue: 1 } });
+      await poolCap((path, init) => capped.fetch(new Request(`http://proxy.test${path}`, init), env));
+      assert.equal(capped.pool.length, 2);
+    } finally {
+      await origin.close();
+    }
+  });
+}
+
+test("Node 24: hello imports nothing and is served without promising, synchronously", () => {
+  const module = wasmOf("hello", "none", "abort");
+  assert.deepEqual(WebAssembly.Module.imports(module), []);
+  const worker = createWorker(module);
+  assert.equal(worker.pool, undefined, "no pool: one instance, called directly");
+  const served = worker.runtime.serve({ method: "GET", url: "http://x/", headers: [] });
+  assert.ok(!(served instanceof Promise), "the export is not wrapped in WebAssembly.promising");
+  assert.equal(new TextDecoder().decode(served.body), "hello");
+});
