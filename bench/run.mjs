@@ -11,7 +11,7 @@
 // Warm, in one isolate: the glue's whole fetch path repeated inside one request (bench/repeat.js),
 // timed by the client; steadier than requests/s. In Node: instantiate and re-instantiate.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { gzipSync } from "node:zlib";
 import wabt from "wabt";
@@ -94,8 +94,18 @@ for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${proxyDir}
 writeFileSync(`${jsProxy}/config.capnp`, proxyConfig("127.0.0.1:8787"));
 targets.proxy = `${proxyDir}/config.capnp`;
 targets.js_proxy = `${jsProxy}/config.capnp`;
-const PATHS = { proxy: "/origin/x", js_proxy: "/origin/x" };
-const EXPECTED = { proxy: "origin x", js_proxy: "origin x" };
+// The Durable Object pair: examples/room and a plain JS Durable Object doing the same storage
+// write, each with SQLite-backed storage on disk (fresh folders); loaded on /incr of one object.
+const roomDir = `${ROOT}/build/room.talc.abort`;
+const { default: roomConfig } = await import("../examples/room/config.mjs");
+const roomStorage = (name) => (rmSync(`${ROOT}/build/bench/${name}-storage`, { recursive: true, force: true }), `${ROOT}/build/bench/${name}-storage`);
+writeFileSync(`${roomDir}/config-bench.capnp`, roomConfig("127.0.0.1:8787", { storage: roomStorage("durable") }));
+const jsRoom = await ship({ out: `${ROOT}/build/bench/js_durable`, name: "js_durable", sources: { "worker.js": `${ROOT}/bench/js-room.js` }, assets: { "app.wasm": `${roomDir}/app.wasm` } });
+writeFileSync(`${jsRoom}/config.capnp`, roomConfig("127.0.0.1:8787", { storage: roomStorage("js_durable") }));
+targets.durable = `${roomDir}/config-bench.capnp`;
+targets.js_durable = `${jsRoom}/config.capnp`;
+const PATHS = { proxy: "/origin/x", js_proxy: "/origin/x", durable: "/incr?name=bench", js_durable: "/incr?name=bench" };
+const EXPECTED = { proxy: "origin x", js_proxy: "origin x", durable: /^\d+$/, js_durable: /^\d+$/ };
 
 const WORKERS_RS = `${ROOT}/build/workers-rs`;
 const skipped = {};
@@ -156,7 +166,7 @@ try {
   for (const name of Object.keys(targets)) {
     const [status, body] = await servers[name].get(PATHS[name] ?? "/");
     const expected = EXPECTED[name] ?? "hello";
-    if (status !== 200 || body !== expected) throw new Error(`${name} answers ${status} ${JSON.stringify(body)}, not 200 ${expected}`);
+    if (status !== 200 || !(expected instanceof RegExp ? expected.test(body) : body === expected)) throw new Error(`${name} answers ${status} ${JSON.stringify(body)}, not 200 ${expected}`);
     wrk(servers[name], 2, PATHS[name]); // warm up
   }
   // Each round runs every target once, in an order rotated by one per round, so no target
@@ -201,6 +211,7 @@ const report = {
   rps_ratio: ratio("tinyworker", "js_baseline"),
   rps_floor_ratio: ratio("js_wasm_floor", "js_baseline"),
   rps_proxy_ratio: ratio("proxy", "js_proxy"),
+  rps_durable_ratio: ratio("durable", "js_durable"),
   suspending_call_us: suspend.suspending_call_us,
   plain_import_call_us: suspend.plain_call_us,
   per_request_overhead_us: round(warm.glue_us - warm.js_us),

@@ -35,3 +35,9 @@ export const IO_NO_BINDING = -4;
 export const RESULT_STATUS = 0;
 export const RESULT_HEADERS = 1;
 export const RESULT_BODY = 2;
+// `__tw_storage(op, record)`, synchronous: a Durable Object's storage (ctx.storage.kv). A list's
+// result body is its entries in key order: key length (u32 LE), key, value length, value.
+export const STORAGE_GET = 5;
+export const STORAGE_PUT = 6;
+export const STORAGE_DELETE = 7;
+export const STORAGE_LIST = 8;

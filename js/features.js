@@ -16,3 +16,5 @@ export const ENV_VARS = true;
 // The module imports env.__tw_io: it makes subrequests or KV calls, suspending (JSPI) until the
 // host answers, so it is served through WebAssembly.promising by a pool of instances.
 export const IO = true;
+// The module imports env.__tw_storage: it is a Durable Object that uses its storage.
+export const STORAGE = true;

@@ -42,6 +42,8 @@ export interface RuntimeOptions {
   imports?: (runtime: Runtime) => Record<string, WebAssembly.ImportValue>;
   /** Keep the instance after a panic instead of re-instantiating (only for handlers whose state a skipped destructor cannot break). */
   keepAfterPanic?: boolean;
+  /** A Durable Object's `ctx.storage` (createDurableObject sets it): the module's storage imports use its `kv`. */
+  storage?: unknown;
 }
 
 export interface PoolOptions {
@@ -136,6 +138,18 @@ export function createWorker(
   pool?: Runtime[];
   fetch(request: Request, env?: Record<string, unknown>, ctx?: unknown): Promise<Response>;
 };
+
+/**
+ * A Durable Object class for a module built with `durable_object!`: `export const Room =
+ * createDurableObject(wasm)`. Each object gets its own instance of the module and reaches its
+ * storage (`ctx.storage.kv`, SQLite-backed) synchronously; each request runs inside
+ * `ctx.storage.transactionSync`, so a request that ends in a fault leaves storage as it was.
+ * The module's restore hook runs once on every new instance. Throws if the module suspends.
+ */
+export function createDurableObject(
+  wasm: WebAssembly.Module | BufferSource,
+  options?: WorkerOptions,
+): new (ctx: { storage: unknown }, env: Record<string, unknown>) => { runtime: Runtime; fetch(request: Request): Promise<Response> };
 
 /** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */
 export interface AllocStats {

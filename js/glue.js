@@ -3,9 +3,9 @@
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, FLAG_UNWIND, OUTCOME_FAULT, PART_METHOD, PART_URL, PART_HEADERS,
   FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_BYTES, ABSENT, IO_FETCH, IO_KV_GET, IO_KV_PUT,
-  IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, RESULT_STATUS, RESULT_HEADERS,
+  IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, RESULT_STATUS, RESULT_HEADERS, STORAGE_GET, STORAGE_PUT, STORAGE_DELETE,
 } from "./abi.js";
-import { ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS } from "tinyworker/features";
+import { ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
 const { Module, Instance, RuntimeError } = WebAssembly;
 const dec = new TextDecoder();
@@ -47,7 +47,7 @@ export function createRuntime(wasm, options = {}) {
   // The module's imports: what it needs of these (features.js), and the caller's.
   const env = {};
   if (FAULT_RECORDS) env.__cpp_exception = tag;
-  const enc = (REQUEST_PARTS || ENV_VARS || IO) && new TextEncoder();
+  const enc = (REQUEST_PARTS || ENV_VARS || IO || STORAGE) && new TextEncoder();
   // `s` as UTF-8 at `dst` if it fits in `room`; its length in bytes either way.
   const put = (s, dst, room) => {
     const { read, written } = enc.encodeInto(s, bytes(dst, room));
@@ -68,8 +68,9 @@ export function createRuntime(wasm, options = {}) {
       return typeof value == "string" ? put(value, dst, room) : ABSENT;
     };
   }
-  if (suspends) {
-    if (!WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
+  // What an I/O or storage operation answered, kept until the request ends; its handle.
+  const answer = (status, headers, body) => results.push({ status, headers, body }) - 1;
+  if ((IO || STORAGE) && (suspends || options.storage)) {
     // env.__tw_result: part `part` of what operation `handle` answered.
     env.__tw_result = (handle, part, dst, room) => {
       const r = results[handle];
@@ -78,6 +79,37 @@ export function createRuntime(wasm, options = {}) {
       if (b.length <= room) bytes(dst, b.length).set(b);
       return b.length;
     };
+  }
+  // env.__tw_storage: a Durable Object's storage (`options.storage`, its ctx.storage), synchronous.
+  if (STORAGE && options.storage) {
+    const kv = options.storage.kv;
+    const data = (v) => (v instanceof Uint8Array ? v : typeof v == "string" ? enc.encode(v) : new Uint8Array(v));
+    env.__tw_storage = (op, at) => {
+      view();
+      const [key, keyLen, value, valueLen] = u32.subarray(at >> 2, (at >> 2) + 4);
+      const name = text(key, keyLen);
+      try {
+        if (op == STORAGE_GET) {
+          const v = kv.get(name);
+          return v === undefined ? ABSENT : answer(0, [], data(v));
+        }
+        if (op == STORAGE_PUT) return kv.put(name, bytes(value, valueLen).slice()), 0;
+        if (op == STORAGE_DELETE) return +kv.delete(name);
+        // A list: each entry as key length (u32 LE), key, value length, value.
+        const chunks = [];
+        for (const [k, v] of kv.list({ prefix: name })) {
+          for (const b of [enc.encode(k), data(v)]) chunks.push(new Uint8Array(new Uint32Array([b.length]).buffer), b);
+        }
+        const list = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+        chunks.reduce((at, c) => (list.set(c, at), at + c.length), 0);
+        return answer(0, [], list);
+      } catch {
+        return IO_FAILED;
+      }
+    };
+  }
+  if (suspends) {
+    if (!WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
     // env.__tw_io: a subrequest or a KV operation. Suspending: the module waits for the
     // Promise while the isolate serves other requests (on other instances). Every failure is
     // an error code for the module, never an exception.
@@ -86,7 +118,6 @@ export function createRuntime(wasm, options = {}) {
       const w = u32.slice(at >> 2, (at >> 2) + 10); // the record: five (address, length) pairs
       const str = (i) => text(w[2 * i], w[2 * i + 1]);
       const data = (i) => bytes(w[2 * i], w[2 * i + 1]).slice();
-      const answer = (status, headers, body) => results.push({ status, headers, body }) - 1;
       try {
         if (op == IO_FETCH) {
           const name = str(4), target = name ? bindings?.[name] : globalThis;
@@ -123,6 +154,8 @@ export function createRuntime(wasm, options = {}) {
     (x = e), (sp = e.__stack_pointer?.value), (u8 = []); // views made on first use
     if (suspends) promised = WebAssembly.promising(e.__tw_fetch);
     rt.instances++;
+    // A Durable Object's restore hook, once per new instance: rebuild in-memory state.
+    if (STORAGE && options.storage) e.__tw_restore?.();
   };
 
   // The fault record as a Fault. (A module without fault records can only report a request
@@ -202,6 +235,7 @@ export function createRuntime(wasm, options = {}) {
         if (length) bytes(io, length).set(new Uint8Array(body)); // a view of an ArrayBuffer, or a copy of a Uint8Array
         request = req;
         if (ENV_VARS || IO) bindings = env;
+        if (STORAGE) results = [];
         // The response, or the fault the outcome reports (the same, once the Promise settles).
         if (IO && promised) {
           results = [];
@@ -274,7 +308,10 @@ export function createWorker(wasm, options = {}) {
         // refuse a body that cannot fit before reading it into memory
         if (req.body && +req.headers.get("content-length") > r.capacity) throw tooLarge();
         const body = req.body && (await req.arrayBuffer());
-        let served = ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body);
+        const serve = () => (ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body));
+        // A Durable Object runs the call inside its storage transaction (createDurableObject),
+        // after making sure of its instance: a new one's restore hook writes outside it.
+        let served = STORAGE && options.storage ? (r.call(() => 0), options.storage.transactionSync(serve)) : serve();
         if (runtimes) served = await served;
         return new Response(served.body.length ? served.body : null, served);
       } catch (e) {
@@ -293,6 +330,27 @@ export function createWorker(wasm, options = {}) {
   };
   if (runtimes) worker.pool = runtimes.all; // every runtime of the pool (tests, monitoring)
   return worker;
+}
+
+/**
+ * A Durable Object class for a module built with `durable_object!`: export it from the Worker
+ * entry (`export const Room = createDurableObject(wasm)`). Every object has its own instance
+ * of the module, so a fault in one object never touches another, and the module reaches its
+ * object's storage (`ctx.storage.kv`) synchronously. Each request runs inside
+ * `ctx.storage.transactionSync`: a request that ends in a fault leaves storage exactly as it was
+ * before it (the transaction rolls back); one that answers keeps all its writes. Requests to
+ * one object run one at a time on its instance (the call into the module is synchronous).
+ */
+export function createDurableObject(wasm, options = {}) {
+  const module = wasm instanceof Module ? wasm : new Module(wasm);
+  if (IO && suspending(module)) throw Error("tinyworker: a Durable Object module must not suspend: its storage calls are synchronous, inside one transaction");
+  return class {
+    constructor(ctx, env) {
+      const worker = createWorker(module, { ...options, storage: ctx.storage });
+      this.runtime = worker.runtime;
+      this.fetch = (req) => worker.fetch(req, env);
+    }
+  };
 }
 
 // resilient(bindings, { module, onReset }): a wasm-bindgen library (`--target web` output,

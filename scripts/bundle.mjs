@@ -113,7 +113,7 @@ export async function bundle(example, wasm, port = 8787, out = join("build", exa
     const services = join(src, "services");
     for (const f of existsSync(services) ? readdirSync(services) : []) copyFileSync(join(services, f), join(out, f));
     const { default: config } = await import(pathToFileURL(resolve(src, "config.mjs")));
-    writeFileSync(join(out, "config.capnp"), config(`127.0.0.1:${port}`));
+    writeFileSync(join(out, "config.capnp"), config(`127.0.0.1:${port}`, { build: out.split(".").pop() }));
   }
   return out;
 }

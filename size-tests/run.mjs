@@ -29,7 +29,7 @@ const BREAKDOWN_BIGGEST = 3;
 export function matrix() {
   const rows = [];
   for (const build of BUILDS) {
-    rows.push(["hello", "none", build], ["counter", "none", build], ["proxy", "talc", build]);
+    rows.push(["hello", "none", build], ["counter", "none", build], ["proxy", "talc", build], ["room", "talc", build]);
     for (const alloc of ALLOCS) rows.push(["hello", alloc, build], ["faults", alloc, build], ["allocbench", alloc, build]);
   }
   return rows;

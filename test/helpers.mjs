@@ -9,7 +9,7 @@ import { faultsImports } from "../examples/faults/imports.js";
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const IMPORTS = { faults: faultsImports };
 /** Examples that link an allocator (built once per backend). */
-const WITH_ALLOCATOR = new Set(["faults", "proxy"]);
+const WITH_ALLOCATOR = new Set(["faults", "proxy", "room"]);
 
 /** The backends `make test` asked for (all four unless ALLOC was given). */
 export const TEST_ALLOCS = (process.env.TEST_ALLOCS ?? "talc dlmalloc bump wee_alloc").split(/\s+/).filter(Boolean);

@@ -11,7 +11,9 @@
 //! | `env.__tw_request(part, dst, room) -> len` | import, func | a request part on demand ([`PART_METHOD`], ...) |
 //! | `env.__tw_env(name, name_len, dst, room) -> len` | import, func | a text variable or secret of the Worker's env ([`ABSENT`] if none) |
 //! | `env.__tw_io(op, record) -> handle` | import, func, **suspending** | a subrequest or a KV operation ([`IO_FETCH`], ...; [`IoRecord`]) |
-//! | `env.__tw_result(handle, part, dst, room) -> len` | import, func | what an I/O operation returned ([`RESULT_STATUS`], ...) |
+//! | `env.__tw_result(handle, part, dst, room) -> len` | import, func | what an I/O or storage operation returned ([`RESULT_STATUS`], ...) |
+//! | `env.__tw_storage(op, record) -> handle` | import, func | the Durable Object's storage, synchronously ([`STORAGE_GET`], ...) |
+//! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md
 //! gives; a host test checks that `js/abi.js` uses the same numbers.
@@ -54,6 +56,16 @@ pub const IO_FAILED: i32 = -2;
 pub const IO_INVALID_URL: i32 = -3;
 /// `__tw_io` error: the Worker's env has no binding of that name and kind.
 pub const IO_NO_BINDING: i32 = -4;
+
+/// `__tw_storage` operation: get. Record: key. Result body: the value; a miss is [`ABSENT`].
+pub const STORAGE_GET: u32 = 5;
+/// `__tw_storage` operation: put. Record: key, value. Answers 0.
+pub const STORAGE_PUT: u32 = 6;
+/// `__tw_storage` operation: delete. Record: key. Answers 1 if the key was there, else 0.
+pub const STORAGE_DELETE: u32 = 7;
+/// `__tw_storage` operation: list by prefix. Record: prefix. Result body: the entries in key
+/// order, each `key length (u32 LE), key, value length (u32 LE), value`.
+pub const STORAGE_LIST: u32 = 8;
 
 /// `__tw_result` part: the status (returned, nothing written).
 pub const RESULT_STATUS: u32 = 0;
@@ -351,6 +363,10 @@ mod tests {
             ("RESULT_STATUS", RESULT_STATUS),
             ("RESULT_HEADERS", RESULT_HEADERS),
             ("RESULT_BODY", RESULT_BODY),
+            ("STORAGE_GET", STORAGE_GET),
+            ("STORAGE_PUT", STORAGE_PUT),
+            ("STORAGE_DELETE", STORAGE_DELETE),
+            ("STORAGE_LIST", STORAGE_LIST),
         ] {
             assert_eq!(js_constant(source, name), value, "js/abi.js {name}");
         }

@@ -48,6 +48,7 @@ mod entry;
 mod fault;
 mod http;
 pub mod io;
+pub mod storage;
 mod sys;
 mod utf8;
 
@@ -62,11 +63,46 @@ pub use tinyworker_alloc as heap;
 /// otherwise; larger requests get a 413.
 pub const DEFAULT_IO_CAPACITY: usize = 64 * 1024;
 
-/// Used by `entry!`; not a public API.
+/// Used by `entry!` and `durable_object!`; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::abi::ModuleHeader;
     pub use crate::entry::{fetch, Handler, IoBuffer};
+    pub use crate::storage::Storage;
+}
+
+/// Registers `handler` (a `fn(&Request<'a>, &Storage) -> Response<'a>`) as the entry of a
+/// Durable Object: every object gets its own instance of the module, and each request runs in
+/// a storage transaction that a fault rolls back. `durable_object!(handle, restore)` adds a
+/// restore hook (`fn(&Storage)`) that the glue calls once on every new instance of an object
+/// (the first, and each one that replaces an instance a fault poisoned), to rebuild in-memory
+/// state from storage. Serve it with the glue's `createDurableObject`.
+#[macro_export]
+macro_rules! durable_object {
+    ($handler:path) => {
+        $crate::durable_object!(@handler $handler);
+    };
+    ($handler:path, $restore:path) => {
+        $crate::durable_object!(@handler $handler);
+        const _: () = {
+            /// Called by the glue once per new instance of an object (docs/ABI.md).
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C-unwind" fn __tw_restore() {
+                let restore: fn(&$crate::storage::Storage) = $restore;
+                restore(&$crate::__private::Storage::new())
+            }
+        };
+    };
+    (@handler $handler:path) => {
+        const _: () = {
+            fn __tw_durable<'a>(request: &$crate::Request<'a>) -> $crate::Response<'a> {
+                let handler: for<'r> fn(&$crate::Request<'r>, &$crate::storage::Storage) -> $crate::Response<'r> = $handler;
+                handler(request, &$crate::__private::Storage::new())
+            }
+            $crate::entry!(__tw_durable);
+        };
+    };
 }
 
 /// Registers `handler` (a `fn(&Request<'a>) -> Response<'a>`) as the module's entry point and

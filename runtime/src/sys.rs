@@ -26,7 +26,17 @@ mod io_imports {
         pub fn __tw_env(name: *const u8, name_len: usize, dst: *mut u8, room: usize) -> i32;
         pub fn __tw_io(op: u32, record: *const crate::abi::IoRecord) -> i32;
         pub fn __tw_result(handle: i32, part: u32, dst: *mut u8, room: usize) -> i32;
+        pub fn __tw_storage(op: u32, record: *const crate::abi::IoRecord) -> i32;
     }
+}
+
+/// `__tw_storage`: runs storage operation `op` synchronously; a result handle, `ABSENT`, a
+/// count, or a negative error code.
+#[cfg(target_arch = "wasm32")]
+pub fn storage(op: u32, record: &crate::abi::IoRecord) -> i32 {
+    // SAFETY: the record and every slice it points at stay borrowed (so alive and unchanged)
+    // for the whole call; the glue only reads them.
+    unsafe { io_imports::__tw_storage(op, record) }
 }
 
 /// `__tw_env`: the length of the env variable `name` (written at `dst` if it fits in `room`),
@@ -135,6 +145,11 @@ mod host_io {
         crate::abi::IO_FAILED
     }
 
+    /// The storage stand-in answers from the same queue as `io`.
+    pub fn storage(op: u32, record: &crate::abi::IoRecord) -> i32 {
+        io(op, record)
+    }
+
     pub fn result(_handle: i32, _part: u32, _dst: *mut u8, _room: usize) -> usize {
         #[cfg(test)]
         return CURRENT.with(|c| {
@@ -151,7 +166,7 @@ mod host_io {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use host_io::{env, io, result};
+pub use host_io::{env, io, result, storage};
 #[cfg(test)]
 pub use host_io::{ASKED, ENV, RESULTS};
 

@@ -1,7 +1,7 @@
 // Uses every export of the tinyworker package the way a Worker or a Node program would, so that
 // `make types` (tsc --strict) checks glue.d.ts and stats.d.ts against real use. The @ts-expect-error
 // lines must stay errors: they pin down what the types refuse.
-import { createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
+import { createDurableObject, createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
 import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
 import { allocStats } from "tinyworker/stats";
 
@@ -56,4 +56,8 @@ createRuntime();
 // @ts-expect-error: faultResponse must return a Response
 createWorker(wasm, { faultResponse: () => "text" });
 
-console.log(serveOne, capacity, status, body, pairs, outcome, sum, resets, wrongKind);
+export const Room = createDurableObject(wasm);
+const room = new Room({ storage: {} }, {});
+const roomAnswer: Promise<Response> = room.fetch(new Request("https://example.com/incr"));
+
+console.log(roomAnswer, serveOne, capacity, status, body, pairs, outcome, sum, resets, wrongKind);
