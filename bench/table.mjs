@@ -16,7 +16,7 @@ const rows = [
   report.rps_ratio_vs_workers_rs !== undefined ? `| \`rps_ratio_vs_workers_rs\` (hello / workers-rs 0.8.7 hello) | ${report.rps_ratio_vs_workers_rs} |` : `| \`rps_ratio_vs_workers_rs\` | not measured: ${report.workers_rs_skipped} |`,
   `| \`rps_proxy_ratio\` (examples/proxy \`/origin/x\` / a plain JS Worker doing the same fetch to the same origin) | ${report.rps_proxy_ratio} |`,
   `| \`rps_durable_ratio\` (examples/room \`/incr\` on one object / a plain JS Durable Object doing the same storage write) | ${report.rps_durable_ratio} |`,
-  `| \`suspending_call_us\`` (one JSPI round trip, Node 24; a plain import call: ${report.plain_import_call_us} µs) | ${report.suspending_call_us} µs |`,
+  `| \`suspending_call_us\` (one JSPI round trip, Node 24; a plain import call: ${report.plain_import_call_us} µs) | ${report.suspending_call_us} µs |`,
   `| \`per_request_overhead_us\` (warm: hello's fetch path minus plain JS's, in one isolate) | ${report.per_request_overhead_us} µs (${report.glue_path_us} vs ${report.js_path_us}) |`,
   `| upload, gzip (wasm + worker.js) | ${n(report.bundle_gz_tinyworker)} B${report.bundle_gz_workers_rs ? ` (workers-rs ${n(report.bundle_gz_workers_rs)} B, ${report.bundle_ratio_workers_rs}× larger)` : ""} |`,
   `| instantiate (compiled module → \`new WebAssembly.Instance\`, Node ${report.environment.node}) | ${report.instantiate_us} µs${report.instantiate_us_workers_rs ? ` (workers-rs ${report.instantiate_us_workers_rs} µs)` : ""} |`,

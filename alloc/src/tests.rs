@@ -237,8 +237,19 @@ mod bump_backend {
     fn reset_reclaims_everything() {
         let a: TinyAlloc<Bump> = TinyAlloc::new(usize::MAX);
         let l = Layout::from_size_align(1000, 8).unwrap();
-        // SAFETY: non-zero sizes; blocks are not used after the reset.
-        let first = unsafe { a.alloc(l) };
+        // Other tests grow the shared host arena concurrently; a growth between two of our
+        // allocations would start a new region (by design), so take room for all 201 blocks
+        // in one growth first and pop it, keeping the arena one region for this test.
+        let room = Layout::from_size_align(201 * 1000, 8).unwrap();
+        // SAFETY: non-zero sizes; the reserve is freed at once with its layout (the last
+        // block, so it is popped); blocks are not used after the reset.
+        let first = unsafe {
+            let reserve = a.alloc(room);
+            assert!(!reserve.is_null());
+            a.dealloc(reserve, room);
+            a.alloc(l)
+        };
+        assert_eq!(a.stats().peak, 201 * 1000);
         for _ in 0..200 {
             // SAFETY: as above.
             assert!(!unsafe { a.alloc(l) }.is_null());
