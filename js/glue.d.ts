@@ -160,21 +160,27 @@ export interface AllocStats {
   limit: number;
 }
 
-/** The generated module of a wasm-bindgen library (`--target web`), not yet initialised. */
+/**
+ * The generated module of a wasm-bindgen library (`--target web`), not yet initialised:
+ * `initSync({ module })` from wasm-bindgen 0.2.93, `initSync(module)` before.
+ */
 export interface Bindings {
-  initSync(options: { module: WebAssembly.Module }): unknown;
+  initSync(options: { module: WebAssembly.Module } | WebAssembly.Module): unknown;
   [name: string]: unknown;
 }
 
 /**
  * resilient(bindings, { module, onReset }): the library's exports, wrapped so that a trap or
- * abort (out of memory, a panic with panic=abort) in any function or class method throws a
- * `Fault` (kind "trap", the RuntimeError as `cause`) and the next call runs on a fresh
- * instance of `module`; objects of the replaced instance throw "stale instance" (their
- * `free()` is a no-op); errors the library throws on purpose pass through unchanged and reset
- * nothing. `resets` counts the replacements. Works on wasm-bindgen's standard output (no
- * experimental flags): initSync is given a forwarding exports object, so the generated JS
- * always talks to the current instance. Call it once per bindings module, before any init.
+ * abort (out of memory, a panic with panic=abort, stack overflow) in any function, class
+ * method, callback or async task throws a `Fault` (kind "trap", the RuntimeError as `cause`)
+ * or rejects that call's Promise with it, and the next call runs on a fresh instance of
+ * `module`. Objects of the replaced instance throw "stale instance", also as arguments, before
+ * the library sees them (their `free()` is a no-op); async calls in flight on it reject with
+ * the Fault, and its callbacks never run on the new one; errors the library throws on purpose
+ * pass through unchanged and reset nothing; enums and other values pass through. `resets`
+ * counts the replacements. Bookkeeping is bounded by the objects alive; a dead instance's
+ * memory is released even while its Fault is kept. wasm-bindgen 0.2.84 to 0.2.130 tested.
+ * Call it once per bindings module, before any init.
  */
 export function resilient<T extends Bindings>(
   bindings: T,

@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createRuntime, createWorker } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
 
@@ -136,3 +138,25 @@ export const FAULT_ROUTES = [
  * build keeps it after a panic and after a JS exception, because every destructor ran. */
 export const keepsInstance = (build, route) =>
   build === "unwind" && ["/panic", "/js-throw", "/reenter"].includes(route);
+
+/** A full garbage collection (V8's `gc`, reached without a command-line flag). */
+export const gc = (() => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc");
+})();
+
+/**
+ * Collects until the heap stops shrinking (finalizers run in tasks between collections and
+ * free more: three rounds in a row without a change), then returns process.memoryUsage().
+ */
+export async function settledMemory() {
+  let last = Infinity;
+  for (let i = 0, still = 0; i < 40 && still < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+    const now = process.memoryUsage().heapUsed;
+    still = now >= last - 64 * 1024 ? still + 1 : 0;
+    last = Math.min(last, now);
+  }
+  return process.memoryUsage();
+}

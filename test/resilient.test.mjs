@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Fault, resilient } from "tinyworker";
-import { ROOT, startWorkerdConfig } from "./helpers.mjs";
+import { ROOT, gc, settledMemory, startWorkerdConfig } from "./helpers.mjs";
 
 const module = new WebAssembly.Module(readFileSync(`${ROOT}/build/bindgen-lib/bindgen_lib_bg.wasm`));
 let fresh = 0;
@@ -67,6 +67,162 @@ test("10,000 alternating faults and calls without a wrong answer", async () => {
   }
   assert.equal(wrong, 0);
   assert.equal(lib.resets, 10_000);
+});
+
+const MiB = 1 << 20;
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test("1,000,000 objects created and freed: the JS heap stays flat; the time against unwrapped", async () => {
+  const plain = await bindings();
+  plain.initSync({ module });
+  const lib = resilient(await bindings(), { module });
+  const N = 1_000_000;
+  const lifecycle = (l) => {
+    const t = performance.now();
+    let sum = 0;
+    for (let i = 0; i < N; i++) {
+      const c = new l.Counter(i);
+      sum += c.incr();
+      c.free();
+    }
+    return [performance.now() - t, sum];
+  };
+  lifecycle(plain), lifecycle(lib); // warm both up
+  const before = (await settledMemory()).heapUsed;
+  const [wrapped, sum] = lifecycle(lib);
+  const after = (await settledMemory()).heapUsed;
+  const [unwrapped, expected] = lifecycle(plain);
+  assert.equal(sum, expected);
+  const grown = (after - before) / MiB;
+  console.log(`# 1,000,000 Counter created+incr+free: wrapped ${wrapped.toFixed(0)} ms, unwrapped ${unwrapped.toFixed(0)} ms (${(wrapped / unwrapped).toFixed(2)}x); heap ${grown >= 0 ? "+" : ""}${grown.toFixed(2)} MiB`);
+  assert.ok(Math.abs(grown) < 4, `heap changed by ${grown.toFixed(2)} MiB`);
+  assert.equal(lib.resets, 0);
+});
+
+test("500,000 objects dropped without free(), 1,000 per job as requests would: the heap stays flat", async () => {
+  const lib = resilient(await bindings(), { module });
+  const round = async () => {
+    for (let job = 0; job < 500; job++) {
+      for (let i = 0; i < 1000; i++) new lib.Counter(i).incr();
+      await tick();
+    }
+  };
+  await round(); // warm up
+  const before = (await settledMemory()).heapUsed;
+  await round();
+  const after = (await settledMemory()).heapUsed;
+  const grown = (after - before) / MiB;
+  console.log(`# 500,000 Counter dropped (the wasm-bindgen finalizers free them): heap ${grown >= 0 ? "+" : ""}${grown.toFixed(2)} MiB`);
+  assert.ok(Math.abs(grown) < 4, `heap changed by ${grown.toFixed(2)} MiB`);
+  assert.equal(new lib.Counter(1).incr(), 2);
+});
+
+test("30 kept Faults and the bindings' cached views do not keep dead instances' memory", async () => {
+  const lib = resilient(await bindings(), { module });
+  const rss0 = (await settledMemory()).rss;
+  const kept = [];
+  for (let i = 0; i < 30; i++) {
+    try {
+      lib.exhaust_memory(); // fills the instance's 64 MiB, then traps
+    } catch (e) {
+      assert.ok(e instanceof Fault);
+      kept.push(e, e.cause, e.cause.stack);
+    }
+    assert.equal(lib.reverse("ab"), "ba"); // the bindings refresh their views on the new memory
+  }
+  const grown = ((await settledMemory()).rss - rss0) / MiB;
+  console.log(`# RSS after 30 kept faults of 64 MiB instances: ${grown >= 0 ? "+" : ""}${grown.toFixed(1)} MiB`);
+  assert.equal(kept.length, 90);
+  assert.ok(grown < 2 * 64 + 32, `RSS grew ${grown.toFixed(0)} MiB: dead instances are kept`);
+});
+
+test("a stale object as an argument is refused before the library sees it; fresh ones stay usable", async () => {
+  const lib = resilient(await bindings(), { module });
+  const old = new lib.Counter(1);
+  assert.throws(() => lib.trap(), Fault);
+  const a = new lib.Counter(2), b = new lib.Counter(10);
+  assert.throws(() => lib.sum(a, old), /stale instance: this Counter/);
+  assert.throws(() => lib.sum(old, a), /stale instance/);
+  assert.equal(a.get(), 2, "the fresh argument is not left borrowed");
+  assert.equal(a.incr(), 3);
+  assert.equal(lib.sum(a, b), 13);
+  assert.equal(lib.resets, 1);
+});
+
+test("objects inside arrays and through callbacks are adopted like direct returns, and go stale", async () => {
+  const lib = resilient(await bindings(), { module });
+  const counters = lib.counters(3);
+  assert.deepEqual(counters.map((c) => c.get()), [0, 1, 2]);
+  assert.ok(counters[0] instanceof lib.Counter);
+  assert.equal(counters[1].incr(), 2);
+  assert.equal(lib.sum(counters[1], counters[2]), 4);
+  let passed;
+  assert.equal(lib.with_counter(5, (c) => ((passed = c), c.incr())), 6);
+  assert.equal(passed.get(), 6);
+  assert.equal(lib.sum(passed, counters[2]), 8);
+  counters[0].free();
+  assert.throws(() => lib.trap(), Fault);
+  for (const c of [counters[1], counters[2], passed]) assert.throws(() => c.get(), /stale instance/);
+  for (const c of [...counters, passed]) c.free(); // released with their instance: no-ops
+  assert.equal(lib.with_counter(1, (c) => c.incr()), 2);
+  assert.deepEqual(lib.counters(2).map((c) => c.get()), [0, 1]);
+});
+
+test("enums pass through unchanged and work as arguments", async () => {
+  const b = await bindings();
+  const lib = resilient(b, { module });
+  assert.equal(lib.Mode, b.Mode);
+  assert.deepEqual({ ...lib.Mode }, { 1: "Fast", 2: "Careful", Fast: 1, Careful: 2 });
+  assert.ok(Object.isFrozen(lib.Mode));
+  assert.equal(lib.mode_name(lib.Mode.Fast), "fast");
+  assert.throws(() => lib.trap(), Fault);
+  assert.equal(lib.mode_name(lib.Mode.Careful), "careful");
+});
+
+test("async exports: results settle; a fault in the async work rejects with a Fault and resets once", async () => {
+  const lib = resilient(await bindings(), { module });
+  assert.equal(await lib.add_later(2, 3), 5);
+  await assert.rejects(lib.trap_later(), (e) => e instanceof Fault && e.kind === "trap" && e.cause instanceof WebAssembly.RuntimeError);
+  assert.equal(lib.resets, 1);
+  assert.equal(await lib.add_later(40, 2), 42);
+  assert.equal(lib.resets, 1);
+});
+
+test("a fault while async calls wait: they reject with the Fault; the dead instance's callbacks never run", async () => {
+  const lib = resilient(await bindings(), { module });
+  const uncaught = [];
+  const onError = (e) => uncaught.push(e);
+  process.on("uncaughtException", onError).on("unhandledRejection", onError);
+  try {
+    let open;
+    const gate = new Promise((r) => (open = r));
+    const waiting = lib.wait_for(gate);
+    const forever = [1, 2, 3].map(() => lib.wait_for(new Promise(() => {}))); // never settle
+    forever.forEach((p) => p.catch(() => {}));
+    const sync = (() => {
+      try {
+        lib.trap();
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(sync instanceof Fault);
+    await assert.rejects(waiting, (e) => e === sync, "a call in flight rejects with the Fault that replaced its instance");
+    for (const p of forever) await assert.rejects(p, (e) => e === sync);
+    // Settling what the dead instance awaits, and collecting its closures, must not reach the
+    // new instance: its memory would be corrupted or it would trap (a second reset).
+    open("late");
+    await tick();
+    forever.length = 0;
+    await settledMemory();
+    assert.equal(lib.resets, 1);
+    assert.equal(await lib.wait_for(Promise.resolve("fresh")), "fresh");
+    for (let i = 0; i < 100; i++) assert.equal(lib.reverse(`x${i}y`), `y${[...`${i}`].reverse().join("")}x`);
+    assert.equal(lib.sum(new lib.Counter(3), new lib.Counter(4)), 7);
+    assert.deepEqual(uncaught, []);
+  } finally {
+    process.off("uncaughtException", onError).off("unhandledRejection", onError);
+  }
 });
 
 test("bindings that were initialised already are refused with a clear error", async () => {
