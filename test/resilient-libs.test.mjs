@@ -102,3 +102,34 @@ test("@swc/wasm-web's async export: settles with the result, or rejects with a F
   assert.equal(wrapped.resets, 1);
   assert.equal((await wrapped.transform(input, SWC_OPTIONS)).code, expected);
 });
+
+test("@swc/wasm-web (0.2.84 glue, closures as heap indexes): a sync fault while async calls are queued", async () => {
+  const [lib] = LIBS;
+  const wrapped = resilient(await bindingsOf(lib), { module: moduleOf(lib) });
+  const [input] = lib.inputs;
+  const expected = lib.run(wrapped, input);
+  const uncaught = [];
+  const onError = (e) => uncaught.push(e);
+  process.on("uncaughtException", onError).on("unhandledRejection", onError);
+  try {
+    const queued = [1, 2, 3].map(() => wrapped.transform(input, SWC_OPTIONS)); // their tasks wait in the microtask queue
+    const fault = (() => {
+      try {
+        lib.run(wrapped, lib.fault);
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(fault instanceof Fault);
+    for (const p of queued) await assert.rejects(p, (e) => e === fault);
+    await new Promise((r) => setTimeout(r, 20));
+    // The dead instance's queued tasks were disarmed: had they run on the new instance, it
+    // would have trapped (a second reset) or answered wrong.
+    assert.equal(wrapped.resets, 1);
+    assert.equal((await wrapped.transform(input, SWC_OPTIONS)).code, expected);
+    assert.equal(lib.run(wrapped, input), expected);
+    assert.deepEqual(uncaught, []);
+  } finally {
+    process.off("uncaughtException", onError).off("unhandledRejection", onError);
+  }
+});

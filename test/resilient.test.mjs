@@ -99,6 +99,37 @@ test("1,000,000 objects created and freed: the JS heap stays flat; the time agai
   assert.equal(lib.resets, 0);
 });
 
+test("the cost of a wrapped call, printed against unwrapped (a figure, not a timed assertion)", async () => {
+  const plain = await bindings();
+  plain.initSync({ module });
+  const lib = resilient(await bindings(), { module });
+  const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  const ratio = (run) => {
+    const rounds = [];
+    for (let k = 0; k < 5; k++) {
+      let t = performance.now();
+      const a = run(lib);
+      const wrapped = performance.now() - t;
+      t = performance.now();
+      const b = run(plain);
+      rounds.push(wrapped / (performance.now() - t));
+      assert.equal(a, b);
+    }
+    return median(rounds).toFixed(2);
+  };
+  const adds = (l) => {
+    let s = 0;
+    for (let i = 0; i < 1_000_000; i++) s = l.add(s, i);
+    return s;
+  };
+  const reverses = (l) => {
+    let s = 0;
+    for (let i = 0; i < 100_000; i++) s += l.reverse("hello").length;
+    return s;
+  };
+  console.log(`# wrapped/unwrapped, median of 5: add(u32, u32) ${ratio(adds)}x, reverse(&str) ${ratio(reverses)}x`);
+});
+
 test("500,000 objects dropped without free(), 1,000 per job as requests would: the heap stays flat", async () => {
   const lib = resilient(await bindings(), { module });
   const round = async () => {
