@@ -463,22 +463,26 @@ export function resilient(bindings, { module, onReset } = {}) {
   // instance is current; one returned as a heap index is disarmed at a reset instead.
   const makingClosures = (fn) => function (...args) {
     const made = [], FR = FinalizationRegistry.prototype, { register } = FR;
-    FR.register = function (target, held, token) {
-      if (typeof target == "function") made.push(this, held);
-      return register.call(this, target, held, token);
-    };
-    Object.defineProperty(Function.prototype, "original", {
-      configurable: true,
-      set(state) {
-        Object.defineProperty(this, "original", { value: state, writable: true, enumerable: true, configurable: true });
-        made.push(null, state);
-      },
-    });
     let real;
+    try {
+      // (Frozen intrinsics refuse the hooks: then the closure goes untracked, nothing else.)
+      FR.register = function (target, held, token) {
+        if (typeof target == "function") made.push(this, held);
+        return register.call(this, target, held, token);
+      };
+      Object.defineProperty(Function.prototype, "original", {
+        configurable: true,
+        set(state) {
+          Object.defineProperty(this, "original", { value: state, writable: true, enumerable: true, configurable: true });
+          made.push(null, state);
+        },
+      });
+    } catch {}
     try {
       real = fn.apply(this, args);
     } finally {
-      (FR.register = register), delete Function.prototype.original;
+      if (FR.register !== register) FR.register = register;
+      if (Object.getOwnPropertyDescriptor(Function.prototype, "original")?.set) delete Function.prototype.original;
       for (let i = 0; i < made.length; i += 2) track(made[i], made[i + 1]);
     }
     if (typeof real != "function") return real;

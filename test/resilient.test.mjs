@@ -280,6 +280,10 @@ test("workerd: a JavaScript Worker using the library through resilient()", async
     assert.deepEqual(await get("/oom"), [500, "trap: unreachable"]);
     assert.deepEqual(await get("/add?a=40&b=2"), [200, "42"]);
     assert.deepEqual(await get("/resets"), [200, "2"]);
+    assert.deepEqual(await get("/later?a=2&b=3"), [200, "5"], "an async export");
+    assert.deepEqual(await get("/trap-later"), [500, "trap: unreachable"], "a trap after an await");
+    assert.deepEqual(await get("/later?a=40&b=2"), [200, "42"]);
+    assert.deepEqual(await get("/resets"), [200, "3"]);
   } finally {
     await server.stop();
   }

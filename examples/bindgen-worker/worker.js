@@ -9,7 +9,7 @@ let counter; // state the Worker keeps in the library; rebuilt after a reset
 const lib = resilient(bindings, { module: wasm, onReset: () => (counter = undefined) });
 
 export default {
-  fetch(request) {
+  async fetch(request) {
     const url = new URL(request.url);
     const q = (name) => url.searchParams.get(name) ?? "";
     try {
@@ -28,6 +28,10 @@ export default {
           return new Response(String(lib.trap()));
         case "/oom":
           return new Response(String(lib.exhaust_memory()));
+        case "/later": // an async export (wasm-bindgen-futures): awaits a task, then adds
+          return new Response(String(await lib.add_later(Number(q("a")), Number(q("b")))));
+        case "/trap-later": // traps after an await: the Promise rejects with the Fault
+          return new Response(String(await lib.trap_later()));
         case "/resets":
           return new Response(String(lib.resets));
         default:
