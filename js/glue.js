@@ -375,13 +375,13 @@ export function resilient(bindings, { module, onReset } = {}) {
     for (const obj of recent) {
       if (!obj) continue;
       const ref = (obj[REF] = new WeakRef(obj));
-      live.add(ref), collected.register(obj, ref, ref);
+      live.add(ref), collected.register(obj, ref); // no unregister token: a late callback for a freed one is harmless
     }
     (flushing = false), (recent = []);
   };
   const forget = (obj) => {
     const r = obj[REF];
-    if (typeof r != "number") return live.delete(r), collected.unregister(r);
+    if (typeof r != "number") return live.delete(r);
     if (r == recent.length - 1) recent.pop();
     else recent[r] = undefined;
   };
