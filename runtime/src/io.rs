@@ -122,14 +122,34 @@ fn io(op: u32, record: &IoRecord) -> Result<i32, Error> {
     }
 }
 
-/// Copies part `part` of result `handle` into `into`; its length, or `Err(TooLarge)`.
-fn read(handle: i32, part: u32, into: &mut [u8]) -> Result<usize, Error> {
+/// Copies part `part` of result `handle` into `into`: its length, or `Err(needed)` when `into`
+/// is shorter. Shared with `storage`, whose answers come through the same `__tw_result`.
+pub(crate) fn copy_part(handle: i32, part: u32, into: &mut [u8]) -> Result<usize, usize> {
     let len = sys::result(handle, part, into.as_mut_ptr(), into.len());
     if len > into.len() {
-        Err(Error::TooLarge { needed: len })
+        Err(len)
     } else {
         Ok(len)
     }
+}
+
+/// Part `part` of result `handle` in a new vector of exactly its length (shared with `storage`).
+#[cfg(feature = "alloc")]
+pub(crate) fn owned_part(handle: i32, part: u32) -> alloc::vec::Vec<u8> {
+    let len = sys::result(handle, part, core::ptr::NonNull::dangling().as_ptr(), 0);
+    let mut bytes = alloc::vec::Vec::with_capacity(len);
+    // SAFETY: the glue writes exactly `len` bytes (the part's length, which `with_capacity`
+    // reserved) at the vector's buffer; `set_len` then covers only initialised bytes.
+    unsafe {
+        sys::result(handle, part, bytes.as_mut_ptr(), len);
+        bytes.set_len(len);
+    }
+    bytes
+}
+
+/// Copies part `part` of result `handle` into `into`; its length, or `Err(TooLarge)`.
+fn read(handle: i32, part: u32, into: &mut [u8]) -> Result<usize, Error> {
+    copy_part(handle, part, into).map_err(|needed| Error::TooLarge { needed })
 }
 
 /// A subrequest's answer, its headers and body in the buffer `fetch` was given.
@@ -225,30 +245,16 @@ impl OwnedAnswer {
     }
 }
 
-/// Reads part `part` of result `handle` into a new vector of exactly its length.
-#[cfg(feature = "alloc")]
-fn read_owned(handle: i32, part: u32) -> alloc::vec::Vec<u8> {
-    let len = sys::result(handle, part, core::ptr::NonNull::dangling().as_ptr(), 0);
-    let mut bytes = alloc::vec::Vec::with_capacity(len);
-    // SAFETY: the glue writes exactly `len` bytes (the part's length, which `with_capacity`
-    // reserved) at the vector's buffer; `set_len` then covers only initialised bytes.
-    unsafe {
-        sys::result(handle, part, bytes.as_mut_ptr(), len);
-        bytes.set_len(len);
-    }
-    bytes
-}
-
 /// `fetch`, with the answer in owned memory of exactly its size.
 #[cfg(feature = "alloc")]
 pub fn fetch_owned(request: &Subrequest<'_>) -> Result<OwnedAnswer, Error> {
     let handle = io(IO_FETCH, &request.record())?;
     let status = sys::result(handle, RESULT_STATUS, core::ptr::NonNull::dangling().as_ptr(), 0) as u16;
-    let headers = alloc::string::String::from_utf8(read_owned(handle, RESULT_HEADERS)).unwrap_or_default();
+    let headers = alloc::string::String::from_utf8(owned_part(handle, RESULT_HEADERS)).unwrap_or_default();
     Ok(OwnedAnswer {
         status,
         headers,
-        body: read_owned(handle, RESULT_BODY),
+        body: owned_part(handle, RESULT_BODY),
     })
 }
 
@@ -292,7 +298,7 @@ impl<'n> Kv<'n> {
     pub fn get_owned(&self, key: &str) -> Result<Option<alloc::vec::Vec<u8>>, Error> {
         match io(IO_KV_GET, &self.record(key, &[]))? {
             ABSENT => Ok(None),
-            handle => Ok(Some(read_owned(handle, RESULT_BODY))),
+            handle => Ok(Some(owned_part(handle, RESULT_BODY))),
         }
     }
 

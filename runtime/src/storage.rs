@@ -58,26 +58,13 @@ fn op(op: u32, key: &str, value: &[u8]) -> Result<i32, Error> {
 
 /// Copies the body of result `handle` into `into`; its length, or `Err(TooLarge)`.
 fn read(handle: i32, into: &mut [u8]) -> Result<usize, Error> {
-    let len = sys::result(handle, RESULT_BODY, into.as_mut_ptr(), into.len());
-    if len > into.len() {
-        Err(Error::TooLarge { needed: len })
-    } else {
-        Ok(len)
-    }
+    crate::io::copy_part(handle, RESULT_BODY, into).map_err(|needed| Error::TooLarge { needed })
 }
 
 /// The body of result `handle` in a new vector of exactly its length.
 #[cfg(feature = "alloc")]
 fn read_owned(handle: i32) -> alloc::vec::Vec<u8> {
-    let len = sys::result(handle, RESULT_BODY, core::ptr::NonNull::dangling().as_ptr(), 0);
-    let mut bytes = alloc::vec::Vec::with_capacity(len);
-    // SAFETY: the glue writes exactly `len` bytes (the body's length, reserved above) at the
-    // vector's buffer; `set_len` then covers only initialised bytes.
-    unsafe {
-        sys::result(handle, RESULT_BODY, bytes.as_mut_ptr(), len);
-        bytes.set_len(len);
-    }
-    bytes
+    crate::io::owned_part(handle, RESULT_BODY)
 }
 
 impl Storage {
