@@ -235,10 +235,9 @@ export function createRuntime(wasm, options = {}) {
         if (length) bytes(io, length).set(new Uint8Array(body)); // a view of an ArrayBuffer, or a copy of a Uint8Array
         request = req;
         if (ENV_VARS || IO) bindings = env;
-        if (STORAGE) results = [];
+        if (STORAGE || IO) results = [];
         // The response, or the fault the outcome reports (the same, once the Promise settles).
         if (IO && promised) {
-          results = [];
           return promised(length).then((outcome) => {
             if (outcome == OUTCOME_FAULT) throw record();
             return response();
@@ -271,6 +270,7 @@ function pool(module, options) {
   const take = () => idle.pop() ?? (all.length < instances ? all[all.push(createRuntime(module, options)) - 1] : null);
   return {
     all,
+    take,
     // A runtime for one request: an idle one, or a new one under the cap; else the request
     // waits for one (null when `queue` requests wait already). It waits on timers of its own:
     // workerd cancels a request whose Promise another request would resolve.
@@ -295,7 +295,8 @@ export function createWorker(wasm, options = {}) {
   // wasm stack, not the module's shadow stack, I/O buffer or statics, so two requests must
   // never interleave on one instance.
   const runtimes = IO && suspending(module) && pool(module, options);
-  const rt = runtimes ? runtimes.acquire() : createRuntime(module || wasm, options);
+  // The first runtime, made now so a module of another ABI version is refused at start-up.
+  const rt = runtimes ? runtimes.take() : createRuntime(module || wasm, options);
   if (runtimes) runtimes.release(rt);
   const worker = {
     runtime: rt,
@@ -439,7 +440,7 @@ export function resilient(bindings, { module, onReset } = {}) {
   };
   const trapped = (e) => {
     if (!isTrap(e)) throw e;
-    const f = e instanceof Fault ? e : reset(e);
+    const f = reset(e);
     if (depth) throw f;
   };
   // Wasm functions take their declared parameters and ignore `this`: a guard of the same arity
@@ -537,8 +538,9 @@ export function resilient(bindings, { module, onReset } = {}) {
     for (let i = 0; i < args.length; i++) checkOne(args[i]);
   };
   // What a throw from inside a call becomes: a trap replaces the instance and is that call's
-  // Fault; a Fault, or an error thrown on purpose, passes unchanged.
-  const fault = (e) => (e instanceof Fault || !isTrap(e) ? e : reset(e));
+  // Fault; a Fault (never a trap: an export's guard made it), or an error thrown on purpose,
+  // passes unchanged.
+  const fault = (e) => (isTrap(e) ? reset(e) : e);
   // An async export: its Promise rejects with the Fault if the instance dies meanwhile.
   const settled = (result) => {
     if (!(result instanceof Promise)) return result;

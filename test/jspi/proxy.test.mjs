@@ -24,6 +24,8 @@ for (const build of TEST_BUILDS) {
       const env = envOf(origin.url);
       await quietly(() => everyRoute((path, init) => worker.fetch(new Request(`http://proxy.test${path}`, init), env)));
       assert.ok(worker.pool.length >= 1);
+      assert.equal(worker.runtime, worker.pool[0], "worker.runtime is the first runtime, as glue.d.ts says");
+      assert.ok(worker.pool.every((r) => typeof r.serve == "function"), "the pool holds runtimes only");
     } finally {
       await origin.close();
     }
