@@ -1,6 +1,6 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
@@ -31,13 +31,28 @@ export const IO_KV_DELETE = 4;
 export const IO_FAILED = -2;
 export const IO_INVALID_URL = -3;
 export const IO_NO_BINDING = -4;
+// A TypeError or RangeError of the host: an argument it refused (a KV key, a body on a GET).
+export const IO_INVALID_ARGUMENT = -5;
 // `__tw_result(handle, part, dst, room)`: the parts of a result.
 export const RESULT_STATUS = 0;
 export const RESULT_HEADERS = 1;
 export const RESULT_BODY = 2;
-// `__tw_storage(op, record)`, synchronous: a Durable Object's storage (ctx.storage.kv). A list's
-// result body is its entries in key order: key length (u32 LE), key, value length, value.
+// `__tw_storage(op, record)`, synchronous: a Durable Object's storage (ctx.storage.kv). A get's
+// result status is the value's kind (VALUE_*), its body the value in that kind's form; a list's
+// result body is its entries in key order: key length (u32 LE), key, kind, value length, value.
 export const STORAGE_GET = 5;
 export const STORAGE_PUT = 6;
 export const STORAGE_DELETE = 7;
 export const STORAGE_LIST = 8;
+// The kinds of a stored value, and the form of each in a result body: bytes as they are, a
+// string as UTF-8, a number as its f64 (8 bytes LE), a BigInt as decimal digits, a boolean as
+// one byte, null as nothing, a plain object or array JSON represents exactly as JSON text,
+// anything else as its type's name.
+export const VALUE_BYTES = 0;
+export const VALUE_TEXT = 1;
+export const VALUE_NUMBER = 2;
+export const VALUE_BIGINT = 3;
+export const VALUE_BOOLEAN = 4;
+export const VALUE_NULL = 5;
+export const VALUE_JSON = 6;
+export const VALUE_OTHER = 7;

@@ -1,11 +1,13 @@
-// Types of glue.js, tinyworker's JavaScript side (host ABI v1, docs/ABI.md).
+// Types of glue.js, tinyworker's JavaScript side (host ABI v2, docs/ABI.md).
 
 /**
  * How a call into the module ended when it did not return: a Rust panic or abort, an engine
  * trap, a JS exception from an import, or a "limit" (a request part did not fit the module's
- * I/O buffer; `serve` and `createWorker` answer it with 413, it is not a fault).
+ * I/O buffer; `serve` and `createWorker` answer it with 413, on the same instance: it is not a
+ * fault). "aborted": the client went away before the request could run (a Worker logs it as an
+ * aborted request, no fault id).
  */
-export type FaultKind = "panic" | "abort" | "trap" | "error" | "limit";
+export type FaultKind = "panic" | "abort" | "trap" | "error" | "limit" | "aborted";
 
 /** A fault that ended a call. */
 export class Fault extends Error {
@@ -44,13 +46,27 @@ export interface RuntimeOptions {
   keepAfterPanic?: boolean;
   /** A Durable Object's `ctx.storage` (createDurableObject sets it): the module's storage imports use its `kv`. */
   storage?: unknown;
+  /** With `storage`: make the first instance when the first request needs it, not now (createDurableObject sets it). */
+  lazy?: boolean;
 }
 
 export interface PoolOptions {
-  /** Instances at most, one per request in flight (default 128). Each costs its module's memory (192 KiB for examples/proxy). */
+  /**
+   * Instances at most, one per request in flight (default 128). Each costs its module's memory
+   * (192 KiB for examples/proxy) plus whatever its heap grows to: size instances × heap limit to
+   * fit the isolate's 128 MB.
+   */
   instances?: number;
-  /** Requests that may wait for an instance when all are busy (default 1,024); one more gets 503. */
+  /**
+   * Requests that may wait for an instance when all are busy (default 1,024); one more gets 503.
+   * A waiting request sleeps until an instance is released (no polling); one whose client went
+   * away (request.signal, with the `enable_request_signal` compatibility flag) leaves at once.
+   */
   queue?: number;
+  /** Idle instances kept however long they idle (default 4). */
+  warm?: number;
+  /** Idle instances beyond `warm` are released after this many ms without work (default 30,000). */
+  idleMs?: number;
 }
 
 export interface WorkerOptions extends RuntimeOptions {
@@ -144,7 +160,10 @@ export function createWorker(
  * createDurableObject(wasm)`. Each object gets its own instance of the module and reaches its
  * storage (`ctx.storage.kv`, SQLite-backed) synchronously; each request runs inside
  * `ctx.storage.transactionSync`, so a request that ends in a fault leaves storage as it was.
- * The module's restore hook runs once on every new instance. Throws if the module suspends.
+ * The module's restore hook runs once on every new instance (made by the request that needs it,
+ * in a storage transaction of its own; a hook that faults is that request's fault). Throws if
+ * the module suspends; constructing an object throws unless its storage is SQLite-backed
+ * (`new_sqlite_classes`).
  */
 export function createDurableObject(
   wasm: WebAssembly.Module | BufferSource,

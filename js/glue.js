@@ -1,9 +1,11 @@
-// tinyworker glue, host ABI v1 (docs/ABI.md): serves a tinyworker module as a Worker, tells
+// tinyworker glue, host ABI v2 (docs/ABI.md): serves a tinyworker module as a Worker, tells
 // its faults apart, and replaces an instance a fault poisoned. Types: glue.d.ts.
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, FLAG_UNWIND, OUTCOME_FAULT, PART_METHOD, PART_URL, PART_HEADERS,
   FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_BYTES, ABSENT, IO_FETCH, IO_KV_GET, IO_KV_PUT,
-  IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, RESULT_STATUS, RESULT_HEADERS, STORAGE_GET, STORAGE_PUT, STORAGE_DELETE,
+  IO_KV_DELETE, IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, IO_INVALID_ARGUMENT, RESULT_STATUS, RESULT_HEADERS,
+  STORAGE_GET, STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT,
+  VALUE_BOOLEAN, VALUE_NULL, VALUE_JSON, VALUE_OTHER,
 } from "./abi.js";
 import { ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
@@ -11,12 +13,12 @@ const { Module, Instance, RuntimeError } = WebAssembly;
 const dec = new TextDecoder();
 
 // kind: panic | abort | trap | error (a JS exception from an import) | limit (the request
-// does not fit the module's I/O buffer: answered 413, not a fault of the module)
+// does not fit the module's I/O buffer: answered 413, not a fault of the module) | aborted (the
+// client went away before the request could run: not a fault either)
 export class Fault extends Error {
-  constructor(kind, message, cause, where) {
+  constructor(kind, message, cause) {
     super(`${kind}: ${message}`, { cause });
     this.kind = kind;
-    this.where = where;
   }
 }
 const tooLarge = (cause) => new Fault("limit", "request too large", cause);
@@ -28,6 +30,26 @@ const isTrap = (e) => e instanceof RuntimeError || e instanceof RangeError;
 
 // Whether `module` imports the suspending I/O import (and so must be served through JSPI).
 const suspending = (module) => Module.imports(module).some((i) => i.name == "__tw_io");
+
+// The error code of an exception a host call threw: the platform refusing an argument (a
+// TypeError or RangeError: a KV key it does not allow, a value too large) is the caller's
+// mistake; anything else is a failure of the host.
+const hostError = (e) => (e instanceof TypeError || e instanceof RangeError ? IO_INVALID_ARGUMENT : IO_FAILED);
+
+// Whether JSON represents `v` exactly: plain objects and arrays (no holes) of strings, finite
+// numbers, booleans and null, not too deep.
+const jsonExact = (v, depth = 0) => {
+  if (v === null || typeof v == "string" || typeof v == "boolean") return true;
+  if (typeof v == "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (typeof v != "object" || depth > 64) return false;
+  const proto = Object.getPrototypeOf(v);
+  if (Array.isArray(v)) {
+    if (proto !== Array.prototype || Object.keys(v).length != v.length) return false;
+  } else if (proto !== Object.prototype && proto !== null) {
+    return false;
+  }
+  return Object.values(v).every((item) => jsonExact(item, depth + 1));
+};
 
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
@@ -83,28 +105,70 @@ export function createRuntime(wasm, options = {}) {
   // env.__tw_storage: a Durable Object's storage (`options.storage`, its ctx.storage), synchronous.
   if (STORAGE && options.storage) {
     const kv = options.storage.kv;
-    const data = (v) => (v instanceof Uint8Array ? v : typeof v == "string" ? enc.encode(v) : new Uint8Array(v));
+    // A stored value as [kind, bytes] (docs/ABI.md, "Stored values"): nothing is misread; a
+    // value of another kind reaches the module as that kind, never as bytes.
+    const stored = (v) => {
+      if (v instanceof Uint8Array) return [VALUE_BYTES, v];
+      if (ArrayBuffer.isView(v)) return [VALUE_BYTES, new Uint8Array(v.buffer, v.byteOffset, v.byteLength)];
+      if (v instanceof ArrayBuffer) return [VALUE_BYTES, new Uint8Array(v)];
+      switch (typeof v) {
+        case "string":
+          return [VALUE_TEXT, enc.encode(v)];
+        case "number": {
+          const b = new Uint8Array(8);
+          new DataView(b.buffer).setFloat64(0, v, true);
+          return [VALUE_NUMBER, b];
+        }
+        case "bigint":
+          return [VALUE_BIGINT, enc.encode(String(v))];
+        case "boolean":
+          return [VALUE_BOOLEAN, new Uint8Array([v ? 1 : 0])];
+      }
+      if (v === null) return [VALUE_NULL, new Uint8Array()];
+      if (jsonExact(v)) return [VALUE_JSON, enc.encode(JSON.stringify(v))];
+      return [VALUE_OTHER, enc.encode(Object.prototype.toString.call(v).slice(8, -1))];
+    };
+    const word = (n) => new Uint8Array(new Uint32Array([n]).buffer);
     env.__tw_storage = (op, at) => {
       view();
       const [key, keyLen, value, valueLen] = u32.subarray(at >> 2, (at >> 2) + 4);
       const name = text(key, keyLen);
       try {
-        if (op == STORAGE_GET) {
-          const v = kv.get(name);
-          return v === undefined ? ABSENT : answer(0, [], data(v));
+        switch (op) {
+          case STORAGE_GET: {
+            const v = kv.get(name);
+            if (v === undefined) return ABSENT;
+            const [kind, body] = stored(v);
+            return answer(kind, [], body);
+          }
+          case STORAGE_PUT:
+            kv.put(name, bytes(value, valueLen).slice());
+            return 0;
+          case STORAGE_DELETE:
+            return kv.delete(name) ? 1 : 0;
+          case STORAGE_LIST: {
+            // Each entry as key length (u32 LE), key, kind, value length, value.
+            const chunks = [];
+            let length = 0;
+            for (const [k, v] of kv.list({ prefix: name })) {
+              const [kind, body] = stored(v);
+              const keyBytes = enc.encode(k);
+              chunks.push(word(keyBytes.length), keyBytes, word(kind), word(body.length), body);
+              length += 12 + keyBytes.length + body.length;
+            }
+            const list = new Uint8Array(length);
+            let offset = 0;
+            for (const chunk of chunks) {
+              list.set(chunk, offset);
+              offset += chunk.length;
+            }
+            return answer(0, [], list);
+          }
+          default:
+            return IO_FAILED; // an operation this glue does not know: refused, never guessed
         }
-        if (op == STORAGE_PUT) return kv.put(name, bytes(value, valueLen).slice()), 0;
-        if (op == STORAGE_DELETE) return +kv.delete(name);
-        // A list: each entry as key length (u32 LE), key, value length, value.
-        const chunks = [];
-        for (const [k, v] of kv.list({ prefix: name })) {
-          for (const b of [enc.encode(k), data(v)]) chunks.push(new Uint8Array(new Uint32Array([b.length]).buffer), b);
-        }
-        const list = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-        chunks.reduce((at, c) => (list.set(c, at), at + c.length), 0);
-        return answer(0, [], list);
-      } catch {
-        return IO_FAILED;
+      } catch (e) {
+        return hostError(e);
       }
     };
   }
@@ -118,44 +182,79 @@ export function createRuntime(wasm, options = {}) {
       const w = u32.slice(at >> 2, (at >> 2) + 10); // the record: five (address, length) pairs
       const str = (i) => text(w[2 * i], w[2 * i + 1]);
       const data = (i) => bytes(w[2 * i], w[2 * i + 1]).slice();
-      try {
-        if (op == IO_FETCH) {
-          const name = str(4), target = name ? bindings?.[name] : globalThis;
-          if (typeof target?.fetch != "function") return IO_NO_BINDING;
-          const url = str(1);
-          if (!URL.canParse(url)) return IO_INVALID_URL;
-          const headers = [];
-          for (let h = w[4] >> 2, end = h + 4 * w[5]; h < end; h += 4) headers.push([text(u32[h], u32[h + 1]), text(u32[h + 2], u32[h + 3])]);
-          const response = await target.fetch(url, { method: str(0), headers, body: w[7] ? data(3) : undefined });
+      if (op == IO_FETCH) {
+        const name = str(4), target = name ? bindings?.[name] : globalThis;
+        if (typeof target?.fetch != "function") return IO_NO_BINDING;
+        const url = str(1);
+        if (!URL.canParse(url)) return IO_INVALID_URL;
+        const headers = [];
+        for (let h = w[4] >> 2, end = h + 4 * w[5]; h < end; h += 4) headers.push([text(u32[h], u32[h + 1]), text(u32[h + 2], u32[h + 3])]);
+        let subrequest;
+        try {
+          // What the platform refuses to build (a body on a GET, a header it does not allow) is
+          // an invalid argument; what fails once sent is a failure.
+          subrequest = new Request(url, { method: str(0), headers, body: w[7] ? data(3) : undefined });
+        } catch (e) {
+          return hostError(e);
+        }
+        try {
+          const response = await target.fetch(subrequest);
           const body = new Uint8Array(await response.arrayBuffer());
           let head = "";
           for (const [n, v] of response.headers) head += `${n}:${v}\n`;
           return answer(response.status, enc.encode(head), body);
+        } catch {
+          return IO_FAILED;
         }
-        const kv = bindings?.[str(0)], key = str(1);
-        if (typeof kv?.get != "function") return IO_NO_BINDING;
+      }
+      if (op != IO_KV_GET && op != IO_KV_PUT && op != IO_KV_DELETE) return IO_FAILED; // refused, never guessed
+      const kv = bindings?.[str(0)], key = str(1);
+      if (typeof kv?.get != "function") return IO_NO_BINDING;
+      try {
         if (op == IO_KV_GET) {
           const value = await kv.get(key, "arrayBuffer");
           return value == null ? ABSENT : answer(200, new Uint8Array(), new Uint8Array(value));
         }
         await (op == IO_KV_PUT ? kv.put(key, data(2)) : kv.delete(key));
         return 0;
-      } catch {
-        return IO_FAILED;
+      } catch (e) {
+        return hostError(e);
       }
     });
   }
 
   const instantiate = () => {
-    const e = new Instance(module, { env: { ...env, ...options.imports?.(rt) } }).exports;
+    const e = new Instance(module, { env: HOST_IMPORTS ? { ...env, ...options.imports?.(rt) } : env }).exports;
     const abi = e.__tw_abi, h = abi && new Uint32Array(e.memory.buffer, abi.value, MODULE_HEADER_WORDS);
     if (h?.[0] != ABI_VERSION) throw Error(`tinyworker: module ABI v${h?.[0] ?? "none"}, glue ABI v${ABI_VERSION}`);
-    [, flags, io, rt.capacity, faultAt, responseAt] = h;
-    (x = e), (sp = e.__stack_pointer?.value), (u8 = []); // views made on first use
+    [, flags, io, rt.capacity, faultAt, responseAt] = h; // (version, flags, ...: docs/ABI.md)
+    x = e;
+    u8 = []; // views made on first use
+    // The stack pointer to restore when an instance is kept after a fault (none can be kept
+    // for a module that imports nothing: it can only trap).
+    if (FAULT_RECORDS || HOST_IMPORTS || IO) sp = e.__stack_pointer?.value;
     if (suspends) promised = WebAssembly.promising(e.__tw_fetch);
     rt.instances++;
-    // A Durable Object's restore hook, once per new instance: rebuild in-memory state.
-    if (STORAGE && options.storage) e.__tw_restore?.();
+    if (STORAGE && options.storage && e.__tw_restore) restore();
+  };
+
+  // A Durable Object's restore hook, once per new instance, to rebuild in-memory state. It runs
+  // like a request: its storage reads answer, it is guarded against reentry, and it runs in a
+  // storage transaction of its own, so a hook that faults writes nothing and leaves no instance
+  // behind (the request that needed the instance gets the fault; the next one a fresh instance).
+  const restore = () => {
+    results = [];
+    busy = true;
+    try {
+      options.storage.transactionSync(() => x.__tw_restore());
+    } catch (e) {
+      const f = fault(e);
+      x = null;
+      throw f;
+    } finally {
+      busy = false;
+      results = undefined;
+    }
   };
 
   // The fault record as a Fault. (A module without fault records can only report a request
@@ -163,8 +262,11 @@ export function createRuntime(wasm, options = {}) {
   const record = !FAULT_RECORDS ? tooLarge : (cause) => {
     view();
     const [kind, message, messageLen, file, fileLen, line, column] = u32.subarray(faultAt >> 2, (faultAt >> 2) + FAULT_WORDS);
-    return kind == FAULT_TOO_LARGE ? tooLarge(cause)
-      : new Fault(kind == FAULT_PANIC ? "panic" : "abort", text(message, messageLen), cause, fileLen ? `${text(file, fileLen)}:${line}:${column}` : undefined);
+    if (kind == FAULT_TOO_LARGE) return tooLarge(cause);
+    const f = new Fault(kind == FAULT_PANIC ? "panic" : "abort", text(message, messageLen), cause);
+    // Where it was raised, when the record says.
+    if (fileLen) f.where = `${text(file, fileLen)}:${line}:${column}`;
+    return f;
   };
 
   // The response record: status, headers (an object; pairs when a name repeats), body view.
@@ -190,12 +292,14 @@ export function createRuntime(wasm, options = {}) {
   const fault = (e) => {
     if (e instanceof Fault) return e; // read from the record after a fault caught inside
     // Ours: the tag, or a trap while the record names a fault (the unwind build's abort).
+    // (What leaves a module that imports nothing can only be a trap.)
     const f = FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && (view(), u32[faultAt >> 2]))) ? record(e)
-      : new Fault(isTrap(e) ? "trap" : "error", e?.message ?? e, e);
+      : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || IO) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
     // Keep the instance only if no destructor was skipped (the unwind build unwound every
-    // Rust frame for a JS exception) and restore the stack pointer those frames never popped;
-    // otherwise replace it. (A module that imports nothing can only trap: always replaced.)
-    if ((FAULT_RECORDS || HOST_IMPORTS || IO) && sp && ((f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic))) x.__stack_pointer.value = sp;
+    // Rust frame for a JS exception), or for a request too large (the runtime's own refusal at
+    // a part read: bad input never replaces the instance), and restore the stack pointer those
+    // frames never popped; otherwise replace it. (A module that imports nothing can only trap.)
+    if ((FAULT_RECORDS || HOST_IMPORTS || IO) && sp && (f.kind == "limit" || (f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic))) x.__stack_pointer.value = sp;
     else x = null;
     return f;
   };
@@ -207,7 +311,8 @@ export function createRuntime(wasm, options = {}) {
       // a second request while the first is suspended in I/O: both are refused.
       if ((HOST_IMPORTS || IO) && busy) throw Error("tinyworker: reentrant call refused");
       if (!x) instantiate();
-      busy = true;
+      // (A module that imports nothing cannot call back in: no guard to keep.)
+      if (HOST_IMPORTS || IO) busy = true;
       try {
         const result = fn(x);
         // A module that suspends answers with a Promise: it stays busy (`busy` holds the
@@ -225,14 +330,15 @@ export function createRuntime(wasm, options = {}) {
       } catch (e) {
         throw fault(e);
       } finally {
-        if (!IO || busy === true) busy = false;
+        if ((HOST_IMPORTS || IO) && (!IO || busy === true)) busy = false;
       }
     },
     serve(req, body, env) {
       const length = body?.byteLength ?? 0;
       if (length > rt.capacity) throw tooLarge();
       return rt.call((x) => {
-        if (length) bytes(io, length).set(new Uint8Array(body)); // a view of an ArrayBuffer, or a copy of a Uint8Array
+        // The body (a Uint8Array, or an ArrayBuffer seen through one).
+        if (length) bytes(io, length).set(new Uint8Array(body));
         request = req;
         if (ENV_VARS || IO) bindings = env;
         if (STORAGE || IO) results = [];
@@ -243,12 +349,19 @@ export function createRuntime(wasm, options = {}) {
             return response();
           });
         }
-        if (x.__tw_fetch(length) == OUTCOME_FAULT) throw record();
+        // (Only a module with fault records can report one: for any other the glue's own
+        // capacity check above is the only limit.)
+        if (x.__tw_fetch(length) == OUTCOME_FAULT && FAULT_RECORDS) throw record();
         return response();
       });
     },
   };
-  instantiate();
+  if (STORAGE) {
+    // Makes sure of a healthy instance (a new one after a fault dropped the last, restored if
+    // it is a Durable Object's); a fault of its restore hook is thrown as that Fault.
+    rt.ensure = () => x || instantiate();
+  }
+  if (!(STORAGE && options.lazy)) instantiate();
   return rt;
 }
 
@@ -262,30 +375,73 @@ export function handle(runtime, method, url, headers = [], body) {
 // console.error line by.
 const genericFault = (fault, id) => new Response(`internal error (fault ${id})\n`, { status: 500 });
 
-/** A pool of runtimes for a module that suspends: one instance per request in flight. */
+/**
+ * A pool of runtimes for a module that suspends: one instance per request in flight, at most
+ * `instances`; beyond that up to `queue` requests wait. A waiting request is woken by the
+ * request that releases an instance (workerd delivers that wake-up in the waiting request's
+ * own context, since the waiter still has a timer of its own pending: without one it would be
+ * cancelled as hung), and by its own timer once a second should a wake-up be lost; one whose
+ * client went away leaves the queue at once. Idle instances beyond `warm` are released after
+ * `idleMs` without work.
+ */
 function pool(module, options) {
-  const { instances = 128, queue = 1024 } = options.pool ?? {};
-  const all = [], idle = [];
-  let waiting = 0;
-  const take = () => idle.pop() ?? (all.length < instances ? all[all.push(createRuntime(module, options)) - 1] : null);
+  const { instances = 128, queue = 1024, warm = 4, idleMs = 30_000 } = options.pool ?? {};
+  const all = []; // every runtime (tests, monitoring)
+  const idle = []; // idle runtimes, the most recently released last
+  const waiting = []; // the wake-up of each queued request, first come first
+  const create = () => all[all.push(createRuntime(module, options)) - 1];
+  const take = () => idle.pop() ?? (all.length < instances ? create() : null);
+  const forget = (runtime) => {
+    const at = all.indexOf(runtime);
+    if (at >= 0) all.splice(at, 1);
+  };
+  // Releases idle runtimes beyond `warm` that have had no work for `idleMs` (the oldest first).
+  const shrink = (now) => {
+    while (idle.length > warm && now - idle[0].idleSince > idleMs) forget(idle.shift());
+  };
   return {
     all,
     take,
-    // A runtime for one request: an idle one, or a new one under the cap; else the request
-    // waits for one (null when `queue` requests wait already). It waits on timers of its own:
-    // workerd cancels a request whose Promise another request would resolve.
-    async acquire() {
+    /**
+     * A runtime for one request: an idle one, or a new one under the cap; else the request
+     * waits for one. Resolves to null when `queue` requests wait already; throws an "aborted"
+     * Fault when the client went away while it waited (it never starts).
+     */
+    async acquire(signal) {
       let runtime = take();
-      if (runtime || waiting >= queue) return runtime;
-      waiting++;
-      try {
-        for (let ms = 1; !(runtime = take()); ms = Math.min(ms * 2, 8)) await new Promise((resolve) => setTimeout(resolve, ms));
-      } finally {
-        waiting--;
+      if (runtime || waiting.length >= queue) return runtime;
+      for (let again = false; ; again = true) {
+        let wake, timer;
+        const woken = new Promise((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, 1000);
+        });
+        // A request woken for nothing (another took the instance first) keeps its place.
+        if (again) waiting.unshift(wake);
+        else waiting.push(wake);
+        signal?.addEventListener("abort", wake);
+        await woken;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", wake);
+        const at = waiting.indexOf(wake);
+        if (at >= 0) waiting.splice(at, 1);
+        if (signal?.aborted) throw new Fault("aborted", "the client went away while the request waited for an instance");
+        if ((runtime = take())) return runtime;
       }
-      return runtime;
     },
-    release: (runtime) => idle.push(runtime),
+    release(runtime) {
+      if (runtime.abandoned) return;
+      runtime.idleSince = Date.now();
+      idle.push(runtime);
+      shrink(runtime.idleSince);
+      waiting.shift()?.();
+    },
+    // A runtime whose request's client went away mid-call: workerd cancels that request, so its
+    // call never resumes and never releases it. It leaves the pool (the cap counts it no more).
+    abandon(runtime) {
+      runtime.abandoned = true;
+      forget(runtime);
+    },
   };
 }
 
@@ -295,28 +451,70 @@ export function createWorker(wasm, options = {}) {
   // wasm stack, not the module's shadow stack, I/O buffer or statics, so two requests must
   // never interleave on one instance.
   const runtimes = IO && suspending(module) && pool(module, options);
-  // The first runtime, made now so a module of another ABI version is refused at start-up.
+  // The first runtime, made now so a module of another ABI version is refused at start-up
+  // (a Durable Object's is made by its first request, so a fault of its restore hook is that
+  // request's).
   const rt = runtimes ? runtimes.take() : createRuntime(module || wasm, options);
   if (runtimes) runtimes.release(rt);
   const worker = {
     runtime: rt,
     async fetch(req, env) {
-      const r = runtimes ? await runtimes.acquire() : rt;
-      if (runtimes && !r) {
-        return new Response("busy: too many requests in flight, try again shortly\n", { status: 503, headers: { "retry-after": "1" } });
-      }
+      let r, body, reading;
       try {
-        // refuse a body that cannot fit before reading it into memory
-        if (req.body && +req.headers.get("content-length") > r.capacity) throw tooLarge();
-        const body = req.body && (await req.arrayBuffer());
+        // A Durable Object's instance is made by its first request (its restore hook's fault
+        // is that request's); it tells the glue its I/O buffer.
+        if (STORAGE && options.storage) rt.ensure();
+        // The body is read before an instance is taken (a slow upload holds none), chunk by
+        // chunk, and refused (413) as soon as it passes the I/O buffer, with or without a
+        // content-length: what the glue holds stays bounded by it (leaving the loop cancels
+        // the rest of the stream).
+        if (req.body) {
+          if (+req.headers.get("content-length") > rt.capacity) throw tooLarge();
+          const chunks = [];
+          let length = 0;
+          reading = true;
+          for await (const chunk of req.body) {
+            if ((length += chunk.byteLength) > rt.capacity) throw tooLarge();
+            chunks.push(chunk);
+          }
+          reading = false;
+          body = await new Blob(chunks).arrayBuffer();
+        }
+        if (runtimes) {
+          r = await runtimes.acquire(req.signal);
+          if (!r) return new Response("busy: too many requests in flight, try again shortly\n", { status: 503, headers: { "retry-after": "1" } });
+        } else {
+          r = rt;
+        }
         const serve = () => (ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body));
-        // A Durable Object runs the call inside its storage transaction (createDurableObject),
-        // after making sure of its instance: a new one's restore hook writes outside it.
-        let served = STORAGE && options.storage ? (r.call(() => 0), options.storage.transactionSync(serve)) : serve();
-        if (runtimes) served = await served;
+        let served;
+        if (STORAGE && options.storage) {
+          // A Durable Object runs the call inside its storage transaction, after making sure
+          // of its instance (a new one's restore hook runs in a transaction of its own).
+          r.ensure(); // again: a fault of another request may have dropped it meanwhile
+          served = options.storage.transactionSync(serve);
+        } else if (runtimes) {
+          // Should the client go away mid-call, workerd cancels this request: the instance
+          // then leaves the pool instead of staying busy forever.
+          const abandon = () => runtimes.abandon(r);
+          req.signal?.addEventListener("abort", abandon);
+          try {
+            served = await serve();
+          } finally {
+            req.signal?.removeEventListener("abort", abandon);
+          }
+        } else {
+          served = serve();
+        }
         return new Response(served.body.length ? served.body : null, served);
       } catch (e) {
         if (e.kind == "limit") return new Response("request too large\n", { status: 413 });
+        // A client that went away (while sending its body, or while its request waited for an
+        // instance) is logged without a fault id: nothing of the module failed.
+        if (reading || (IO && e.kind == "aborted")) {
+          console.error("tinyworker: request aborted", e);
+          return new Response(null, { status: 400 });
+        }
         const id = crypto.randomUUID().slice(0, 8);
         console.error(`tinyworker: fault ${id}: ${e.message}`, e.where ?? "", e.cause ?? "");
         try {
@@ -325,12 +523,27 @@ export function createWorker(wasm, options = {}) {
           return genericFault(e, id);
         }
       } finally {
-        if (runtimes) runtimes.release(r);
+        if (runtimes && r) runtimes.release(r);
       }
     },
   };
   if (runtimes) worker.pool = runtimes.all; // every runtime of the pool (tests, monitoring)
   return worker;
+}
+
+// Refuses storage that is not SQLite-backed: every tinyworker Durable Object needs its
+// synchronous API (ctx.storage.kv, transactionSync). workerd says so in a message naming the
+// fix; this says it when the object is made, not as a failure of every storage call.
+function requireSqlite(storage) {
+  try {
+    void storage.sql.databaseSize;
+  } catch (cause) {
+    throw new Error(
+      "tinyworker: a Durable Object needs SQLite-backed storage: declare its class under `new_sqlite_classes` " +
+        "(not `new_classes`) in the migrations of wrangler.toml (with workerd: `enableSql = true`)",
+      { cause },
+    );
+  }
 }
 
 /**
@@ -340,14 +553,16 @@ export function createWorker(wasm, options = {}) {
  * object's storage (`ctx.storage.kv`) synchronously. Each request runs inside
  * `ctx.storage.transactionSync`: a request that ends in a fault leaves storage exactly as it was
  * before it (the transaction rolls back); one that answers keeps all its writes. Requests to
- * one object run one at a time on its instance (the call into the module is synchronous).
+ * one object run one at a time on its instance (the call into the module is synchronous). The
+ * class must be SQLite-backed (`new_sqlite_classes`); constructing it refuses other storage.
  */
 export function createDurableObject(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
   if (IO && suspending(module)) throw Error("tinyworker: a Durable Object module must not suspend: its storage calls are synchronous, inside one transaction");
   return class {
     constructor(ctx, env) {
-      const worker = createWorker(module, { ...options, storage: ctx.storage });
+      requireSqlite(ctx.storage);
+      const worker = createWorker(module, { ...options, storage: ctx.storage, lazy: true });
       this.runtime = worker.runtime;
       this.fetch = (req) => worker.fetch(req, env);
     }

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { COMPATIBILITY_DATE } from "./bundle.mjs";
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from "./bundle.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = join(ROOT, "template");
@@ -25,6 +25,7 @@ export function values(name) {
     version_req: major === "0" ? `${major}.${minor}` : major,
     toolchain,
     compatibility_date: COMPATIBILITY_DATE,
+    compatibility_flags: JSON.stringify(COMPATIBILITY_FLAGS),
     wrangler: pkg.devDependencies.wrangler,
     binaryen: pkg.devDependencies.binaryen,
   };

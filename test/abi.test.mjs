@@ -1,6 +1,6 @@
 // The versioned host ABI (docs/ABI.md): the glue refuses a module of another ABI version, or
 // no tinyworker module at all, with an Error naming both versions; the real modules carry
-// version 1 and the flags of their build.
+// this glue's version and the flags of their build.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import wabt from "wabt";
@@ -26,7 +26,7 @@ test("a module built for another ABI version is refused, naming both versions", 
   assert.throws(() => createRuntime(other), {
     message: `tinyworker: module ABI v${ABI_VERSION + 1}, glue ABI v${ABI_VERSION}`,
   });
-  assert.throws(() => createWorker(other), /module ABI v2, glue ABI v1/, "a Worker refuses it at startup");
+  assert.throws(() => createWorker(other), { message: `tinyworker: module ABI v${ABI_VERSION + 1}, glue ABI v${ABI_VERSION}` }, "a Worker refuses it at startup");
   // The same module with the right version is accepted: the check is the version, nothing else.
   assert.equal(createRuntime(await moduleOfVersion(ABI_VERSION)).instances, 1);
 });
@@ -34,7 +34,7 @@ test("a module built for another ABI version is refused, naming both versions", 
 test("a module that is not a tinyworker module is refused", async () => {
   const { parseWat } = await wabt();
   const plain = new WebAssembly.Module(parseWat("p.wat", '(module (memory (export "memory") 1))').toBinary({}).buffer);
-  assert.throws(() => createRuntime(plain), /tinyworker: module ABI vnone, glue ABI v1/);
+  assert.throws(() => createRuntime(plain), { message: `tinyworker: module ABI vnone, glue ABI v${ABI_VERSION}` });
 });
 
 for (const build of TEST_BUILDS) {

@@ -1,7 +1,7 @@
 // Shared test helpers: load a built example through glue.js, start workerd on loopback.
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -159,4 +159,40 @@ export async function settledMemory() {
     last = Math.min(last, now);
   }
   return process.memoryUsage();
+}
+
+/** utime + stime of a process (e.g. workerd), in µs. */
+export const cpuUs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks at USER_HZ = 100
+};
+
+/** The resident memory of a process, in MiB. */
+export const rssMiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/)[1]) / 1024;
+
+/**
+ * A raw HTTP/1.1 request on a socket of its own: `head` (request line and headers, without the
+ * blank line) is sent at once, then `body` if given. Resolves `response` to { status, body } when
+ * the server answers (or to an Error); `socket` is there to trickle more, reset or close.
+ */
+export function rawRequest(base, head, body) {
+  const { hostname, port } = new URL(base);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.setNoDelay(true);
+  const response = new Promise((resolve) => {
+    const chunks = [];
+    socket.on("data", (d) => {
+      chunks.push(d);
+      const text = Buffer.concat(chunks).toString("latin1");
+      const end = text.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const length = text.slice(0, end).match(/content-length: (\d+)/i);
+      if (!length || text.length >= end + 4 + Number(length[1])) resolve({ status: Number(text.split(" ")[1]), body: text.slice(end + 4) });
+    });
+    socket.on("error", (e) => resolve(e));
+    socket.on("close", () => resolve(new Error("closed without an answer")));
+  });
+  socket.write(`${head}\r\n\r\n`);
+  if (body !== undefined) socket.write(body);
+  return { socket, response };
 }

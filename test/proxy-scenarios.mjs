@@ -91,3 +91,25 @@ export async function poolCap(send) {
   assert.ok(thirdDone >= 250, `the third request waited for an instance (${Math.round(thirdDone)} ms)`);
   assert.ok((await Promise.all(first)).every(([s, b]) => s === 200 && b === "slow 300"));
 }
+
+/**
+ * A client's mistakes are 400s, never an outage: KV keys the platform refuses (empty, `.`,
+ * `..`, over 512 bytes) reach the handler as `Error::InvalidArgument`. An answer larger than
+ * the heap limit is `Err(TooLarge)`: the handler's 502, and the instance goes on.
+ */
+export async function clientMistakes(send) {
+  const long = "k".repeat(513);
+  for (const key of ["", ".", "..", long]) {
+    for (const init of [{}, { method: "PUT", body: "v" }, { method: "DELETE" }]) {
+      const [status, body] = await text(await send(`/kv?key=${encodeURIComponent(key)}`, init));
+      assert.deepEqual([status, body], [400, "bad request: the platform refuses this key or request\n"], `${init.method ?? "GET"} key ${JSON.stringify(key.slice(0, 8))} (${key.length})`);
+    }
+  }
+  assert.equal((await send(`/kv?key=${"k".repeat(512)}`)).status, 404, "512 bytes is a valid key");
+  assert.equal((await send("/kv/a%2Fb%20c", { method: "PUT", body: "v" })).status, 201, "a percent-encoded key");
+  assert.deepEqual(await text(await send("/kv?key=a%2Fb%20c")), [200, "v"]);
+  // 40 MiB from the origin against the handler's 32 MiB heap limit.
+  assert.deepEqual(await text(await send("/origin/big?mib=40")), [502, "bad gateway: the answer is too large\n"]);
+  assert.deepEqual(await text(await send("/origin/big?mib=0.5")).then(([s]) => s), 200);
+  assert.deepEqual(await text(await send("/")), [200, "ok"]);
+}

@@ -4,10 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, writeFileSync } from "node:fs";
-import { ROOT, TEST_BUILDS, startWorkerdConfig } from "./helpers.mjs";
+import { ROOT, TEST_BUILDS, rawRequest, startWorkerdConfig } from "./helpers.mjs";
 import { ship } from "../scripts/bundle.mjs";
 import config from "../examples/proxy/config.mjs";
-import { concurrentSlow, everyRoute, poolCap, slowWithFaults } from "./proxy-scenarios.mjs";
+import { clientMistakes, concurrentSlow, everyRoute, poolCap, slowWithFaults } from "./proxy-scenarios.mjs";
 
 const dirOf = (build) => `${ROOT}/build/proxy.talc.${build}`;
 // A client sends UTF-8 on the wire; Node's fetch sends each character of a header string as one
@@ -22,6 +22,12 @@ for (const build of TEST_BUILDS) {
     try {
       await everyRoute(sender(server));
       assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: panicked after a subrequest/);
+      const faults = server.output().match(/tinyworker: fault/g).length;
+      await clientMistakes(sender(server));
+      // A GET with a body: the platform refuses to forward it (a TypeError), the client's mistake.
+      const { response } = rawRequest(server.base, "GET /origin/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3", "abc");
+      assert.deepEqual(await response, { status: 400, body: "bad request: the platform refuses this key or request\n" });
+      assert.equal(server.output().match(/tinyworker: fault/g).length, faults, "none of it was a fault");
     } finally {
       await server.stop();
     }

@@ -18,6 +18,7 @@ const config :Workerd.Config = (
 const proxy :Workerd.Worker = (
   modules = [(name = "worker.js", esModule = embed "worker.js"), (name = "app.wasm", wasm = embed "app.wasm")],
   compatibilityDate = "2026-11-01",
+  compatibilityFlags = ["enable_request_signal"],
   globalOutbound = "outbound",
   bindings = [
     (name = "GREETING", text = "hello from the env"),
@@ -32,6 +33,7 @@ const kv :Workerd.Worker = (modules = [(name = "kv.js", esModule = embed "kv.js"
 const outbound :Workerd.Worker = (
   modules = [(name = "outbound.js", esModule = embed "outbound.js")],
   compatibilityDate = "2026-11-01",
+  compatibilityFlags = ["enable_request_signal"],
   bindings = [(name = "ORIGIN", service = "origin"), (name = "NETWORK", service = "network")],
 );
 `;

@@ -12,7 +12,7 @@
 //! | `env.__tw_env(name, name_len, dst, room) -> len` | import, func | a text variable or secret of the Worker's env ([`ABSENT`] if none) |
 //! | `env.__tw_io(op, record) -> handle` | import, func, **suspending** | a subrequest or a KV operation ([`IO_FETCH`], ...; [`IoRecord`]) |
 //! | `env.__tw_result(handle, part, dst, room) -> len` | import, func | what an I/O or storage operation returned ([`RESULT_STATUS`], ...) |
-//! | `env.__tw_storage(op, record) -> handle` | import, func | the Durable Object's storage, synchronously ([`STORAGE_GET`], ...) |
+//! | `env.__tw_storage(op, record) -> handle` | import, func | the Durable Object's storage, synchronously ([`STORAGE_GET`], ...; values by kind, [`VALUE_BYTES`], ...) |
 //! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md
@@ -20,7 +20,7 @@
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;
@@ -56,16 +56,39 @@ pub const IO_FAILED: i32 = -2;
 pub const IO_INVALID_URL: i32 = -3;
 /// `__tw_io` error: the Worker's env has no binding of that name and kind.
 pub const IO_NO_BINDING: i32 = -4;
+/// `__tw_io` and `__tw_storage` error: the host refused an argument (a `TypeError` or
+/// `RangeError`: a KV key the platform does not allow, a body on a GET, a header it refuses).
+pub const IO_INVALID_ARGUMENT: i32 = -5;
 
-/// `__tw_storage` operation: get. Record: key. Result body: the value; a miss is [`ABSENT`].
+/// `__tw_storage` operation: get. Record: key. A miss is [`ABSENT`]; otherwise the result's
+/// status is the value's kind ([`VALUE_BYTES`], ...) and its body the value in that kind's form.
 pub const STORAGE_GET: u32 = 5;
 /// `__tw_storage` operation: put. Record: key, value. Answers 0.
 pub const STORAGE_PUT: u32 = 6;
 /// `__tw_storage` operation: delete. Record: key. Answers 1 if the key was there, else 0.
 pub const STORAGE_DELETE: u32 = 7;
 /// `__tw_storage` operation: list by prefix. Record: prefix. Result body: the entries in key
-/// order, each `key length (u32 LE), key, value length (u32 LE), value`.
+/// order, each `key length (u32 LE), key, kind (u32 LE), value length (u32 LE), value`.
 pub const STORAGE_LIST: u32 = 8;
+
+/// A stored value's kind (a storage result's status, a list entry's kind word): bytes (a
+/// `Uint8Array`, an `ArrayBuffer` or another view; what `put` writes). Body: the bytes.
+pub const VALUE_BYTES: u32 = 0;
+/// A string. Body: its UTF-8.
+pub const VALUE_TEXT: u32 = 1;
+/// A number. Body: the IEEE 754 double, 8 bytes little-endian.
+pub const VALUE_NUMBER: u32 = 2;
+/// A BigInt. Body: its decimal digits, `-` first when negative.
+pub const VALUE_BIGINT: u32 = 3;
+/// A boolean. Body: one byte, 0 or 1.
+pub const VALUE_BOOLEAN: u32 = 4;
+/// `null`. Body: empty.
+pub const VALUE_NULL: u32 = 5;
+/// A plain object or array that JSON represents exactly. Body: its JSON text.
+pub const VALUE_JSON: u32 = 6;
+/// Anything else structured clone keeps (a `Date`, a `Map`, an object holding one). Body: its
+/// type's name, e.g. `Date`.
+pub const VALUE_OTHER: u32 = 7;
 
 /// `__tw_result` part: the status (returned, nothing written).
 pub const RESULT_STATUS: u32 = 0;
@@ -367,6 +390,14 @@ mod tests {
             ("STORAGE_PUT", STORAGE_PUT),
             ("STORAGE_DELETE", STORAGE_DELETE),
             ("STORAGE_LIST", STORAGE_LIST),
+            ("VALUE_BYTES", VALUE_BYTES),
+            ("VALUE_TEXT", VALUE_TEXT),
+            ("VALUE_NUMBER", VALUE_NUMBER),
+            ("VALUE_BIGINT", VALUE_BIGINT),
+            ("VALUE_BOOLEAN", VALUE_BOOLEAN),
+            ("VALUE_NULL", VALUE_NULL),
+            ("VALUE_JSON", VALUE_JSON),
+            ("VALUE_OTHER", VALUE_OTHER),
         ] {
             assert_eq!(js_constant(source, name), value, "js/abi.js {name}");
         }
@@ -375,6 +406,7 @@ mod tests {
             ("IO_FAILED", IO_FAILED),
             ("IO_INVALID_URL", IO_INVALID_URL),
             ("IO_NO_BINDING", IO_NO_BINDING),
+            ("IO_INVALID_ARGUMENT", IO_INVALID_ARGUMENT),
         ] {
             assert_eq!(js_constant(source, name) as i32, value, "js/abi.js {name}");
         }

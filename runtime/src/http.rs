@@ -115,8 +115,17 @@ impl<'a> Request<'a> {
 
     /// Reserves the next `len` free bytes of the I/O buffer for the handler, for as long as the
     /// request: a place for a subrequest's answer without an allocator
-    /// (`tinyworker::io::fetch(&sub, req.scratch(16 << 10)?)`). `None` when fewer are free.
+    /// (`tinyworker::io::fetch(&sub, req.scratch(16 << 10)?)`). `None` when fewer are free. The
+    /// bytes are zeroed: nothing of an earlier request is readable through them.
     pub fn scratch(&self, len: usize) -> Option<&'a mut [u8]> {
+        let bytes = self.claim(len)?;
+        bytes.fill(0);
+        Some(bytes)
+    }
+
+    /// The next `len` free bytes of the I/O buffer, as they are (what the glue just wrote
+    /// there, or older bytes), moved out of the free tail; `None` when fewer are free.
+    fn claim(&self, len: usize) -> Option<&'a mut [u8]> {
         let free = self.free.get();
         if len > self.end as usize - free as usize {
             return None;
@@ -141,7 +150,8 @@ impl<'a> Request<'a> {
         if len > room {
             crate::fault::too_large()
         }
-        let bytes = self.scratch(len)?;
+        // The glue wrote the value at `free`: claim it as it is.
+        let bytes = self.claim(len)?;
         Some(text(bytes))
     }
 

@@ -20,14 +20,15 @@
 //! A handler that does no I/O imports none of this, and its module stays synchronous.
 
 use crate::abi::{
-    IoRecord, RawSlice, ABSENT, IO_FETCH, IO_INVALID_URL, IO_KV_DELETE, IO_KV_GET, IO_KV_PUT, IO_NO_BINDING,
-    RESULT_BODY, RESULT_HEADERS, RESULT_STATUS,
+    IoRecord, RawSlice, ABSENT, IO_FETCH, IO_INVALID_ARGUMENT, IO_INVALID_URL, IO_KV_DELETE, IO_KV_GET, IO_KV_PUT,
+    IO_NO_BINDING, RESULT_BODY, RESULT_HEADERS, RESULT_STATUS,
 };
 use crate::http::Header;
 use crate::sys;
 
 /// Why an I/O operation did not give an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The host operation failed: the network, the origin, or the KV namespace (its Promise
     /// rejected).
@@ -36,7 +37,12 @@ pub enum Error {
     InvalidUrl,
     /// The Worker's env has no binding of that name and kind.
     NoBinding,
-    /// The answer needs `needed` bytes and the buffer has fewer.
+    /// The platform refuses an argument: a KV key that is empty, `.`, `..` or longer than 512
+    /// bytes, a body on a GET or HEAD subrequest, a header name or value it does not allow. A
+    /// mistake of whoever chose the argument (often the client: answer 400), not an outage.
+    InvalidArgument,
+    /// The answer needs `needed` bytes and the buffer (or, for owned answers, the heap limit)
+    /// has fewer.
     TooLarge {
         /// Bytes the answer needs (its headers and body).
         needed: usize,
@@ -48,6 +54,7 @@ fn error(code: i32) -> Error {
     match code {
         IO_INVALID_URL => Error::InvalidUrl,
         IO_NO_BINDING => Error::NoBinding,
+        IO_INVALID_ARGUMENT => Error::InvalidArgument,
         _ => Error::Failed,
     }
 }
@@ -133,18 +140,45 @@ pub(crate) fn copy_part(handle: i32, part: u32, into: &mut [u8]) -> Result<usize
     }
 }
 
-/// Part `part` of result `handle` in a new vector of exactly its length (shared with `storage`).
+/// Part `part` of result `handle` in a new vector of exactly its length, or `Err(len)` when the
+/// heap cannot hold it (its limit, or out of memory: a value, never an abort). Shared with
+/// `storage`.
 #[cfg(feature = "alloc")]
-pub(crate) fn owned_part(handle: i32, part: u32) -> alloc::vec::Vec<u8> {
+pub(crate) fn owned_part(handle: i32, part: u32) -> Result<alloc::vec::Vec<u8>, usize> {
     let len = sys::result(handle, part, core::ptr::NonNull::dangling().as_ptr(), 0);
-    let mut bytes = alloc::vec::Vec::with_capacity(len);
-    // SAFETY: the glue writes exactly `len` bytes (the part's length, which `with_capacity`
-    // reserved) at the vector's buffer; `set_len` then covers only initialised bytes.
+    let mut bytes = try_with_capacity(len).ok_or(len)?;
+    // SAFETY: the glue writes exactly `len` bytes (the part's length, the vector's capacity) at
+    // the vector's buffer; `set_len` then covers only initialised bytes.
     unsafe {
         sys::result(handle, part, bytes.as_mut_ptr(), len);
         bytes.set_len(len);
     }
-    bytes
+    Ok(bytes)
+}
+
+/// An empty vector with room for exactly `len` bytes, or `None` when the heap cannot give them
+/// (its limit, or out of memory). `Vec::try_reserve_exact` does the same through the generic
+/// growth path, which costs ~400 B of wasm more.
+#[cfg(feature = "alloc")]
+fn try_with_capacity(len: usize) -> Option<alloc::vec::Vec<u8>> {
+    if len == 0 {
+        return Some(alloc::vec::Vec::new());
+    }
+    let layout = core::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size (len > 0).
+    let at = unsafe { alloc::alloc::alloc(layout) };
+    if at.is_null() {
+        return None;
+    }
+    // SAFETY: `at` was allocated by the global allocator with the layout of `len` bytes (align 1),
+    // which is what a `Vec<u8>` of capacity `len` owns; its length 0 covers no uninitialised byte.
+    Some(unsafe { alloc::vec::Vec::from_raw_parts(at, 0, len) })
+}
+
+/// `owned_part` with an I/O error.
+#[cfg(feature = "alloc")]
+fn read_owned(handle: i32, part: u32) -> Result<alloc::vec::Vec<u8>, Error> {
+    owned_part(handle, part).map_err(|needed| Error::TooLarge { needed })
 }
 
 /// Copies part `part` of result `handle` into `into`; its length, or `Err(TooLarge)`.
@@ -245,20 +279,32 @@ impl OwnedAnswer {
     }
 }
 
-/// `fetch`, with the answer in owned memory of exactly its size.
+/// `fetch`, with the answer in owned memory of exactly its size; `Err(TooLarge { needed })`
+/// when the heap cannot hold it (the instance goes on: nothing aborts).
 #[cfg(feature = "alloc")]
 pub fn fetch_owned(request: &Subrequest<'_>) -> Result<OwnedAnswer, Error> {
     let handle = io(IO_FETCH, &request.record())?;
     let status = sys::result(handle, RESULT_STATUS, core::ptr::NonNull::dangling().as_ptr(), 0) as u16;
-    let headers = alloc::string::String::from_utf8(owned_part(handle, RESULT_HEADERS)).unwrap_or_default();
+    let headers = read_owned(handle, RESULT_HEADERS)?;
+    let body = read_owned(handle, RESULT_BODY).map_err(|e| match e {
+        Error::TooLarge { needed } => Error::TooLarge {
+            needed: needed + headers.len(),
+        },
+        other => other,
+    })?;
     Ok(OwnedAnswer {
         status,
-        headers,
-        body: owned_part(handle, RESULT_BODY),
+        // The glue writes UTF-8 (the platform's header strings, encoded).
+        headers: alloc::string::String::from_utf8(headers).unwrap_or_default(),
+        body,
     })
 }
 
-/// A KV namespace bound to the Worker as `binding`.
+/// The longest KV key the platform takes, in bytes of UTF-8.
+pub const KV_KEY_LIMIT: usize = 512;
+
+/// A KV namespace bound to the Worker as `binding`. Keys the platform refuses (empty, `.`,
+/// `..`, over [`KV_KEY_LIMIT`] bytes) are `Err(InvalidArgument)` without a call.
 #[derive(Debug, Clone, Copy)]
 pub struct Kv<'n> {
     binding: &'n str,
@@ -270,8 +316,13 @@ impl<'n> Kv<'n> {
         Self { binding }
     }
 
-    fn record(&self, key: &str, value: &[u8]) -> IoRecord {
-        IoRecord {
+    /// The record of an operation on `key`, or `Err(InvalidArgument)` for a key the platform
+    /// refuses (empty, `.`, `..`, longer than 512 bytes), without asking it.
+    fn record(&self, key: &str, value: &[u8]) -> Result<IoRecord, Error> {
+        if matches!(key, "" | "." | "..") || key.len() > KV_KEY_LIMIT {
+            return Err(Error::InvalidArgument);
+        }
+        Ok(IoRecord {
             slices: [
                 RawSlice::of(self.binding.as_bytes()),
                 RawSlice::of(key.as_bytes()),
@@ -279,12 +330,12 @@ impl<'n> Kv<'n> {
                 RawSlice::EMPTY,
                 RawSlice::EMPTY,
             ],
-        }
+        })
     }
 
     /// The value of `key` in `buffer`, `None` when the key is not there.
     pub fn get<'b>(&self, key: &str, buffer: &'b mut [u8]) -> Result<Option<&'b [u8]>, Error> {
-        match io(IO_KV_GET, &self.record(key, &[]))? {
+        match io(IO_KV_GET, &self.record(key, &[])?)? {
             ABSENT => Ok(None),
             handle => {
                 let len = read(handle, RESULT_BODY, buffer)?;
@@ -296,20 +347,20 @@ impl<'n> Kv<'n> {
     /// The value of `key` in owned memory, `None` when the key is not there.
     #[cfg(feature = "alloc")]
     pub fn get_owned(&self, key: &str) -> Result<Option<alloc::vec::Vec<u8>>, Error> {
-        match io(IO_KV_GET, &self.record(key, &[]))? {
+        match io(IO_KV_GET, &self.record(key, &[])?)? {
             ABSENT => Ok(None),
-            handle => Ok(Some(owned_part(handle, RESULT_BODY))),
+            handle => read_owned(handle, RESULT_BODY).map(Some),
         }
     }
 
     /// Stores `value` under `key`.
     pub fn put(&self, key: &str, value: &[u8]) -> Result<(), Error> {
-        io(IO_KV_PUT, &self.record(key, value)).map(|_| ())
+        io(IO_KV_PUT, &self.record(key, value)?).map(|_| ())
     }
 
     /// Removes `key` (not an error when it is not there).
     pub fn delete(&self, key: &str) -> Result<(), Error> {
-        io(IO_KV_DELETE, &self.record(key, &[])).map(|_| ())
+        io(IO_KV_DELETE, &self.record(key, &[])?).map(|_| ())
     }
 }
 
@@ -367,6 +418,25 @@ mod tests {
     }
 
     #[test]
+    fn keys_the_platform_refuses_are_invalid_arguments_without_a_call() {
+        answers(&[(IO_INVALID_ARGUMENT, 0, b"", b"")]);
+        let cache = Kv::new("CACHE");
+        let mut buffer = [0u8; 8];
+        let long = "k".repeat(KV_KEY_LIMIT + 1);
+        for key in ["", ".", "..", long.as_str()] {
+            assert_eq!(cache.get(key, &mut buffer), Err(Error::InvalidArgument), "{key:?}");
+            assert_eq!(cache.put(key, b"v"), Err(Error::InvalidArgument));
+            assert_eq!(cache.delete(key), Err(Error::InvalidArgument));
+        }
+        assert!(ASKED.with(|a| a.borrow().is_empty()), "the host was not asked");
+        // What the host refuses (a TypeError: a body on a GET) is the same error value.
+        assert_eq!(
+            fetch(&Subrequest::get("https://o/").body(b"x"), &mut buffer).unwrap_err(),
+            Error::InvalidArgument
+        );
+    }
+
+    #[test]
     fn an_answer_larger_than_the_buffer_says_how_large() {
         answers(&[(0, 200, b"a:1\n", b"0123456789")]);
         let mut buffer = [0u8; 8];
@@ -409,6 +479,11 @@ mod tests {
         scratch[0] = 7;
         assert!(request.scratch(20).is_none(), "only 26 - 20 bytes are left");
         assert_eq!(request.var("GREETING"), Some("héllo"), "read again into the rest");
+
+        // What an earlier request left in the buffer is never readable through scratch.
+        let mut earlier = [0xA5u8; 16];
+        let request = Request::in_buffer(&mut earlier, 0).unwrap();
+        assert_eq!(request.scratch(16).unwrap(), &[0u8; 16]);
     }
 
     #[cfg(feature = "alloc")]

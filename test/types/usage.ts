@@ -11,7 +11,7 @@ const options: WorkerOptions = {
   imports: (runtime: Runtime) => ({ my_import: () => runtime.instances }),
   keepAfterPanic: false,
   faultResponse: (fault, id) => new Response(`${fault.message} (${id})`, { status: 500 }),
-  pool: { instances: 32, queue: 256 },
+  pool: { instances: 32, queue: 256, warm: 4, idleMs: 30_000 },
 };
 const worker = createWorker(wasm, options);
 export default worker;

@@ -4,6 +4,10 @@
 //   /binary          200, bytes 0..255 as application/octet-stream
 //   /status/<n>      <n>, "status <n>", header x-origin: yes
 //   /slow?ms=<n>     200 "slow <n>" after <n> ms
+//   /big?mib=<n>     200, n MiB (fractions allowed) of deterministic bytes, streamed: byte k is
+//                    (7k + 3) mod 256
+const PATTERN = Uint8Array.from({ length: 65536 }, (_, k) => (7 * k + 3) & 255);
+
 export default {
   async fetch(request) {
     const url = new URL(request.url);
@@ -23,6 +27,19 @@ export default {
       const ms = Number(url.searchParams.get("ms")) || 0;
       await new Promise((resolve) => setTimeout(resolve, ms));
       return new Response(`slow ${ms}`);
+    }
+    if (path === "/big") {
+      const total = Math.round(Number(url.searchParams.get("mib")) * 1048576) || 0;
+      let sent = 0;
+      const body = new ReadableStream({
+        pull(controller) {
+          if (sent >= total) return controller.close();
+          const n = Math.min(PATTERN.length, total - sent);
+          controller.enqueue(PATTERN.slice(0, n));
+          sent += n;
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/octet-stream" } });
     }
     return new Response("no such origin route", { status: 404 });
   },

@@ -7,11 +7,15 @@
 //! |---|---|
 //! | `GET /env` | 200, the value of `GREETING` |
 //! | `GET/POST /origin/<path>` | the origin's status, headers and body for `<path>` (POST forwards the body), plus `x-tinyworker: proxied` |
-//! | `GET/PUT/DELETE /kv/<key>` | the value (404 when absent); store the request body; delete |
+//! | `GET/PUT/DELETE /kv/<key>`, `/kv?key=<key>` | the value (404 when absent); store the request body; delete (the key percent-decoded) |
 //! | `GET /slow?ms=<n>` | fetches the origin's `/slow?ms=<n>`, then 200 `slow <n>` |
 //! | `GET /origin-then-panic`, `-abort`, `-oom` | a subrequest that completes, then that fault |
 //! | `GET /unreachable-origin` | a subrequest to a closed port: the `Err` becomes this handler's 502 |
 //! | `GET /scratch/<path>` | the origin's body for `<path>`, read into the request's I/O buffer (no allocator needed) |
+//!
+//! A KV key the platform refuses (empty, `.`, `..`, over 512 bytes) or a request it refuses to
+//! forward (a GET with a body) is the client's mistake: 400. An answer larger than the heap
+//! limit (32 MiB by default) is the handler's 502, and the instance goes on.
 #![no_std]
 
 extern crate alloc;
@@ -31,12 +35,15 @@ fn origin_url(request: &Request<'_>, rest: &str) -> Option<String> {
     Some(url)
 }
 
+/// The answer to an I/O error: the client's mistakes are 4xx, the origin's 502.
 fn bad_gateway(error: Error) -> Response<'static> {
     match error {
+        Error::InvalidArgument => Response::text(400, "bad request: the platform refuses this key or request\n"),
         Error::Failed => Response::text(502, "bad gateway: the origin did not answer\n"),
         Error::InvalidUrl => Response::text(502, "bad gateway: invalid origin URL\n"),
         Error::NoBinding => Response::text(500, "misconfigured: no such binding\n"),
         Error::TooLarge { .. } => Response::text(502, "bad gateway: the answer is too large\n"),
+        _ => Response::text(502, "bad gateway\n"),
     }
 }
 
@@ -89,8 +96,18 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
             &path_and_query(request, path.get("/origin".len()..).unwrap_or("/")),
         );
     }
-    if let Some(key) = path.strip_prefix("/kv/") {
-        return kv(request, key);
+    // The key: the rest of the path, or `?key=` (which can say `.` and `..`, which a URL path
+    // cannot), percent-decoded.
+    let key = match (path.strip_prefix("/kv/"), path == "/kv") {
+        (Some(key), _) => Some(key),
+        (None, true) => Some(request.query().and_then(|q| q.strip_prefix("key=")).unwrap_or("")),
+        _ => None,
+    };
+    if let Some(key) = key {
+        return match percent_decoded(key) {
+            Some(key) => kv(request, &key),
+            None => Response::text(400, "bad request: the key is not valid percent-encoded UTF-8\n"),
+        };
     }
     if let Some(rest) = path.strip_prefix("/scratch/").and(path.get("/scratch".len()..)) {
         // Without an allocator: the answer lands in the request's own I/O buffer.
@@ -153,6 +170,25 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
         },
         _ => Response::text(404, "not found\n"),
     }
+}
+
+/// `text` with every `%XX` replaced by its byte; `None` when that is not UTF-8 or a `%` is not
+/// followed by two hex digits.
+fn percent_decoded(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let [first, tail @ ..] = rest {
+        if *first == b'%' {
+            let [high, low, after @ ..] = tail else { return None };
+            let digit = |d: &u8| (*d as char).to_digit(16);
+            bytes.push((digit(high)? * 16 + digit(low)?) as u8);
+            rest = after;
+        } else {
+            bytes.push(*first);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// `rest` with the request's query string, if any.
