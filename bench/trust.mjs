@@ -13,10 +13,9 @@
 // - abandoned: 1,300 GET /slow?ms=5000 whose clients reset after 0.8 s; how long until GET /
 //   answers and 200 × /slow?ms=50 all succeed (or "not within 20 s")
 import { writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
-import { cpuUs, freePort, rawRequest, rssMiB, startServer } from "../test/helpers.mjs";
+import { chunkedUpload, cpuUs, freePort, rawRequest, rssMiB, startServer } from "../test/helpers.mjs";
 
 const root = resolve(process.argv[2] ?? new URL("..", import.meta.url).pathname);
 const config = `${root}/build/proxy.talc.abort/config.capnp`;
@@ -46,25 +45,9 @@ async function rss() {
   try {
     for (let i = 0; i < 3; i++) await get(server, "/");
     const before = rssMiB(server.pid);
-    const status = await new Promise((done) => {
-      const req = request(`${server.base}/origin/echo`, { method: "POST", headers: { "transfer-encoding": "chunked" } }, (res) => {
-        res.resume();
-        done(res.statusCode);
-      });
-      req.on("error", (e) => done(String(e)));
-      const chunk = Buffer.alloc(1 << 20, 7);
-      let sent = 0;
-      const more = () => {
-        while (sent < 150 && !req.destroyed) {
-          sent++;
-          if (!req.write(chunk)) return req.once("drain", more);
-        }
-        req.end();
-      };
-      more();
-    });
+    const { status, sent } = await chunkedUpload(`${server.base}/origin/echo`, 150);
     await sleep(500);
-    return { status, before_mib: +before.toFixed(1), after_mib: +rssMiB(server.pid).toFixed(1) };
+    return { status, sent_mib: sent, before_mib: +before.toFixed(1), after_mib: +rssMiB(server.pid).toFixed(1) };
   } finally {
     await server.stop();
   }

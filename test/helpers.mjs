@@ -1,6 +1,7 @@
 // Shared test helpers: load a built example through glue.js, start workerd on loopback.
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -195,4 +196,31 @@ export function rawRequest(base, head, body) {
   socket.write(`${head}\r\n\r\n`);
   if (body !== undefined) socket.write(body);
   return { socket, response };
+}
+
+/**
+ * POSTs `mib` MiB of 1 MiB chunks without content-length (chunked) to `url`, stopping when the
+ * server answers or refuses. Resolves to { status, sent }: the status, or the error when the
+ * server closed the connection before the client read an answer; `sent` MiB were written.
+ */
+export function chunkedUpload(url, mib) {
+  return new Promise((resolve) => {
+    let sent = 0;
+    const req = httpRequest(url, { method: "POST", headers: { "transfer-encoding": "chunked" } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode, sent });
+    });
+    // A refusal may close the connection under the upload, so the write fails before the
+    // answer is read: wait for the answer a moment before settling for the error.
+    req.on("error", (e) => setTimeout(() => resolve({ status: String(e), sent }), 1000));
+    const chunk = Buffer.alloc(1 << 20, 7);
+    const more = () => {
+      while (sent < mib && !req.destroyed) {
+        sent++;
+        if (!req.write(chunk)) return req.once("drain", more);
+      }
+      req.end();
+    };
+    more();
+  });
 }

@@ -6,8 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
-import { ROOT, TEST_BUILDS, cpuUs, rawRequest, rssMiB, startWorkerdConfig } from "./helpers.mjs";
+import { ROOT, TEST_BUILDS, chunkedUpload, cpuUs, rawRequest, rssMiB, startWorkerdConfig } from "./helpers.mjs";
 import { ship } from "../scripts/bundle.mjs";
 import config from "../examples/proxy/config.mjs";
 
@@ -126,26 +125,12 @@ for (const build of TEST_BUILDS) {
     try {
       await latencies(server, "/", 3);
       const before = rssMiB(server.pid);
-      const status = await new Promise((resolve, reject) => {
-        const req = request(`${server.base}/origin/echo`, { method: "POST", headers: { "transfer-encoding": "chunked" } }, (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        });
-        req.on("error", reject);
-        const chunk = Buffer.alloc(1 << 20, 7);
-        let sent = 0;
-        const more = () => {
-          while (sent < 150 && !req.destroyed) {
-            sent++;
-            if (!req.write(chunk)) return req.once("drain", more);
-          }
-          req.end();
-        };
-        more();
-      }).catch((e) => e);
+      const { status, sent } = await chunkedUpload(`${server.base}/origin/echo`, 150);
       const after = rssMiB(server.pid);
-      assert.equal(status, 413);
-      console.log(`# ${build}: workerd RSS ${before.toFixed(1)} -> ${after.toFixed(1)} MiB around a 150 MiB chunked upload`);
+      // The 413, or (when workerd closed the connection under the upload before the client read
+      // the answer) a refusal after a few MiB of 150.
+      assert.ok(status === 413 || (typeof status != "number" && sent < 32), `${status} after ${sent} MiB`);
+      console.log(`# ${build}: workerd RSS ${before.toFixed(1)} -> ${after.toFixed(1)} MiB around a 150 MiB chunked upload (${status} after ${sent} MiB)`);
       assert.ok(after - before < 32, `RSS grew by ${(after - before).toFixed(1)} MiB`);
       assert.deepEqual(await latencies(server, "/", 1).then(() => "ok"), "ok");
     } finally {
