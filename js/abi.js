@@ -56,3 +56,33 @@ export const VALUE_BOOLEAN = 4;
 export const VALUE_NULL = 5;
 export const VALUE_JSON = 6;
 export const VALUE_OTHER = 7;
+// Names: the import module, the module's exports, and the imports it may ask of `env`.
+export const IMPORT_MODULE = "env";
+export const EXPORT_HEADER = "__tw_abi";
+export const EXPORT_FETCH = "__tw_fetch";
+export const EXPORT_STACK_POINTER = "__stack_pointer";
+export const EXPORT_RESTORE = "__tw_restore";
+export const EXPORT_ALLOC_STATS = "__tw_alloc_stats";
+export const IMPORT_TAG = "__cpp_exception";
+export const IMPORT_REQUEST = "__tw_request";
+export const IMPORT_ENV = "__tw_env";
+export const IMPORT_IO = "__tw_io";
+export const IMPORT_RESULT = "__tw_result";
+export const IMPORT_STORAGE = "__tw_storage";
+// Word offsets in the module header.
+export const HEADER_VERSION = 0;
+export const HEADER_FLAGS = 1;
+export const HEADER_IO = 2;
+export const HEADER_CAPACITY = 3;
+export const HEADER_FAULT = 4;
+export const HEADER_RESPONSE = 5;
+// Word offsets in the response record; a header record is HEADER_RECORD_WORDS words (name,
+// name length, value, value length).
+export const RESPONSE_STATUS = 0;
+export const RESPONSE_HEADERS = 1;
+export const RESPONSE_EXTRA = 3;
+export const RESPONSE_BODY = 5;
+export const RESPONSE_BODY_LEN = 6;
+export const HEADER_RECORD_WORDS = 4;
+// The `__tw_io` and `__tw_storage` record: five (address, length) pairs.
+export const IO_RECORD_WORDS = 10;

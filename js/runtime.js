@@ -1,0 +1,219 @@
+// One runtime: a tinyworker module's current instance, with the imports it asks for, serving
+// one call at a time; it classifies what leaves the module and keeps or replaces the instance.
+import {
+  ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
+  RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, IMPORT_MODULE, IMPORT_IO, EXPORT_HEADER,
+  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE,
+} from "./abi.js";
+import { Fault, tooLarge, isTrap } from "./fault.js";
+import { hostImports } from "./imports.js";
+import { ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+
+const { Module, Instance, RuntimeError } = WebAssembly;
+const decoder = new TextDecoder();
+const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE) && new TextEncoder();
+
+/** Whether `module` imports the suspending I/O import (and so must be served through JSPI). */
+export const suspending = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO);
+
+export function createRuntime(wasm, options = {}) {
+  const module = wasm instanceof Module ? wasm : new Module(wasm);
+  const tag = FAULT_RECORDS && new WebAssembly.Tag({ parameters: ["i32"] });
+  // Only a module that imports the suspending __tw_io is called through WebAssembly.promising.
+  const suspends = IO && suspending(module);
+
+  // The runtime's state. (Variables of this closure rather than fields of an object: the
+  // bundlers users run shorten variable names but never property names.)
+  let instance; // the current instance's exports; null once a fault poisoned it
+  let bytesView, wordsView; // its memory as bytes and as u32 words (made anew after it grew)
+  let flags, ioAt, faultAt, responseAt; // from its module header: build flags, where the I/O buffer and records are
+  let stackPointer; // __stack_pointer at instantiation, restored when an instance is kept after a fault
+  let busy; // a call is running (or, for a module that suspends, its Promise): a second one is refused
+  let request, env, results; // the request being served, its env, and what its operations answered
+  let promisedFetch; // __tw_fetch through WebAssembly.promising, for a module that suspends
+
+  // Memory as words, viewed anew after the module grew it (which detaches the old buffer);
+  // records are read word by word, without allocating per request.
+  const words = () => {
+    if (!bytesView.length) {
+      bytesView = new Uint8Array(instance.memory.buffer);
+      wordsView = new Uint32Array(bytesView.buffer);
+    }
+    return wordsView;
+  };
+  const bytes = (at, len) => (words(), bytesView.subarray(at, at + len));
+  const text = (at, len) => decoder.decode(bytes(at, len));
+  // `s` as UTF-8 at `dst` if it fits in `room`; its length in bytes either way.
+  const put = (s, dst, room) => {
+    const { read, written } = encoder.encodeInto(s, bytes(dst, room));
+    return read < s.length ? encoder.encode(s).length : written;
+  };
+  // What an I/O or storage operation answered, kept until the request ends; its handle.
+  const answer = (status, headers, body) => results.push({ status, headers, body }) - 1;
+
+  // The module's imports: what it can ask for of these (features.js), and the caller's.
+  const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends);
+
+  const instantiate = () => {
+    const exports = new Instance(module, { [IMPORT_MODULE]: HOST_IMPORTS ? { ...imports, ...options.imports?.(rt) } : imports }).exports;
+    const at = exports[EXPORT_HEADER];
+    const header = at && new Uint32Array(exports.memory.buffer, at.value, MODULE_HEADER_WORDS);
+    const version = header?.[HEADER_VERSION];
+    if (version != ABI_VERSION) throw Error(`tinyworker: module ABI v${version ?? "none"}, glue ABI v${ABI_VERSION}`);
+    // The header's words in their order (HEADER_VERSION, HEADER_FLAGS, ... in abi.js).
+    [, flags, ioAt, rt.capacity, faultAt, responseAt] = header;
+    instance = exports;
+    bytesView = []; // views made on first use
+    // (None can be kept for a module that imports nothing: it can only trap.)
+    if (FAULT_RECORDS || HOST_IMPORTS || IO) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
+    if (suspends) promisedFetch = WebAssembly.promising(exports[EXPORT_FETCH]);
+    rt.instances++;
+    if (STORAGE && options.storage && exports[EXPORT_RESTORE]) restore();
+  };
+
+  // A Durable Object's restore hook, once per new instance, to rebuild in-memory state. It runs
+  // like a request: its storage reads answer, it is guarded against reentry, and it runs in a
+  // storage transaction of its own, so a hook that faults writes nothing and leaves no instance
+  // behind (the request that needed the instance gets the fault; the next one a fresh instance).
+  const restore = () => {
+    results = [];
+    busy = true;
+    try {
+      options.storage.transactionSync(() => instance[EXPORT_RESTORE]());
+    } catch (e) {
+      const f = fault(e);
+      instance = null;
+      throw f;
+    } finally {
+      busy = false;
+      results = undefined;
+    }
+  };
+
+  // Makes sure of a healthy instance: a new one after a fault dropped the last (restored, if it
+  // is a Durable Object's; a fault of its restore hook is thrown as that Fault).
+  const ensureInstance = () => instance || instantiate();
+
+  // The fault record as a Fault. (A module without fault records can only report a request
+  // too large, and only if the glue let one through.)
+  const record = (cause) => {
+    if (!FAULT_RECORDS) return tooLarge(cause);
+    const [kind, message, messageLen, file, fileLen, line, column] = words().subarray(faultAt >> 2, (faultAt >> 2) + FAULT_WORDS);
+    if (kind == FAULT_TOO_LARGE) return tooLarge(cause);
+    const f = new Fault(kind == FAULT_PANIC ? "panic" : "abort", text(message, messageLen), cause);
+    // Where it was raised, when the record says.
+    if (fileLen) f.where = `${text(file, fileLen)}:${line}:${column}`;
+    return f;
+  };
+
+  // The response record: status, headers (an object; pairs when a name repeats), body view.
+  const response = () => {
+    const u32 = words();
+    const at = responseAt >> 2; // (the status is word RESPONSE_STATUS, 0)
+    // Headers init from an object appends each entry, so names that differ only in case are
+    // all kept; a name that repeats exactly needs [name, value] pairs instead.
+    let headers = { __proto__: null }, pairs;
+    // Two header arrays (address, count): the fixed headers, then the computed ones.
+    for (const array of [at + RESPONSE_HEADERS, at + RESPONSE_EXTRA]) {
+      for (let h = u32[array] >> 2, end = h + u32[array + 1] * HEADER_RECORD_WORDS; h < end; h += HEADER_RECORD_WORDS) {
+        const name = text(u32[h], u32[h + 1]);
+        const value = text(u32[h + 2], u32[h + 3]);
+        if (pairs) pairs.push([name, value]);
+        else if (name in headers) (pairs = Object.entries(headers)).push([name, value]);
+        else headers[name] = value;
+      }
+    }
+    return { status: u32[at], headers: pairs ?? headers, body: bytes(u32[at + RESPONSE_BODY], u32[at + RESPONSE_BODY_LEN]) };
+  };
+
+  // Whether the instance may be kept after fault `f`: only if no destructor was skipped (the
+  // unwind build unwound every Rust frame for a JS exception; a panic when the Worker opted in
+  // with keepAfterPanic), or for a request too large (the runtime's own refusal at a part read:
+  // bad input never replaces the instance), and only if the stack pointer can be restored.
+  // (A module that imports nothing can only trap: never kept.)
+  const keepable = (f) =>
+    (FAULT_RECORDS || HOST_IMPORTS || IO) &&
+    stackPointer &&
+    (f.kind == "limit" || (f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic));
+
+  // An exception that left the module, as a Fault; the instance is kept (its stack pointer, which
+  // the escaped frames never popped, restored) or dropped.
+  const fault = (e) => {
+    if (e instanceof Fault) return e; // read from the record after a fault caught inside
+    // Ours: the tag, or a trap while the record names a fault (the unwind build's abort). What
+    // leaves a module that imports nothing can only be a trap.
+    const f =
+      FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && words()[faultAt >> 2]))
+        ? record(e)
+        : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || IO) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
+    if (keepable(f)) instance[EXPORT_STACK_POINTER].value = stackPointer;
+    else instance = null;
+    return f;
+  };
+
+  const rt = {
+    instances: 0,
+    call(fn) {
+      // Only an import can call into the module while it runs (JS runs one thing at a time), or
+      // a second request while the first is suspended in I/O: both are refused.
+      if ((HOST_IMPORTS || IO) && busy) throw Error("tinyworker: reentrant call refused");
+      ensureInstance();
+      // (A module that imports nothing cannot call back in: no guard to keep.)
+      if (HOST_IMPORTS || IO) busy = true;
+      try {
+        const result = fn(instance);
+        // A module that suspends answers with a Promise: it stays busy (`busy` holds the
+        // Promise) until that settles.
+        if (IO && result instanceof Promise) {
+          busy = result.then(
+            (r) => {
+              busy = false;
+              return r;
+            },
+            (e) => {
+              busy = false;
+              throw fault(e);
+            },
+          );
+          return busy;
+        }
+        return result;
+      } catch (e) {
+        throw fault(e);
+      } finally {
+        if ((HOST_IMPORTS || IO) && (!IO || busy === true)) busy = false;
+      }
+    },
+    serve(req, body, requestEnv) {
+      const length = body?.byteLength ?? 0;
+      if (length > rt.capacity) throw tooLarge();
+      return rt.call((exports) => {
+        // The body (a Uint8Array, or an ArrayBuffer seen through one).
+        if (length) bytes(ioAt, length).set(new Uint8Array(body));
+        request = req;
+        if (ENV_VARS || IO) env = requestEnv;
+        if (STORAGE || IO) results = [];
+        // The response, or the fault the outcome reports (the same, once the Promise settles).
+        if (IO && promisedFetch) {
+          return promisedFetch(length).then((outcome) => {
+            if (outcome == OUTCOME_FAULT) throw record();
+            return response();
+          });
+        }
+        // (Only a module with fault records can report one: for any other the glue's own
+        // capacity check above is the only limit.)
+        if (exports[EXPORT_FETCH](length) == OUTCOME_FAULT && FAULT_RECORDS) throw record();
+        return response();
+      });
+    },
+  };
+  if (STORAGE) rt.ensure = ensureInstance;
+  if (!(STORAGE && options.lazy)) instantiate();
+  return rt;
+}
+
+/** `runtime.serve` with explicit parts; header pairs and a copy of the body (tests, Node). */
+export function handle(runtime, method, url, headers = [], body) {
+  const r = runtime.serve({ method, url, headers }, body);
+  return { status: r.status, headers: Array.isArray(r.headers) ? r.headers : Object.entries(r.headers), body: r.body.slice() };
+}
