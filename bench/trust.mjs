@@ -15,7 +15,8 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
-import { chunkedUpload, cpuUs, freePort, rawRequest, rssMiB, startServer } from "../test/helpers.mjs";
+import { chunkedUpload, rawRequest } from "../harness/http.mjs";
+import { cpuUs, freePort, rssMiB, startServer } from "../harness/servers.mjs";
 
 const root = resolve(process.argv[2] ?? new URL("..", import.meta.url).pathname);
 const config = `${root}/build/proxy.talc.abort/config.capnp`;

@@ -41,14 +41,14 @@ case $build in
   unwind)
     # A pinned nightly rebuilds core and alloc with panic=unwind and wasm exception handling.
     # RUSTFLAGS replaces .cargo/config.toml's flags, so the link args are repeated here.
-    nightly=$(sed -n 's/^NIGHTLY *:= *//p' Makefile)
+    setting() { sed -n "s/^$1 *:= *//p" settings.mk; }
+    nightly=$(setting NIGHTLY)
     case ${EH:-legacy} in
       legacy) eh=true ;;
       exnref) eh=false ;;
       *) echo "unknown EH=$EH (legacy | exnref)" >&2; exit 2 ;;
     esac
-    RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling -Cllvm-args=-wasm-use-legacy-eh=$eh \
--Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536" \
+    RUSTFLAGS="$(setting UNWIND_RUSTFLAGS) -Cllvm-args=-wasm-use-legacy-eh=$eh $(setting LINK_ARGS)" \
       cargo "+$nightly" build -q --release --locked --target $target -p "$example" "${features[@]}" \
         -Zbuild-std=core,alloc --target-dir "target/unwind$suffix"
     wasm=target/unwind$suffix/$target/release/$example.wasm

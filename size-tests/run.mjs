@@ -12,25 +12,31 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
+import { list, settings } from "../scripts/settings.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HERE = `${ROOT}size-tests`;
-const ALL_ALLOCS = ["talc", "dlmalloc", "bump", "wee_alloc"];
 const pick = (env, all) => (process.env[env] ? process.env[env].split(/\s+/).filter(Boolean) : all);
-const ALLOCS = pick("ALLOCS", ALL_ALLOCS);
-const BUILDS = pick("BUILDS", ["abort", "unwind"]);
+const ALLOCS = pick("ALLOCS", list("ALLOCS"));
+const BUILDS = pick("BUILDS", list("BUILDS"));
 const BUDGETS = process.env.BUDGETS ?? `${HERE}/budgets.toml`;
 /** Metrics a budget may bound. */
 const BUDGETED = ["wasm_opt", "wasm_gz", "total_gz"];
 /** Rows whose functions are broken down: the biggest few plus the hello rows. */
 const BREAKDOWN_BIGGEST = 3;
 
-/** [example, alloc] pairs: hello without and with each allocator, counter without, proxy with talc, the rest with each. */
+/** [example, alloc, build] rows: settings.mk's SIZE_ROWS (`*`: every backend asked for), for every build. */
 export function matrix() {
   const rows = [];
   for (const build of BUILDS) {
-    rows.push(["hello", "none", build], ["counter", "none", build], ["proxy", "talc", build], ["room", "talc", build]);
-    for (const alloc of ALLOCS) rows.push(["hello", alloc, build], ["faults", alloc, build], ["allocbench", alloc, build]);
+    const fixed = [], each = [];
+    for (const row of list("SIZE_ROWS")) {
+      const [example, alloc] = row.split(".");
+      if (alloc == "*") each.push(example);
+      else fixed.push([example, alloc, build]);
+    }
+    rows.push(...fixed);
+    for (const alloc of ALLOCS) for (const example of each) rows.push([example, alloc, build]);
   }
   return rows;
 }
@@ -111,7 +117,7 @@ function table(report) {
 
 function toolchains() {
   const v = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8" }).trim().split("\n")[0];
-  const nightly = readFileSync(`${ROOT}Makefile`, "utf8").match(/^NIGHTLY\s*:=\s*(\S+)/m)[1];
+  const nightly = settings.NIGHTLY;
   return {
     rustc: v("rustc", ["--version"]),
     nightly: v("rustc", [`+${nightly}`, "--version"]),

@@ -104,6 +104,10 @@ pub struct Stats {
     pub limit: usize,
 }
 
+// The wasm32 layout docs/ABI.md gives (five u32 words); a host test checks js/stats.js reads it.
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(core::mem::size_of::<Stats>() == 20);
+
 /// A memory source the front allocates from; the front adds the limit, statistics and hook.
 ///
 /// # Safety

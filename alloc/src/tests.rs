@@ -325,3 +325,31 @@ fn bump_frees_blocks_of_an_abandoned_region_without_a_false_alarm() {
     }
     a.end_of_request();
 }
+
+/// The statistics record is what js/stats.js reads: its FIELDS, in order, one word each.
+#[test]
+fn stats_layout_matches_js_stats() {
+    let source = include_str!("../../js/stats.js");
+    let list = source
+        .lines()
+        .find_map(|l| l.strip_prefix("export const FIELDS = ["))
+        .expect("js/stats.js lacks `export const FIELDS = [...]`");
+    let names: Vec<&str> = list
+        .trim_end_matches("];")
+        .split(',')
+        .map(|n| n.trim().trim_matches('"'))
+        .collect();
+    let word = core::mem::size_of::<usize>();
+    let fields = [
+        ("inUse", core::mem::offset_of!(Stats, in_use)),
+        ("peak", core::mem::offset_of!(Stats, peak)),
+        ("allocations", core::mem::offset_of!(Stats, allocations)),
+        ("failures", core::mem::offset_of!(Stats, failures)),
+        ("limit", core::mem::offset_of!(Stats, limit)),
+    ];
+    assert_eq!(names.len(), core::mem::size_of::<Stats>() / word, "one name per word");
+    for (i, name) in names.iter().enumerate() {
+        let offset = fields.iter().find(|(n, _)| n == name).map(|(_, o)| *o);
+        assert_eq!(offset, Some(i * word), "js/stats.js FIELDS[{i}] = {name}");
+    }
+}

@@ -1,5 +1,6 @@
 //! The host ABI, version [`ABI_VERSION`]: every code and record that crosses between the module
-//! and glue.js, as docs/ABI.md writes it down; the rest of the runtime uses only this module.
+//! and glue.js, as docs/ABI.md writes it down. The ground floor: it uses no other module of
+//! the crate, and the rest of the runtime speaks to the glue only through it.
 //!
 //! | symbol | direction | what |
 //! |---|---|---|
@@ -167,15 +168,16 @@ pub struct ModuleHeader {
 unsafe impl Sync for ModuleHeader {}
 
 impl ModuleHeader {
-    /// The header of a module whose I/O buffer is `io` (`capacity` bytes), for this build.
-    pub const fn new(io: *mut u8, capacity: usize) -> Self {
+    /// The header of a module whose I/O buffer is `io` (`capacity` bytes) and whose records
+    /// are at `fault` and `response`, for this build.
+    pub const fn new(io: *mut u8, capacity: usize, fault: *const FaultRecord, response: *const ResponseRecord) -> Self {
         Self {
             version: ABI_VERSION,
             flags: if cfg!(panic = "unwind") { FLAG_UNWIND } else { 0 },
             io,
             io_capacity: capacity,
-            fault: crate::fault::RECORD.as_ptr(),
-            response: crate::entry::RECORD.as_ptr(),
+            fault,
+            response,
         }
     }
 }

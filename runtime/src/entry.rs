@@ -1,8 +1,9 @@
 //! One request through `entry!`: the I/O buffer, what `__tw_fetch` does, and how the response
 //! is published for the glue. Nothing here allocates.
 
-use crate::abi::{FaultKind, ResponseRecord, OUTCOME_FAULT, OUTCOME_RESPONSE};
-use crate::http::{Header, Kept, Request, Response};
+use crate::abi::{FaultKind, ModuleHeader, ResponseRecord, OUTCOME_FAULT, OUTCOME_RESPONSE};
+use crate::request::Request;
+use crate::response::{Header, Kept, Response};
 use tinyworker_alloc::SingleThreaded;
 
 /// The static buffer a request's body and parts go into (`entry!` declares one per module).
@@ -28,6 +29,12 @@ impl<const N: usize> Default for IoBuffer<N> {
 
 /// The response record (its address is in the module header).
 pub(crate) static RECORD: SingleThreaded<ResponseRecord> = SingleThreaded::new(ResponseRecord::NONE);
+
+/// The module header `entry!` exports as `__tw_abi`: the I/O buffer `io` of `capacity` bytes
+/// and the runtime's fault and response records.
+pub const fn module_header(io: *mut u8, capacity: usize) -> ModuleHeader {
+    ModuleHeader::new(io, capacity, crate::fault::RECORD.as_ptr(), RECORD.as_ptr())
+}
 
 /// What the runtime keeps of the last response until the next request starts: the part of
 /// the response without a lifetime (computed headers, the body or its address). What the

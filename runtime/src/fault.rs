@@ -1,7 +1,7 @@
 //! The panic handler, `abort` and `raise`: a fault is written into the one static fault record
 //! without allocating, then reported to the glue as docs/ABI.md says for each build.
 
-pub use crate::abi::{FaultKind, FaultRecord};
+pub(crate) use crate::abi::{FaultKind, FaultRecord};
 use crate::sys;
 use core::panic::Location;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -36,9 +36,6 @@ pub const FORMATTED_PANIC: &str = "panicked (message not kept)";
 pub const OUT_OF_MEMORY: &str = "out of memory";
 /// The message of a panic raised while the panic handler was already running.
 pub const DOUBLE_PANIC: &str = "panic while panicking";
-
-/// Whether this build unwinds (a pinned nightly with `-Cpanic=unwind`).
-pub const UNWIND: bool = cfg!(panic = "unwind");
 
 /// Called at the start of every request: the previous request's fault, if any, was handled
 /// by the glue at the call boundary. A kind of 0 tells the glue that a trap in this request
@@ -125,8 +122,9 @@ pub fn raise(kind: FaultKind, message: &'static str, location: Option<&Location<
     sys::throw(RECORD.as_ptr())
 }
 
-/// Ends the request because a part of it does not fit the I/O buffer: the glue answers 413.
-/// It unwinds like a panic (the unwind build keeps the instance; the abort build replaces it).
+/// Ends the request because a part of it does not fit the I/O buffer: the glue answers 413 on
+/// the same instance (the unwind build unwinds like a panic; the abort build throws past the
+/// handler's frames, and the glue restores the stack pointer).
 #[cold]
 pub(crate) fn too_large() -> ! {
     raise(FaultKind::TooLarge, "request too large", None)

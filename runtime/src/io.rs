@@ -1,8 +1,9 @@
 //! Bindings and I/O from a synchronous handler: subrequests (`fetch`) and KV, each one call
 //! that the glue suspends through JSPI while the host's Promise settles (docs/ABI.md, `__tw_io`).
 //!
-//! ```ignore
+//! ```
 //! use tinyworker::io::{self, Subrequest};
+//! use tinyworker::{Request, Response};
 //!
 //! fn handle<'a>(req: &Request<'a>) -> Response<'a> {
 //!     // Without an allocator the answer lands in a buffer the caller provides (here: a
@@ -13,6 +14,8 @@
 //!         Err(_) => Response::text(502, "the origin did not answer"),
 //!     }
 //! }
+//! tinyworker::entry!(handle);
+//! # fn main() {}
 //! ```
 //!
 //! The I/O functions never fault: every failure of the host (a network error, an invalid URL,
@@ -23,7 +26,11 @@ use crate::abi::{
     IoRecord, RawSlice, ABSENT, IO_FETCH, IO_INVALID_ARGUMENT, IO_INVALID_URL, IO_KV_DELETE, IO_KV_GET, IO_KV_PUT,
     IO_NO_BINDING, RESULT_BODY, RESULT_HEADERS, RESULT_STATUS,
 };
-use crate::http::Header;
+use crate::headers::header_lines;
+use crate::response::Header;
+use crate::result::copy_part;
+#[cfg(feature = "alloc")]
+use crate::result::owned_part;
 use crate::sys;
 
 /// Why an I/O operation did not give an answer.
@@ -129,52 +136,6 @@ fn io(op: u32, record: &IoRecord) -> Result<i32, Error> {
     }
 }
 
-/// Copies part `part` of result `handle` into `into`: its length, or `Err(needed)` when `into`
-/// is shorter. Shared with `storage`, whose answers come through the same `__tw_result`.
-pub(crate) fn copy_part(handle: i32, part: u32, into: &mut [u8]) -> Result<usize, usize> {
-    let len = sys::result(handle, part, into.as_mut_ptr(), into.len());
-    if len > into.len() {
-        Err(len)
-    } else {
-        Ok(len)
-    }
-}
-
-/// Part `part` of result `handle` in a new vector of exactly its length, or `Err(len)` when the
-/// heap cannot hold it (its limit, or out of memory: a value, never an abort). Shared with
-/// `storage`.
-#[cfg(feature = "alloc")]
-pub(crate) fn owned_part(handle: i32, part: u32) -> Result<alloc::vec::Vec<u8>, usize> {
-    let len = sys::result(handle, part, core::ptr::NonNull::dangling().as_ptr(), 0);
-    let mut bytes = try_with_capacity(len).ok_or(len)?;
-    // SAFETY: the glue writes exactly `len` bytes (the part's length, the vector's capacity) at
-    // the vector's buffer; `set_len` then covers only initialised bytes.
-    unsafe {
-        sys::result(handle, part, bytes.as_mut_ptr(), len);
-        bytes.set_len(len);
-    }
-    Ok(bytes)
-}
-
-/// An empty vector with room for exactly `len` bytes, or `None` when the heap cannot give them
-/// (its limit, or out of memory). `Vec::try_reserve_exact` does the same through the generic
-/// growth path, which costs ~400 B of wasm more.
-#[cfg(feature = "alloc")]
-fn try_with_capacity(len: usize) -> Option<alloc::vec::Vec<u8>> {
-    if len == 0 {
-        return Some(alloc::vec::Vec::new());
-    }
-    let layout = core::alloc::Layout::array::<u8>(len).ok()?;
-    // SAFETY: `layout` has a non-zero size (len > 0).
-    let at = unsafe { alloc::alloc::alloc(layout) };
-    if at.is_null() {
-        return None;
-    }
-    // SAFETY: `at` was allocated by the global allocator with the layout of `len` bytes (align 1),
-    // which is what a `Vec<u8>` of capacity `len` owns; its length 0 covers no uninitialised byte.
-    Some(unsafe { alloc::vec::Vec::from_raw_parts(at, 0, len) })
-}
-
 /// `owned_part` with an I/O error.
 #[cfg(feature = "alloc")]
 fn read_owned(handle: i32, part: u32) -> Result<alloc::vec::Vec<u8>, Error> {
@@ -209,7 +170,7 @@ impl<'b> Answer<'b> {
 
     /// Every header, names lower-case, as the platform's `Headers` iterates them.
     pub fn headers(&self) -> impl Iterator<Item = (&'b str, &'b str)> {
-        self.headers.split('\n').filter_map(|line| line.split_once(':'))
+        header_lines(self.headers)
     }
 
     /// The body.
@@ -265,7 +226,7 @@ impl OwnedAnswer {
 
     /// Every header, names lower-case.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers.split('\n').filter_map(|line| line.split_once(':'))
+        header_lines(&self.headers)
     }
 
     /// The body.

@@ -1,8 +1,7 @@
 //! tinyworker: a `#![no_std]` runtime for Rust handlers on Cloudflare Workers.
 //! Handler API, host ABI, and the panic/abort handlers that report faults to glue.js.
 //!
-//! ```ignore
-//! #![no_std]
+//! ```
 //! use tinyworker::{Request, Response};
 //!
 //! fn handle<'a>(req: &Request<'a>) -> Response<'a> {
@@ -12,7 +11,11 @@
 //!     }
 //! }
 //! tinyworker::entry!(handle);
+//! # fn main() {}
 //! ```
+//!
+//! A module is `#![no_std]` (this example leaves it out only so that it runs as a doc test on
+//! the host); the README shows a whole project, and `make new` writes one.
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 // Every `unsafe` block states its argument in a `// SAFETY:` comment.
@@ -43,17 +46,30 @@ compile_error!(
      (e.g. tinyworker = { features = [\"talc\"] })"
 );
 
-pub mod abi;
+// The ground floor: the contract with the glue (docs/ABI.md), then the platform behind it.
+// The contract lists every code and record, also those only the glue uses (e.g. IO_FAILED,
+// which the runtime reads as "any other error").
+#[allow(dead_code)]
+mod abi;
+mod sys;
+// The runtime: faults, text helpers, the request and the response, one request's path, and the
+// reader of operation answers.
 mod entry;
+// (Parts of it serve only the wasm32 panic handler; host tests exercise them.)
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod fault;
-mod http;
+mod headers;
+mod request;
+mod response;
+mod result;
+mod utf8;
+// The user API beside the handler's types: I/O from a Worker, a Durable Object's storage.
 pub mod io;
 pub mod storage;
-mod sys;
-mod utf8;
 
-pub use fault::{abort, classify_panic, FaultKind, FaultRecord, PanicFacts, UNWIND};
-pub use http::{Header, Request, Response, EXTRA_HEADERS, TEXT_PLAIN};
+pub use fault::abort;
+pub use request::Request;
+pub use response::{Header, Response, EXTRA_HEADERS, TEXT_PLAIN};
 
 /// The allocator (with an allocator feature): heap limit, OOM hook, statistics.
 #[cfg(feature = "alloc")]
@@ -67,7 +83,7 @@ pub const DEFAULT_IO_CAPACITY: usize = 64 * 1024;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::abi::ModuleHeader;
-    pub use crate::entry::{fetch, Handler, IoBuffer};
+    pub use crate::entry::{fetch, module_header, Handler, IoBuffer};
     pub use crate::storage::Storage;
 }
 
@@ -124,7 +140,7 @@ macro_rules! entry {
             #[doc(hidden)]
             #[unsafe(no_mangle)]
             pub static __tw_abi: $crate::__private::ModuleHeader =
-                $crate::__private::ModuleHeader::new(IO.as_ptr(), CAPACITY);
+                $crate::__private::module_header(IO.as_ptr(), CAPACITY);
 
             /// Serves the request whose `body_len` bytes of body the glue wrote into the I/O
             /// buffer. "C-unwind": a JS exception from an import leaves through here to the

@@ -1,8 +1,11 @@
 //! A Durable Object's storage from its synchronous handler: get, put, delete and list by
 //! prefix on the SQLite-backed `ctx.storage.kv`, through one plain (not suspending) import.
 //!
-//! ```ignore
-//! fn handle<'a>(req: &Request<'a>, storage: &Storage) -> Response<'a> {
+//! ```
+//! use tinyworker::storage::Storage;
+//! use tinyworker::{Request, Response};
+//!
+//! fn handle<'a>(_req: &Request<'a>, storage: &Storage) -> Response<'a> {
 //!     let count = storage.get_u64("count").ok().flatten().unwrap_or(0) + 1;
 //!     match storage.put_u64("count", count) {
 //!         Ok(()) => Response::number(200, count),
@@ -10,6 +13,7 @@
 //!     }
 //! }
 //! tinyworker::durable_object!(handle);
+//! # fn main() {}
 //! ```
 //!
 //! The glue runs each request inside `ctx.storage.transactionSync`: a request that ends in a
@@ -237,14 +241,14 @@ fn kind(handle: i32) -> Result<Kind, Error> {
 
 /// Copies the body of result `handle` into `into`; its length, or `Err(TooLarge)`.
 fn read(handle: i32, into: &mut [u8]) -> Result<usize, Error> {
-    crate::io::copy_part(handle, RESULT_BODY, into).map_err(|needed| Error::TooLarge { needed })
+    crate::result::copy_part(handle, RESULT_BODY, into).map_err(|needed| Error::TooLarge { needed })
 }
 
 /// The body of result `handle` in a new vector of exactly its length, or `Err(TooLarge)` when
 /// the heap cannot hold it.
 #[cfg(feature = "alloc")]
 fn read_owned(handle: i32) -> Result<alloc::vec::Vec<u8>, Error> {
-    crate::io::owned_part(handle, RESULT_BODY).map_err(|needed| Error::TooLarge { needed })
+    crate::result::owned_part(handle, RESULT_BODY).map_err(|needed| Error::TooLarge { needed })
 }
 
 impl Storage {

@@ -1,0 +1,83 @@
+// Servers a test or a benchmark starts on 127.0.0.1 and stops by itself: any local HTTP
+// process (workerd, wrangler dev), workerd serving a built example; and what they use.
+import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { ROOT, dirOf } from "./builds.mjs";
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts workerd serving build/<example> on a free loopback port; waits until it answers. */
+export const startWorkerd = (example, alloc, build) => startWorkerdConfig(`${dirOf(example, alloc, build)}/config.capnp`);
+
+/** Starts workerd with `config` on a free loopback port; waits until it answers. */
+export async function startWorkerdConfig(config) {
+  const port = await freePort();
+  const args = ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`];
+  return startServer(`${ROOT}/node_modules/.bin/workerd`, args, { port });
+}
+
+/**
+ * Starts a local HTTP server process that will listen on 127.0.0.1:`port` and waits (up to
+ * `seconds`) until it answers. `detached` runs it in its own process group, stopped as a
+ * whole (wrangler dev starts a workerd of its own). Resolves to { base, pid, output, get, stop }.
+ */
+export async function startServer(command, args, { port, cwd, env, detached = false, seconds = 30 }) {
+  const child = spawn(command, args, { cwd, env, detached, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const kill = (signal) => (detached ? process.kill(-child.pid, signal) : child.kill(signal));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}:\n${output}`);
+    try {
+      await fetch(`${base}/`, { signal: AbortSignal.timeout(2_000) });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        kill("SIGKILL");
+        throw new Error(`${command} did not answer on ${base} within ${seconds} s:\n${output}`, { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    base,
+    pid: child.pid,
+    output: () => output,
+    /** GET `path`: [status, body text], bounded by a 10 s timeout. */
+    async get(path) {
+      const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+      return [response.status, await response.text()];
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      kill("SIGTERM");
+      const timer = setTimeout(() => kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** utime + stime of a process (e.g. workerd), in µs. */
+export const cpuUs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks at USER_HZ = 100
+};
+
+/** The resident memory of a process, in MiB. */
+export const rssMiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/)[1]) / 1024;

@@ -1,0 +1,35 @@
+//! The host outside tests (a host program or a doc test linking the runtime): there is no glue
+//! to call. Every request part and variable is empty or absent, every operation fails, and a
+//! fault stops the program.
+
+use crate::abi::{FaultRecord, ABSENT, IO_FAILED};
+
+/// `__tw_request`: every part is empty.
+pub fn request_part(_part: u32, _dst: *mut u8, _room: usize) -> usize {
+    0
+}
+
+/// `__tw_env`: no variable.
+pub fn env(_name: &str, _dst: *mut u8, _room: usize) -> i32 {
+    ABSENT
+}
+
+/// `__tw_io`: every operation fails.
+pub fn io(_op: u32, _record: &crate::abi::IoRecord) -> i32 {
+    IO_FAILED
+}
+
+/// `__tw_storage`: every operation fails.
+pub fn storage(_op: u32, _record: &crate::abi::IoRecord) -> i32 {
+    IO_FAILED
+}
+
+/// `__tw_result`: nothing.
+pub fn result(_handle: i32, _part: u32, _dst: *mut u8, _room: usize) -> usize {
+    0
+}
+
+/// A fault outside wasm32: report and stop.
+pub fn throw(record: *const FaultRecord) -> ! {
+    panic!("tinyworker: fault record {record:p} raised outside wasm32")
+}

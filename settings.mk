@@ -1,0 +1,26 @@
+# Settings written once and read by every tool: the Makefile includes this file,
+# scripts/settings.mjs parses it for the JavaScript tools (size-tests, tests, bench), and
+# scripts/build.sh reads it with sed. One `NAME := value` per line.
+
+# The pinned nightly of the unwind build (-Zbuild-std needs rust-src) and of Miri:
+# rustc e50aa6fba 2026-05-19.
+NIGHTLY := nightly-2026-05-20
+
+# The unwind build's RUSTFLAGS, before the exception-handling encoding
+# (-Cllvm-args=-wasm-use-legacy-eh=true, or false for EH=exnref) and the link arguments.
+UNWIND_RUSTFLAGS := -Cpanic=unwind -Ctarget-feature=+exception-handling
+
+# The link arguments every module needs (docs/ABI.md, "Link settings"); .cargo/config.toml
+# passes them to cargo, and RUSTFLAGS that replace it must repeat them.
+LINK_ARGS := -Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536
+
+# The matrix: the examples, the allocator backends, the builds.
+EXAMPLES := hello faults counter headers proxy room
+ALLOCS := talc dlmalloc bump wee_alloc
+BUILDS := abort unwind
+
+# Examples that link an allocator (their build folder names the backend; the others say none).
+WITH_ALLOCATOR := faults proxy room allocbench
+
+# The size-tests rows, for every build: example.alloc, where `*` is every backend of ALLOCS.
+SIZE_ROWS := hello.none counter.none proxy.talc room.talc hello.* faults.* allocbench.*

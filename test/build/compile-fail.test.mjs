@@ -1,0 +1,70 @@
+// Misuse fails at build time with a message that says what to do: two allocator backends at
+// once, the `alloc` feature without a backend, two `entry!`s in one module, and two copies
+// of the runtime in one dependency graph (Cargo's own `links` message).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "../helpers.mjs";
+
+const TARGET_DIR = `${ROOT}/target/compile-fail`;
+const cargo = (args, cwd = ROOT) => spawnSync("cargo", args, { cwd, encoding: "utf8", timeout: 300_000, env: { ...process.env, CARGO_TARGET_DIR: TARGET_DIR } });
+
+/** Runs cargo `args`; asserts that it fails and that stderr matches `message`. */
+function mustFail(args, message, cwd) {
+  const r = cargo(args, cwd);
+  assert.notEqual(r.status, 0, `cargo ${args.join(" ")} succeeded`);
+  assert.match(r.stderr, message);
+}
+
+test("two allocator backends at once are a compile_error!", () => {
+  mustFail(["check", "--locked", "-p", "tinyworker", "--features", "talc,bump"], /choose exactly one backend feature \(talc, dlmalloc, bump, wee_alloc\)/);
+  mustFail(["check", "--locked", "-p", "tinyworker-alloc", "--features", "dlmalloc"], /choose exactly one backend feature/, undefined);
+});
+
+test("the alloc feature without a backend is a compile_error!", () => {
+  mustFail(["check", "--locked", "-p", "tinyworker", "--features", "alloc"], /the `alloc` feature needs a backend: enable one of talc, dlmalloc, bump or wee_alloc/);
+  // Control: each backend alone builds.
+  for (const backend of ["talc", "bump"]) assert.equal(cargo(["check", "--locked", "-p", "tinyworker", "--features", backend]).status, 0, backend);
+});
+
+/** A crate in a temporary folder depending on this checkout's runtime. */
+function crate(name, lib, extraDependencies = "", extraManifest = "") {
+  const dir = mkdtempSync(join(tmpdir(), `tinyworker-${name}-`));
+  mkdirSync(join(dir, "src"));
+  writeFileSync(join(dir, "Cargo.toml"), `[package]\nname = "${name}"\nversion = "0.0.0"\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n\n[dependencies]\ntinyworker = { path = "${ROOT}/runtime" }\n${extraDependencies}${extraManifest}\n[workspace]\n`);
+  writeFileSync(join(dir, "src/lib.rs"), lib);
+  return dir;
+}
+
+test("two entry! in one module: the second __tw_fetch is a duplicate symbol", () => {
+  const dir = crate("two-entries", `#![no_std]
+use tinyworker::{Request, Response};
+fn a<'a>(_: &Request<'a>) -> Response<'a> { Response::text(200, "a") }
+fn b<'a>(_: &Request<'a>) -> Response<'a> { Response::text(200, "b") }
+tinyworker::entry!(a);
+tinyworker::entry!(b);
+`, "", `\n[profile.dev]\npanic = "abort"\n`);
+  try {
+    mustFail(["build", "--target", "wasm32-unknown-unknown"], /symbol `__tw_(fetch|abi)` is already defined/, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("two copies of the runtime in one graph fail with Cargo's links message", () => {
+  // A second copy of the runtime, as another version of the same crate would be.
+  const copy = mkdtempSync(join(tmpdir(), "tinyworker-copy-"));
+  cpSync(`${ROOT}/runtime/src`, join(copy, "src"), { recursive: true });
+  cpSync(`${ROOT}/runtime/build.rs`, join(copy, "build.rs"));
+  writeFileSync(join(copy, "Cargo.toml"), `[package]\nname = "tinyworker"\nversion = "0.2.0"\nedition = "2021"\nlinks = "tinyworker"\nbuild = "build.rs"\n\n[dependencies]\ntinyworker-alloc = { path = "${ROOT}/alloc", default-features = false }\n\n[features]\nalloc = []\ntalc = []\ndlmalloc = []\nbump = []\nwee_alloc = []\n`);
+  const dir = crate("two-runtimes", "#![no_std]\n", `tinyworker2 = { package = "tinyworker", path = "${copy}" }\n`);
+  try {
+    mustFail(["metadata", "--format-version", "1"], /links to the native library `tinyworker`, but it conflicts with a previous package which links to `tinyworker` as well/, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(copy, { recursive: true, force: true });
+  }
+});

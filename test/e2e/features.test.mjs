@@ -1,0 +1,53 @@
+// The glue shipped with a module is the glue for that module (js/features.js, substituted by
+// the bundler from the module's imports): hello, which imports nothing, ships without the
+// request-part import, the fault-record reader and the reentrancy guard; a module that needs
+// them ships with them; and the package itself (unbundled) has everything.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { features, importNames } from "../../js/build.mjs";
+import * as all from "tinyworker/features";
+import { TEST_BUILDS, dirOf, wasmOf } from "../helpers.mjs";
+
+const answers = (source) => Object.fromEntries([...source.matchAll(/export const (\w+) = (true|false);/g)].map(([, k, v]) => [k, v === "true"]));
+
+test("import names read from the import section equal what V8 reads, for every built module", () => {
+  const modules = [`${dirOf("hello")}/app.wasm`, `${dirOf("faults")}/app.wasm`, `${dirOf("counter", "none", "unwind")}/app.wasm`, `${dirOf("counter")}/../bindgen-lib/bindgen_lib_bg.wasm`];
+  for (const file of modules) {
+    const bytes = readFileSync(file);
+    const v8 = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module}.${i.name}`);
+    assert.deepEqual(importNames(bytes), v8, file);
+  }
+  // An exnref module, which this Node cannot compile, still has its imports read.
+  assert.deepEqual(importNames(readFileSync(`${dirOf("counter", "none", "unwind-exnref")}/app.wasm`)), ["env.__tw_request", "env.__cpp_exception"]);
+});
+
+test("the package's own features.js turns everything on", () => {
+  assert.deepEqual({ ...all }, { ENV_VARS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, IO: true, REQUEST_PARTS: true, STORAGE: true });
+});
+
+for (const build of TEST_BUILDS) {
+  test(`${build}: each module's features follow its imports`, () => {
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, IO: false, STORAGE: false };
+    assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
+    assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
+    assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
+    assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, IO: true });
+    assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, STORAGE: true });
+  });
+}
+
+test("what ships: hello's worker.js has none of the glue it cannot reach; faults' has all of it", () => {
+  const hello = readFileSync(`${dirOf("hello")}/worker.js`, "utf8");
+  const faults = readFileSync(`${dirOf("faults")}/worker.js`, "utf8");
+  for (const needle of ["__tw_request", "__cpp_exception", "reentrant call refused", "keepAfterPanic"]) {
+    assert.ok(!hello.includes(needle), `hello ships ${needle}`);
+    assert.ok(faults.includes(needle), `faults lacks ${needle}`);
+  }
+  // Only a module that suspends ships the JSPI import, the pool and the 503.
+  const proxy = readFileSync(`${dirOf("proxy", "talc")}/worker.js`, "utf8");
+  for (const needle of ["Suspending", "promising", "too many requests in flight", "__tw_env"]) {
+    assert.ok(!faults.includes(needle), `faults ships ${needle}`);
+    assert.ok(proxy.includes(needle), `proxy lacks ${needle}`);
+  }
+});

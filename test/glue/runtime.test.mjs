@@ -1,0 +1,94 @@
+// The glue's runtime and Worker serving on hand-written modules (test/glue/fixtures.mjs), in
+// Node: the response record read back, every fault kind told apart and the instance kept or
+// replaced as the fault model says, the stack pointer restored, bodies bounded by the I/O
+// buffer with or without content-length, a client that stops mid-body an aborted request.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRuntime, createWorker, Fault } from "tinyworker";
+import { CAPACITY, IO, TAG, fixture, record } from "./fixtures.mjs";
+
+const quiet = (fn) => async (...args) => {
+  const original = console.error;
+  const log = [];
+  console.error = (...a) => log.push(a.map(String).join(" "));
+  try {
+    await fn(log, ...args);
+  } finally {
+    console.error = original;
+  }
+};
+const post = (body, headers) => new Request("http://x/", { method: "POST", body, headers, duplex: "half" });
+
+test("a response record becomes the Response: status, headers, body", async () => {
+  const worker = createWorker(fixture());
+  const r = await worker.fetch(new Request("http://x/"));
+  assert.deepEqual([r.status, r.headers.get("content-type"), await r.text()], [200, "text/plain", "ok"]);
+});
+
+test("the body is written into the I/O buffer; one over the capacity is 413 before and while it is read", async () => {
+  // __tw_fetch answers the body it got: body = io, body_len = len.
+  const echo = fixture({ body: `(i32.store (i32.const 180) (i32.const ${IO})) (i32.store (i32.const 184) (local.get $len)) (i32.const 0)` });
+  const worker = createWorker(echo);
+  const bytes = Uint8Array.from({ length: 300 }, (_, i) => i & 255);
+  assert.deepEqual(new Uint8Array(await (await worker.fetch(post(bytes))).arrayBuffer()), bytes);
+  assert.equal((await worker.fetch(post(new Uint8Array(CAPACITY)))).status, 200, "exactly the capacity fits");
+  let r = await worker.fetch(post("x", { "content-length": String(CAPACITY + 1) }));
+  assert.deepEqual([r.status, await r.text()], [413, "request too large\n"], "refused from content-length");
+  // Without content-length (a stream): refused as soon as it passes the capacity, and the rest
+  // is never read.
+  let pulled = 0;
+  const endless = new ReadableStream({ pull: (c) => (pulled++, c.enqueue(new Uint8Array(1000))) });
+  r = await worker.fetch(post(endless));
+  assert.equal(r.status, 413);
+  assert.ok(pulled <= 8, `read ${pulled} chunks of 1000 B for a 4096 B buffer`);
+  assert.equal(worker.runtime.instances, 1, "none of it touched the instance");
+});
+
+test("a client that stops sending its body is an aborted request, not a fault", quiet(async (log) => {
+  const worker = createWorker(fixture());
+  const failing = new ReadableStream({ pull: (c) => c.error(new Error("connection reset")) });
+  const r = await worker.fetch(post(failing));
+  assert.equal(r.status, 400);
+  assert.match(log.join("\n"), /^tinyworker: request aborted/);
+  assert.doesNotMatch(log.join("\n"), /fault/);
+}));
+
+test("a panic (the tag) is a 500 with an id, the message logged, and the instance replaced", quiet(async (log) => {
+  const worker = createWorker(fixture({ imports: TAG, body: `${record(1)} (throw $tag (i32.const 128))` }));
+  const r = await worker.fetch(new Request("http://x/"));
+  assert.equal(r.status, 500);
+  const [, id] = (await r.text()).match(/^internal error \(fault ([0-9a-f]{8})\)\n$/);
+  assert.match(log[0], new RegExp(`^tinyworker: fault ${id}: panic: boom`));
+  await worker.fetch(new Request("http://x/"));
+  assert.equal(worker.runtime.instances, 2, "the next request ran on a fresh instance (abort build)");
+}));
+
+test("the keep-or-replace decision, per fault kind and build", () => {
+  const cases = [
+    // [what __tw_fetch does, flags, kind, kept]
+    [`${record(3)} (throw $tag (i32.const 128))`, 0, "limit", true],
+    [`${record(1)} (throw $tag (i32.const 128))`, 0, "panic", false],
+    [`${record(2)} (throw $tag (i32.const 128))`, 0, "abort", false],
+    [`${record(2)} (unreachable)`, 1, "abort", false],
+    ["(unreachable)", 0, "trap", false],
+    ["(call $throws) (i32.const 0)", 0, "error", false],
+    ["(call $throws) (i32.const 0)", 1, "error", true],
+  ];
+  for (const [body, flags, kind, kept] of cases) {
+    const imports = `${TAG} (import "env" "throws" (func $throws))`;
+    const rt = createRuntime(fixture({ imports, body, flags }), { imports: () => ({ throws: () => { throw new Error("from JS"); } }) });
+    const sp = rt.call((x) => x.__stack_pointer.value);
+    assert.throws(() => rt.serve({ method: "GET", url: "http://x/", headers: [] }), (e) => e instanceof Fault && e.kind == kind, kind);
+    const after = rt.call((x) => x.__stack_pointer.value);
+    assert.equal(rt.instances, kept ? 1 : 2, `${kind}, flags ${flags}: ${kept ? "kept" : "replaced"}`);
+    assert.equal(after, sp, `${kind}: the stack pointer is where it was`);
+  }
+});
+
+test("a call into a busy instance is refused; a module of another ABI version is refused", () => {
+  let rt;
+  const imports = `${TAG} (import "env" "again" (func $again))`;
+  rt = createRuntime(fixture({ imports, body: "(call $again) (i32.const 0)" }), { imports: () => ({ again: () => rt.call(() => 0) }) });
+  assert.throws(() => rt.serve({ method: "GET", url: "/", headers: [] }), /reentrant call refused/);
+  assert.throws(() => createRuntime(fixture({ version: 99 })), /module ABI v99, glue ABI v\d+/);
+});
