@@ -16,6 +16,8 @@
 # EXAMPLE=proxy serves a second Worker as its origin and a KV service beside it, in one workerd.
 # EXAMPLE=room serves a Durable Object (?name=<object>) with its storage in build/room-storage/,
 # which a rebuild keeps and `make clean` resets: stopping and starting `make serve` is a restart.
+# EXAMPLE=bindings (settings.mk's WRANGLER_DEV) runs under wrangler dev, which simulates R2, D1,
+# Queues and KV locally; their state lives in build/bindings-state/.
 
 # The nightly pin, the unwind RUSTFLAGS and the example x allocator x build matrix.
 include settings.mk
@@ -84,7 +86,9 @@ size-table:
 serve: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && \
 	  echo "serving $$dir on http://127.0.0.1:$(PORT)/" && \
-	  exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT)
+	  if [ -n "$(filter $(EXAMPLE),$(WRANGLER_DEV))" ]; then cd $$dir && \
+	    exec env $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to $(CURDIR)/build/$(EXAMPLE)-state; \
+	  else exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT); fi
 
 # Speed against baselines measured in the same run: bench/report.json and a table. Load with wrk
 # (Debian's; installed when missing), pinned apart from workerd. On npm's Node 22 (pinned):
@@ -124,7 +128,7 @@ workers-rs: setup .tools/cargo/bin/wasm-bindgen .tools/cargo/bin/worker-build
 # wrangler as a second local runner, and its offline bundle (what `wrangler deploy` uploads).
 dev: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && cd $$dir && \
-	  exec $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT)
+	  exec env $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT)
 
 deploy-dry-run: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && cd $$dir && \
@@ -202,7 +206,7 @@ lint: setup .tools/nightly.stamp
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
 	RUSTFLAGS="$(UNWIND_RUSTFLAGS) -Cllvm-args=-wasm-use-legacy-eh=true" \
 	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
-	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -- -D warnings
+	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -p bindings -- -D warnings
 
 # The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
 alloc-bench: setup

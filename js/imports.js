@@ -6,9 +6,14 @@ import {
   IO_KV_DELETE, IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, IO_INVALID_ARGUMENT, IO_RECORD_WORDS, STORAGE_GET,
   STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT, VALUE_BOOLEAN,
   VALUE_NULL, VALUE_JSON, VALUE_OTHER, IMPORT_TAG, IMPORT_REQUEST, IMPORT_ENV, IMPORT_RESULT, IMPORT_STORAGE,
-  IMPORT_IO,
+  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_GET,
+  CALL_NEW, CALL_DETACHED, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
+  ARG_BYTES, ARG_VALUE, ARG_JSON, ARG_ARRAY, ARG_OBJECT, ARG_BIGINT, READ_KIND, READ_BYTES, READ_NUMBER,
+  READ_JSON, READ_LENGTH, READ_DROP, JS_UNDEFINED, JS_NULL, JS_BOOLEAN, JS_NUMBER, JS_BIGINT, JS_STRING, JS_BYTES,
+  JS_ARRAY, JS_OBJECT, JS_FUNCTION, BRIDGE_NO_METHOD, BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, BRIDGE_NO_VALUE,
+  ERROR_HANDLE,
 } from "./abi.js";
-import { ENV_VARS, FAULT_RECORDS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, ENV_VARS, FAULT_RECORDS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
 /**
  * The error code of an exception a host call threw: the platform refusing an argument (a
@@ -60,6 +65,26 @@ const stored = (v, encoder) => {
   return [VALUE_OTHER, encoder.encode(Object.prototype.toString.call(v).slice(8, -1))];
 };
 
+/** The kind of a value the bridge holds (READ_KIND). */
+const kindOf = (v) => {
+  if (v === undefined) return JS_UNDEFINED;
+  if (v === null) return JS_NULL;
+  switch (typeof v) {
+    case "boolean":
+      return JS_BOOLEAN;
+    case "number":
+      return JS_NUMBER;
+    case "bigint":
+      return JS_BIGINT;
+    case "string":
+      return JS_STRING;
+    case "function":
+      return JS_FUNCTION;
+  }
+  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return JS_BYTES;
+  return Array.isArray(v) ? JS_ARRAY : JS_OBJECT;
+};
+
 /** A u32 as 4 little-endian bytes. */
 const word = (n) => new Uint8Array(new Uint32Array([n]).buffer);
 
@@ -69,9 +94,11 @@ const word = (n) => new Uint8Array(new Uint32Array([n]).buffer);
  * `bytes(at, len)`, `text(at, len)`, `put(string, dst, room)`), `answer(status, headers, body)`
  * to keep an operation's result for `__tw_result`, the request being served, its env and its
  * results (`currentRequest()`, `currentEnv()`, `currentResults()`), a Durable Object's
- * `storage` (its ctx.storage), and whether the module `suspends` (imports `__tw_io`).
+ * `storage` (its ctx.storage), whether the module `suspends` (is served through JSPI), and the
+ * bridge's state of the request (`bridge`, below).
  */
-export function hostImports(tag, words, bytes, text, put, encoder, answer, currentRequest, currentEnv, currentResults, storage, suspends) {
+export function hostImports(tag, words, bytes, text, put, encoder, answer, currentRequest, currentEnv, currentResults, storage, suspends, bridge) {
+  if ((IO || BRIDGE) && suspends && !WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
   const imports = {};
 
   /**
@@ -206,15 +233,159 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
     }
   };
 
+  /**
+   * The host bridge (docs/ABI.md, "The host bridge"). `bridge` holds the request's values
+   * (`bridge.values`: handles are their indexes, all released when the request ends), its last
+   * error (`bridge.error`), its `ctx` (for `waitUntil`), and the Worker's own host functions
+   * (`bridge.host`).
+   */
+  // The argument at `at` (a RawArg), as a JavaScript value.
+  const argument = (at) => {
+    const u32 = words();
+    const tag = u32[at >> 2];
+    const len = u32[(at >> 2) + 1];
+    const data = u32[(at >> 2) + 2];
+    switch (tag) {
+      case ARG_UNDEFINED:
+        return undefined;
+      case ARG_NULL:
+        return null;
+      case ARG_FALSE:
+        return false;
+      case ARG_TRUE:
+        return true;
+      case ARG_NUMBER:
+        return new DataView(u32.buffer).getFloat64(at + 8, true);
+      case ARG_BIGINT:
+        return new DataView(u32.buffer).getBigInt64(at + 8, true);
+      case ARG_STRING:
+        return text(data, len);
+      case ARG_BYTES:
+        return bytes(data, len).slice();
+      case ARG_VALUE:
+        if (!(data in bridge.values)) throw new RangeError(`no value under handle ${data}`);
+        return bridge.values[data];
+      case ARG_JSON:
+        return JSON.parse(text(data, len));
+      case ARG_ARRAY:
+        return Array.from({ length: len }, (_, i) => argument(data + i * ARG_BYTES_SIZE));
+      case ARG_OBJECT: {
+        const object = {};
+        for (let i = 0, field = data; i < len; i++, field += 8 + ARG_BYTES_SIZE) {
+          const w = words();
+          object[text(w[field >> 2], w[(field >> 2) + 1])] = argument(field + 8);
+        }
+        return object;
+      }
+      default:
+        throw new TypeError(`an argument of unknown tag ${tag}`); // refused, never guessed
+    }
+  };
+  // Keeps `value` for the rest of the request; its handle.
+  const hold = (value) => bridge.values.push(value) - 1;
+  const failed = (e) => {
+    bridge.error = e;
+    return hostError(e);
+  };
+  /** `__tw_call(record)`: a call through the bridge (a CallRecord at `at`); a handle or an error. */
+  const bridgeCall = (at) => {
+    const w = words().slice(at >> 2, (at >> 2) + CALL_RECORD_WORDS);
+    const [kind, handle, name, nameLen, member, memberLen, args, argc, flags] = w;
+    const key = text(name, nameLen);
+    let target;
+    if (kind == CALL_ENV) target = currentEnv()?.[key];
+    else if (kind == CALL_GLOBAL) target = globalThis[key];
+    else if (kind == CALL_HOST) target = bridge.host?.[key];
+    else if (kind == CALL_REQUEST) target = currentRequest();
+    else if (kind == CALL_VALUE) {
+      if (!(handle in bridge.values)) return BRIDGE_NO_VALUE;
+      target = bridge.values[handle];
+    } else return IO_FAILED; // a target this glue does not know: refused, never guessed
+    if (kind != CALL_VALUE && target === undefined) return IO_NO_BINDING;
+    const property = text(member, memberLen);
+    let result;
+    try {
+      const list = Array.from({ length: argc }, (_, i) => argument(args + i * ARG_BYTES_SIZE));
+      if (flags & CALL_GET) {
+        result = property ? target?.[property] : target;
+      } else {
+        const fn = property ? target?.[property] : target;
+        if (typeof fn != "function") return BRIDGE_NO_METHOD;
+        result = flags & CALL_NEW ? new fn(...list) : fn.apply(property ? target : undefined, list);
+      }
+    } catch (e) {
+      return failed(e);
+    }
+    if (typeof result?.then != "function") return hold(result);
+    if (flags & CALL_DETACHED) {
+      // The response does not wait: the platform keeps the request alive until it settles.
+      const settled = result.then(null, (e) => console.error("tinyworker: a detached bridge call failed:", e));
+      bridge.ctx?.waitUntil?.(settled);
+      return hold(undefined);
+    }
+    if (!suspends) {
+      result.then(null, () => {}); // dropped: this module cannot wait for it
+      bridge.error = new Error("the call answered a Promise, and this module cannot suspend");
+      return BRIDGE_WOULD_SUSPEND;
+    }
+    return result.then(hold, failed);
+  };
+  /** `__tw_value(handle, op, dst, room)`: reads a held value (ERROR_HANDLE: the last error). */
+  const readValue = (handle, op, dst, room) => {
+    if (handle != ERROR_HANDLE && !(handle in bridge.values)) return BRIDGE_NO_VALUE;
+    const value = handle == ERROR_HANDLE ? bridge.error : bridge.values[handle];
+    switch (op) {
+      case READ_KIND:
+        return kindOf(value);
+      case READ_BYTES: {
+        let b;
+        if (typeof value == "string") b = encoder.encode(value);
+        else if (value instanceof ArrayBuffer) b = new Uint8Array(value);
+        else if (ArrayBuffer.isView(value)) b = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        // (D1 gives a blob column as an array of byte values.)
+        else if (Array.isArray(value) && value.every((n) => Number.isInteger(n) && n >= 0 && n < 256)) b = Uint8Array.from(value);
+        else if (handle == ERROR_HANDLE) b = encoder.encode(String(value?.message ?? value ?? ""));
+        else return BRIDGE_WRONG_TYPE;
+        if (b.length <= room) bytes(dst, b.length).set(b);
+        return b.length;
+      }
+      case READ_NUMBER:
+        if (typeof value != "number" && typeof value != "boolean") return BRIDGE_WRONG_TYPE;
+        if (room >= 8) new DataView(words().buffer).setFloat64(dst, +value, true);
+        return 8;
+      case READ_JSON: {
+        let json;
+        try {
+          json = JSON.stringify(value);
+        } catch (e) {
+          return failed(e);
+        }
+        return json === undefined ? BRIDGE_WRONG_TYPE : put(json, dst, room);
+      }
+      case READ_LENGTH:
+        return Array.isArray(value) ? value.length : BRIDGE_WRONG_TYPE;
+      case READ_DROP:
+        delete bridge.values[handle];
+        return 0;
+      default:
+        return IO_FAILED; // an op this glue does not know: refused, never guessed
+    }
+  };
+
   if (FAULT_RECORDS) imports[IMPORT_TAG] = tag;
   if (REQUEST_PARTS) imports[IMPORT_REQUEST] = requestPart;
   if (ENV_VARS) imports[IMPORT_ENV] = envVariable;
   if ((IO || STORAGE) && (suspends || storage)) imports[IMPORT_RESULT] = resultPart;
   if (STORAGE && storage) imports[IMPORT_STORAGE] = storageOperation;
-  if (suspends) {
-    if (!WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
+  if (suspends && IO) {
     // Suspending: the module waits for the Promise while the isolate serves other requests.
     imports[IMPORT_IO] = new WebAssembly.Suspending(ioOperation);
+  }
+  if (BRIDGE) {
+    // In a Worker the call suspends the module (JSPI) when it answers a Promise; a Durable
+    // Object's module, which cannot suspend, gets BRIDGE_WOULD_SUSPEND for one.
+    imports[IMPORT_CALL] = suspends ? new WebAssembly.Suspending(bridgeCall) : bridgeCall;
+    imports[IMPORT_VALUE] = readValue;
   }
   return imports;
 }

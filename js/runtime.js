@@ -2,25 +2,32 @@
 // one call at a time; it classifies what leaves the module and keeps or replaces the instance.
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
-  RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, IMPORT_MODULE, IMPORT_IO, EXPORT_HEADER,
+  RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, IMPORT_MODULE, IMPORT_IO, IMPORT_CALL, EXPORT_HEADER,
   EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
-import { ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
 const { Module, Instance, RuntimeError } = WebAssembly;
 const decoder = new TextDecoder();
 const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE) && new TextEncoder();
 
-/** Whether `module` imports the suspending I/O import (and so must be served through JSPI). */
-export const suspending = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO);
+/** Whether `module` imports the I/O import (which always suspends: a Durable Object refuses it). */
+export const doesIo = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO);
+
+/**
+ * Whether a Worker serves `module` through JSPI: it imports the I/O import or the bridge
+ * (whose calls may answer a Promise).
+ */
+export const suspending = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO || i.name == IMPORT_CALL);
 
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
   const tag = FAULT_RECORDS && new WebAssembly.Tag({ parameters: ["i32"] });
-  // Only a module that imports the suspending __tw_io is called through WebAssembly.promising.
-  const suspends = IO && suspending(module);
+  // Only a module that imports __tw_io or __tw_call is called through WebAssembly.promising, and
+  // never a Durable Object's (its storage calls run inside one synchronous transaction).
+  const suspends = (IO || BRIDGE) && !options.storage && suspending(module);
 
   // The runtime's state. (Variables of this closure rather than fields of an object: the
   // bundlers users run shorten variable names but never property names.)
@@ -31,6 +38,10 @@ export function createRuntime(wasm, options = {}) {
   let busy; // a call is running (or, for a module that suspends, its Promise): a second one is refused
   let request, env, results; // the request being served, its env, and what its operations answered
   let promisedFetch; // __tw_fetch through WebAssembly.promising, for a module that suspends
+  // The bridge's state of the request being served: the values it holds (a handle is an index;
+  // all released when the request ends), its last error, its ctx (waitUntil), and the Worker's
+  // host functions.
+  const bridge = BRIDGE && { values: [], error: undefined, ctx: undefined, host: options.host };
 
   // Memory as words, viewed anew after the module grew it (which detaches the old buffer);
   // records are read word by word, without allocating per request.
@@ -52,7 +63,7 @@ export function createRuntime(wasm, options = {}) {
   const answer = (status, headers, body) => results.push({ status, headers, body }) - 1;
 
   // The module's imports: what it can ask for of these (features.js), and the caller's.
-  const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends);
+  const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends, bridge);
 
   const instantiate = () => {
     const exports = new Instance(module, { [IMPORT_MODULE]: HOST_IMPORTS ? { ...imports, ...options.imports?.(rt) } : imports }).exports;
@@ -65,7 +76,7 @@ export function createRuntime(wasm, options = {}) {
     instance = exports;
     bytesView = []; // views made on first use
     // (None can be kept for a module that imports nothing: it can only trap.)
-    if (FAULT_RECORDS || HOST_IMPORTS || IO) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
+    if (FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
     if (suspends) promisedFetch = WebAssembly.promising(exports[EXPORT_FETCH]);
     rt.instances++;
     if (STORAGE && options.storage && exports[EXPORT_RESTORE]) restore();
@@ -132,7 +143,7 @@ export function createRuntime(wasm, options = {}) {
   // bad input never replaces the instance), and only if the stack pointer can be restored.
   // (A module that imports nothing can only trap: never kept.)
   const keepable = (f) =>
-    (FAULT_RECORDS || HOST_IMPORTS || IO) &&
+    (FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) &&
     stackPointer &&
     (f.kind == "limit" || (f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic));
 
@@ -145,10 +156,18 @@ export function createRuntime(wasm, options = {}) {
     const f =
       FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && words()[faultAt >> 2]))
         ? record(e)
-        : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || IO) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
+        : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
     if (keepable(f)) instance[EXPORT_STACK_POINTER].value = stackPointer;
     else instance = null;
     return f;
+  };
+
+  // Releases what the bridge held for the request that ended (answered or faulted).
+  const release = () => {
+    if (BRIDGE) {
+      bridge.values = [];
+      bridge.error = bridge.ctx = undefined;
+    }
   };
 
   const rt = {
@@ -156,32 +175,36 @@ export function createRuntime(wasm, options = {}) {
     call(fn) {
       // Only an import can call into the module while it runs (JS runs one thing at a time), or
       // a second request while the first is suspended in I/O: both are refused.
-      if ((HOST_IMPORTS || IO) && busy) throw Error("tinyworker: reentrant call refused");
+      if ((HOST_IMPORTS || IO || BRIDGE) && busy) throw Error("tinyworker: reentrant call refused");
       ensureInstance();
       // (A module that imports nothing cannot call back in: no guard to keep.)
-      if (HOST_IMPORTS || IO) busy = true;
+      if (HOST_IMPORTS || IO || BRIDGE) busy = true;
       try {
         const result = fn(instance);
         // A module that suspends answers with a Promise: it stays busy (`busy` holds the
         // Promise) until that settles.
-        if (IO && result instanceof Promise) {
+        if ((IO || BRIDGE) && result instanceof Promise) {
           busy = result.then(
             (r) => {
               busy = false;
+              release();
               return r;
             },
             (e) => {
               busy = false;
+              release();
               throw fault(e);
             },
           );
           return busy;
         }
+        release();
         return result;
       } catch (e) {
+        release();
         throw fault(e);
       } finally {
-        if ((HOST_IMPORTS || IO) && (!IO || busy === true)) busy = false;
+        if ((HOST_IMPORTS || IO || BRIDGE) && (!(IO || BRIDGE) || busy === true)) busy = false;
       }
     },
     serve(req, body, requestEnv) {
@@ -191,10 +214,11 @@ export function createRuntime(wasm, options = {}) {
         // The body (a Uint8Array, or an ArrayBuffer seen through one).
         if (length) bytes(ioAt, length).set(new Uint8Array(body));
         request = req;
-        if (ENV_VARS || IO) env = requestEnv;
+        if (ENV_VARS || IO || BRIDGE) env = requestEnv;
         if (STORAGE || IO) results = [];
+        if (BRIDGE) bridge.ctx = rt.ctx; // the request's ctx, which the Worker set (its waitUntil)
         // The response, or the fault the outcome reports (the same, once the Promise settles).
-        if (IO && promisedFetch) {
+        if ((IO || BRIDGE) && promisedFetch) {
           return promisedFetch(length).then((outcome) => {
             if (outcome == OUTCOME_FAULT) throw record();
             return response();
@@ -208,6 +232,8 @@ export function createRuntime(wasm, options = {}) {
     },
   };
   if (STORAGE) rt.ensure = ensureInstance;
+  // How many values the bridge holds now (tests: none is left once a request ended).
+  if (BRIDGE) rt.held = () => Object.keys(bridge.values).length;
   if (!(STORAGE && options.lazy)) instantiate();
   return rt;
 }

@@ -2,19 +2,19 @@
 // suspends) and as a Durable Object class (createDurableObject), with the answers to faults.
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
-import { createRuntime, suspending } from "./runtime.js";
-import { ENV_VARS, IO, STORAGE } from "tinyworker/features";
+import { createRuntime, doesIo, suspending } from "./runtime.js";
+import { BRIDGE, ENV_VARS, IO, STORAGE } from "tinyworker/features";
 
 // The default fault response: nothing internal reaches the client, only an id to find the
 // console.error line by.
 const genericFault = (fault, id) => new Response(`internal error (fault ${id})\n`, { status: 500 });
 
 export function createWorker(wasm, options = {}) {
-  const module = IO && (wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm));
+  const module = (IO || BRIDGE) && (wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm));
   // A module that suspends in I/O gets one instance per request in flight: JSPI switches the
   // wasm stack, not the module's shadow stack, I/O buffer or statics, so two requests must
   // never interleave on one instance.
-  const runtimes = IO && suspending(module) && pool(module, options);
+  const runtimes = (IO || BRIDGE) && !options.storage && suspending(module) && pool(module, options);
   // The first runtime, made now so a module of another ABI version is refused at start-up
   // (a Durable Object's is made by its first request, so a fault of its restore hook is that
   // request's).
@@ -23,6 +23,9 @@ export function createWorker(wasm, options = {}) {
   const worker = {
     runtime: rt,
     async fetch(req, env) {
+      // The ctx of the request (its waitUntil), for the bridge's detached calls. (Read from
+      // `arguments` so that a Worker without the bridge declares no parameter it never uses.)
+      const ctx = BRIDGE ? arguments[2] : undefined;
       let r, body, reading;
       try {
         // A Durable Object's instance is made by its first request (its restore hook's fault
@@ -50,7 +53,8 @@ export function createWorker(wasm, options = {}) {
         } else {
           r = rt;
         }
-        const serve = () => (ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body));
+        if (BRIDGE) r.ctx = ctx;
+        const serve = () => (ENV_VARS || IO || BRIDGE ? r.serve(req, body, env) : r.serve(req, body));
         let served;
         if (STORAGE && options.storage) {
           // A Durable Object runs the call inside its storage transaction, after making sure
@@ -75,7 +79,7 @@ export function createWorker(wasm, options = {}) {
         if (e.kind == "limit") return new Response("request too large\n", { status: 413 });
         // A client that went away (while sending its body, or while its request waited for an
         // instance) is logged without a fault id: nothing of the module failed.
-        if (reading || (IO && e.kind == "aborted")) {
+        if (reading || ((IO || BRIDGE) && e.kind == "aborted")) {
           console.error("tinyworker: request aborted", e);
           return new Response(null, { status: 400 });
         }
@@ -121,13 +125,13 @@ function requireSqlite(storage) {
  */
 export function createDurableObject(wasm, options = {}) {
   const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
-  if (IO && suspending(module)) throw Error("tinyworker: a Durable Object module must not suspend: its storage calls are synchronous, inside one transaction");
+  if (IO && doesIo(module)) throw Error("tinyworker: a Durable Object module must not suspend: its storage calls are synchronous, inside one transaction");
   return class {
     constructor(ctx, env) {
       requireSqlite(ctx.storage);
       const worker = createWorker(module, { ...options, storage: ctx.storage, lazy: true });
       this.runtime = worker.runtime;
-      this.fetch = (req) => worker.fetch(req, env);
+      this.fetch = (req) => (BRIDGE ? worker.fetch(req, env, ctx) : worker.fetch(req, env));
     }
   };
 }

@@ -14,6 +14,8 @@
 //! | `env.__tw_io(op, record) -> handle` | import, func, **suspending** | a subrequest or a KV operation ([`IO_FETCH`], ...; [`IoRecord`]) |
 //! | `env.__tw_result(handle, part, dst, room) -> len` | import, func | what an I/O or storage operation returned ([`RESULT_STATUS`], ...) |
 //! | `env.__tw_storage(op, record) -> handle` | import, func | the Durable Object's storage, synchronously ([`STORAGE_GET`], ...; values by kind, [`VALUE_BYTES`], ...) |
+//! | `env.__tw_call(record) -> handle` | import, func, **suspending** in a pooled Worker | the host bridge: a method or property of a binding, a global, a held value, a host function ([`CallRecord`]) |
+//! | `env.__tw_value(handle, op, dst, room) -> len` | import, func | reads a value the bridge holds ([`READ_KIND`], ...) |
 //! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md
@@ -21,7 +23,7 @@
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;
@@ -98,6 +100,97 @@ pub const RESULT_HEADERS: u32 = 1;
 /// `__tw_result` part: the body.
 pub const RESULT_BODY: u32 = 2;
 
+/// `__tw_call` target: a binding of the Worker's env, by name.
+pub const CALL_ENV: u32 = 0;
+/// `__tw_call` target: a global of the platform (`crypto`, `console`, `Date`, `caches`), by name.
+pub const CALL_GLOBAL: u32 = 1;
+/// `__tw_call` target: a value the bridge holds for this request (its handle).
+pub const CALL_VALUE: u32 = 2;
+/// `__tw_call` target: a host function the Worker's JavaScript entry added, by name.
+pub const CALL_HOST: u32 = 3;
+/// `__tw_call` target: the incoming `Request` (its `cf`, its `signal`).
+pub const CALL_REQUEST: u32 = 4;
+
+/// `__tw_call` flag: read the member (a property) instead of calling it.
+pub const CALL_GET: u32 = 1;
+/// `__tw_call` flag: construct (`new`) instead of calling.
+pub const CALL_NEW: u32 = 2;
+/// `__tw_call` flag: do not wait: hand the call's Promise to `ctx.waitUntil` and answer at once.
+pub const CALL_DETACHED: u32 = 4;
+
+/// [`RawArg`] tag: `undefined`.
+pub const ARG_UNDEFINED: u32 = 0;
+/// [`RawArg`] tag: `null`.
+pub const ARG_NULL: u32 = 1;
+/// [`RawArg`] tag: `false`.
+pub const ARG_FALSE: u32 = 2;
+/// [`RawArg`] tag: `true`.
+pub const ARG_TRUE: u32 = 3;
+/// [`RawArg`] tag: a number; `data` holds the f64's bits.
+pub const ARG_NUMBER: u32 = 4;
+/// [`RawArg`] tag: a string; `data` the address of its UTF-8, `len` its length.
+pub const ARG_STRING: u32 = 5;
+/// [`RawArg`] tag: bytes (a new `Uint8Array`, copied); `data` their address, `len` their length.
+pub const ARG_BYTES: u32 = 6;
+/// [`RawArg`] tag: a value the bridge holds; `data` its handle.
+pub const ARG_VALUE: u32 = 7;
+/// [`RawArg`] tag: JSON text, parsed; `data` its address, `len` its length.
+pub const ARG_JSON: u32 = 8;
+/// [`RawArg`] tag: an array; `data` the address of `len` [`RawArg`]s.
+pub const ARG_ARRAY: u32 = 9;
+/// [`RawArg`] tag: an object; `data` the address of `len` [`RawField`]s.
+pub const ARG_OBJECT: u32 = 10;
+/// [`RawArg`] tag: a BigInt; `data` holds an i64.
+pub const ARG_BIGINT: u32 = 11;
+
+/// `__tw_value` op: the value's kind ([`JS_UNDEFINED`], ...).
+pub const READ_KIND: u32 = 0;
+/// `__tw_value` op: a string's UTF-8 or bytes' bytes (an error's message), written at `dst`
+/// if they fit; their length.
+pub const READ_BYTES: u32 = 1;
+/// `__tw_value` op: a number (or a boolean as 0 or 1) as an f64 written at `dst` (8 bytes).
+pub const READ_NUMBER: u32 = 2;
+/// `__tw_value` op: the value as JSON text (`JSON.stringify`), written at `dst` if it fits.
+pub const READ_JSON: u32 = 3;
+/// `__tw_value` op: an array's length.
+pub const READ_LENGTH: u32 = 4;
+/// `__tw_value` op: release the handle before the request ends.
+pub const READ_DROP: u32 = 5;
+
+/// A held value's kind: `undefined`.
+pub const JS_UNDEFINED: u32 = 0;
+/// A held value's kind: `null`.
+pub const JS_NULL: u32 = 1;
+/// A held value's kind: a boolean.
+pub const JS_BOOLEAN: u32 = 2;
+/// A held value's kind: a number.
+pub const JS_NUMBER: u32 = 3;
+/// A held value's kind: a BigInt.
+pub const JS_BIGINT: u32 = 4;
+/// A held value's kind: a string.
+pub const JS_STRING: u32 = 5;
+/// A held value's kind: bytes (an `ArrayBuffer` or a view of one).
+pub const JS_BYTES: u32 = 6;
+/// A held value's kind: an array.
+pub const JS_ARRAY: u32 = 7;
+/// A held value's kind: any other object (a binding, a response, an error, a stream).
+pub const JS_OBJECT: u32 = 8;
+/// A held value's kind: a function.
+pub const JS_FUNCTION: u32 = 9;
+
+/// `__tw_call` error: no method (or nothing to call) of that name on the target.
+pub const BRIDGE_NO_METHOD: i32 = -6;
+/// `__tw_call` error: the call answered a Promise in a module that cannot suspend (a Durable
+/// Object); the Promise is dropped.
+pub const BRIDGE_WOULD_SUSPEND: i32 = -7;
+/// `__tw_value` error: the value is of another kind than the op reads.
+pub const BRIDGE_WRONG_TYPE: i32 = -8;
+/// `__tw_value` and `__tw_call` error: no value held under that handle (released, or of
+/// another request).
+pub const BRIDGE_NO_VALUE: i32 = -9;
+/// `__tw_value` handle of the request's last bridge error (`READ_BYTES`: its message).
+pub const ERROR_HANDLE: i32 = -1;
+
 /// An (address, length) pair, 2 words.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +224,49 @@ impl RawSlice {
 pub struct IoRecord {
     /// The operands.
     pub slices: [RawSlice; 5],
+}
+
+/// One argument of a bridge call: 16 bytes, a tag ([`ARG_NUMBER`], ...), a length and 8 bytes
+/// of data (an f64, an i64, a handle or an address, per tag).
+#[repr(C, align(8))]
+#[derive(Debug, Clone, Copy)]
+pub struct RawArg {
+    /// What the argument is.
+    pub tag: u32,
+    /// Its length, for strings, bytes, JSON, arrays and objects.
+    pub len: usize,
+    /// Its data.
+    pub data: u64,
+}
+
+/// One field of an [`ARG_OBJECT`] argument: its key (UTF-8) and value, 24 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct RawField {
+    /// The key.
+    pub key: RawSlice,
+    /// The value.
+    pub value: RawArg,
+}
+
+/// One bridge call (`__tw_call`): 9 words, 36 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct CallRecord {
+    /// [`CALL_ENV`], [`CALL_GLOBAL`], [`CALL_VALUE`], [`CALL_HOST`] or [`CALL_REQUEST`].
+    pub target: u32,
+    /// The handle, for [`CALL_VALUE`].
+    pub handle: u32,
+    /// The binding's, global's or host function's name.
+    pub name: RawSlice,
+    /// The method or property (empty: the target itself).
+    pub member: RawSlice,
+    /// The arguments.
+    pub args: *const RawArg,
+    /// How many.
+    pub argc: usize,
+    /// [`CALL_GET`], [`CALL_NEW`], [`CALL_DETACHED`].
+    pub flags: u32,
 }
 
 /// What kind of fault a record describes (its first word; 0: no fault this request).
@@ -332,6 +468,21 @@ const _: () = {
     assert!(size_of::<RawSlice>() == 8);
     assert!(size_of::<IoRecord>() == 40);
 
+    assert!(size_of::<RawArg>() == 16);
+    assert!(offset_of!(RawArg, tag) == 0);
+    assert!(offset_of!(RawArg, len) == 4);
+    assert!(offset_of!(RawArg, data) == 8);
+    assert!(size_of::<RawField>() == 24);
+    assert!(offset_of!(RawField, value) == 8);
+    assert!(size_of::<CallRecord>() == 36);
+    assert!(offset_of!(CallRecord, target) == 0);
+    assert!(offset_of!(CallRecord, handle) == 4);
+    assert!(offset_of!(CallRecord, name) == 8);
+    assert!(offset_of!(CallRecord, member) == 16);
+    assert!(offset_of!(CallRecord, args) == 24);
+    assert!(offset_of!(CallRecord, argc) == 28);
+    assert!(offset_of!(CallRecord, flags) == 32);
+
     assert!(size_of::<ResponseRecord>() == 28);
     assert!(offset_of!(ResponseRecord, status) == 0);
     assert!(offset_of!(ResponseRecord, headers) == 4);
@@ -400,6 +551,44 @@ mod tests {
             ("VALUE_NULL", VALUE_NULL),
             ("VALUE_JSON", VALUE_JSON),
             ("VALUE_OTHER", VALUE_OTHER),
+            ("CALL_ENV", CALL_ENV),
+            ("CALL_GLOBAL", CALL_GLOBAL),
+            ("CALL_VALUE", CALL_VALUE),
+            ("CALL_HOST", CALL_HOST),
+            ("CALL_REQUEST", CALL_REQUEST),
+            ("CALL_GET", CALL_GET),
+            ("CALL_NEW", CALL_NEW),
+            ("CALL_DETACHED", CALL_DETACHED),
+            ("ARG_UNDEFINED", ARG_UNDEFINED),
+            ("ARG_NULL", ARG_NULL),
+            ("ARG_FALSE", ARG_FALSE),
+            ("ARG_TRUE", ARG_TRUE),
+            ("ARG_NUMBER", ARG_NUMBER),
+            ("ARG_STRING", ARG_STRING),
+            ("ARG_BYTES", ARG_BYTES),
+            ("ARG_VALUE", ARG_VALUE),
+            ("ARG_JSON", ARG_JSON),
+            ("ARG_ARRAY", ARG_ARRAY),
+            ("ARG_OBJECT", ARG_OBJECT),
+            ("ARG_BIGINT", ARG_BIGINT),
+            ("READ_KIND", READ_KIND),
+            ("READ_BYTES", READ_BYTES),
+            ("READ_NUMBER", READ_NUMBER),
+            ("READ_JSON", READ_JSON),
+            ("READ_LENGTH", READ_LENGTH),
+            ("READ_DROP", READ_DROP),
+            ("JS_UNDEFINED", JS_UNDEFINED),
+            ("JS_NULL", JS_NULL),
+            ("JS_BOOLEAN", JS_BOOLEAN),
+            ("JS_NUMBER", JS_NUMBER),
+            ("JS_BIGINT", JS_BIGINT),
+            ("JS_STRING", JS_STRING),
+            ("JS_BYTES", JS_BYTES),
+            ("JS_ARRAY", JS_ARRAY),
+            ("JS_OBJECT", JS_OBJECT),
+            ("JS_FUNCTION", JS_FUNCTION),
+            ("ARG_BYTES_SIZE", 16),
+            ("CALL_RECORD_WORDS", 9),
         ] {
             assert_eq!(js_constant(source, name), value, "js/abi.js {name}");
         }
@@ -409,6 +598,11 @@ mod tests {
             ("IO_INVALID_URL", IO_INVALID_URL),
             ("IO_NO_BINDING", IO_NO_BINDING),
             ("IO_INVALID_ARGUMENT", IO_INVALID_ARGUMENT),
+            ("BRIDGE_NO_METHOD", BRIDGE_NO_METHOD),
+            ("BRIDGE_WOULD_SUSPEND", BRIDGE_WOULD_SUSPEND),
+            ("BRIDGE_WRONG_TYPE", BRIDGE_WRONG_TYPE),
+            ("BRIDGE_NO_VALUE", BRIDGE_NO_VALUE),
+            ("ERROR_HANDLE", ERROR_HANDLE),
         ] {
             assert_eq!(js_constant(source, name) as i32, value, "js/abi.js {name}");
         }

@@ -63,8 +63,17 @@ mod request;
 mod response;
 mod result;
 mod utf8;
-// The user API beside the handler's types: I/O from a Worker, a Durable Object's storage.
+// The user API beside the handler's types: the host bridge, I/O from a Worker, a Durable
+// Object's storage.
+pub mod bridge;
+pub mod cache;
+pub mod d1;
 pub mod io;
+pub mod kv;
+pub mod platform;
+pub mod queue;
+pub mod r2;
+pub mod service;
 pub mod storage;
 
 pub use fault::abort;

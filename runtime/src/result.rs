@@ -33,7 +33,7 @@ pub fn owned_part(handle: i32, part: u32) -> Result<alloc::vec::Vec<u8>, usize> 
 /// (its limit, or out of memory). `Vec::try_reserve_exact` does the same through the generic
 /// growth path, which costs ~400 B of wasm more.
 #[cfg(feature = "alloc")]
-fn try_with_capacity(len: usize) -> Option<alloc::vec::Vec<u8>> {
+pub fn try_with_capacity(len: usize) -> Option<alloc::vec::Vec<u8>> {
     if len == 0 {
         return Some(alloc::vec::Vec::new());
     }

@@ -23,17 +23,18 @@ test("import names read from the import section equal what V8 reads, for every b
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { ENV_VARS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, IO: true, REQUEST_PARTS: true, STORAGE: true });
+  assert.deepEqual({ ...all }, { BRIDGE: true, ENV_VARS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, IO: true, REQUEST_PARTS: true, STORAGE: true });
 });
 
 for (const build of TEST_BUILDS) {
   test(`${build}: each module's features follow its imports`, () => {
-    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, IO: false, STORAGE: false };
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, IO: false, STORAGE: false, BRIDGE: false };
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
     assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, IO: true });
     assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, STORAGE: true });
+    assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, BRIDGE: true });
   });
 }
 

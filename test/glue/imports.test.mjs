@@ -109,7 +109,7 @@ test("__tw_storage: an unknown operation is refused; the platform's refusal is n
 });
 
 test("only the imports a module can ask for are made", () => {
-  assert.deepEqual(Object.keys(setup().imports).sort(), ["__cpp_exception", "__tw_env", "__tw_request"]);
+  assert.deepEqual(Object.keys(setup().imports).sort(), ["__cpp_exception", "__tw_call", "__tw_env", "__tw_request", "__tw_value"]);
   assert.ok("__tw_storage" in setup({ storage: { kv: {} } }).imports);
   assert.ok("__tw_result" in setup({ storage: { kv: {} } }).imports);
 });

@@ -2,7 +2,12 @@
 //! the env, the answers of I/O and storage operations, queued in order) and records (what was
 //! asked), and a throw that becomes a Rust panic carrying the fault record's address.
 
-use crate::abi::{FaultRecord, ABSENT, IO_FETCH, RESULT_HEADERS, RESULT_STATUS};
+use crate::abi::{
+    CallRecord, FaultRecord, RawArg, RawField, ABSENT, ARG_ARRAY, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL, ARG_NUMBER,
+    ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_VALUE, BRIDGE_WRONG_TYPE, IO_FETCH, JS_BYTES,
+    JS_NULL, JS_NUMBER, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_KIND, READ_NUMBER, RESULT_HEADERS,
+    RESULT_STATUS,
+};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -19,6 +24,125 @@ std::thread_local! {
     static CURRENT: RefCell<(u16, Vec<u8>, Vec<u8>)> = const { RefCell::new((0, Vec::new(), Vec::new())) };
     /// The operations the module asked for: (op, the record's slices as bytes).
     pub static ASKED: RefCell<Vec<(u32, Vec<Vec<u8>>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A value the bridge stand-in answers with.
+#[derive(Debug, Clone)]
+pub enum BridgeAnswer {
+    /// `undefined`.
+    Undefined,
+    /// `null`.
+    Null,
+    /// A number.
+    Number(f64),
+    /// A string.
+    Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+std::thread_local! {
+    /// What `call` answers, in order: a handle (the answer is then held under it) or an error.
+    pub static BRIDGE_VALUES: RefCell<Vec<(i32, BridgeAnswer)>> = const { RefCell::new(Vec::new()) };
+    /// The values held, by handle.
+    static HELD: RefCell<std::collections::HashMap<i32, BridgeAnswer>> = RefCell::new(std::collections::HashMap::new());
+    /// The calls the module made, as text: `env NAME.member(args) flags N`.
+    pub static BRIDGE_ASKED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `bytes` at `at` as a slice.
+///
+/// # Safety
+/// `at..at + len` must be readable for the call.
+unsafe fn slice<'a>(at: u64, len: usize) -> &'a [u8] {
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: the caller's promise.
+    unsafe { core::slice::from_raw_parts(at as usize as *const u8, len) }
+}
+
+/// An argument as the stand-in notes it.
+fn describe(arg: &RawArg) -> String {
+    // SAFETY: the record borrows every argument and what it points at for the call.
+    let text = |at, len| unsafe { String::from_utf8_lossy(slice(at, len)).into_owned() };
+    match arg.tag {
+        ARG_UNDEFINED => "undefined".into(),
+        ARG_NULL => "null".into(),
+        ARG_FALSE => "false".into(),
+        ARG_TRUE => "true".into(),
+        ARG_NUMBER => format!("{}", f64::from_bits(arg.data)),
+        ARG_STRING => format!("{:?}", text(arg.data, arg.len)),
+        ARG_JSON => format!("json {}", text(arg.data, arg.len)),
+        ARG_VALUE => format!("value {}", arg.data),
+        ARG_BYTES => {
+            // SAFETY: the record borrows the bytes for the call.
+            let bytes = unsafe { slice(arg.data, arg.len) };
+            format!("bytes {}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        }
+        ARG_ARRAY => {
+            // SAFETY: an array argument points at `len` arguments.
+            let items = unsafe { core::slice::from_raw_parts(arg.data as usize as *const RawArg, arg.len) };
+            format!("[{}]", items.iter().map(describe).collect::<Vec<_>>().join(", "))
+        }
+        ARG_OBJECT => {
+            // SAFETY: an object argument points at `len` fields.
+            let fields = unsafe { core::slice::from_raw_parts(arg.data as usize as *const RawField, arg.len) };
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", text(f.key.at as usize as u64, f.key.len), describe(&f.value)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        tag => format!("tag {tag}"),
+    }
+}
+
+/// `__tw_call`: notes the call in `BRIDGE_ASKED`, answers the next of `BRIDGE_VALUES`.
+pub fn call(record: &CallRecord) -> i32 {
+    // SAFETY: the record borrows its name, member and arguments for the call.
+    let (name, member, args) = unsafe {
+        (
+            String::from_utf8_lossy(slice(record.name.at as usize as u64, record.name.len)).into_owned(),
+            String::from_utf8_lossy(slice(record.member.at as usize as u64, record.member.len)).into_owned(),
+            if record.argc == 0 {
+                &[][..]
+            } else {
+                core::slice::from_raw_parts(record.args, record.argc)
+            },
+        )
+    };
+    let target = ["env", "global", "value", "host", "request"][record.target as usize];
+    let args: Vec<String> = args.iter().map(describe).collect();
+    let text = format!("{target} {name}.{member}({}) flags {}", args.join(", "), record.flags);
+    BRIDGE_ASKED.with(|a| a.borrow_mut().push(text));
+    let (code, answer) = BRIDGE_VALUES.with(|v| v.borrow_mut().remove(0));
+    if code >= 0 {
+        HELD.with(|h| h.borrow_mut().insert(code, answer));
+    }
+    code
+}
+
+/// `__tw_value`: reads a held value.
+pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
+    let Some(answer) = HELD.with(|h| h.borrow().get(&handle).cloned()) else {
+        return BRIDGE_NO_VALUE;
+    };
+    match (op, answer) {
+        (READ_KIND, BridgeAnswer::Undefined) => JS_UNDEFINED as i32,
+        (READ_KIND, BridgeAnswer::Null) => JS_NULL as i32,
+        (READ_KIND, BridgeAnswer::Number(_)) => JS_NUMBER as i32,
+        (READ_KIND, BridgeAnswer::Text(_)) => JS_STRING as i32,
+        (READ_KIND, BridgeAnswer::Bytes(_)) => JS_BYTES as i32,
+        (READ_BYTES, BridgeAnswer::Text(s)) => put(s.as_bytes(), dst, room) as i32,
+        (READ_BYTES, BridgeAnswer::Bytes(b)) => put(&b, dst, room) as i32,
+        (READ_NUMBER, BridgeAnswer::Number(n)) => put(&n.to_le_bytes(), dst, room) as i32,
+        (READ_DROP, _) => {
+            HELD.with(|h| h.borrow_mut().remove(&handle));
+            0
+        }
+        _ => BRIDGE_WRONG_TYPE,
+    }
 }
 
 /// Sets the parts the stand-in of `__tw_request` serves on this thread.

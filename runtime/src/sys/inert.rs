@@ -2,7 +2,7 @@
 //! to call. Every request part and variable is empty or absent, every operation fails, and a
 //! fault stops the program.
 
-use crate::abi::{FaultRecord, ABSENT, IO_FAILED};
+use crate::abi::{FaultRecord, ABSENT, BRIDGE_NO_VALUE, IO_FAILED};
 
 /// `__tw_request`: every part is empty.
 pub fn request_part(_part: u32, _dst: *mut u8, _room: usize) -> usize {
@@ -27,6 +27,16 @@ pub fn storage(_op: u32, _record: &crate::abi::IoRecord) -> i32 {
 /// `__tw_result`: nothing.
 pub fn result(_handle: i32, _part: u32, _dst: *mut u8, _room: usize) -> usize {
     0
+}
+
+/// `__tw_call`: every call fails.
+pub fn call(_record: &crate::abi::CallRecord) -> i32 {
+    IO_FAILED
+}
+
+/// `__tw_value`: nothing is held.
+pub fn value(_handle: i32, _op: u32, _dst: *mut u8, _room: usize) -> i32 {
+    BRIDGE_NO_VALUE
 }
 
 /// A fault outside wasm32: report and stop.

@@ -25,7 +25,24 @@ mod io_imports {
         pub fn __tw_io(op: u32, record: *const crate::abi::IoRecord) -> i32;
         pub fn __tw_result(handle: i32, part: u32, dst: *mut u8, room: usize) -> i32;
         pub fn __tw_storage(op: u32, record: *const crate::abi::IoRecord) -> i32;
+        pub fn __tw_call(record: *const crate::abi::CallRecord) -> i32;
+        pub fn __tw_value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32;
     }
+}
+
+/// `__tw_call`: a bridge call (suspending the module in a Worker when it answers a Promise); a
+/// handle or a negative error code.
+pub fn call(record: &crate::abi::CallRecord) -> i32 {
+    // SAFETY: the record, its name, member, arguments and everything they point at stay
+    // borrowed (so alive and unchanged) for the whole call; the glue only reads them.
+    unsafe { io_imports::__tw_call(record) }
+}
+
+/// `__tw_value`: reads held value `handle` with `op`, writing at most `room` bytes at `dst`.
+pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
+    // SAFETY: the caller passes `room` writable bytes at `dst` that no reference covers (or
+    // room 0); the glue writes at most that many.
+    unsafe { io_imports::__tw_value(handle, op, dst, room) }
 }
 
 /// `__tw_storage`: runs storage operation `op` synchronously; a result handle, `ABSENT`, a

@@ -1,0 +1,68 @@
+// The JavaScript twin of examples/bindings: the same routes making the same calls of the same
+// bindings in plain JavaScript, so the tests can compare the Rust handler's answers with what a
+// JavaScript Worker gets (test/e2e/bindings.test.mjs). Not shipped with the example.
+const octets = { "content-type": "application/octet-stream" };
+const text = (body, status = 200) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+async function notes(env) {
+  await env.DB.exec("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)");
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    const param = (name) => url.searchParams.get(name);
+    if (path.startsWith("/r2/")) {
+      const key = path.slice(4);
+      if (request.method == "PUT") {
+        await env.BUCKET.put(key, await request.arrayBuffer(), { httpMetadata: { contentType: request.headers.get("content-type") ?? undefined }, customMetadata: {} });
+        return text("stored\n", 201);
+      }
+      if (request.method == "GET" || request.method == "HEAD") {
+        const head = request.method == "HEAD";
+        const object = head ? await env.BUCKET.head(key) : await env.BUCKET.get(key);
+        if (!object) return text("absent\n", 404);
+        const headers = { etag: object.httpEtag };
+        if (object.httpMetadata?.contentType) headers["content-type"] = object.httpMetadata.contentType;
+        if (head) headers["x-size"] = String(object.size);
+        return new Response(head ? null : await object.arrayBuffer(), { headers });
+      }
+      if (request.method == "DELETE") {
+        await env.BUCKET.delete(key);
+        return new Response(null, { status: 204 });
+      }
+      return text("method not allowed: GET, HEAD, PUT or DELETE\n", 405);
+    }
+    if (path.startsWith("/r2-range/")) {
+      const object = await env.BUCKET.get(path.slice(10), { range: { offset: Number(param("offset")), length: Number(param("length")) } });
+      return object ? new Response(await object.arrayBuffer()) : text("absent\n", 404);
+    }
+    if (path == "/r2-list") {
+      const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined });
+      return text(listing.objects.map((o) => `${o.key}\n`).join(""));
+    }
+    if (path.startsWith("/d1/")) {
+      await notes(env);
+      if (path == "/d1/notes" && request.method == "POST") {
+        const { meta } = await env.DB.prepare("INSERT INTO notes (text) VALUES (?)").bind(await request.text()).run();
+        return text(String(meta.last_row_id), 201);
+      }
+      if (path == "/d1/count") return text(String((await env.DB.prepare("SELECT COUNT(*) AS n FROM notes").first())?.n ?? 0));
+      const row = await env.DB.prepare("SELECT text FROM notes WHERE id = ?").bind(Number(path.slice(10))).first();
+      return row ? text(row.text) : text("no such note\n", 404);
+    }
+    if (path.startsWith("/random/")) return new Response(crypto.getRandomValues(new Uint8Array(Number(path.slice(8)))), { headers: octets });
+    if (path == "/queue" && request.method == "POST") {
+      await env.QUEUE.send(new Uint8Array(await request.arrayBuffer()), { contentType: "bytes", delaySeconds: 0 });
+      return text("sent\n", 202);
+    }
+    if (path == "/sha256" && request.method == "POST") {
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await request.arrayBuffer()));
+      return text([...digest].map((b) => b.toString(16).padStart(2, "0")).join(""));
+    }
+    if (path == "/time") return text(String(Date.now()));
+    if (path == "/") return text("ok\n");
+    return text("not found\n", 404);
+  },
+};

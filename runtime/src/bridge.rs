@@ -1,0 +1,526 @@
+//! The host bridge: from a synchronous handler, call a method (or read a property) of a binding
+//! of the Worker's env, a platform global, a value the bridge holds, a host function the Worker's
+//! JavaScript entry added, or the incoming request; get a [`Value`] back (docs/ABI.md, "The host
+//! bridge"). A call that answers a Promise suspends the module (JSPI) until it settles; one that
+//! answers at once costs no suspension. Every typed binding (`kv`, `r2`, `d1`, ...) is Rust over
+//! this module; the bridge knows no binding.
+//!
+//! ```
+//! use tinyworker::bridge::{self, Arg, Target};
+//! use tinyworker::{Request, Response};
+//!
+//! fn handle<'a>(req: &Request<'a>) -> Response<'a> {
+//!     // env.GREETER.hello("world"), an RPC method of a bound service.
+//!     let Some(buffer) = req.scratch(256) else { return Response::text(413, "no room") };
+//!     match bridge::call(Target::Env("GREETER"), "hello", &[Arg::str("world")]) {
+//!         Ok(answer) => match answer.text(buffer) {
+//!             Ok(text) => Response::text(200, text),
+//!             Err(_) => Response::text(502, "not text"),
+//!         },
+//!         Err(_) => Response::text(502, "the service failed"),
+//!     }
+//! }
+//! tinyworker::entry!(handle);
+//! # fn main() {}
+//! ```
+//!
+//! Values belong to the request that made them: all are released when it ends, whether it
+//! answered or faulted. Errors are values: the binding's own error (its message, for the handler
+//! only, through [`last_error`]), an invalid argument, no such binding or method.
+
+use crate::abi::{
+    CallRecord, RawArg, RawField, RawSlice, ARG_ARRAY, ARG_BIGINT, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL,
+    ARG_NUMBER, ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_METHOD, BRIDGE_NO_VALUE,
+    BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, CALL_DETACHED, CALL_ENV, CALL_GET, CALL_GLOBAL, CALL_HOST, CALL_NEW,
+    CALL_REQUEST, CALL_VALUE, ERROR_HANDLE, IO_INVALID_ARGUMENT, IO_NO_BINDING, JS_ARRAY, JS_BIGINT, JS_BOOLEAN,
+    JS_BYTES, JS_FUNCTION, JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_JSON,
+    READ_KIND, READ_LENGTH, READ_NUMBER,
+};
+use crate::sys;
+use core::marker::PhantomData;
+
+/// Why a bridge call or read did not give an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The env has no binding of that name (or no such global or host function).
+    NoTarget,
+    /// The target has no method of that name (or it is not a function).
+    NoMethod,
+    /// The platform refused an argument (a `TypeError` or `RangeError`).
+    InvalidArgument,
+    /// The binding failed: it threw, or its Promise rejected. [`last_error`] has its message.
+    Failed,
+    /// The call answered a Promise in a module that cannot suspend (a Durable Object).
+    WouldSuspend,
+    /// The value is not of the kind asked for.
+    WrongType {
+        /// What it is.
+        found: Kind,
+    },
+    /// The value was released (or belongs to another request).
+    NoValue,
+    /// The answer needs `needed` bytes and the buffer (or the heap) has fewer.
+    TooLarge {
+        /// Bytes the answer needs.
+        needed: usize,
+    },
+}
+
+/// The kind of a JavaScript value the bridge holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// `undefined`.
+    Undefined,
+    /// `null`.
+    Null,
+    /// A boolean.
+    Boolean,
+    /// A number.
+    Number,
+    /// A BigInt.
+    BigInt,
+    /// A string.
+    String,
+    /// Bytes: an `ArrayBuffer` or a view of one.
+    Bytes,
+    /// An array.
+    Array,
+    /// Any other object: a binding, a response, an error, a stream.
+    Object,
+    /// A function.
+    Function,
+}
+
+impl Kind {
+    fn of(code: i32) -> Option<Self> {
+        Some(match u32::try_from(code).ok()? {
+            JS_UNDEFINED => Self::Undefined,
+            JS_NULL => Self::Null,
+            JS_BOOLEAN => Self::Boolean,
+            JS_NUMBER => Self::Number,
+            JS_BIGINT => Self::BigInt,
+            JS_STRING => Self::String,
+            JS_BYTES => Self::Bytes,
+            JS_ARRAY => Self::Array,
+            JS_OBJECT => Self::Object,
+            JS_FUNCTION => Self::Function,
+            _ => return None,
+        })
+    }
+}
+
+/// The `Error` of a negative bridge answer.
+fn error(code: i32) -> Error {
+    match code {
+        IO_NO_BINDING => Error::NoTarget,
+        BRIDGE_NO_METHOD => Error::NoMethod,
+        IO_INVALID_ARGUMENT => Error::InvalidArgument,
+        BRIDGE_WOULD_SUSPEND => Error::WouldSuspend,
+        BRIDGE_NO_VALUE => Error::NoValue,
+        _ => Error::Failed,
+    }
+}
+
+/// What a call is made on.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A binding of the Worker's env, by name (`env.BUCKET`).
+    Env(&'a str),
+    /// A global of the platform, by name (`crypto`, `console`, `Date`, `caches`, `fetch`).
+    Global(&'a str),
+    /// A value the bridge holds.
+    Value(&'a Value),
+    /// A host function the Worker's JavaScript entry added (`createWorker(wasm, { host })`).
+    Host(&'a str),
+    /// The incoming `Request` (its `cf`, its `signal`).
+    Request,
+}
+
+/// One argument of a call: a JavaScript value built from Rust data it borrows.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy)]
+pub struct Arg<'a> {
+    raw: RawArg,
+    _borrow: PhantomData<&'a [u8]>,
+}
+
+impl<'a> Arg<'a> {
+    const fn raw(tag: u32, len: usize, data: u64) -> Self {
+        Self {
+            raw: RawArg { tag, len, data },
+            _borrow: PhantomData,
+        }
+    }
+
+    /// `undefined`.
+    pub const UNDEFINED: Arg<'static> = Arg::raw(ARG_UNDEFINED, 0, 0);
+    /// `null`.
+    pub const NULL: Arg<'static> = Arg::raw(ARG_NULL, 0, 0);
+
+    /// A boolean.
+    pub const fn bool(b: bool) -> Self {
+        Self::raw(if b { ARG_TRUE } else { ARG_FALSE }, 0, 0)
+    }
+
+    /// A number.
+    pub const fn number(n: f64) -> Self {
+        Self::raw(ARG_NUMBER, 0, n.to_bits())
+    }
+
+    /// A BigInt.
+    pub const fn bigint(n: i64) -> Self {
+        Self::raw(ARG_BIGINT, 0, n as u64)
+    }
+
+    /// A string.
+    pub fn str(s: &'a str) -> Self {
+        Self::raw(ARG_STRING, s.len(), s.as_ptr() as usize as u64)
+    }
+
+    /// Bytes, as a new `Uint8Array` (copied when the call is made).
+    pub fn bytes(b: &'a [u8]) -> Self {
+        Self::raw(ARG_BYTES, b.len(), b.as_ptr() as usize as u64)
+    }
+
+    /// JSON text, parsed into a value (an invalid text is `Error::InvalidArgument`).
+    pub fn json(text: &'a str) -> Self {
+        Self::raw(ARG_JSON, text.len(), text.as_ptr() as usize as u64)
+    }
+
+    /// A value the bridge holds.
+    pub fn value(value: &'a Value) -> Self {
+        Self::raw(ARG_VALUE, 0, value.handle as u64)
+    }
+
+    /// An array of arguments.
+    pub fn array(items: &'a [Arg<'a>]) -> Self {
+        Self::raw(ARG_ARRAY, items.len(), items.as_ptr() as usize as u64)
+    }
+
+    /// An object of fields.
+    pub fn object(fields: &'a [Field<'a>]) -> Self {
+        Self::raw(ARG_OBJECT, fields.len(), fields.as_ptr() as usize as u64)
+    }
+}
+
+/// One field of an [`Arg::object`]: a key and a value.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy)]
+pub struct Field<'a> {
+    raw: RawField,
+    _borrow: PhantomData<&'a [u8]>,
+}
+
+impl<'a> Field<'a> {
+    /// The field `key: value`.
+    pub const fn new(key: &'a str, value: Arg<'a>) -> Self {
+        Self {
+            raw: RawField {
+                key: RawSlice::of(key.as_bytes()),
+                value: value.raw,
+            },
+            _borrow: PhantomData,
+        }
+    }
+}
+
+/// A JavaScript value the bridge holds for this request (a binding, a response, an object, a
+/// string...). Read it ([`Value::text`], [`Value::number`], ...), call its methods, read its
+/// properties. It is released when the request ends (or by [`Value::release`]).
+#[derive(Debug)]
+pub struct Value {
+    handle: u32,
+}
+
+/// Makes call `record`; the value or the error.
+fn make(record: &CallRecord) -> Result<Value, Error> {
+    match sys::call(record) {
+        code if code < 0 => Err(error(code)),
+        handle => Ok(Value { handle: handle as u32 }),
+    }
+}
+
+/// The record of a call on `target`.
+fn record(target: Target<'_>, member: &str, args: &[Arg<'_>], flags: u32) -> CallRecord {
+    let (kind, handle, name) = match target {
+        Target::Env(name) => (CALL_ENV, 0, name),
+        Target::Global(name) => (CALL_GLOBAL, 0, name),
+        Target::Host(name) => (CALL_HOST, 0, name),
+        Target::Value(value) => (CALL_VALUE, value.handle, ""),
+        Target::Request => (CALL_REQUEST, 0, ""),
+    };
+    CallRecord {
+        target: kind,
+        handle,
+        name: RawSlice::of(name.as_bytes()),
+        member: RawSlice::of(member.as_bytes()),
+        args: args.as_ptr().cast(),
+        argc: args.len(),
+        flags,
+    }
+}
+
+/// Calls `target.method(...args)` (an empty `method` calls the target itself), waiting for its
+/// Promise if it answers one.
+pub fn call(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
+    make(&record(target, method, args, 0))
+}
+
+/// Reads `target.property` (an empty `property`: the target itself, e.g. a binding as a value).
+pub fn get(target: Target<'_>, property: &str) -> Result<Value, Error> {
+    make(&record(target, property, &[], CALL_GET))
+}
+
+/// Constructs `new target.class(...args)` (an empty `class`: `new target(...args)`).
+pub fn construct(target: Target<'_>, class: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
+    make(&record(target, class, args, CALL_NEW))
+}
+
+/// Calls `target.method(...args)` without waiting: its Promise goes to `ctx.waitUntil`, so the
+/// response does not wait for it (a KV put or a queue send after answering). A failure of the
+/// detached call is logged, not returned.
+pub fn detached(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<(), Error> {
+    make(&record(target, method, args, CALL_DETACHED)).map(Value::release)
+}
+
+/// The message of the last bridge error of this request (the binding's own error), in `buffer`
+/// (cut to fit). For the handler only: never send it to a client.
+pub fn last_error(buffer: &mut [u8]) -> &str {
+    let len = sys::value(ERROR_HANDLE, READ_BYTES, buffer.as_mut_ptr(), buffer.len());
+    let len = usize::try_from(len).unwrap_or(0);
+    match buffer.get(..len) {
+        Some(bytes) => crate::headers::text(bytes),
+        None => "",
+    }
+}
+
+impl Value {
+    /// Its kind.
+    pub fn kind(&self) -> Kind {
+        Kind::of(sys::value(self.handle as i32, READ_KIND, core::ptr::null_mut(), 0)).unwrap_or(Kind::Object)
+    }
+
+    /// Whether it is `null` or `undefined`.
+    pub fn is_nullish(&self) -> bool {
+        matches!(self.kind(), Kind::Null | Kind::Undefined)
+    }
+
+    /// Calls its method `method`.
+    pub fn call(&self, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
+        call(Target::Value(self), method, args)
+    }
+
+    /// Reads its property `property`.
+    pub fn get(&self, property: &str) -> Result<Value, Error> {
+        get(Target::Value(self), property)
+    }
+
+    /// Reads its element `index` (of an array).
+    pub fn index(&self, index: usize) -> Result<Value, Error> {
+        let mut digits = [0u8; 20];
+        get(Target::Value(self), decimal(index, &mut digits))
+    }
+
+    /// The length of an array.
+    pub fn len(&self) -> Result<usize, Error> {
+        self.read(READ_LENGTH, &mut [])
+    }
+
+    /// Whether an array is empty.
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// Runs `op`, writing at most `into.len()` bytes into `into`; its answer as a length.
+    fn read(&self, op: u32, into: &mut [u8]) -> Result<usize, Error> {
+        match sys::value(self.handle as i32, op, into.as_mut_ptr(), into.len()) {
+            BRIDGE_WRONG_TYPE => Err(Error::WrongType { found: self.kind() }),
+            code if code < 0 => Err(error(code)),
+            len => Ok(len as usize),
+        }
+    }
+
+    /// Reads with `op` into `buffer`: the bytes, or `TooLarge`.
+    fn read_into<'b>(&self, op: u32, buffer: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        let len = self.read(op, buffer)?;
+        match buffer.get(..len) {
+            Some(bytes) => Ok(bytes),
+            None => Err(Error::TooLarge { needed: len }),
+        }
+    }
+
+    /// A string's UTF-8 or bytes' bytes, in `buffer`.
+    pub fn bytes<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        self.read_into(READ_BYTES, buffer)
+    }
+
+    /// A string (or bytes that are UTF-8), in `buffer`.
+    pub fn text<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let bytes = self.bytes(buffer)?;
+        if crate::utf8::is_utf8(bytes) {
+            // SAFETY: just validated.
+            Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
+        } else {
+            Err(Error::WrongType { found: Kind::Bytes })
+        }
+    }
+
+    /// The value as JSON text (`JSON.stringify`), in `buffer`.
+    pub fn json<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let bytes = self.read_into(READ_JSON, buffer)?;
+        // SAFETY: the glue writes the UTF-8 of a JavaScript string.
+        Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
+    }
+
+    /// A number (a boolean reads as 0 or 1).
+    pub fn number(&self) -> Result<f64, Error> {
+        let mut bits = [0u8; 8];
+        self.read(READ_NUMBER, &mut bits)?;
+        Ok(f64::from_le_bytes(bits))
+    }
+
+    /// A boolean.
+    pub fn boolean(&self) -> Result<bool, Error> {
+        match self.kind() {
+            Kind::Boolean => self.number().map(|n| n != 0.0),
+            found => Err(Error::WrongType { found }),
+        }
+    }
+
+    /// A string's UTF-8 or bytes' bytes, in owned memory of exactly their size.
+    #[cfg(feature = "alloc")]
+    pub fn bytes_owned(&self) -> Result<alloc::vec::Vec<u8>, Error> {
+        self.read_owned(READ_BYTES)
+    }
+
+    /// A string, owned.
+    #[cfg(feature = "alloc")]
+    pub fn text_owned(&self) -> Result<alloc::string::String, Error> {
+        let bytes = self.bytes_owned()?;
+        alloc::string::String::from_utf8(bytes).map_err(|_| Error::WrongType { found: Kind::Bytes })
+    }
+
+    /// The value as JSON text, owned.
+    #[cfg(feature = "alloc")]
+    pub fn json_owned(&self) -> Result<alloc::string::String, Error> {
+        let bytes = self.read_owned(READ_JSON)?;
+        // SAFETY: the glue writes the UTF-8 of a JavaScript string.
+        Ok(unsafe { alloc::string::String::from_utf8_unchecked(bytes) })
+    }
+
+    #[cfg(feature = "alloc")]
+    fn read_owned(&self, op: u32) -> Result<alloc::vec::Vec<u8>, Error> {
+        let len = self.read(op, &mut [])?;
+        let mut bytes = crate::result::try_with_capacity(len).ok_or(Error::TooLarge { needed: len })?;
+        // SAFETY: the glue writes exactly `len` bytes (the length it just answered, the vector's
+        // capacity) at the vector's buffer; `set_len` then covers only initialised bytes.
+        unsafe {
+            let written = sys::value(self.handle as i32, op, bytes.as_mut_ptr(), len);
+            bytes.set_len((written.max(0) as usize).min(len));
+        }
+        Ok(bytes)
+    }
+
+    /// Releases the value now instead of when the request ends.
+    pub fn release(self) {
+        sys::value(self.handle as i32, READ_DROP, core::ptr::null_mut(), 0);
+    }
+}
+
+/// `n` in decimal, written into the end of `digits` (no `core::fmt`: nothing here can panic).
+pub(crate) fn decimal(n: usize, digits: &mut [u8; 20]) -> &str {
+    let mut rest = n;
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        start -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    crate::headers::text(digits.get(start..).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::{BridgeAnswer, BRIDGE_ASKED, BRIDGE_VALUES};
+
+    fn answers(list: &[(i32, BridgeAnswer)]) {
+        BRIDGE_VALUES.with(|v| *v.borrow_mut() = list.to_vec());
+        BRIDGE_ASKED.with(|a| a.borrow_mut().clear());
+    }
+
+    #[test]
+    fn a_call_sends_its_record_and_reads_the_answer() {
+        answers(&[(0, BridgeAnswer::Text("hello world".into()))]);
+        let fields = [Field::new("ttl", Arg::number(60.0))];
+        let args = [
+            Arg::str("world"),
+            Arg::bytes(b"\x00\xff"),
+            Arg::object(&fields),
+            Arg::NULL,
+        ];
+        let answer = call(Target::Env("GREETER"), "hello", &args).unwrap();
+        let mut buffer = [0u8; 32];
+        assert_eq!(answer.text(&mut buffer), Ok("hello world"));
+        assert_eq!(answer.kind(), Kind::String);
+        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+        assert_eq!(
+            asked[0],
+            "env GREETER.hello(\"world\", bytes 00ff, {ttl: 60}, null) flags 0"
+        );
+    }
+
+    #[test]
+    fn errors_keep_their_kind() {
+        answers(&[
+            (IO_NO_BINDING, BridgeAnswer::Undefined),
+            (BRIDGE_NO_METHOD, BridgeAnswer::Undefined),
+            (-2, BridgeAnswer::Undefined),
+            (IO_INVALID_ARGUMENT, BridgeAnswer::Undefined),
+            (BRIDGE_WOULD_SUSPEND, BridgeAnswer::Undefined),
+        ]);
+        assert_eq!(call(Target::Env("NONE"), "x", &[]).unwrap_err(), Error::NoTarget);
+        assert_eq!(
+            call(Target::Global("crypto"), "nope", &[]).unwrap_err(),
+            Error::NoMethod
+        );
+        assert_eq!(call(Target::Host("mine"), "", &[]).unwrap_err(), Error::Failed);
+        assert_eq!(call(Target::Request, "x", &[]).unwrap_err(), Error::InvalidArgument);
+        assert_eq!(call(Target::Env("KV"), "get", &[]).unwrap_err(), Error::WouldSuspend);
+    }
+
+    #[test]
+    fn reads_check_kinds_and_room() {
+        answers(&[
+            (0, BridgeAnswer::Number(1.5)),
+            (1, BridgeAnswer::Text("0123456789".into())),
+        ]);
+        let n = call(Target::Global("Date"), "now", &[]).unwrap();
+        assert_eq!(n.number(), Ok(1.5));
+        let mut small = [0u8; 4];
+        assert_eq!(n.text(&mut small), Err(Error::WrongType { found: Kind::Number }));
+        let s = call(Target::Global("x"), "y", &[]).unwrap();
+        assert_eq!(s.text(&mut small), Err(Error::TooLarge { needed: 10 }));
+        assert_eq!(s.number(), Err(Error::WrongType { found: Kind::String }));
+        answers(&[(2, BridgeAnswer::Bytes(vec![0, 255])), (3, BridgeAnswer::Null)]);
+        let b = get(Target::Env("BUCKET"), "").unwrap();
+        assert_eq!(b.bytes(&mut small), Ok(&[0u8, 255][..]));
+        assert_eq!(b.text(&mut small), Err(Error::WrongType { found: Kind::Bytes }));
+        assert!(get(Target::Request, "cf").unwrap().is_nullish());
+        b.release();
+        assert_eq!(Value { handle: 2 }.kind(), Kind::Object, "a released value is no value");
+    }
+
+    #[test]
+    fn decimal_writes_digits_without_formatting() {
+        let mut d = [0u8; 20];
+        assert_eq!(decimal(0, &mut d), "0");
+        assert_eq!(decimal(1234, &mut d), "1234");
+        assert_eq!(decimal(usize::MAX, &mut d), usize::MAX.to_string());
+    }
+}

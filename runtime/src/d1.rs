@@ -1,0 +1,231 @@
+//! D1 (SQLite) through the bridge: prepare, bind (null, integer, real, text, blob), first, all,
+//! run, batch; rows read column by column without serde, each value with its kind (integer or
+//! real as a number, text, blob, null); the meta a statement reports (changes, last row id).
+
+use crate::bridge::{self, Arg, Error, Kind, Target, Value};
+
+/// A D1 database bound to the Worker as `binding` (`[[d1_databases]]` in wrangler.toml).
+#[derive(Debug, Clone, Copy)]
+pub struct Database<'n> {
+    binding: &'n str,
+}
+
+/// A parameter of a statement.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    /// `NULL`.
+    Null,
+    /// An integer (exact up to 2^53, JavaScript's safe integers).
+    Integer(i64),
+    /// A real.
+    Real(f64),
+    /// Text.
+    Text(&'a str),
+    /// A blob.
+    Blob(&'a [u8]),
+}
+
+impl<'a> Param<'a> {
+    fn arg(self) -> Arg<'a> {
+        match self {
+            Param::Null => Arg::NULL,
+            Param::Integer(n) => Arg::number(n as f64),
+            Param::Real(n) => Arg::number(n),
+            Param::Text(s) => Arg::str(s),
+            Param::Blob(b) => Arg::bytes(b),
+        }
+    }
+}
+
+/// The most parameters a statement binds without an allocator.
+pub const MAX_PARAMS: usize = 32;
+
+impl<'n> Database<'n> {
+    /// The database bound as `binding`.
+    pub const fn new(binding: &'n str) -> Self {
+        Self { binding }
+    }
+
+    /// A prepared statement for `sql` (`?` or `?1` placeholders).
+    pub fn prepare(&self, sql: &str) -> Result<Statement, Error> {
+        let value = bridge::call(Target::Env(self.binding), "prepare", &[Arg::str(sql)])?;
+        Ok(Statement { value })
+    }
+
+    /// Runs `sql` (one or more statements, no parameters; e.g. a schema).
+    pub fn exec(&self, sql: &str) -> Result<(), Error> {
+        bridge::call(Target::Env(self.binding), "exec", &[Arg::str(sql)]).map(Value::release)
+    }
+
+    /// Runs `statements` in one transaction; the result of each (as from [`Statement::all`]).
+    pub fn batch(&self, statements: &[&Statement]) -> Result<Batch, Error> {
+        if statements.len() > MAX_PARAMS {
+            return Err(Error::InvalidArgument);
+        }
+        let mut args = [Arg::UNDEFINED; MAX_PARAMS];
+        for (slot, statement) in args.iter_mut().zip(statements) {
+            *slot = Arg::value(&statement.value);
+        }
+        let list = [Arg::array(args.get(..statements.len()).unwrap_or_default())];
+        let value = bridge::call(Target::Env(self.binding), "batch", &list)?;
+        Ok(Batch { value })
+    }
+}
+
+/// A prepared statement.
+#[derive(Debug)]
+pub struct Statement {
+    value: Value,
+}
+
+impl Statement {
+    /// The statement with `params` bound (at most [`MAX_PARAMS`]).
+    pub fn bind(&self, params: &[Param<'_>]) -> Result<Statement, Error> {
+        if params.len() > MAX_PARAMS {
+            return Err(Error::InvalidArgument);
+        }
+        let mut args = [Arg::UNDEFINED; MAX_PARAMS];
+        for (slot, param) in args.iter_mut().zip(params) {
+            *slot = param.arg();
+        }
+        let value = self.value.call("bind", args.get(..params.len()).unwrap_or_default())?;
+        Ok(Statement { value })
+    }
+
+    /// The first row, `None` when there is none.
+    pub fn first(&self) -> Result<Option<Row>, Error> {
+        let value = self.value.call("first", &[])?;
+        Ok(if value.is_nullish() { None } else { Some(Row { value }) })
+    }
+
+    /// Every row, and the meta.
+    pub fn all(&self) -> Result<Rows, Error> {
+        Ok(Rows {
+            value: self.value.call("all", &[])?,
+        })
+    }
+
+    /// Runs it for its effect; the meta (changes, last row id).
+    pub fn run(&self) -> Result<Meta, Error> {
+        Ok(Meta {
+            value: self.value.call("run", &[])?.get("meta")?,
+        })
+    }
+}
+
+/// The rows of [`Statement::all`], and its meta.
+#[derive(Debug)]
+pub struct Rows {
+    value: Value,
+}
+
+impl Rows {
+    /// How many rows.
+    pub fn len(&self) -> Result<usize, Error> {
+        self.value.get("results")?.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// Row `index`.
+    pub fn row(&self, index: usize) -> Result<Row, Error> {
+        Ok(Row {
+            value: self.value.get("results")?.index(index)?,
+        })
+    }
+
+    /// The meta.
+    pub fn meta(&self) -> Result<Meta, Error> {
+        Ok(Meta {
+            value: self.value.get("meta")?,
+        })
+    }
+}
+
+/// The results of [`Database::batch`], one [`Rows`] per statement.
+#[derive(Debug)]
+pub struct Batch {
+    value: Value,
+}
+
+impl Batch {
+    /// The result of statement `index`.
+    pub fn result(&self, index: usize) -> Result<Rows, Error> {
+        Ok(Rows {
+            value: self.value.index(index)?,
+        })
+    }
+}
+
+/// One row: its columns by name.
+#[derive(Debug)]
+pub struct Row {
+    value: Value,
+}
+
+/// The kind of a column's value, as SQLite stored it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `NULL`.
+    Null,
+    /// An integer or a real (a JavaScript number).
+    Number,
+    /// Text.
+    Text,
+    /// A blob.
+    Blob,
+}
+
+impl Row {
+    /// The value of column `name` (`undefined` for a column the row does not have).
+    pub fn get(&self, name: &str) -> Result<Value, Error> {
+        self.value.get(name)
+    }
+
+    /// The kind of column `name`.
+    pub fn kind(&self, name: &str) -> Result<Column, Error> {
+        match self.get(name)?.kind() {
+            Kind::Null | Kind::Undefined => Ok(Column::Null),
+            Kind::Number => Ok(Column::Number),
+            Kind::String => Ok(Column::Text),
+            Kind::Bytes | Kind::Array => Ok(Column::Blob),
+            found => Err(Error::WrongType { found }),
+        }
+    }
+
+    /// Column `name` as an integer.
+    pub fn integer(&self, name: &str) -> Result<i64, Error> {
+        Ok(self.get(name)?.number()? as i64)
+    }
+
+    /// Column `name` as text, in `buffer`.
+    pub fn text<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        self.get(name)?.text(buffer)
+    }
+
+    /// The column names, in the order the row has them.
+    pub fn columns(&self) -> Result<Value, Error> {
+        bridge::call(Target::Global("Object"), "keys", &[Arg::value(&self.value)])
+    }
+}
+
+/// What a statement reported.
+#[derive(Debug)]
+pub struct Meta {
+    value: Value,
+}
+
+impl Meta {
+    /// Rows it changed.
+    pub fn changes(&self) -> Result<u64, Error> {
+        Ok(self.value.get("changes")?.number()? as u64)
+    }
+
+    /// The rowid of the last row it inserted.
+    pub fn last_row_id(&self) -> Result<i64, Error> {
+        Ok(self.value.get("last_row_id")?.number()? as i64)
+    }
+}

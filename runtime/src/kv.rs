@@ -1,0 +1,215 @@
+//! Workers KV through the bridge: get (bytes or text, with metadata), put with an expiration, a
+//! time to live and metadata, delete, list (prefix, limit, cursor). Keys the platform refuses
+//! (empty, `.`, `..`, over 512 bytes) are `Error::InvalidArgument` without a call.
+
+use crate::bridge::{self, Arg, Error, Field, Kind, Target, Value};
+
+/// The longest key the platform takes, in bytes of UTF-8.
+pub const KEY_LIMIT: usize = 512;
+
+/// A KV namespace bound to the Worker as `binding` (`[[kv_namespaces]]` in wrangler.toml).
+#[derive(Debug, Clone, Copy)]
+pub struct Namespace<'n> {
+    binding: &'n str,
+}
+
+/// What `put` stores beside the value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PutOptions<'a> {
+    /// When the key expires, in seconds since the epoch.
+    pub expiration: Option<u64>,
+    /// How long the key lives, in seconds (at least 60).
+    pub expiration_ttl: Option<u64>,
+    /// Metadata as JSON text (at most 1,024 bytes serialised).
+    pub metadata_json: Option<&'a str>,
+}
+
+/// What `list` asks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListOptions<'a> {
+    /// Only keys that start with this.
+    pub prefix: Option<&'a str>,
+    /// At most this many keys (the platform's default and maximum: 1,000).
+    pub limit: Option<u32>,
+    /// Where the previous listing stopped.
+    pub cursor: Option<&'a str>,
+}
+
+/// `Err(InvalidArgument)` for a key the platform refuses.
+fn check(key: &str) -> Result<(), Error> {
+    if matches!(key, "" | "." | "..") || key.len() > KEY_LIMIT {
+        Err(Error::InvalidArgument)
+    } else {
+        Ok(())
+    }
+}
+
+/// `Some(value)` unless it is `null` or `undefined`.
+fn present(value: Value) -> Option<Value> {
+    if value.is_nullish() {
+        None
+    } else {
+        Some(value)
+    }
+}
+
+impl<'n> Namespace<'n> {
+    /// The namespace bound as `binding`.
+    pub const fn new(binding: &'n str) -> Self {
+        Self { binding }
+    }
+
+    fn get_as(&self, key: &str, kind: &str) -> Result<Option<Value>, Error> {
+        check(key)?;
+        let value = bridge::call(Target::Env(self.binding), "get", &[Arg::str(key), Arg::str(kind)])?;
+        Ok(present(value))
+    }
+
+    /// The value of `key` as bytes in `buffer`, `None` when absent.
+    pub fn get<'b>(&self, key: &str, buffer: &'b mut [u8]) -> Result<Option<&'b [u8]>, Error> {
+        self.get_as(key, "arrayBuffer")?.map(|v| v.bytes(buffer)).transpose()
+    }
+
+    /// The value of `key` as text in `buffer`, `None` when absent.
+    pub fn get_text<'b>(&self, key: &str, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
+        self.get_as(key, "text")?.map(|v| v.text(buffer)).transpose()
+    }
+
+    /// The value of `key` in owned memory, `None` when absent.
+    #[cfg(feature = "alloc")]
+    pub fn get_owned(&self, key: &str) -> Result<Option<alloc::vec::Vec<u8>>, Error> {
+        self.get_as(key, "arrayBuffer")?.map(|v| v.bytes_owned()).transpose()
+    }
+
+    /// The value of `key` (bytes) and its metadata, `None` when absent.
+    pub fn get_with_metadata(&self, key: &str) -> Result<Option<Entry>, Error> {
+        check(key)?;
+        let answer = bridge::call(
+            Target::Env(self.binding),
+            "getWithMetadata",
+            &[Arg::str(key), Arg::str("arrayBuffer")],
+        )?;
+        let value = answer.get("value")?;
+        if value.is_nullish() {
+            return Ok(None);
+        }
+        Ok(Some(Entry {
+            value,
+            metadata: answer.get("metadata")?,
+        }))
+    }
+
+    /// Stores `value` under `key`.
+    pub fn put(&self, key: &str, value: &[u8], options: &PutOptions<'_>) -> Result<(), Error> {
+        check(key)?;
+        let mut fields = [Field::new("", Arg::UNDEFINED); 3];
+        let mut len = 0;
+        for (name, arg) in [
+            ("expiration", options.expiration.map(|n| Arg::number(n as f64))),
+            ("expirationTtl", options.expiration_ttl.map(|n| Arg::number(n as f64))),
+            ("metadata", options.metadata_json.map(Arg::json)),
+        ] {
+            if let (Some(arg), Some(slot)) = (arg, fields.get_mut(len)) {
+                *slot = Field::new(name, arg);
+                len += 1;
+            }
+        }
+        let fields = fields.get(..len).unwrap_or_default();
+        let args = [Arg::str(key), Arg::bytes(value), Arg::object(fields)];
+        bridge::call(Target::Env(self.binding), "put", &args).map(Value::release)
+    }
+
+    /// Deletes `key` (not an error when absent).
+    pub fn delete(&self, key: &str) -> Result<(), Error> {
+        check(key)?;
+        bridge::call(Target::Env(self.binding), "delete", &[Arg::str(key)]).map(Value::release)
+    }
+
+    /// Lists keys.
+    pub fn list(&self, options: &ListOptions<'_>) -> Result<Listing, Error> {
+        let mut fields = [Field::new("", Arg::UNDEFINED); 3];
+        let mut len = 0;
+        for (name, arg) in [
+            ("prefix", options.prefix.map(Arg::str)),
+            ("limit", options.limit.map(|n| Arg::number(f64::from(n)))),
+            ("cursor", options.cursor.map(Arg::str)),
+        ] {
+            if let (Some(arg), Some(slot)) = (arg, fields.get_mut(len)) {
+                *slot = Field::new(name, arg);
+                len += 1;
+            }
+        }
+        let fields = fields.get(..len).unwrap_or_default();
+        let value = bridge::call(Target::Env(self.binding), "list", &[Arg::object(fields)])?;
+        Ok(Listing { value })
+    }
+}
+
+/// A value with its metadata.
+#[derive(Debug)]
+pub struct Entry {
+    value: Value,
+    metadata: Value,
+}
+
+impl Entry {
+    /// The value's bytes in `buffer`.
+    pub fn value<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        self.value.bytes(buffer)
+    }
+
+    /// The metadata as JSON text in `buffer`, `None` when the key has none.
+    pub fn metadata_json<'b>(&self, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
+        if self.metadata.is_nullish() {
+            return Ok(None);
+        }
+        self.metadata.json(buffer).map(Some)
+    }
+
+    /// The metadata as a value (to read its properties).
+    pub fn metadata(&self) -> &Value {
+        &self.metadata
+    }
+}
+
+/// What `list` answered.
+#[derive(Debug)]
+pub struct Listing {
+    value: Value,
+}
+
+impl Listing {
+    /// How many keys it holds.
+    pub fn len(&self) -> Result<usize, Error> {
+        self.value.get("keys")?.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// The name of key `index`, in `buffer`.
+    pub fn name<'b>(&self, index: usize, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        self.value.get("keys")?.index(index)?.get("name")?.text(buffer)
+    }
+
+    /// The metadata of key `index` (`undefined` when it has none).
+    pub fn metadata(&self, index: usize) -> Result<Value, Error> {
+        self.value.get("keys")?.index(index)?.get("metadata")
+    }
+
+    /// Whether this is the last listing.
+    pub fn complete(&self) -> Result<bool, Error> {
+        self.value.get("list_complete")?.boolean()
+    }
+
+    /// Where to continue, `None` for the last listing.
+    pub fn cursor<'b>(&self, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
+        let value = self.value.get("cursor")?;
+        match value.kind() {
+            Kind::String => value.text(buffer).map(Some),
+            _ => Ok(None),
+        }
+    }
+}

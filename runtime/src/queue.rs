@@ -1,0 +1,74 @@
+//! Queues (the producer side) through the bridge: send one message or a batch, as text, bytes or
+//! JSON, with a delay.
+
+use crate::bridge::{self, Arg, Error, Field, Target, Value};
+
+/// A queue bound to the Worker as `binding` (`[[queues.producers]]` in wrangler.toml).
+#[derive(Debug, Clone, Copy)]
+pub struct Queue<'n> {
+    binding: &'n str,
+}
+
+/// A message's body.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// Text (`contentType: "text"`).
+    Text(&'a str),
+    /// Bytes (`contentType: "bytes"`).
+    Bytes(&'a [u8]),
+    /// JSON text, sent as the value it describes (`contentType: "json"`).
+    Json(&'a str),
+}
+
+impl<'a> Body<'a> {
+    fn arg(self) -> (Arg<'a>, &'static str) {
+        match self {
+            Body::Text(s) => (Arg::str(s), "text"),
+            Body::Bytes(b) => (Arg::bytes(b), "bytes"),
+            Body::Json(j) => (Arg::json(j), "json"),
+        }
+    }
+}
+
+/// The most messages a batch holds (the platform's limit is 100).
+pub const MAX_BATCH: usize = 100;
+
+impl<'n> Queue<'n> {
+    /// The queue bound as `binding`.
+    pub const fn new(binding: &'n str) -> Self {
+        Self { binding }
+    }
+
+    /// Sends one message, delivered after `delay_seconds` (0: at once).
+    pub fn send(&self, body: Body<'_>, delay_seconds: u32) -> Result<(), Error> {
+        let (arg, content_type) = body.arg();
+        let options = [
+            Field::new("contentType", Arg::str(content_type)),
+            Field::new("delaySeconds", Arg::number(f64::from(delay_seconds))),
+        ];
+        bridge::call(Target::Env(self.binding), "send", &[arg, Arg::object(&options)]).map(Value::release)
+    }
+
+    /// Sends `bodies` as one batch, each delivered after `delay_seconds`.
+    pub fn send_batch(&self, bodies: &[Body<'_>], delay_seconds: u32) -> Result<(), Error> {
+        if bodies.len() > MAX_BATCH {
+            return Err(Error::InvalidArgument);
+        }
+        let delay = Arg::number(f64::from(delay_seconds));
+        let mut fields = [[Field::new("", Arg::UNDEFINED); 3]; MAX_BATCH];
+        for (slot, body) in fields.iter_mut().zip(bodies) {
+            let (arg, content_type) = body.arg();
+            *slot = [
+                Field::new("body", arg),
+                Field::new("contentType", Arg::str(content_type)),
+                Field::new("delaySeconds", delay),
+            ];
+        }
+        let mut messages = [Arg::UNDEFINED; MAX_BATCH];
+        for (slot, message) in messages.iter_mut().zip(fields.iter()) {
+            *slot = Arg::object(message);
+        }
+        let list = [Arg::array(messages.get(..bodies.len()).unwrap_or_default())];
+        bridge::call(Target::Env(self.binding), "sendBatch", &list).map(Value::release)
+    }
+}

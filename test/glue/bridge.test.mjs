@@ -1,0 +1,134 @@
+// The host bridge's imports (js/imports.js: __tw_call, __tw_value) on a plain memory, in Node:
+// every target and argument kind, reads of each value kind, errors that keep their kind, a
+// Promise refused where the module cannot suspend, detached calls, unknown tags refused.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { hostImports } from "../../js/imports.js";
+import * as abi from "tinyworker/abi";
+
+/** The bridge imports over a fresh memory; `call(record)` and `read(handle, op)` helpers. */
+function setup({ env = {}, host, request, suspends = false } = {}) {
+  const u8 = new Uint8Array(1 << 16), u32 = new Uint32Array(u8.buffer), view = new DataView(u8.buffer);
+  const enc = new TextEncoder(), dec = new TextDecoder();
+  const bytes = (at, len) => u8.subarray(at, at + len);
+  const text = (at, len) => dec.decode(bytes(at, len));
+  const put = (s, dst, room) => {
+    const b = enc.encode(s);
+    if (b.length <= room) u8.set(b, dst);
+    return b.length;
+  };
+  const waited = [];
+  const bridge = { values: [], error: undefined, ctx: { waitUntil: (p) => waited.push(p) }, host };
+  const imports = hostImports(null, () => u32, bytes, text, put, enc, () => 0, () => request, () => env, () => [], undefined, suspends, bridge);
+  let free = 4096;
+  const alloc = (n) => ((free = (free + 7) & ~7), (free += n), free - n);
+  const str = (s) => {
+    const b = enc.encode(s), at = alloc(b.length);
+    u8.set(b, at);
+    return [at, b.length];
+  };
+  /** An argument: [tag, len, data] with data a number (f64 for ARG_NUMBER) or a u32. */
+  const args = (list) => {
+    const at = alloc(16 * list.length);
+    list.forEach(([tag, len = 0, data = 0], i) => {
+      u32[(at >> 2) + 4 * i] = tag;
+      u32[(at >> 2) + 4 * i + 1] = len;
+      if (tag == abi.ARG_NUMBER) view.setFloat64(at + 16 * i + 8, data, true);
+      else u32[(at >> 2) + 4 * i + 2] = data;
+    });
+    return [at, list.length];
+  };
+  const call = (target, name, member, list = [], flags = 0, handle = 0) => {
+    const at = alloc(36);
+    u32.set([target, handle, ...str(name), ...str(member), ...args(list), flags], at >> 2);
+    return imports.__tw_call(at);
+  };
+  const read = (handle, op, room = 256) => {
+    const dst = alloc(room);
+    const n = imports.__tw_value(handle, op, dst, room);
+    if (op == abi.READ_BYTES || op == abi.READ_JSON) return n < 0 ? n : text(dst, n);
+    if (op == abi.READ_NUMBER) return n < 0 ? n : view.getFloat64(dst, true);
+    return n;
+  };
+  return { imports, call, read, str, args, bridge, waited, alloc, u32 };
+}
+
+test("a method of an env binding, with each kind of argument", () => {
+  let seen;
+  const env = { SVC: { echo: (...a) => ((seen = a), "done") } };
+  const { call, read, str, args, u32, alloc } = setup({ env });
+  // An object argument: one field { n: 1.5 }.
+  const field = alloc(24);
+  u32.set([...str("n"), abi.ARG_NUMBER, 0], field >> 2);
+  new DataView(u32.buffer).setFloat64(field + 16, 1.5, true);
+  const [arrayAt] = args([[abi.ARG_TRUE], [abi.ARG_NULL]]);
+  const handle = call(abi.CALL_ENV, "SVC", "echo", [
+    [abi.ARG_STRING, ...str("hé").reverse()], [abi.ARG_NUMBER, 0, 42], [abi.ARG_BYTES, 2, str("ab")[0]],
+    [abi.ARG_JSON, ...str('{"a":[1]}').reverse()], [abi.ARG_ARRAY, 2, arrayAt], [abi.ARG_OBJECT, 1, field], [abi.ARG_UNDEFINED], [abi.ARG_FALSE],
+  ]);
+  assert.ok(handle >= 0);
+  assert.deepEqual(seen, ["hé", 42, new Uint8Array([97, 98]), { a: [1] }, [true, null], { n: 1.5 }, undefined, false]);
+  assert.equal(read(handle, abi.READ_KIND), abi.JS_STRING);
+  assert.equal(read(handle, abi.READ_BYTES), "done");
+});
+
+test("globals, properties, construction, held values and host functions", () => {
+  const host = { twice: (n) => n * 2 };
+  const { call, read, str } = setup({ host, request: { cf: { colo: "LHR" } } });
+  const date = call(abi.CALL_GLOBAL, "Date", "now");
+  assert.ok(read(date, abi.READ_NUMBER) > 1.7e12);
+  const cf = call(abi.CALL_REQUEST, "", "cf", [], abi.CALL_GET);
+  assert.equal(read(call(abi.CALL_VALUE, "", "colo", [], abi.CALL_GET, cf), abi.READ_BYTES), "LHR");
+  assert.equal(read(cf, abi.READ_JSON), '{"colo":"LHR"}');
+  const made = call(abi.CALL_GLOBAL, "Uint8Array", "", [[abi.ARG_NUMBER, 0, 3]], abi.CALL_NEW);
+  assert.equal(read(made, abi.READ_KIND), abi.JS_BYTES);
+  assert.equal(read(made, abi.READ_BYTES).length, 3);
+  const array = call(abi.CALL_GLOBAL, "Array", "of", [[abi.ARG_NUMBER, 0, 1], [abi.ARG_NUMBER, 0, 2]]);
+  assert.equal(read(array, abi.READ_LENGTH), 2);
+  assert.equal(read(call(abi.CALL_HOST, "twice", "", [[abi.ARG_NUMBER, 0, 21]]), abi.READ_NUMBER), 42);
+  assert.equal(read(call(abi.CALL_VALUE, "", "", [], abi.CALL_GET, array), abi.READ_LENGTH), 2, "a held value, as it is");
+  void str;
+});
+
+test("errors keep their kind; the binding's message is the handler's to read", () => {
+  const env = {
+    BAD: { throwsType: () => { throw new TypeError("key too long"); }, fails: () => { throw new Error("bucket gone"); }, notAFunction: 1 },
+  };
+  const { call, read } = setup({ env });
+  assert.equal(call(abi.CALL_ENV, "NONE", "x"), abi.IO_NO_BINDING);
+  assert.equal(call(abi.CALL_ENV, "BAD", "missing"), abi.BRIDGE_NO_METHOD);
+  assert.equal(call(abi.CALL_ENV, "BAD", "notAFunction"), abi.BRIDGE_NO_METHOD);
+  assert.equal(call(abi.CALL_ENV, "BAD", "throwsType"), abi.IO_INVALID_ARGUMENT);
+  assert.equal(call(abi.CALL_ENV, "BAD", "fails"), abi.IO_FAILED);
+  assert.equal(read(abi.ERROR_HANDLE, abi.READ_BYTES), "bucket gone");
+  assert.equal(call(abi.CALL_VALUE, "", "x", [], 0, 99), abi.BRIDGE_NO_VALUE);
+  assert.equal(call(7, "x", "y"), abi.IO_FAILED, "a target kind this glue does not know is refused");
+  assert.equal(call(abi.CALL_ENV, "BAD", "fails", [[99]]), abi.IO_INVALID_ARGUMENT, "an argument tag it does not know is refused");
+  assert.equal(read(0, abi.READ_KIND), abi.BRIDGE_NO_VALUE, "nothing is held after errors");
+});
+
+test("a Promise where the module cannot suspend is refused; a detached one goes to waitUntil", async () => {
+  let resolved = false;
+  const env = { KV: { get: async () => "v", put: () => new Promise((r) => setTimeout(() => ((resolved = true), r()), 5)) } };
+  const { call, read, waited } = setup({ env });
+  assert.equal(call(abi.CALL_ENV, "KV", "get"), abi.BRIDGE_WOULD_SUSPEND);
+  assert.match(read(abi.ERROR_HANDLE, abi.READ_BYTES), /cannot suspend/);
+  const handle = call(abi.CALL_ENV, "KV", "put", [], abi.CALL_DETACHED);
+  assert.equal(read(handle, abi.READ_KIND), abi.JS_UNDEFINED, "answered at once");
+  assert.equal(waited.length, 1);
+  await waited[0];
+  assert.ok(resolved);
+});
+
+test("reads check the value's kind; a value can be released early", () => {
+  const { call, read } = setup({ env: { V: { n: 5, s: "x", o: { toJSON() { throw new Error("no"); } } } } });
+  const n = call(abi.CALL_ENV, "V", "n", [], abi.CALL_GET);
+  assert.equal(read(n, abi.READ_BYTES), abi.BRIDGE_WRONG_TYPE);
+  assert.equal(read(n, abi.READ_LENGTH), abi.BRIDGE_WRONG_TYPE);
+  const o = call(abi.CALL_ENV, "V", "o", [], abi.CALL_GET);
+  assert.equal(read(o, abi.READ_JSON), abi.IO_FAILED, "JSON that throws is a failure, not a fault");
+  assert.equal(read(n, abi.READ_DROP), 0);
+  assert.equal(read(n, abi.READ_NUMBER), abi.BRIDGE_NO_VALUE);
+  assert.equal(read(n, 42), abi.BRIDGE_NO_VALUE);
+  assert.equal(read(o, 42), abi.IO_FAILED, "an op this glue does not know is refused");
+});
