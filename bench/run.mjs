@@ -18,7 +18,7 @@ import wabt from "wabt";
 import { createRuntime, handle } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
 import { ROOT, dirOf } from "../harness/builds.mjs";
-import { freePort, startServer } from "../harness/servers.mjs";
+import { freePort, startServer, startWranglerDev } from "../harness/servers.mjs";
 import { capnpConfig, ship } from "../scripts/bundle.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 12);
@@ -207,12 +207,45 @@ const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
 const wrkVersion = (spawnSync("wrk", ["--version"], { encoding: "utf8" }).stdout || "").split("\n")[0].split(" [")[0];
 // One suspending call through JSPI, on npm's Node 24 (Node 22 has no WebAssembly.Suspending).
 const suspend = JSON.parse(execFileSync(`${ROOT}/node_modules/node24/bin/node`, [`${ROOT}/bench/suspend.mjs`], { cwd: ROOT, encoding: "utf8" }));
+// The host bridge per call, on Node 24 (bench/bridge.mjs).
+const bridge = JSON.parse(execFileSync(`${ROOT}/node_modules/node24/bin/node`, [`${ROOT}/bench/bridge.mjs`], { cwd: ROOT, encoding: "utf8" }));
+
+// One D1 query per request under wrangler dev (its local D1): examples/bindings' GET
+// /d1/notes/1 against its JavaScript twin, alternating rounds, wrangler (and its workerd) on core
+// 1 where there are two.
+const d1 = { rust: [], js: [] };
+{
+  const pinned = (dir, configs) => startWranglerDev(dir, { persist: `${ROOT}/build/bench/${dir.split("/").pop()}-state`, configs, pin: TWO_CORES ? "1" : undefined });
+  const twin = `${ROOT}/build/bindings-twin`;
+  mkdirSync(twin, { recursive: true });
+  copyFileSync(`${ROOT}/examples/bindings/twin.js`, `${twin}/worker.js`);
+  for (const f of ["greeter.js", "greeter.toml"]) copyFileSync(`${ROOT}/examples/bindings/services/${f}`, `${twin}/${f}`);
+  writeFileSync(`${twin}/wrangler.toml`, readFileSync(`${dirOf("bindings")}/wrangler.toml`, "utf8").replace('name = "tinyworker-bindings"', 'name = "tinyworker-bindings-twin"'));
+  const d1Servers = { rust: await pinned(dirOf("bindings"), ["greeter.toml"]), js: await pinned(twin, ["greeter.toml"]) };
+  try {
+    for (const server of Object.values(d1Servers)) {
+      await fetch(`${server.base}/d1/notes`, { method: "POST", body: "a note to read" });
+      wrk(server, 2, "/d1/notes/1");
+    }
+    for (let r = 0; r < Math.max(4, ROUNDS >> 1); r++) {
+      for (const name of r % 2 ? ["js", "rust"] : ["rust", "js"]) d1[name].push(wrk(d1Servers[name], SECONDS, "/d1/notes/1").rps);
+    }
+  } finally {
+    for (const server of Object.values(d1Servers)) await server.stop();
+  }
+}
 
 const report = {
   rps_ratio: ratio("tinyworker", "js_baseline"),
   rps_floor_ratio: ratio("js_wasm_floor", "js_baseline"),
   rps_proxy_ratio: ratio("proxy", "js_proxy"),
   rps_durable_ratio: ratio("durable", "js_durable"),
+  rps_d1_ratio: round(median(d1.rust.map((x, i) => x / d1.js[i]))),
+  rps_d1: Math.round(median(d1.rust)),
+  rps_d1_js: Math.round(median(d1.js)),
+  bridge_call_us: bridge.bridge_call_us,
+  js_call_us: bridge.js_call_us,
+  bridge_suspending_call_us: bridge.bridge_suspending_call_us,
   suspending_call_us: suspend.suspending_call_us,
   plain_import_call_us: suspend.plain_call_us,
   per_request_overhead_us: round(warm.glue_us - warm.js_us),

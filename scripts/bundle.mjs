@@ -115,9 +115,9 @@ export async function bundle(example, wasm, port = 8787, out = join("build", exa
   // as Workers beside it, in the workerd config its config.mjs writes.
   // Its own wrangler settings (bindings, variables) go after the generated ones.
   if (existsSync(join(src, "wrangler.toml"))) writeFileSync(join(out, "wrangler.toml"), wranglerToml(example) + "\n" + readFileSync(join(src, "wrangler.toml"), "utf8"));
+  const services = join(src, "services");
+  for (const f of existsSync(services) ? readdirSync(services) : []) copyFileSync(join(services, f), join(out, f));
   if (existsSync(join(src, "config.mjs"))) {
-    const services = join(src, "services");
-    for (const f of existsSync(services) ? readdirSync(services) : []) copyFileSync(join(services, f), join(out, f));
     const { default: config } = await import(pathToFileURL(resolve(src, "config.mjs")));
     writeFileSync(join(out, "config.capnp"), config(`127.0.0.1:${port}`, { build: out.split(".").pop() }));
   }

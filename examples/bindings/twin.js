@@ -42,6 +42,34 @@ export default {
       const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined });
       return text(listing.objects.map((o) => `${o.key}\n`).join(""));
     }
+    if (path == "/r2-many" && request.method == "DELETE") {
+      await env.BUCKET.delete((param("keys") ?? "").split(",").filter(Boolean));
+      return new Response(null, { status: 204 });
+    }
+    if (path == "/d1/batch" || path == "/d1/all" || path.startsWith("/d1/blob")) {
+      await notes(env);
+      await env.DB.exec("CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB)");
+      if (path == "/d1/batch") {
+        const insert = env.DB.prepare("INSERT INTO notes (text) VALUES (?) RETURNING id");
+        const lines = (await request.text()).split("\n").filter(Boolean);
+        const results = await env.DB.batch(lines.map((line) => insert.bind(line)));
+        return text(results.map((r) => `${r.results[0].id}\n`).join(""), 201);
+      }
+      if (path == "/d1/all") {
+        const { results } = await env.DB.prepare("SELECT id, text FROM notes ORDER BY id").all();
+        return text(results.map((r) => `${r.id} ${r.text}\n`).join(""));
+      }
+      if (path == "/d1/blob") {
+        const { meta } = await env.DB.prepare("INSERT INTO blobs (data) VALUES (?)").bind(new Uint8Array(await request.arrayBuffer())).run();
+        return text(String(meta.last_row_id), 201);
+      }
+      const row = await env.DB.prepare("SELECT data FROM blobs WHERE id = ?").bind(Number(path.slice(9))).first();
+      if (!row) return text("no such blob\n", 404);
+      const data = row.data;
+      const kind = data === null ? "null" : typeof data == "string" ? "text" : typeof data == "number" ? "number" : "blob";
+      const body = kind == "blob" ? Uint8Array.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data) : kind == "null" ? null : String(data);
+      return new Response(body, { headers: { ...octets, "x-kind": kind } });
+    }
     if (path.startsWith("/d1/")) {
       await notes(env);
       if (path == "/d1/notes" && request.method == "POST") {
@@ -51,6 +79,52 @@ export default {
       if (path == "/d1/count") return text(String((await env.DB.prepare("SELECT COUNT(*) AS n FROM notes").first())?.n ?? 0));
       const row = await env.DB.prepare("SELECT text FROM notes WHERE id = ?").bind(Number(path.slice(10))).first();
       return row ? text(row.text) : text("no such note\n", 404);
+    }
+    if (path.startsWith("/kv/")) {
+      const key = path.slice(4);
+      if (request.method == "GET") {
+        const value = await env.KV.get(key, "arrayBuffer");
+        return value === null ? text("absent\n", 404) : new Response(value, { headers: octets });
+      }
+      if (request.method == "PUT") {
+        const ttl = param("ttl");
+        const metadata = request.headers.get("x-metadata");
+        await env.KV.put(key, new Uint8Array(await request.arrayBuffer()), { expirationTtl: ttl ? Number(ttl) : undefined, metadata: metadata ? JSON.parse(metadata) : undefined });
+        return text("stored\n", 201);
+      }
+      if (request.method == "DELETE") {
+        await env.KV.delete(key);
+        return new Response(null, { status: 204 });
+      }
+      return text("method not allowed: GET, PUT or DELETE\n", 405);
+    }
+    if (path.startsWith("/kv-meta/")) {
+      const { value, metadata } = await env.KV.getWithMetadata(path.slice(9), "arrayBuffer");
+      return value === null ? text("absent\n", 404) : text(JSON.stringify(metadata ?? null));
+    }
+    if (path == "/kv-list") {
+      const { keys } = await env.KV.list({ prefix: param("prefix") ?? undefined });
+      return text(keys.map((k) => `${k.name}\n`).join(""));
+    }
+    if (path.startsWith("/cache/")) {
+      const key = `https://cache.tinyworker.test/${path.slice(7)}`;
+      const cache = param("cache") ? await caches.open(param("cache")) : caches.default;
+      if (request.method == "GET") {
+        const cached = await cache.match(key);
+        return cached ? new Response(await cached.arrayBuffer(), { headers: octets }) : text("miss\n", 404);
+      }
+      if (request.method == "PUT") {
+        await cache.put(key, new Response(await request.arrayBuffer(), { status: 200, headers: { "cache-control": "max-age=3600" } }));
+        return text("cached\n", 201);
+      }
+      return text(String(await cache.delete(key)));
+    }
+    if (path.startsWith("/rpc/")) return text(await env.GREETER.hello(path.slice(5)));
+    if (path.startsWith("/host/")) return text(`looked up ${path.slice(6)}`);
+    if (path == "/queue-batch" && request.method == "POST") {
+      const lines = (await request.text()).split("\n").filter(Boolean);
+      await env.QUEUE.sendBatch(lines.map((body) => ({ body, contentType: "text", delaySeconds: 0 })));
+      return text("sent\n", 202);
     }
     if (path.startsWith("/random/")) return new Response(crypto.getRandomValues(new Uint8Array(Number(path.slice(8)))), { headers: octets });
     if (path == "/queue" && request.method == "POST") {

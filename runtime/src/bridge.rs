@@ -214,6 +214,15 @@ pub struct Field<'a> {
 }
 
 impl<'a> Field<'a> {
+    /// No field (all zero bits: an array of them costs no data to make): a placeholder.
+    pub const EMPTY: Field<'static> = Field {
+        raw: RawField {
+            key: RawSlice::EMPTY,
+            value: Arg::UNDEFINED.raw,
+        },
+        _borrow: PhantomData,
+    };
+
     /// The field `key: value`.
     pub const fn new(key: &'a str, value: Arg<'a>) -> Self {
         Self {

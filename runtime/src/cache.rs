@@ -43,7 +43,7 @@ impl Cache {
         if headers.len() > MAX_HEADERS {
             return Err(Error::InvalidArgument);
         }
-        let mut fields = [Field::new("", Arg::UNDEFINED); MAX_HEADERS];
+        let mut fields = [Field::EMPTY; MAX_HEADERS];
         for (slot, (name, value)) in fields.iter_mut().zip(headers) {
             *slot = Field::new(name, Arg::str(value));
         }

@@ -102,7 +102,7 @@ impl<'n> Namespace<'n> {
     /// Stores `value` under `key`.
     pub fn put(&self, key: &str, value: &[u8], options: &PutOptions<'_>) -> Result<(), Error> {
         check(key)?;
-        let mut fields = [Field::new("", Arg::UNDEFINED); 3];
+        let mut fields = [Field::EMPTY; 3];
         let mut len = 0;
         for (name, arg) in [
             ("expiration", options.expiration.map(|n| Arg::number(n as f64))),
@@ -127,7 +127,7 @@ impl<'n> Namespace<'n> {
 
     /// Lists keys.
     pub fn list(&self, options: &ListOptions<'_>) -> Result<Listing, Error> {
-        let mut fields = [Field::new("", Arg::UNDEFINED); 3];
+        let mut fields = [Field::EMPTY; 3];
         let mut len = 0;
         for (name, arg) in [
             ("prefix", options.prefix.map(Arg::str)),

@@ -55,7 +55,7 @@ impl<'n> Queue<'n> {
             return Err(Error::InvalidArgument);
         }
         let delay = Arg::number(f64::from(delay_seconds));
-        let mut fields = [[Field::new("", Arg::UNDEFINED); 3]; MAX_BATCH];
+        let mut fields = [[Field::EMPTY; 3]; MAX_BATCH];
         for (slot, body) in fields.iter_mut().zip(bodies) {
             let (arg, content_type) = body.arg();
             *slot = [

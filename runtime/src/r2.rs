@@ -82,7 +82,7 @@ impl<'n> Bucket<'n> {
     /// Stores `body` under `key`; the stored object's metadata. At most 16 custom fields
     /// (`Error::InvalidArgument` beyond).
     pub fn put(&self, key: &str, body: &[u8], options: &PutOptions<'_>) -> Result<Object, Error> {
-        let mut http = [Field::new("", Arg::UNDEFINED); 2];
+        let mut http = [Field::EMPTY; 2];
         let mut http_len = 0;
         for (name, value) in [
             ("contentType", options.content_type),
@@ -93,7 +93,7 @@ impl<'n> Bucket<'n> {
                 http_len += 1;
             }
         }
-        let mut custom = [Field::new("", Arg::UNDEFINED); MAX_FIELDS];
+        let mut custom = [Field::EMPTY; MAX_FIELDS];
         if options.custom.len() > MAX_FIELDS {
             return Err(Error::InvalidArgument);
         }
@@ -135,7 +135,7 @@ impl<'n> Bucket<'n> {
     /// Lists objects.
     pub fn list(&self, options: &ListOptions<'_>) -> Result<Listing, Error> {
         let limit = options.limit.map(|n| Arg::number(f64::from(n)));
-        let mut fields = [Field::new("", Arg::UNDEFINED); 4];
+        let mut fields = [Field::EMPTY; 4];
         let mut len = 0;
         for (name, arg) in [
             ("prefix", options.prefix.map(Arg::str)),

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, TEST_BUILDS, dirOf, startWranglerDev } from "../helpers.mjs";
+import { ROOT, TEST_BUILDS, dirOf, load, startWranglerDev } from "../helpers.mjs";
 
 const generic = /^internal error \(fault [0-9a-f]{8}\)\n$/;
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -19,6 +19,7 @@ function twinDir() {
   const dir = `${ROOT}/build/bindings-twin`;
   mkdirSync(dir, { recursive: true });
   copyFileSync(`${ROOT}/examples/bindings/twin.js`, `${dir}/worker.js`);
+  for (const f of ["greeter.js", "greeter.toml"]) copyFileSync(`${ROOT}/examples/bindings/services/${f}`, `${dir}/${f}`);
   const toml = readFileSync(`${dirOf("bindings")}/wrangler.toml`, "utf8").replace('name = "tinyworker-bindings"', 'name = "tinyworker-bindings-twin"');
   writeFileSync(`${dir}/wrangler.toml`, toml);
   return dir;
@@ -49,6 +50,37 @@ const PLAN = [
   ["POST", "/queue", ALL_BYTES],
   ["POST", "/sha256", ALL_BYTES],
   ["POST", "/sha256", ""],
+  ["DELETE", "/r2-many?keys=dir/b,bytes,absent"],
+  ["GET", "/r2-list?prefix="],
+  ["POST", "/d1/batch", "third\nfourth ü\n"],
+  ["GET", "/d1/all"],
+  ["POST", "/d1/blob", ALL_BYTES],
+  ["GET", "/d1/blob/1"],
+  ["GET", "/d1/blob/9"],
+  ["POST", "/queue-batch", "one\ntwo\n"],
+  ["GET", "/kv/absent"],
+  ["PUT", "/kv/bytes", ALL_BYTES],
+  ["GET", "/kv/bytes"],
+  ["PUT", "/kv/meta?ttl=3600", "v", { "x-metadata": '{"owner":"é","n":[1,2]}' }],
+  ["GET", "/kv-meta/meta"],
+  ["GET", "/kv-meta/bytes"],
+  ["GET", "/kv-meta/absent"],
+  ["GET", "/kv-list?prefix="],
+  ["DELETE", "/kv/bytes"],
+  ["GET", "/kv/bytes"],
+  ["GET", "/kv/a%2F..%2Fb"],
+  ["GET", "/cache/page"],
+  ["PUT", "/cache/page", ALL_BYTES],
+  ["GET", "/cache/page"],
+  ["DELETE", "/cache/page"],
+  ["DELETE", "/cache/page"],
+  ["GET", "/cache/page"],
+  ["PUT", "/cache/page?cache=named", "in a named cache"],
+  ["GET", "/cache/page?cache=named"],
+  ["GET", "/cache/page"],
+  ["DELETE", "/cache/page?cache=named"],
+  ["GET", "/rpc/world"],
+  ["GET", "/host/k1"],
   ["GET", "/nothing-here"],
 ];
 
@@ -62,7 +94,7 @@ async function send(server, [method, path, body, headers]) {
 let twin;
 test.before(async () => {
   twin = { persist: mkdtempSync(join(tmpdir(), "bindings-twin-")) };
-  twin.server = await startWranglerDev(twinDir(), { persist: twin.persist });
+  twin.server = await startWranglerDev(twinDir(), { persist: twin.persist, configs: ["greeter.toml"] });
   twin.answers = [];
   for (const request of PLAN) twin.answers.push(await send(twin.server, request));
 });
@@ -74,7 +106,7 @@ test.after(async () => {
 for (const build of TEST_BUILDS) {
   test(`wrangler dev, ${build} build: every route answers as the JavaScript twin`, async () => {
     const persist = mkdtempSync(join(tmpdir(), `bindings-${build}-`));
-    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist });
+    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"] });
     try {
       for (const [i, request] of PLAN.entries()) {
         assert.deepEqual(await send(server, request), twin.answers[i], `${request[0]} ${request[1]}`);
@@ -90,6 +122,32 @@ for (const build of TEST_BUILDS) {
       assert.equal((await server.get("/random/65537"))[0], 400);
       const time = Number((await server.get("/time"))[1]);
       assert.ok(Math.abs(time - Date.now()) < 60_000, `the clock: ${time}`);
+      // Errors of each kind, as the handler's answers: an argument the platform refuses (a KV key
+      // of 513 bytes: refused before any call), the binding's own error (its message only in
+      // the log), a binding that is not there (in Node 24: test/e2e/jspi/bindings.test.mjs).
+      assert.deepEqual(await server.get(`/kv/${"k".repeat(513)}`), [400, "bad request: the platform refused an argument\n"]);
+      assert.deepEqual(await server.get("/d1-bad"), [502, "bad gateway: the binding failed\n"]);
+      for (let i = 0; i < 40 && !/SELEKT/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(server.output(), /SELEKT/, "the binding's message is logged");
+      // After the answer: a KV put through ctx.waitUntil lands.
+      const later = `later-${build}`;
+      assert.deepEqual(await (async () => { const r = await fetch(`${server.base}/after/${later}`, { method: "POST", body: "afterwards" }); return [r.status, await r.text()]; })(), [202, "later\n"]);
+      let landed;
+      for (let i = 0; i < 50 && !landed; i++) {
+        const [status, body] = await server.get(`/kv/${later}`);
+        if (status == 200) landed = body;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(landed, "afterwards");
+      // Logging at levels, and the request's cf (a placeholder here: no network).
+      assert.deepEqual(await server.get("/log"), [200, "logged\n"]);
+      // (wrangler prints them as they arrive, after the answer.)
+      const lines = ["a debug line", "an info line", "a warn line", "an error line"];
+      for (let i = 0; i < 40 && !lines.every((l) => server.output().includes(l)); i++) await new Promise((r) => setTimeout(r, 50));
+      for (const line of lines) assert.ok(server.output().includes(line), line);
+      const [cfStatus, cf] = await server.get("/cf");
+      assert.equal(cfStatus, 200);
+      assert.equal(typeof JSON.parse(cf), "object");
       // The digest is SHA-256.
       const big = Buffer.alloc(50_000, 7);
       const digest = await (await fetch(`${server.base}/sha256`, { method: "POST", body: big })).text();
@@ -102,7 +160,7 @@ for (const build of TEST_BUILDS) {
 
   test(`wrangler dev, ${build} build: faults in the middle of bridge calls`, async () => {
     const persist = mkdtempSync(join(tmpdir(), `bindings-faults-${build}-`));
-    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist });
+    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"] });
     try {
       await fetch(`${server.base}/r2/object`, { method: "PUT", body: ALL_BYTES });
       for (const path of ["/r2-then-panic/object", "/d1-then-abort", "/r2-then-oom/object", "/r2-then-panic/absent"]) {
@@ -118,6 +176,46 @@ for (const build of TEST_BUILDS) {
       assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: panicked after an R2 get/);
       assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: aborted after a D1 write/);
       assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: out of memory/);
+    } finally {
+      await server.stop();
+      rmSync(persist, { recursive: true, force: true });
+    }
+  });
+}
+
+for (const build of TEST_BUILDS) {
+  test(`wrangler dev, ${build} build: a mixed soak of 10,000 requests over the bindings, ~10 % faults`, async () => {
+    const persist = mkdtempSync(join(tmpdir(), `bindings-soak-${build}-`));
+    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"] });
+    try {
+      await fetch(`${server.base}/r2/soak`, { method: "PUT", body: "soak value" });
+      const good = [
+        ["/r2/soak", (b) => b == "soak value"],
+        ["/host/s", (b) => b == "looked up s"],
+        ["/rpc/s", (b) => b == "hello s"],
+        ["/time", (b) => /^\d{13}$/.test(b)],
+        ["/d1/count", (b) => /^\d+$/.test(b)],
+      ];
+      const faults = ["/r2-then-panic/soak", "/d1-then-abort", "/r2-then-oom/soak"];
+      let rng = 11;
+      const random = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31), rng / 2 ** 31);
+      const plan = Array.from({ length: 10_000 }, () => (random() < 0.1 ? [faults[Math.floor(random() * 3)], null] : good[Math.floor(random() * good.length)]));
+      const wrong = [];
+      let faulted = 0;
+      const run = await load({
+        base: server.base, requests: plan.length, connections: 8, seconds: 600,
+        plan: (i) => plan[i][0],
+        seen(i, r) {
+          const [path, ok] = plan[i];
+          if (r instanceof Error) wrong.push([path, String(r)]);
+          else if (!ok) r.status == 500 && generic.test(r.body) ? faulted++ : wrong.push([path, r.status, r.body]);
+          else if (r.status != 200 || !ok(r.body)) wrong.push([path, r.status, r.body]);
+        },
+      });
+      assert.equal(run.unsent, 0);
+      assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} lost or wrong`);
+      assert.ok(faulted > 800, `${faulted} faults`);
+      console.log(`# ${build}: 10,000 requests over the bindings, ${faulted} faults, ${Math.round(run.sent / run.seconds)} requests/s, 0 lost or wrong`);
     } finally {
       await server.stop();
       rmSync(persist, { recursive: true, force: true });

@@ -17,6 +17,22 @@
 //! | `POST /sha256` | the body's SHA-256, lowercase hex |
 //! | `GET /time` | the wall clock, ms since the epoch |
 //! | `GET /r2-then-panic/<key>`, `/d1-then-abort`, `/r2-then-oom/<key>` | a bridge call, then that fault: 500 |
+//! | `DELETE /r2-many?keys=<a,b,...>` | deletes each, 204 |
+//! | `POST /d1/batch` | inserts each line of the body in one batch, answers the new ids, one per line |
+//! | `GET /d1/all` | every note as `<id> <text>`, one per line |
+//! | `POST /d1/blob` | stores the body as a blob, answers its id; `GET /d1/blob/<id>` answers it with its column kind in `x-kind` |
+//! | `POST /queue-batch` | sends each line of the body as a message of one batch, 202 |
+//! | `GET/PUT/DELETE /kv/<key>` | KV: the value (404 when absent), store the body (`?ttl=<s>`, metadata from the `x-metadata` header, JSON), delete |
+//! | `GET /kv-meta/<key>` | the key's metadata as JSON (404 when absent, `null` when it has none) |
+//! | `GET /kv-list?prefix=<p>` | the key names, one per line |
+//! | `GET/PUT/DELETE /cache/<path>[?cache=<name>]` | the default cache (or the named one): the cached body (404 on a miss), cache the body for an hour, delete (`true`/`false`) |
+//! | `GET /d1-bad` | a statement D1 refuses: the binding's own error, 502 (its message only in the log) |
+//! | `GET /rpc/<name>` | `env.GREETER.hello(name)`: Workers RPC to a bound service |
+//! | `GET /host/<key>` | `lookup(key)`, an async host function of the Worker's JavaScript entry |
+//! | `POST /after/<key>` | answers 202 at once; stores the body in KV under `<key>` afterwards (`ctx.waitUntil`) |
+//! | `GET /log` | logs one line at each level |
+//! | `GET /cf` | the request's `cf` properties as JSON |
+//! | `GET /bridge-loop?n=<n>&kind=<sync\|async>` | n bridge calls (`Date.now()`, or the host function `tick`, which answers a Promise): `make bench` times them |
 //!
 //! Every error of a binding is the handler's 502 (or 400 for an argument the platform refuses);
 //! its message goes to the log, never to the client.
@@ -26,16 +42,21 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use core::hint::black_box;
-use tinyworker::bridge::{self, Error};
-use tinyworker::d1::{Database, Param};
+use tinyworker::bridge::{self, Arg, Error, Target};
+use tinyworker::cache::Cache;
+use tinyworker::d1::{self, Database, Param};
+use tinyworker::kv::{self, Namespace};
 use tinyworker::platform::{self, Level};
 use tinyworker::queue::{Body, Queue};
 use tinyworker::r2::{Bucket, ListOptions, PutOptions};
+use tinyworker::service::Service;
 use tinyworker::{Header, Request, Response};
 
 const BUCKET: Bucket<'static> = Bucket::new("BUCKET");
 const DB: Database<'static> = Database::new("DB");
 const QUEUE: Queue<'static> = Queue::new("QUEUE");
+const KV: Namespace<'static> = Namespace::new("KV");
+const GREETER: Service<'static> = Service::new("GREETER");
 
 /// The answer to a bridge error: logged with the binding's message, never sent.
 fn failed<'a>(error: Error) -> Response<'a> {
@@ -177,6 +198,126 @@ fn decimal(n: u64, digits: &mut [u8; 20]) -> &str {
 
 const OCTETS: &[Header<'static>] = &[Header::new("content-type", "application/octet-stream")];
 
+/// The lines of the request body (UTF-8), without empty ones.
+fn lines<'a>(request: &Request<'a>) -> Option<Vec<&'a str>> {
+    let text = core::str::from_utf8(request.body()).ok()?;
+    Some(text.split('\n').filter(|l| !l.is_empty()).collect())
+}
+
+fn d1_more<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Error> {
+    notes()?;
+    DB.exec("CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB)")?;
+    match (request.method(), path) {
+        ("POST", "/d1/batch") => {
+            let Some(lines) = lines(request) else {
+                return Ok(Response::text(400, "notes are UTF-8 lines\n"));
+            };
+            let insert = DB.prepare("INSERT INTO notes (text) VALUES (?) RETURNING id")?;
+            let statements: Vec<_> = lines
+                .iter()
+                .map(|line| insert.bind(&[Param::Text(line)]))
+                .collect::<Result<_, _>>()?;
+            let refs: Vec<_> = statements.iter().collect();
+            let batch = DB.batch(&refs)?;
+            let mut out = Vec::new();
+            for i in 0..statements.len() {
+                let mut digits = [0u8; 20];
+                let id = batch.result(i)?.row(0)?.integer("id")?;
+                out.extend_from_slice(decimal(id as u64, &mut digits).as_bytes());
+                out.push(b'\n');
+            }
+            Ok(Response::owned(201, out))
+        }
+        ("GET", "/d1/all") => {
+            let rows = DB.prepare("SELECT id, text FROM notes ORDER BY id")?.all()?;
+            let mut out = Vec::new();
+            for i in 0..rows.len()? {
+                let row = rows.row(i)?;
+                let mut digits = [0u8; 20];
+                out.extend_from_slice(decimal(row.integer("id")? as u64, &mut digits).as_bytes());
+                out.push(b' ');
+                out.extend_from_slice(&row.get("text")?.bytes_owned()?);
+                out.push(b'\n');
+            }
+            Ok(Response::owned(200, out))
+        }
+        ("POST", "/d1/blob") => {
+            let insert = DB
+                .prepare("INSERT INTO blobs (data) VALUES (?)")?
+                .bind(&[Param::Blob(request.body())])?;
+            Ok(Response::number(201, insert.run()?.last_row_id()? as u64))
+        }
+        _ => {
+            let Some(id) = path.strip_prefix("/d1/blob/").and_then(|id| id.parse::<i64>().ok()) else {
+                return Ok(Response::text(404, "not found\n"));
+            };
+            let select = DB
+                .prepare("SELECT data FROM blobs WHERE id = ?")?
+                .bind(&[Param::Integer(id)])?;
+            let Some(row) = select.first()? else {
+                return Ok(Response::text(404, "no such blob\n"));
+            };
+            let kind = match row.kind("data")? {
+                d1::Column::Blob => "blob",
+                d1::Column::Text => "text",
+                d1::Column::Number => "number",
+                d1::Column::Null => "null",
+            };
+            let body = if kind == "null" {
+                Vec::new()
+            } else {
+                row.get("data")?.bytes_owned()?
+            };
+            Ok(Response::owned(200, body).with_headers(OCTETS).header("x-kind", kind))
+        }
+    }
+}
+
+fn kv_route<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
+    match request.method() {
+        "GET" => match KV.get_owned(key)? {
+            Some(value) => Ok(Response::owned(200, value).with_headers(OCTETS)),
+            None => Ok(Response::text(404, "absent\n")),
+        },
+        "PUT" => {
+            let options = kv::PutOptions {
+                expiration_ttl: param(request, "ttl").and_then(|t| t.parse().ok()),
+                metadata_json: request.header("x-metadata"),
+                ..kv::PutOptions::default()
+            };
+            KV.put(key, request.body(), &options)?;
+            Ok(Response::text(201, "stored\n"))
+        }
+        "DELETE" => {
+            KV.delete(key)?;
+            Ok(Response::bytes(204, b""))
+        }
+        _ => Ok(Response::text(405, "method not allowed: GET, PUT or DELETE\n")),
+    }
+}
+
+fn cache_route<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Error> {
+    let cache = match param(request, "cache") {
+        Some(name) => Cache::open(name)?,
+        None => Cache::default_cache()?,
+    };
+    // The cache's key: a URL of this Worker's own.
+    let mut url = alloc::string::String::from("https://cache.tinyworker.test/");
+    url.push_str(path);
+    match request.method() {
+        "GET" => match cache.get(&url)? {
+            Some(cached) => Ok(Response::owned(200, cached.body_owned()?).with_headers(OCTETS)),
+            None => Ok(Response::text(404, "miss\n")),
+        },
+        "PUT" => {
+            cache.put(&url, 200, &[("cache-control", "max-age=3600")], request.body())?;
+            Ok(Response::text(201, "cached\n"))
+        }
+        "DELETE" => Ok(Response::text(200, if cache.delete(&url)? { "true" } else { "false" })),
+        _ => Ok(Response::text(405, "method not allowed: GET, PUT or DELETE\n")),
+    }
+}
+
 fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     let path = request.path();
     if let Some(key) = path.strip_prefix("/r2/") {
@@ -185,8 +326,55 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     if let Some(key) = path.strip_prefix("/r2-range/") {
         return r2_range(request, key);
     }
+    if path == "/d1/batch" || path == "/d1/all" || path.starts_with("/d1/blob") {
+        return d1_more(request, path);
+    }
     if path.starts_with("/d1/") {
         return d1(request, path);
+    }
+    if let Some(key) = path.strip_prefix("/kv/") {
+        return kv_route(request, key);
+    }
+    if let Some(key) = path.strip_prefix("/kv-meta/") {
+        return match KV.get_with_metadata(key)? {
+            Some(entry) => {
+                let json = if entry.metadata().is_nullish() {
+                    alloc::string::String::from("null")
+                } else {
+                    entry.metadata().json_owned()?
+                };
+                Ok(Response::owned(200, json.into_bytes()))
+            }
+            None => Ok(Response::text(404, "absent\n")),
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/cache/") {
+        return cache_route(request, rest);
+    }
+    if let Some(name) = path.strip_prefix("/rpc/") {
+        let answer = GREETER.call("hello", &[Arg::str(name)])?;
+        return Ok(Response::owned(200, answer.bytes_owned()?));
+    }
+    if let Some(key) = path.strip_prefix("/host/") {
+        let answer = bridge::call(Target::Host("lookup"), "", &[Arg::str(key)])?;
+        return Ok(Response::owned(200, answer.bytes_owned()?));
+    }
+    if path == "/bridge-loop" {
+        let n = param(request, "n").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        let suspending = param(request, "kind") == Some("async");
+        for _ in 0..n {
+            let answer = if suspending {
+                bridge::call(Target::Host("tick"), "", &[])?
+            } else {
+                bridge::call(Target::Global("Date"), "now", &[])?
+            };
+            answer.release();
+        }
+        return Ok(Response::number(200, n));
+    }
+    if let Some(key) = path.strip_prefix("/after/") {
+        bridge::detached(Target::Env("KV"), "put", &[Arg::str(key), Arg::bytes(request.body())])?;
+        return Ok(Response::text(202, "later\n"));
     }
     if let Some(n) = path.strip_prefix("/random/") {
         let Some(n) = n.parse::<usize>().ok().filter(|n| *n <= 65536) else {
@@ -213,6 +401,51 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     match path {
         "/" => Ok(Response::text(200, "ok\n")),
         "/r2-list" => r2_list(request),
+        "/r2-many" if request.method() == "DELETE" => {
+            let keys: Vec<&str> = param(request, "keys")
+                .unwrap_or("")
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .collect();
+            BUCKET.delete_many(&keys)?;
+            Ok(Response::bytes(204, b""))
+        }
+        "/queue-batch" if request.method() == "POST" => {
+            let Some(lines) = lines(request) else {
+                return Ok(Response::text(400, "messages are UTF-8 lines\n"));
+            };
+            let bodies: Vec<Body<'_>> = lines.iter().map(|l| Body::Text(l)).collect();
+            QUEUE.send_batch(&bodies, 0)?;
+            Ok(Response::text(202, "sent\n"))
+        }
+        "/kv-list" => {
+            let listing = KV.list(&kv::ListOptions {
+                prefix: param(request, "prefix"),
+                ..kv::ListOptions::default()
+            })?;
+            let mut out = Vec::new();
+            let mut name = [0u8; 600];
+            for i in 0..listing.len()? {
+                out.extend_from_slice(listing.name(i, &mut name)?.as_bytes());
+                out.push(b'\n');
+            }
+            Ok(Response::owned(200, out))
+        }
+        "/log" => {
+            for (level, line) in [
+                (Level::Debug, "a debug line"),
+                (Level::Info, "an info line"),
+                (Level::Warn, "a warn line"),
+                (Level::Error, "an error line"),
+            ] {
+                platform::log(level, line);
+            }
+            Ok(Response::text(200, "logged\n"))
+        }
+        "/cf" => Ok(Response::owned(
+            200,
+            platform::cf()?.json_owned().unwrap_or_default().into_bytes(),
+        )),
         "/queue" if request.method() == "POST" => {
             QUEUE.send(Body::Bytes(request.body()), 0)?;
             Ok(Response::text(202, "sent\n"))
@@ -226,6 +459,10 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             Ok(Response::text(200, hex))
         }
         "/time" => Ok(Response::number(200, platform::now_ms()? as u64)),
+        "/d1-bad" => {
+            DB.exec("SELEKT nothing")?;
+            Ok(Response::text(500, "D1 took it\n"))
+        }
         "/d1-then-abort" => {
             notes()?;
             DB.prepare("INSERT INTO notes (text) VALUES ('written before an abort')")?
