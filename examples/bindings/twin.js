@@ -16,7 +16,8 @@ export default {
     if (path.startsWith("/r2/")) {
       const key = path.slice(4);
       if (request.method == "PUT") {
-        await env.BUCKET.put(key, await request.arrayBuffer(), { httpMetadata: { contentType: request.headers.get("content-type") ?? undefined }, customMetadata: {} });
+        const owner = request.headers.get("x-owner");
+        await env.BUCKET.put(key, await request.arrayBuffer(), { httpMetadata: { contentType: request.headers.get("content-type") ?? undefined }, customMetadata: owner !== null ? { owner } : {} });
         return text("stored\n", 201);
       }
       if (request.method == "GET" || request.method == "HEAD") {
@@ -26,6 +27,7 @@ export default {
         const headers = { etag: object.httpEtag };
         if (object.httpMetadata?.contentType) headers["content-type"] = object.httpMetadata.contentType;
         if (head) headers["x-size"] = String(object.size);
+        if (object.customMetadata?.owner !== undefined) headers["x-owner"] = object.customMetadata.owner;
         return new Response(head ? null : await object.arrayBuffer(), { headers });
       }
       if (request.method == "DELETE") {
@@ -39,12 +41,26 @@ export default {
       return object ? new Response(await object.arrayBuffer()) : text("absent\n", 404);
     }
     if (path == "/r2-list") {
-      const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined });
-      return text(listing.objects.map((o) => `${o.key}\n`).join(""));
+      const limit = param("limit");
+      const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined, delimiter: param("delimiter") ?? undefined, limit: limit ? Number(limit) : undefined });
+      const lines = listing.objects.map((o) => `${o.key}\n`).concat(listing.delimitedPrefixes.map((p) => `prefix ${p}\n`));
+      if (listing.truncated) lines.push("truncated\n");
+      return text(lines.join(""));
     }
     if (path == "/r2-many" && request.method == "DELETE") {
       await env.BUCKET.delete((param("keys") ?? "").split(",").filter(Boolean));
       return new Response(null, { status: 204 });
+    }
+    if (path == "/d1/typed" || path.startsWith("/d1/typed/") || path == "/d1/clear") {
+      await notes(env);
+      await env.DB.exec("CREATE TABLE IF NOT EXISTS typed (id INTEGER PRIMARY KEY AUTOINCREMENT, n REAL, z TEXT, t TEXT)");
+      if (path == "/d1/typed") {
+        const { meta } = await env.DB.prepare("INSERT INTO typed (n, z, t) VALUES (?, ?, ?)").bind(1.5, null, await request.text()).run();
+        return text(String(meta.last_row_id), 201);
+      }
+      if (path == "/d1/clear") return text(String((await env.DB.prepare("DELETE FROM notes").run()).meta.changes));
+      const row = await env.DB.prepare("SELECT * FROM typed WHERE id = ?").bind(Number(path.slice(10))).first();
+      return row ? text(JSON.stringify(row)) : text("no such row\n", 404);
     }
     if (path == "/d1/batch" || path == "/d1/all" || path.startsWith("/d1/blob")) {
       await notes(env);
@@ -89,7 +105,8 @@ export default {
       if (request.method == "PUT") {
         const ttl = param("ttl");
         const metadata = request.headers.get("x-metadata");
-        await env.KV.put(key, new Uint8Array(await request.arrayBuffer()), { expirationTtl: ttl ? Number(ttl) : undefined, metadata: metadata ? JSON.parse(metadata) : undefined });
+        const expiration = param("expiration");
+        await env.KV.put(key, new Uint8Array(await request.arrayBuffer()), { expiration: expiration ? Number(expiration) : undefined, expirationTtl: ttl ? Number(ttl) : undefined, metadata: metadata ? JSON.parse(metadata) : undefined });
         return text("stored\n", 201);
       }
       if (request.method == "DELETE") {
@@ -98,13 +115,23 @@ export default {
       }
       return text("method not allowed: GET, PUT or DELETE\n", 405);
     }
+    if (path.startsWith("/kv-text/")) {
+      const value = await env.KV.get(path.slice(9), "text");
+      return value === null ? text("absent\n", 404) : text(value);
+    }
+    if (path == "/queue-json" && request.method == "POST") {
+      await env.QUEUE.send(JSON.parse(await request.text()), { contentType: "json", delaySeconds: Number(param("delay") ?? 0) });
+      return text("sent\n", 202);
+    }
+    if (path == "/monotonic") return text(performance.now() >= 0 ? "ok" : "backwards");
     if (path.startsWith("/kv-meta/")) {
       const { value, metadata } = await env.KV.getWithMetadata(path.slice(9), "arrayBuffer");
       return value === null ? text("absent\n", 404) : text(JSON.stringify(metadata ?? null));
     }
     if (path == "/kv-list") {
-      const { keys } = await env.KV.list({ prefix: param("prefix") ?? undefined });
-      return text(keys.map((k) => `${k.name}\n`).join(""));
+      const limit = param("limit");
+      const listing = await env.KV.list({ prefix: param("prefix") ?? undefined, limit: limit ? Number(limit) : undefined, cursor: param("cursor") ?? undefined });
+      return text(listing.keys.map((k) => `${k.name}\n`).join("") + (listing.list_complete ? "" : "more\n"));
     }
     if (path.startsWith("/cache/")) {
       const key = `https://cache.tinyworker.test/${path.slice(7)}`;

@@ -206,6 +206,11 @@ impl Row {
         self.get(name)?.text(buffer)
     }
 
+    /// The row as a bridge value (e.g. `json_owned` for all its columns at once).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
     /// The column names, in the order the row has them.
     pub fn columns(&self) -> Result<Value, Error> {
         bridge::call(Target::Global("Object"), "keys", &[Arg::value(&self.value)])

@@ -32,6 +32,12 @@
 //! | `POST /after/<key>` | answers 202 at once; stores the body in KV under `<key>` afterwards (`ctx.waitUntil`) |
 //! | `GET /log` | logs one line at each level |
 //! | `GET /cf` | the request's `cf` properties as JSON |
+//! | `GET /kv-text/<key>` | the value read as text into the request's buffer (no allocator needed) |
+//! | `POST /d1/typed` | inserts a row of a real (1.5), a NULL and the body as text; its id |
+//! | `GET /d1/typed/<id>` | that row as JSON (its columns' kinds kept) |
+//! | `POST /d1/clear` | deletes every note; how many rows changed |
+//! | `POST /queue-json?delay=<s>` | sends the body as a JSON message delivered after s seconds, 202 |
+//! | `GET /monotonic` | two readings of the monotonic clock, in order: `ok` |
 //! | `GET /bridge-loop?n=<n>&kind=<sync\|async>` | n bridge calls (`Date.now()`, or the host function `tick`, which answers a Promise): `make bench` times them |
 //!
 //! Every error of a binding is the handler's 502 (or 400 for an argument the platform refuses);
@@ -80,8 +86,11 @@ fn param<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
 fn r2<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
     match request.method() {
         "PUT" => {
+            let owner = request.header("x-owner");
+            let custom = [("owner", owner.unwrap_or(""))];
             let options = PutOptions {
                 content_type: request.header("content-type"),
+                custom: if owner.is_some() { &custom } else { &[] },
                 ..PutOptions::default()
             };
             BUCKET.put(key, request.body(), &options)?;
@@ -97,10 +106,15 @@ fn r2<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
             let mut content_type = [0u8; 128];
             let etag = alloc::string::String::from(object.http_etag(&mut etag)?);
             let content_type = object.content_type(&mut content_type)?.map(alloc::string::String::from);
+            let mut owner = [0u8; 128];
+            let owner = object.custom("owner", &mut owner)?.map(alloc::string::String::from);
             let body = if head { Vec::new() } else { object.body_owned()? };
             let mut response = Response::owned(200, body).with_headers(&[]).header_owned("etag", etag);
             if let Some(content_type) = content_type {
                 response = response.header_owned("content-type", content_type);
+            }
+            if let Some(owner) = owner {
+                response = response.header_owned("x-owner", owner);
             }
             if head {
                 let mut digits = [0u8; 20];
@@ -131,6 +145,8 @@ fn r2_range<'a>(request: &Request<'a>, key: &str) -> Result<Response<'a>, Error>
 fn r2_list<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     let listing = BUCKET.list(&ListOptions {
         prefix: param(request, "prefix"),
+        delimiter: param(request, "delimiter"),
+        limit: param(request, "limit").and_then(|n| n.parse().ok()),
         ..ListOptions::default()
     })?;
     let mut out = Vec::new();
@@ -138,6 +154,16 @@ fn r2_list<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     for i in 0..listing.len()? {
         out.extend_from_slice(listing.object(i)?.key(&mut key)?.as_bytes());
         out.push(b'\n');
+    }
+    // The prefixes a delimiter grouped keys under, then whether more follow.
+    let prefixes = listing.prefixes()?;
+    for i in 0..prefixes.len()? {
+        out.extend_from_slice(b"prefix ");
+        out.extend_from_slice(&prefixes.index(i)?.bytes_owned()?);
+        out.push(b'\n');
+    }
+    if listing.truncated()? {
+        out.extend_from_slice(b"truncated\n");
     }
     Ok(Response::owned(200, out))
 }
@@ -281,9 +307,9 @@ fn kv_route<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Err
         },
         "PUT" => {
             let options = kv::PutOptions {
+                expiration: param(request, "expiration").and_then(|t| t.parse().ok()),
                 expiration_ttl: param(request, "ttl").and_then(|t| t.parse().ok()),
                 metadata_json: request.header("x-metadata"),
-                ..kv::PutOptions::default()
             };
             KV.put(key, request.body(), &options)?;
             Ok(Response::text(201, "stored\n"))
@@ -326,6 +352,38 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     if let Some(key) = path.strip_prefix("/r2-range/") {
         return r2_range(request, key);
     }
+    if path == "/d1/typed" || path.starts_with("/d1/typed/") || path == "/d1/clear" {
+        notes()?;
+        DB.exec("CREATE TABLE IF NOT EXISTS typed (id INTEGER PRIMARY KEY AUTOINCREMENT, n REAL, z TEXT, t TEXT)")?;
+        if path == "/d1/typed" {
+            let Ok(text) = core::str::from_utf8(request.body()) else {
+                return Ok(Response::text(400, "UTF-8, please\n"));
+            };
+            let insert = DB.prepare("INSERT INTO typed (n, z, t) VALUES (?, ?, ?)")?;
+            let meta = insert
+                .bind(&[Param::Real(1.5), Param::Null, Param::Text(text)])?
+                .run()?;
+            return Ok(Response::number(201, meta.last_row_id()? as u64));
+        }
+        if path == "/d1/clear" {
+            return Ok(Response::number(
+                200,
+                DB.prepare("DELETE FROM notes")?.run()?.changes()?,
+            ));
+        }
+        let id = path
+            .strip_prefix("/d1/typed/")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0);
+        return match DB
+            .prepare("SELECT * FROM typed WHERE id = ?")?
+            .bind(&[Param::Integer(id)])?
+            .first()?
+        {
+            Some(row) => Ok(Response::owned(200, row.value().json_owned()?.into_bytes())),
+            None => Ok(Response::text(404, "no such row\n")),
+        };
+    }
     if path == "/d1/batch" || path == "/d1/all" || path.starts_with("/d1/blob") {
         return d1_more(request, path);
     }
@@ -358,6 +416,34 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     if let Some(key) = path.strip_prefix("/host/") {
         let answer = bridge::call(Target::Host("lookup"), "", &[Arg::str(key)])?;
         return Ok(Response::owned(200, answer.bytes_owned()?));
+    }
+    if let Some(key) = path.strip_prefix("/kv-text/") {
+        let Some(buffer) = request.scratch(4096) else {
+            return Ok(Response::text(413, "no room\n"));
+        };
+        return match KV.get_text(key, buffer)? {
+            Some(text) => Ok(Response::text(200, text)),
+            None => Ok(Response::text(404, "absent\n")),
+        };
+    }
+    if path == "/queue-json" && request.method() == "POST" {
+        let Ok(json) = core::str::from_utf8(request.body()) else {
+            return Ok(Response::text(400, "JSON is UTF-8\n"));
+        };
+        let delay = param(request, "delay").and_then(|d| d.parse().ok()).unwrap_or(0);
+        QUEUE.send(Body::Json(json), delay)?;
+        return Ok(Response::text(202, "sent\n"));
+    }
+    if path == "/monotonic" {
+        let (first, second) = (platform::monotonic_ms()?, platform::monotonic_ms()?);
+        return Ok(Response::text(
+            200,
+            if second >= first && first >= 0.0 {
+                "ok"
+            } else {
+                "backwards"
+            },
+        ));
     }
     if path == "/bridge-loop" {
         let n = param(request, "n").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
@@ -421,13 +507,17 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
         "/kv-list" => {
             let listing = KV.list(&kv::ListOptions {
                 prefix: param(request, "prefix"),
-                ..kv::ListOptions::default()
+                limit: param(request, "limit").and_then(|n| n.parse().ok()),
+                cursor: param(request, "cursor"),
             })?;
             let mut out = Vec::new();
             let mut name = [0u8; 600];
             for i in 0..listing.len()? {
                 out.extend_from_slice(listing.name(i, &mut name)?.as_bytes());
                 out.push(b'\n');
+            }
+            if !listing.complete()? {
+                out.extend_from_slice(b"more\n");
             }
             Ok(Response::owned(200, out))
         }
