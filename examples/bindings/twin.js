@@ -42,9 +42,15 @@ export default {
     }
     if (path == "/r2-list") {
       const limit = param("limit");
-      const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined, delimiter: param("delimiter") ?? undefined, limit: limit ? Number(limit) : undefined });
-      const lines = listing.objects.map((o) => `${o.key}\n`).concat(listing.delimitedPrefixes.map((p) => `prefix ${p}\n`));
-      if (listing.truncated) lines.push("truncated\n");
+      const lines = [];
+      for (let cursor; ; ) {
+        const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined, delimiter: param("delimiter") ?? undefined, limit: limit ? Number(limit) : undefined, cursor });
+        lines.push(...listing.objects.map((o) => `${o.key}\n`), ...listing.delimitedPrefixes.map((p) => `prefix ${p}\n`));
+        if (!listing.truncated) break;
+        if (param("pages") === null) { lines.push("truncated\n"); break; }
+        cursor = listing.cursor;
+        lines.push("page\n");
+      }
       return text(lines.join(""));
     }
     if (path == "/r2-many" && request.method == "DELETE") {
@@ -130,8 +136,16 @@ export default {
     }
     if (path == "/kv-list") {
       const limit = param("limit");
-      const listing = await env.KV.list({ prefix: param("prefix") ?? undefined, limit: limit ? Number(limit) : undefined, cursor: param("cursor") ?? undefined });
-      return text(listing.keys.map((k) => `${k.name}\n`).join("") + (listing.list_complete ? "" : "more\n"));
+      const lines = [];
+      for (let cursor = param("cursor") ?? undefined; ; ) {
+        const listing = await env.KV.list({ prefix: param("prefix") ?? undefined, limit: limit ? Number(limit) : undefined, cursor });
+        lines.push(...listing.keys.map((k) => `${k.name}\n`));
+        if (listing.list_complete) break;
+        if (param("pages") === null) { lines.push("more\n"); break; }
+        cursor = listing.cursor;
+        lines.push("page\n");
+      }
+      return text(lines.join(""));
     }
     if (path.startsWith("/cache/")) {
       const key = `https://cache.tinyworker.test/${path.slice(7)}`;

@@ -8,7 +8,7 @@
 //! | `HEAD /r2/<key>` | the object's size and etag, no body; 404 when absent |
 //! | `GET /r2-range/<key>?offset=<o>&length=<n>` | n bytes of the object from o |
 //! | `DELETE /r2/<key>` | deletes it, 204 |
-//! | `GET /r2-list?prefix=<p>` | the keys, one per line |
+//! | `GET /r2-list?prefix=<p>[&delimiter=][&limit=][&pages]` | the keys, one per line (with `pages`, every page by its cursor) |
 //! | `POST /d1/notes` | inserts the body as a note, answers its id |
 //! | `GET /d1/notes/<id>` | the note (404 when absent) |
 //! | `GET /d1/count` | how many notes |
@@ -24,7 +24,7 @@
 //! | `POST /queue-batch` | sends each line of the body as a message of one batch, 202 |
 //! | `GET/PUT/DELETE /kv/<key>` | KV: the value (404 when absent), store the body (`?ttl=<s>`, metadata from the `x-metadata` header, JSON), delete |
 //! | `GET /kv-meta/<key>` | the key's metadata as JSON (404 when absent, `null` when it has none) |
-//! | `GET /kv-list?prefix=<p>` | the key names, one per line |
+//! | `GET /kv-list?prefix=<p>[&limit=][&cursor=][&pages]` | the key names, one per line ("more" when a cursor follows; with `pages`, every page) |
 //! | `GET/PUT/DELETE /cache/<path>[?cache=<name>]` | the default cache (or the named one): the cached body (404 on a miss), cache the body for an hour, delete (`true`/`false`) |
 //! | `GET /d1-bad` | a statement D1 refuses: the binding's own error, 502 (its message only in the log) |
 //! | `GET /rpc/<name>` | `env.GREETER.hello(name)`: Workers RPC to a bound service |
@@ -46,6 +46,7 @@
 
 extern crate alloc;
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::bridge::{self, Arg, Error, Target};
@@ -80,7 +81,10 @@ fn param<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
     request
         .query()?
         .split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .find_map(|pair| match pair.strip_prefix(name)? {
+            "" => Some(""), // `?pages` alone, as URLSearchParams reads it
+            rest => rest.strip_prefix('='),
+        })
 }
 
 fn r2<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
@@ -143,27 +147,38 @@ fn r2_range<'a>(request: &Request<'a>, key: &str) -> Result<Response<'a>, Error>
 }
 
 fn r2_list<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
-    let listing = BUCKET.list(&ListOptions {
-        prefix: param(request, "prefix"),
-        delimiter: param(request, "delimiter"),
-        limit: param(request, "limit").and_then(|n| n.parse().ok()),
-        ..ListOptions::default()
-    })?;
+    // With `pages`, follows the listing's cursor to the end, a line "page" between pages.
+    let every_page = param(request, "pages").is_some();
     let mut out = Vec::new();
-    let mut key = [0u8; 1024];
-    for i in 0..listing.len()? {
-        out.extend_from_slice(listing.object(i)?.key(&mut key)?.as_bytes());
-        out.push(b'\n');
-    }
-    // The prefixes a delimiter grouped keys under, then whether more follow.
-    let prefixes = listing.prefixes()?;
-    for i in 0..prefixes.len()? {
-        out.extend_from_slice(b"prefix ");
-        out.extend_from_slice(&prefixes.index(i)?.bytes_owned()?);
-        out.push(b'\n');
-    }
-    if listing.truncated()? {
-        out.extend_from_slice(b"truncated\n");
+    let mut next: Option<String> = None;
+    let mut text = [0u8; 1024];
+    loop {
+        let listing = BUCKET.list(&ListOptions {
+            prefix: param(request, "prefix"),
+            delimiter: param(request, "delimiter"),
+            limit: param(request, "limit").and_then(|n| n.parse().ok()),
+            cursor: next.as_deref(),
+        })?;
+        for i in 0..listing.len()? {
+            out.extend_from_slice(listing.object(i)?.key(&mut text)?.as_bytes());
+            out.push(b'\n');
+        }
+        // The prefixes a delimiter grouped keys under, then whether more follow.
+        let prefixes = listing.prefixes()?;
+        for i in 0..prefixes.len()? {
+            out.extend_from_slice(b"prefix ");
+            out.extend_from_slice(&prefixes.index(i)?.bytes_owned()?);
+            out.push(b'\n');
+        }
+        if !listing.truncated()? {
+            break;
+        }
+        if !every_page {
+            out.extend_from_slice(b"truncated\n");
+            break;
+        }
+        next = listing.cursor(&mut text)?.map(String::from);
+        out.extend_from_slice(b"page\n");
     }
     Ok(Response::owned(200, out))
 }
@@ -397,7 +412,7 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
         return match KV.get_with_metadata(key)? {
             Some(entry) => {
                 let json = if entry.metadata().is_nullish() {
-                    alloc::string::String::from("null")
+                    String::from("null")
                 } else {
                     entry.metadata().json_owned()?
                 };
@@ -505,19 +520,30 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             Ok(Response::text(202, "sent\n"))
         }
         "/kv-list" => {
-            let listing = KV.list(&kv::ListOptions {
-                prefix: param(request, "prefix"),
-                limit: param(request, "limit").and_then(|n| n.parse().ok()),
-                cursor: param(request, "cursor"),
-            })?;
+            // With `pages`, follows the cursor to the end, a line "page" between pages.
+            let every_page = param(request, "pages").is_some();
             let mut out = Vec::new();
+            let mut next: Option<String> = None;
             let mut name = [0u8; 600];
-            for i in 0..listing.len()? {
-                out.extend_from_slice(listing.name(i, &mut name)?.as_bytes());
-                out.push(b'\n');
-            }
-            if !listing.complete()? {
-                out.extend_from_slice(b"more\n");
+            loop {
+                let listing = KV.list(&kv::ListOptions {
+                    prefix: param(request, "prefix"),
+                    limit: param(request, "limit").and_then(|n| n.parse().ok()),
+                    cursor: next.as_deref().or(param(request, "cursor")),
+                })?;
+                for i in 0..listing.len()? {
+                    out.extend_from_slice(listing.name(i, &mut name)?.as_bytes());
+                    out.push(b'\n');
+                }
+                if listing.complete()? {
+                    break;
+                }
+                if !every_page {
+                    out.extend_from_slice(b"more\n");
+                    break;
+                }
+                next = listing.cursor(&mut name)?.map(String::from);
+                out.extend_from_slice(b"page\n");
             }
             Ok(Response::owned(200, out))
         }
