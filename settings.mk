@@ -15,16 +15,17 @@ UNWIND_RUSTFLAGS := -Cpanic=unwind -Ctarget-feature=+exception-handling
 LINK_ARGS := -Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536
 
 # The matrix: the examples, the allocator backends, the builds.
-EXAMPLES := hello faults counter headers proxy room bindings
+EXAMPLES := hello faults counter headers proxy room bindings jobs chat
 ALLOCS := talc dlmalloc bump wee_alloc
 BUILDS := abort unwind
 
 # Examples that link an allocator (their build folder names the backend; the others say none).
-WITH_ALLOCATOR := faults proxy room allocbench bindings
+WITH_ALLOCATOR := faults proxy room allocbench bindings jobs chat
 
-# Examples whose bindings raw workerd cannot serve locally (R2, D1, Queues): `make serve` runs
-# them under wrangler dev, whose Miniflare simulates those bindings on this machine.
-WRANGLER_DEV := bindings
+# Examples whose bindings or events raw workerd cannot serve locally (R2, D1, Queues, cron):
+# `make serve` runs them under wrangler dev, whose Miniflare simulates those bindings on this
+# machine (with --test-scheduled: GET /__scheduled?cron=<expression> fires a cron trigger).
+WRANGLER_DEV := bindings jobs chat
 
 # The size-tests rows, for every build: example.alloc, where `*` is every backend of ALLOCS.
-SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc hello.* faults.* allocbench.*
+SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc jobs.talc chat.talc hello.* faults.* allocbench.*

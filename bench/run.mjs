@@ -235,6 +235,10 @@ const d1 = { rust: [], js: [] };
   }
 }
 
+// Broadcasts through one chat room against its JavaScript twin, under wrangler dev
+// (bench/chat.mjs; this Node, 22, has the WebSocket client).
+const chat = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/chat.mjs`, String(Math.max(4, ROUNDS >> 1))], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
+
 const report = {
   rps_ratio: ratio("tinyworker", "js_baseline"),
   rps_floor_ratio: ratio("js_wasm_floor", "js_baseline"),
@@ -243,6 +247,9 @@ const report = {
   rps_d1_ratio: round(median(d1.rust.map((x, i) => x / d1.js[i]))),
   rps_d1: Math.round(median(d1.rust)),
   rps_d1_js: Math.round(median(d1.js)),
+  chat_msgs_ratio: chat.chat_msgs_ratio,
+  chat_msgs_per_s: chat.chat_msgs_per_s,
+  chat_msgs_per_s_js: chat.chat_msgs_per_s_js,
   bridge_call_us: bridge.bridge_call_us,
   js_call_us: bridge.js_call_us,
   bridge_suspending_call_us: bridge.bridge_suspending_call_us,

@@ -1,12 +1,14 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
 // What `__tw_fetch(body_len)` returns.
 export const OUTCOME_RESPONSE = 0;
 export const OUTCOME_FAULT = 1;
+// What an event export returns beside those: the handler returned an error (the instance is kept).
+export const OUTCOME_FAILED = 2;
 // The parts `__tw_request(part, dst, room)` serves.
 export const PART_METHOD = 0;
 export const PART_URL = 1;
@@ -63,6 +65,13 @@ export const EXPORT_FETCH = "__tw_fetch";
 export const EXPORT_STACK_POINTER = "__stack_pointer";
 export const EXPORT_RESTORE = "__tw_restore";
 export const EXPORT_ALLOC_STATS = "__tw_alloc_stats";
+// The event exports (docs/ABI.md, "Events"); a Durable Object class named in
+// `durable_object!(class Name ...)` exports each of its entries as `<export>_<Name>`.
+export const EXPORT_SCHEDULED = "__tw_scheduled";
+export const EXPORT_QUEUE = "__tw_queue";
+export const EXPORT_ALARM = "__tw_alarm";
+export const EXPORT_SOCKET_MESSAGE = "__tw_socket_message";
+export const EXPORT_SOCKET_CLOSE = "__tw_socket_close";
 export const IMPORT_TAG = "__cpp_exception";
 export const IMPORT_REQUEST = "__tw_request";
 export const IMPORT_ENV = "__tw_env";
@@ -99,9 +108,12 @@ export const CALL_GLOBAL = 1;
 export const CALL_VALUE = 2;
 export const CALL_HOST = 3;
 export const CALL_REQUEST = 4;
+export const CALL_EVENT = 5;
+export const CALL_CONTEXT = 6;
 export const CALL_GET = 1;
 export const CALL_NEW = 2;
 export const CALL_DETACHED = 4;
+export const CALL_SET = 8;
 export const ARG_UNDEFINED = 0;
 export const ARG_NULL = 1;
 export const ARG_FALSE = 2;

@@ -21,3 +21,12 @@ export const STORAGE = true;
 // The module imports env.__tw_call and env.__tw_value: it calls bindings, globals, held values
 // and host functions through the bridge (in a Worker, suspending through JSPI like IO).
 export const BRIDGE = true;
+// The module exports an event handler (`scheduled!`, `queue_consumer!`, a Durable Object class's
+// alarm or WebSocket handlers): the glue serves those events (they need the bridge).
+export const EVENTS = true;
+// The module serves a Durable Object (it imports env.__tw_storage, or exports a class's
+// `__tw_fetch_<Class>` or the marker `__tw_object`): the glue has the object's paths.
+export const OBJECTS = true;
+// The module names a Durable Object class (`durable_object!(class Name { ... })`): its exports
+// are `<export>_<Name>`, and `createDurableObject(wasm, { className })` picks one.
+export const CLASSES = true;

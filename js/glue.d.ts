@@ -1,4 +1,4 @@
-// Types of glue.js, tinyworker's JavaScript side (host ABI v2, docs/ABI.md).
+// Types of glue.js, tinyworker's JavaScript side (host ABI v4, docs/ABI.md).
 
 /**
  * How a call into the module ended when it did not return: a Rust panic or abort, an engine
@@ -48,6 +48,17 @@ export interface RuntimeOptions {
   storage?: unknown;
   /** With `storage`: make the first instance when the first request needs it, not now (createDurableObject sets it). */
   lazy?: boolean;
+  /** A Durable Object class named in `durable_object!(class <Name> { ... })`: its exports are `<export>_<Name>`. */
+  className?: string;
+  /**
+   * A Durable Object whose calls wait for I/O (a subrequest, another object, a digest) through
+   * JSPI: calls run one at a time; a call's key-value writes are kept in an overlay its reads
+   * see and committed in one `transactionSync` when it answers, or dropped when it faults; SQL
+   * is refused (a statement commits as it runs). Its restore hook cannot wait.
+   */
+  io?: boolean;
+  /** Functions of the Worker's own, called from Rust through the bridge (`Target::Host(name)`); sync or async. */
+  host?: Record<string, (...args: any[]) => unknown>;
 }
 
 export interface PoolOptions {
@@ -153,6 +164,13 @@ export function createWorker(
   /** For a module that does I/O: every runtime of its pool (one instance each). */
   pool?: Runtime[];
   fetch(request: Request, env?: Record<string, unknown>, ctx?: unknown): Promise<Response>;
+  /** For a module with a cron handler (`scheduled!`): a fault or an error is a failed invocation. */
+  scheduled?(controller: unknown, env?: Record<string, unknown>, ctx?: unknown): Promise<void>;
+  /**
+   * For a module with a queue consumer (`queue_consumer!`): a fault or an error retries every
+   * message the consumer had neither acknowledged nor retried.
+   */
+  queue?(batch: unknown, env?: Record<string, unknown>, ctx?: unknown): Promise<void>;
 };
 
 /**
@@ -161,14 +179,23 @@ export function createWorker(
  * storage (`ctx.storage.kv`, SQLite-backed) synchronously; each request runs inside
  * `ctx.storage.transactionSync`, so a request that ends in a fault leaves storage as it was.
  * The module's restore hook runs once on every new instance (made by the request that needs it,
- * in a storage transaction of its own; a hook that faults is that request's fault). Throws if
- * the module suspends; constructing an object throws unless its storage is SQLite-backed
- * (`new_sqlite_classes`).
+ * in a storage transaction of its own; a hook that faults is that request's fault). A module
+ * that suspends needs `io: true`; constructing an object throws unless its storage is
+ * SQLite-backed (`new_sqlite_classes`). Its alarm and hibernating WebSocket handlers run the
+ * same way (`durable_object!(class ...)`).
  */
 export function createDurableObject(
   wasm: WebAssembly.Module | BufferSource,
   options?: WorkerOptions,
-): new (ctx: { storage: unknown }, env: Record<string, unknown>) => { runtime: Runtime; fetch(request: Request): Promise<Response> };
+): new (ctx: { storage: unknown }, env: Record<string, unknown>) => {
+  runtime: Runtime;
+  fetch(request: Request): Promise<Response>;
+  /** With an alarm handler: a fault or an error rolls its writes back and is thrown, so the platform runs it again. */
+  alarm?(alarmInfo?: unknown): Promise<void>;
+  /** With a message handler (hibernating WebSockets): a fault closes that socket with 1011. */
+  webSocketMessage?(ws: unknown, message: string | ArrayBuffer): Promise<void>;
+  webSocketClose?(ws: unknown, code: number, reason: string, wasClean: boolean): Promise<void>;
+};
 
 /** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */
 export interface AllocStats {

@@ -6,8 +6,8 @@ import {
   IO_KV_DELETE, IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, IO_INVALID_ARGUMENT, IO_RECORD_WORDS, STORAGE_GET,
   STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT, VALUE_BOOLEAN,
   VALUE_NULL, VALUE_JSON, VALUE_OTHER, IMPORT_TAG, IMPORT_REQUEST, IMPORT_ENV, IMPORT_RESULT, IMPORT_STORAGE,
-  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_GET,
-  CALL_NEW, CALL_DETACHED, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
+  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
+  CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
   ARG_BYTES, ARG_VALUE, ARG_JSON, ARG_ARRAY, ARG_OBJECT, ARG_BIGINT, READ_KIND, READ_BYTES, READ_NUMBER,
   READ_JSON, READ_LENGTH, READ_DROP, JS_UNDEFINED, JS_NULL, JS_BOOLEAN, JS_NUMBER, JS_BIGINT, JS_STRING, JS_BYTES,
   JS_ARRAY, JS_OBJECT, JS_FUNCTION, BRIDGE_NO_METHOD, BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, BRIDGE_NO_VALUE,
@@ -234,10 +234,11 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
   };
 
   /**
-   * The host bridge (docs/ABI.md, "The host bridge"). `bridge` holds the request's values
-   * (`bridge.values`: handles are their indexes, all released when the request ends), its last
-   * error (`bridge.error`), its `ctx` (for `waitUntil`), and the Worker's own host functions
-   * (`bridge.host`).
+   * The host bridge (docs/ABI.md, "The host bridge"). `bridge` holds the call's values
+   * (`bridge.values`: handles are their indexes, all released when the call ends), its last
+   * error (`bridge.error`), its `ctx` (`waitUntil`; a Durable Object's state), its `event`
+   * (docs/ABI.md, "Events"), the request as the bridge hands it on (`bridge.request()`), and the
+   * Worker's own host functions (`bridge.host`).
    */
   // The argument at `at` (a RawArg), as a JavaScript value.
   const argument = (at) => {
@@ -296,7 +297,9 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
     if (kind == CALL_ENV) target = currentEnv()?.[key];
     else if (kind == CALL_GLOBAL) target = globalThis[key];
     else if (kind == CALL_HOST) target = bridge.host?.[key];
-    else if (kind == CALL_REQUEST) target = currentRequest();
+    else if (kind == CALL_REQUEST) target = bridge.request();
+    else if (kind == CALL_EVENT) target = bridge.event;
+    else if (kind == CALL_CONTEXT) target = bridge.ctx;
     else if (kind == CALL_VALUE) {
       if (!(handle in bridge.values)) return BRIDGE_NO_VALUE;
       target = bridge.values[handle];
@@ -308,6 +311,8 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       const list = Array.from({ length: argc }, (_, i) => argument(args + i * ARG_BYTES_SIZE));
       if (flags & CALL_GET) {
         result = property ? target?.[property] : target;
+      } else if (flags & CALL_SET) {
+        target[property] = list[0];
       } else {
         const fn = property ? target?.[property] : target;
         if (typeof fn != "function") return BRIDGE_NO_METHOD;
@@ -376,8 +381,9 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
   if (FAULT_RECORDS) imports[IMPORT_TAG] = tag;
   if (REQUEST_PARTS) imports[IMPORT_REQUEST] = requestPart;
   if (ENV_VARS) imports[IMPORT_ENV] = envVariable;
-  if ((IO || STORAGE) && (suspends || storage)) imports[IMPORT_RESULT] = resultPart;
-  if (STORAGE && storage) imports[IMPORT_STORAGE] = storageOperation;
+  if (IO || STORAGE) imports[IMPORT_RESULT] = resultPart;
+  // (A module that serves a Worker and a Durable Object class: its Worker has no storage.)
+  if (STORAGE) imports[IMPORT_STORAGE] = storage ? storageOperation : () => IO_FAILED;
   if (suspends && IO) {
     // Suspending: the module waits for the Promise while the isolate serves other requests.
     imports[IMPORT_IO] = new WebAssembly.Suspending(ioOperation);

@@ -3,15 +3,17 @@
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
   RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, IMPORT_MODULE, IMPORT_IO, IMPORT_CALL, EXPORT_HEADER,
-  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE,
+  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
-import { BRIDGE, ENV_VARS, FAULT_RECORDS, HOST_IMPORTS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, IO, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
 const { Module, Instance, RuntimeError } = WebAssembly;
 const decoder = new TextDecoder();
 const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE) && new TextEncoder();
+// A module that serves a Durable Object (features.js).
+const OBJECT = OBJECTS;
 
 /** Whether `module` imports the I/O import (which always suspends: a Durable Object refuses it). */
 export const doesIo = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO);
@@ -26,8 +28,9 @@ export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
   const tag = FAULT_RECORDS && new WebAssembly.Tag({ parameters: ["i32"] });
   // Only a module that imports __tw_io or __tw_call is called through WebAssembly.promising, and
-  // never a Durable Object's (its storage calls run inside one synchronous transaction).
-  const suspends = (IO || BRIDGE) && !options.storage && suspending(module);
+  // a Durable Object's only with `io: true` (else its calls run inside one synchronous
+  // transaction).
+  const suspends = (IO || BRIDGE) && (!options.storage || options.io) && suspending(module);
 
   // The runtime's state. (Variables of this closure rather than fields of an object: the
   // bundlers users run shorten variable names but never property names.)
@@ -37,11 +40,26 @@ export function createRuntime(wasm, options = {}) {
   let stackPointer; // __stack_pointer at instantiation, restored when an instance is kept after a fault
   let busy; // a call is running (or, for a module that suspends, its Promise): a second one is refused
   let request, env, results; // the request being served, its env, and what its operations answered
-  let promisedFetch; // __tw_fetch through WebAssembly.promising, for a module that suspends
-  // The bridge's state of the request being served: the values it holds (a handle is an index;
-  // all released when the request ends), its last error, its ctx (waitUntil), and the Worker's
-  // host functions.
-  const bridge = BRIDGE && { values: [], error: undefined, ctx: undefined, host: options.host };
+  let promised; // exports through WebAssembly.promising, by name, for a module that suspends
+  // A Durable Object class named in `durable_object!(class Name ...)` has its exports as
+  // `<export>_<Name>` (one module may serve a Worker and several classes).
+  const suffix = CLASSES && options.className ? `_${options.className}` : "";
+  const fetchExport = CLASSES ? EXPORT_FETCH + suffix : EXPORT_FETCH;
+  const restoreExport = CLASSES ? EXPORT_RESTORE + suffix : EXPORT_RESTORE;
+  // The bridge's state of the call being served: the values it holds (a handle is an index;
+  // all released when the call ends), its last error, its ctx (waitUntil; a Durable Object's
+  // state), its event (docs/ABI.md, "Events"), and the Worker's host functions.
+  const bridge = BRIDGE && {
+    values: [],
+    error: undefined,
+    ctx: undefined,
+    event: undefined,
+    host: options.host,
+    // The request, whole: the glue read its body before the call, so a request passed on (to a
+    // Durable Object, a service) is made anew around that body, once.
+    request: () => (request?.bodyUsed ? (request = new Request(request, { body: requestBody })) : request),
+  };
+  let requestBody; // the body the glue read, for bridge.request()
 
   // Memory as words, viewed anew after the module grew it (which detaches the old buffer);
   // records are read word by word, without allocating per request.
@@ -77,9 +95,9 @@ export function createRuntime(wasm, options = {}) {
     bytesView = []; // views made on first use
     // (None can be kept for a module that imports nothing: it can only trap.)
     if (FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
-    if (suspends) promisedFetch = WebAssembly.promising(exports[EXPORT_FETCH]);
+    if (suspends) promised = {};
     rt.instances++;
-    if (STORAGE && options.storage && exports[EXPORT_RESTORE]) restore();
+    if (OBJECT && options.storage && exports[restoreExport]) restore();
   };
 
   // A Durable Object's restore hook, once per new instance, to rebuild in-memory state. It runs
@@ -88,9 +106,10 @@ export function createRuntime(wasm, options = {}) {
   // behind (the request that needed the instance gets the fault; the next one a fresh instance).
   const restore = () => {
     results = [];
+    if (BRIDGE) enter(undefined, undefined, {});
     busy = true;
     try {
-      options.storage.transactionSync(() => instance[EXPORT_RESTORE]());
+      options.storage.transactionSync(() => instance[restoreExport]());
     } catch (e) {
       const f = fault(e);
       instance = null;
@@ -98,6 +117,7 @@ export function createRuntime(wasm, options = {}) {
     } finally {
       busy = false;
       results = undefined;
+      if (BRIDGE) release();
     }
   };
 
@@ -166,7 +186,23 @@ export function createRuntime(wasm, options = {}) {
   const release = () => {
     if (BRIDGE) {
       bridge.values = [];
-      bridge.error = bridge.ctx = undefined;
+      bridge.error = bridge.ctx = bridge.event = requestBody = undefined;
+    }
+  };
+
+  // Export `name` of the current instance, through WebAssembly.promising for a module that
+  // suspends (made once per instance).
+  const exported = (name) => (suspends ? (promised[name] ??= WebAssembly.promising(instance[name])) : instance[name]);
+
+  // What every call starts with: the request (if any), its env, fresh results, and the
+  // bridge's ctx and event.
+  const enter = (req, requestEnv, event) => {
+    request = req;
+    if (ENV_VARS || IO || BRIDGE) env = requestEnv;
+    if (STORAGE || IO) results = [];
+    if (BRIDGE) {
+      bridge.ctx = rt.ctx; // the call's ctx, which the Worker set (its waitUntil; an object's state)
+      bridge.event = event;
     }
   };
 
@@ -207,7 +243,11 @@ export function createRuntime(wasm, options = {}) {
         if ((HOST_IMPORTS || IO || BRIDGE) && (!(IO || BRIDGE) || busy === true)) busy = false;
       }
     },
+    // Serves a request; its response record (with a bridge, also what the handler put in the
+    // event's slots: a `response` to answer with instead, a `webSocket` for a 101).
     serve(req, body, requestEnv) {
+      // (Read from `arguments`, so that glue without the bridge declares no parameter for it.)
+      const event = BRIDGE ? arguments[3] : undefined;
       const length = body?.byteLength ?? 0;
       if (length > rt.capacity) throw tooLarge();
       return rt.call((exports) => {
@@ -216,25 +256,51 @@ export function createRuntime(wasm, options = {}) {
         request = req;
         if (ENV_VARS || IO || BRIDGE) env = requestEnv;
         if (STORAGE || IO) results = [];
-        if (BRIDGE) bridge.ctx = rt.ctx; // the request's ctx, which the Worker set (its waitUntil)
+        if (BRIDGE) {
+          bridge.ctx = rt.ctx; // the request's ctx, which the Worker set (its waitUntil)
+          bridge.event = event;
+          requestBody = body;
+        }
+        const answer = () => {
+          const r = response();
+          if (event) [r.response, r.webSocket] = [event.response, event.webSocket];
+          return r;
+        };
         // The response, or the fault the outcome reports (the same, once the Promise settles).
-        if ((IO || BRIDGE) && promisedFetch) {
-          return promisedFetch(length).then((outcome) => {
+        if ((IO || BRIDGE) && suspends) {
+          return exported(fetchExport)(length).then((outcome) => {
             if (outcome == OUTCOME_FAULT) throw record();
-            return response();
+            return BRIDGE ? answer() : response();
           });
         }
         // (Only a module with fault records can report one: for any other the glue's own
         // capacity check above is the only limit.)
-        if (exports[EXPORT_FETCH](length) == OUTCOME_FAULT && FAULT_RECORDS) throw record();
-        return response();
+        if (exports[fetchExport](length) == OUTCOME_FAULT && FAULT_RECORDS) throw record();
+        return BRIDGE ? answer() : response();
       });
     },
   };
-  if (STORAGE) rt.ensure = ensureInstance;
+  // Serves an event through export `name` (docs/ABI.md, "Events"): settles when the handler
+  // succeeded; throws its fault, or a "failed" Fault when it returned an error (the instance is
+  // kept: nothing of it failed).
+  if (EVENTS) {
+    rt.invoke = (name, event, requestEnv) =>
+      rt.call(() => {
+        enter(undefined, requestEnv, event);
+        const settle = (outcome) => {
+          if (outcome == OUTCOME_FAULT) throw record();
+          if (outcome == OUTCOME_FAILED) throw new Fault("failed", "the handler returned an error");
+        };
+        const outcome = exported(name + suffix)();
+        return suspends ? outcome.then(settle) : settle(outcome);
+      });
+    // Whether the module has export `name` (for this class).
+    rt.exports = (name) => WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
+  }
+  if (OBJECT) rt.ensure = ensureInstance;
   // How many values the bridge holds now (tests: none is left once a request ended).
   if (BRIDGE) rt.held = () => Object.keys(bridge.values).length;
-  if (!(STORAGE && options.lazy)) instantiate();
+  if (!(OBJECT && options.lazy)) instantiate();
   return rt;
 }
 

@@ -3,11 +3,27 @@
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, doesIo, suspending } from "./runtime.js";
-import { BRIDGE, ENV_VARS, IO, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, IO, OBJECTS } from "tinyworker/features";
+import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE } from "./abi.js";
 
 // The default fault response: nothing internal reaches the client, only an id to find the
 // console.error line by.
+// A module that serves a Durable Object (features.js).
+const OBJECT = OBJECTS;
+
 const genericFault = (fault, id) => new Response(`internal error (fault ${id})\n`, { status: 500 });
+
+// Logs fault `e` of an event (console.error, under a fresh id, as a request's fault); the id.
+const logFault = (e) => {
+  const id = crypto.randomUUID().slice(0, 8);
+  console.error(`tinyworker: fault ${id}: ${e.message}`, e.where ?? "", e.cause ?? "");
+  return id;
+};
+
+// What the platform sees of an event whose handler faulted or failed: an Error (a failed
+// invocation: a cron run counted as failed, a queue batch delivered again, an alarm retried)
+// that names the fault's id and nothing of the module.
+const failedEvent = (what, e) => new Error(`tinyworker: the ${what} handler ${e.kind == "failed" ? "returned an error" : `faulted (fault ${logFault(e)})`}`);
 
 export function createWorker(wasm, options = {}) {
   const module = (IO || BRIDGE) && (wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm));
@@ -30,7 +46,7 @@ export function createWorker(wasm, options = {}) {
       try {
         // A Durable Object's instance is made by its first request (its restore hook's fault
         // is that request's); it tells the glue its I/O buffer.
-        if (STORAGE && options.storage) rt.ensure();
+        if (OBJECT && options.storage) rt.ensure();
         // The body is read before an instance is taken (a slow upload holds none), chunk by
         // chunk, and refused (413) as soon as it passes the I/O buffer, with or without a
         // content-length: what the glue holds stays bounded by it (leaving the loop cancels
@@ -54,13 +70,17 @@ export function createWorker(wasm, options = {}) {
           r = rt;
         }
         if (BRIDGE) r.ctx = ctx;
-        const serve = () => (ENV_VARS || IO || BRIDGE ? r.serve(req, body, env) : r.serve(req, body));
+        // The request's event (docs/ABI.md, "Events"): the slots of its answer, and a Durable
+        // Object's alarm (read before the call, which cannot wait).
+        const event = BRIDGE ? {} : undefined;
+        if (EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
+        const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body));
         let served;
-        if (STORAGE && options.storage) {
+        if (OBJECT && options.storage) {
           // A Durable Object runs the call inside its storage transaction, after making sure
           // of its instance (a new one's restore hook runs in a transaction of its own).
           r.ensure(); // again: a fault of another request may have dropped it meanwhile
-          served = options.storage.transactionSync(serve);
+          served = options.run ? await options.run(serve) : options.storage.transactionSync(serve);
         } else if (runtimes) {
           // Should the client go away mid-call, workerd cancels this request: the instance
           // then leaves the pool instead of staying busy forever.
@@ -74,6 +94,8 @@ export function createWorker(wasm, options = {}) {
         } else {
           served = serve();
         }
+        // A Response the handler chose to answer with (a Durable Object's, a subrequest's).
+        if (BRIDGE && served.response) return served.response;
         return new Response(served.body.length ? served.body : null, served);
       } catch (e) {
         if (e.kind == "limit") return new Response("request too large\n", { status: 413 });
@@ -96,7 +118,114 @@ export function createWorker(wasm, options = {}) {
     },
   };
   if (runtimes) worker.pool = runtimes.all; // every runtime of the pool (tests, monitoring)
+  // The Worker's other events, when the module exports their handlers (`scheduled!`,
+  // `queue_consumer!`): each runs on a runtime of its own, as a request does.
+  if (EVENTS && !options.storage) {
+    // `settle(event, e)`: what a fault (or an error) of the handler does to its event instead of
+    // the default, throwing a failed invocation to the platform.
+    const on = (name, what, prepare = (event) => [event]) => async (platformEvent, env, ctx) => {
+      const [event, settle] = prepare(platformEvent);
+      let r;
+      try {
+        r = runtimes ? await runtimes.acquire() : rt;
+        if (!r) throw Error(`tinyworker: busy: too many calls in flight for the ${what} event`);
+        r.ctx = ctx;
+        await r.invoke(name, event, env);
+      } catch (e) {
+        if (!e.kind) throw e;
+        const error = failedEvent(what, e);
+        if (!settle) throw error;
+        settle(error);
+      } finally {
+        if (runtimes && r) runtimes.release(r);
+      }
+    };
+    if (rt.exports(EXPORT_SCHEDULED)) worker.scheduled = on(EXPORT_SCHEDULED, "scheduled");
+    if (rt.exports(EXPORT_QUEUE)) worker.queue = on(EXPORT_QUEUE, "queue", trackedBatch);
+  }
   return worker;
+}
+
+/**
+ * A queue batch as the consumer sees it, each message's ack and retry noted; and what a fault
+ * does: every message the consumer had not acknowledged or retried is retried, explicitly, and
+ * the invocation ends without an exception. That is the platform's rule for a consumer that
+ * throws (acknowledged messages are never delivered again), made explicit because Miniflare's
+ * simulator delivers a throwing consumer's whole batch again, acknowledged messages too.
+ */
+function trackedBatch(batch) {
+  const open = new Set(batch.messages);
+  const settling = (m, how) => (options) => {
+    open.delete(m);
+    return m[how](options);
+  };
+  const messages = batch.messages.map((m) => ({ id: m.id, timestamp: m.timestamp, attempts: m.attempts, body: m.body, ack: settling(m, "ack"), retry: settling(m, "retry") }));
+  const all = (how) => (options) => {
+    open.clear();
+    return batch[how](options);
+  };
+  const event = { queue: batch.queue, messages, ackAll: all("ackAll"), retryAll: all("retryAll") };
+  return [event, () => open.forEach((m) => m.retry())];
+}
+
+/**
+ * A Durable Object that waits for I/O (`createDurableObject(wasm, { io: true })`): what its
+ * module sees of its state, and how each call runs. Calls run one at a time (a second waits for
+ * the first to answer, so none interleaves on the instance); the key-value writes of a call are
+ * kept in an overlay its reads see, and committed in one `transactionSync` when it answers, or
+ * dropped when it faults. Its SQL is refused: a statement commits as it runs, which no overlay
+ * can hold back.
+ */
+function waitingObject(ctx) {
+  const kv = ctx.storage.kv;
+  const DELETED = {};
+  let writes = new Map();
+  const read = (key) => {
+    const value = writes.get(key);
+    return value === undefined ? kv.get(key) : value === DELETED ? undefined : value;
+  };
+  const overlay = {
+    get: read,
+    put: (key, value) => void writes.set(key, value),
+    delete(key) {
+      const had = read(key) !== undefined;
+      writes.set(key, DELETED);
+      return had;
+    },
+    list({ prefix = "" } = {}) {
+      const entries = new Map(kv.list({ prefix }));
+      for (const [key, value] of writes) if (key.startsWith(prefix)) value === DELETED ? entries.delete(key) : entries.set(key, value);
+      return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    },
+  };
+  // `target` with some properties of its own, its methods bound to it (the platform's refuse
+  // another `this`).
+  const view = (target, own) =>
+    new Proxy(target, { get: (t, p) => (Object.hasOwn(own, p) ? own[p] : typeof t[p] == "function" ? t[p].bind(t) : t[p]) });
+  const storage = view(ctx.storage, {
+    kv: overlay,
+    get sql() {
+      throw new Error("tinyworker: a Durable Object that waits for I/O (io: true) has no SQL: a statement commits as it runs, before the call answers; use its key-value storage");
+    },
+  });
+  let queue = Promise.resolve();
+  const run = (call) => {
+    const turn = queue.then(async () => {
+      try {
+        const result = await call();
+        const committed = writes;
+        writes = new Map();
+        if (committed.size) ctx.storage.transactionSync(() => committed.forEach((value, key) => (value === DELETED ? kv.delete(key) : kv.put(key, value))));
+        return result;
+      } catch (e) {
+        writes = new Map();
+        throw e;
+      }
+    });
+    queue = turn.catch(() => {});
+    return turn;
+  };
+  return { state: view(ctx, { storage }), run };
 }
 
 // Refuses storage that is not SQLite-backed: every tinyworker Durable Object needs its
@@ -115,24 +244,68 @@ function requireSqlite(storage) {
 
 /**
  * A Durable Object class for a module built with `durable_object!`: export it from the Worker
- * entry (`export const Room = createDurableObject(wasm)`). Every object has its own instance
- * of the module, so a fault in one object never touches another, and the module reaches its
- * object's storage (`ctx.storage.kv`) synchronously. Each request runs inside
- * `ctx.storage.transactionSync`: a request that ends in a fault leaves storage exactly as it was
- * before it (the transaction rolls back); one that answers keeps all its writes. Requests to
- * one object run one at a time on its instance (the call into the module is synchronous). The
- * class must be SQLite-backed (`new_sqlite_classes`); constructing it refuses other storage.
+ * entry (`export const Room = createDurableObject(wasm)`; for a class named in
+ * `durable_object!(class Room { ... })`, `createDurableObject(wasm, { className: "Room" })`).
+ * Every object has its own instance of the module, so a fault in one object never touches
+ * another, and the module reaches its object's storage (`ctx.storage.kv`, `ctx.storage.sql`)
+ * synchronously. Each call (a request, the alarm, a WebSocket message or close) runs inside
+ * `ctx.storage.transactionSync`: a call that ends in a fault leaves storage exactly as it was
+ * before it (the transaction rolls back); one that answers keeps all its writes. Calls to one
+ * object run one at a time on its instance (the call into the module is synchronous). An alarm
+ * that faults or fails is thrown to the platform, which runs it again; a WebSocket message that
+ * does closes that socket with 1011 and no other. The class must be SQLite-backed
+ * (`new_sqlite_classes`); constructing it refuses other storage.
  */
 export function createDurableObject(wasm, options = {}) {
   const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
-  if (IO && doesIo(module)) throw Error("tinyworker: a Durable Object module must not suspend: its storage calls are synchronous, inside one transaction");
+  if (IO && doesIo(module) && !options.io) throw Error("tinyworker: a Durable Object module that suspends needs `io: true` (its writes then commit when a call answers)");
+  const suffix = CLASSES && options.className ? `_${options.className}` : "";
+  const has = (name) => EVENTS && WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
+  const alarms = has(EXPORT_ALARM);
   return class {
     constructor(ctx, env) {
       requireSqlite(ctx.storage);
-      const worker = createWorker(module, { ...options, storage: ctx.storage, lazy: true });
-      this.runtime = worker.runtime;
-      this.fetch = (req) => (BRIDGE ? worker.fetch(req, env, ctx) : worker.fetch(req, env));
+      // How each call runs: in one synchronous transaction, or (`io: true`) through JSPI, one
+      // at a time, its writes committed when it answers.
+      const io = (IO || BRIDGE) && options.io && waitingObject(ctx);
+      const state = io ? io.state : ctx;
+      const run = io ? io.run : (call) => ctx.storage.transactionSync(call);
+      // (`alarms`: the glue reads the object's alarm before each call.)
+      const worker = createWorker(module, { ...options, storage: state.storage, lazy: true, run, ...(EVENTS && { alarms }) });
+      const rt = (this.runtime = worker.runtime);
+      if (BRIDGE) rt.ctx = state; // (the object's state: its storage for the restore hook, its WebSockets)
+      this.fetch = (req) => (BRIDGE ? worker.fetch(req, env, state) : worker.fetch(req, env));
+      // An event of the object, like a request: its instance made sure of, the call in the
+      // storage transaction; a fault thrown as the Fault.
+      const invoke = EVENTS && (async (name, event) => {
+        if (alarms) event.alarm = await ctx.storage.getAlarm();
+        rt.ensure();
+        rt.ctx = state;
+        await run(() => rt.invoke(name, event, env));
+      });
+      if (EVENTS && alarms) {
+        this.alarm = (alarmInfo) =>
+          invoke(EXPORT_ALARM, { alarmInfo }).catch((e) => {
+            throw e.kind ? failedEvent("alarm", e) : e;
+          });
+      }
+      if (EVENTS && has(EXPORT_SOCKET_MESSAGE)) {
+        this.webSocketMessage = (webSocket, message) =>
+          invoke(EXPORT_SOCKET_MESSAGE, { webSocket, message }).catch((e) => {
+            if (!e.kind) throw e;
+            if (e.kind != "failed") logFault(e);
+            try {
+              webSocket.close(1011, "internal error");
+            } catch {} // (already closing)
+          });
+      }
+      if (EVENTS && has(EXPORT_SOCKET_CLOSE)) {
+        this.webSocketClose = (webSocket, code, reason, wasClean) =>
+          invoke(EXPORT_SOCKET_CLOSE, { webSocket, code, reason, wasClean }).catch((e) => {
+            if (!e.kind) throw e;
+            if (e.kind != "failed") logFault(e);
+          });
+      }
     }
   };
 }
-

@@ -17,13 +17,16 @@
 //! | `env.__tw_call(record) -> handle` | import, func, **suspending** in a pooled Worker | the host bridge: a method or property of a binding, a global, a held value, a host function ([`CallRecord`]) |
 //! | `env.__tw_value(handle, op, dst, room) -> len` | import, func | reads a value the bridge holds ([`READ_KIND`], ...) |
 //! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
+//! | `__tw_scheduled()`, `__tw_queue()` `-> outcome` | export, func | a Worker's cron and queue-consumer events ([`OUTCOME_FAILED`]) |
+//! | `__tw_alarm()`, `__tw_socket_message()`, `__tw_socket_close()` `-> outcome` | export, func | a Durable Object's alarm and hibernating WebSocket events |
+//! | `<export>_<Class>` | export, func | a Durable Object class named in `durable_object!(class ...)`: its fetch, restore and events |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md
 //! gives; a host test checks that `js/abi.js` uses the same numbers.
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;
@@ -32,6 +35,9 @@ pub const FLAG_UNWIND: u32 = 1;
 pub const OUTCOME_RESPONSE: u32 = 0;
 /// `__tw_fetch` outcome: a fault was caught inside the module; the fault record says which.
 pub const OUTCOME_FAULT: u32 = 1;
+/// An event export's outcome: the handler returned an error (not a fault: the instance is
+/// kept); the glue reports the invocation as failed to the platform.
+pub const OUTCOME_FAILED: u32 = 2;
 
 /// `__tw_request` part: the method.
 pub const PART_METHOD: u32 = 0;
@@ -110,6 +116,10 @@ pub const CALL_VALUE: u32 = 2;
 pub const CALL_HOST: u32 = 3;
 /// `__tw_call` target: the incoming `Request` (its `cf`, its `signal`).
 pub const CALL_REQUEST: u32 = 4;
+/// `__tw_call` target: the event of the invocation being served (docs/ABI.md, "Events").
+pub const CALL_EVENT: u32 = 5;
+/// `__tw_call` target: the invocation's context: a Worker's `ctx`, a Durable Object's state.
+pub const CALL_CONTEXT: u32 = 6;
 
 /// `__tw_call` flag: read the member (a property) instead of calling it.
 pub const CALL_GET: u32 = 1;
@@ -117,6 +127,8 @@ pub const CALL_GET: u32 = 1;
 pub const CALL_NEW: u32 = 2;
 /// `__tw_call` flag: do not wait: hand the call's Promise to `ctx.waitUntil` and answer at once.
 pub const CALL_DETACHED: u32 = 4;
+/// `__tw_call` flag: set the member to the first argument (`target[member] = args[0]`).
+pub const CALL_SET: u32 = 8;
 
 /// [`RawArg`] tag: `undefined`.
 pub const ARG_UNDEFINED: u32 = 0;
@@ -253,7 +265,8 @@ pub struct RawField {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct CallRecord {
-    /// [`CALL_ENV`], [`CALL_GLOBAL`], [`CALL_VALUE`], [`CALL_HOST`] or [`CALL_REQUEST`].
+    /// [`CALL_ENV`], [`CALL_GLOBAL`], [`CALL_VALUE`], [`CALL_HOST`], [`CALL_REQUEST`],
+    /// [`CALL_EVENT`] or [`CALL_CONTEXT`].
     pub target: u32,
     /// The handle, for [`CALL_VALUE`].
     pub handle: u32,
@@ -265,7 +278,7 @@ pub struct CallRecord {
     pub args: *const RawArg,
     /// How many.
     pub argc: usize,
-    /// [`CALL_GET`], [`CALL_NEW`], [`CALL_DETACHED`].
+    /// [`CALL_GET`], [`CALL_NEW`], [`CALL_DETACHED`], [`CALL_SET`].
     pub flags: u32,
 }
 
@@ -522,6 +535,7 @@ mod tests {
             ("FLAG_UNWIND", FLAG_UNWIND),
             ("OUTCOME_RESPONSE", OUTCOME_RESPONSE),
             ("OUTCOME_FAULT", OUTCOME_FAULT),
+            ("OUTCOME_FAILED", OUTCOME_FAILED),
             ("PART_METHOD", PART_METHOD),
             ("PART_URL", PART_URL),
             ("PART_HEADERS", PART_HEADERS),
@@ -556,6 +570,9 @@ mod tests {
             ("CALL_VALUE", CALL_VALUE),
             ("CALL_HOST", CALL_HOST),
             ("CALL_REQUEST", CALL_REQUEST),
+            ("CALL_EVENT", CALL_EVENT),
+            ("CALL_CONTEXT", CALL_CONTEXT),
+            ("CALL_SET", CALL_SET),
             ("CALL_GET", CALL_GET),
             ("CALL_NEW", CALL_NEW),
             ("CALL_DETACHED", CALL_DETACHED),

@@ -31,10 +31,10 @@
 use crate::abi::{
     CallRecord, RawArg, RawField, RawSlice, ARG_ARRAY, ARG_BIGINT, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL,
     ARG_NUMBER, ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_METHOD, BRIDGE_NO_VALUE,
-    BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, CALL_DETACHED, CALL_ENV, CALL_GET, CALL_GLOBAL, CALL_HOST, CALL_NEW,
-    CALL_REQUEST, CALL_VALUE, ERROR_HANDLE, IO_INVALID_ARGUMENT, IO_NO_BINDING, JS_ARRAY, JS_BIGINT, JS_BOOLEAN,
-    JS_BYTES, JS_FUNCTION, JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_JSON,
-    READ_KIND, READ_LENGTH, READ_NUMBER,
+    BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, CALL_CONTEXT, CALL_DETACHED, CALL_ENV, CALL_EVENT, CALL_GET, CALL_GLOBAL,
+    CALL_HOST, CALL_NEW, CALL_REQUEST, CALL_SET, CALL_VALUE, ERROR_HANDLE, IO_INVALID_ARGUMENT, IO_NO_BINDING,
+    JS_ARRAY, JS_BIGINT, JS_BOOLEAN, JS_BYTES, JS_FUNCTION, JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING, JS_UNDEFINED,
+    READ_BYTES, READ_DROP, READ_JSON, READ_KIND, READ_LENGTH, READ_NUMBER,
 };
 use crate::sys;
 use core::marker::PhantomData;
@@ -136,6 +136,13 @@ pub enum Target<'a> {
     Host(&'a str),
     /// The incoming `Request` (its `cf`, its `signal`).
     Request,
+    /// The event being served (docs/ABI.md, "Events"): a cron trigger's controller, a queue's
+    /// batch, a WebSocket message; for a request, the slots of its answer (`response`,
+    /// `webSocket`).
+    Event,
+    /// The invocation's context: a Worker's `ctx` (`waitUntil`), a Durable Object's state
+    /// (`storage`, `acceptWebSocket`, `getWebSockets`, `id`).
+    Context,
 }
 
 /// One argument of a call: a JavaScript value built from Rust data it borrows.
@@ -259,6 +266,8 @@ fn record(target: Target<'_>, member: &str, args: &[Arg<'_>], flags: u32) -> Cal
         Target::Host(name) => (CALL_HOST, 0, name),
         Target::Value(value) => (CALL_VALUE, value.handle, ""),
         Target::Request => (CALL_REQUEST, 0, ""),
+        Target::Event => (CALL_EVENT, 0, ""),
+        Target::Context => (CALL_CONTEXT, 0, ""),
     };
     CallRecord {
         target: kind,
@@ -285,6 +294,19 @@ pub fn get(target: Target<'_>, property: &str) -> Result<Value, Error> {
 /// Constructs `new target.class(...args)` (an empty `class`: `new target(...args)`).
 pub fn construct(target: Target<'_>, class: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
     make(&record(target, class, args, CALL_NEW))
+}
+
+/// Sets `target.property = value` (the slots of a response, an option object being built).
+pub fn set(target: Target<'_>, property: &str, value: Arg<'_>) -> Result<(), Error> {
+    make(&record(target, property, &[value], CALL_SET)).map(Value::release)
+}
+
+/// Answers the request with `response`, a `Response` the bridge holds (a subrequest's, a
+/// Durable Object's, a WebSocket upgrade's): the glue hands it to the platform as it is, and
+/// the record of the [`crate::Response`] this returns (status 200, no body) is not read.
+pub fn respond_with(response: &Value) -> Result<crate::Response<'static>, Error> {
+    set(Target::Event, "response", Arg::value(response))?;
+    Ok(crate::Response::text(200, ""))
 }
 
 /// Calls `target.method(...args)` without waiting: its Promise goes to `ctx.waitUntil`, so the
@@ -523,6 +545,22 @@ mod tests {
         assert!(get(Target::Request, "cf").unwrap().is_nullish());
         b.release();
         assert_eq!(Value { handle: 2 }.kind(), Kind::Object, "a released value is no value");
+    }
+
+    #[test]
+    fn events_contexts_and_sets_have_their_own_targets() {
+        answers(&[
+            (0, BridgeAnswer::Text("*/5 * * * *".into())),
+            (1, BridgeAnswer::Undefined),
+            (2, BridgeAnswer::Undefined),
+        ]);
+        let cron = get(Target::Event, "cron").unwrap();
+        set(Target::Event, "webSocket", Arg::value(&cron)).unwrap();
+        call(Target::Context, "waitUntil", &[]).unwrap();
+        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+        assert_eq!(asked[0], "event .cron() flags 1");
+        assert_eq!(asked[1], "event .webSocket(value 0) flags 8");
+        assert_eq!(asked[2], "context .waitUntil() flags 0");
     }
 
     #[test]

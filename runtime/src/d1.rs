@@ -26,7 +26,7 @@ pub enum Param<'a> {
 }
 
 impl<'a> Param<'a> {
-    fn arg(self) -> Arg<'a> {
+    pub(crate) fn arg(self) -> Arg<'a> {
         match self {
             Param::Null => Arg::NULL,
             Param::Integer(n) => Arg::number(n as f64),
@@ -180,6 +180,11 @@ pub enum Column {
 }
 
 impl Row {
+    /// A row object (a Durable Object's SQL rows have the same shape as D1's).
+    pub(crate) fn of(value: Value) -> Self {
+        Self { value }
+    }
+
     /// The value of column `name` (`undefined` for a column the row does not have).
     pub fn get(&self, name: &str) -> Result<Value, Error> {
         self.value.get(name)

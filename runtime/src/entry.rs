@@ -1,7 +1,7 @@
-//! One request through `entry!`: the I/O buffer, what `__tw_fetch` does, and how the response
-//! is published for the glue. Nothing here allocates.
+//! One request through `entry!` (the I/O buffer, what `__tw_fetch` does, how the response is
+//! published for the glue) and one event through the event exports. Nothing here allocates.
 
-use crate::abi::{FaultKind, ModuleHeader, ResponseRecord, OUTCOME_FAULT, OUTCOME_RESPONSE};
+use crate::abi::{FaultKind, ModuleHeader, ResponseRecord, OUTCOME_FAILED, OUTCOME_FAULT, OUTCOME_RESPONSE};
 use crate::request::Request;
 use crate::response::{Header, Kept, Response};
 use tinyworker_alloc::SingleThreaded;
@@ -53,12 +53,7 @@ pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
 /// its start, and the call must not be reentrant or concurrent with another `fetch` (the
 /// glue's call guard): for its duration the call owns the buffer.
 pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: Handler) -> u32 {
-    crate::fault::begin_request();
-    // SAFETY: the closure only swaps the value out. Dropping it (here, outside the access)
-    // frees the previous response's owned parts; the glue has read them.
-    let _ = unsafe { KEPT.with(|kept| core::mem::replace(kept, Kept::EMPTY)) };
-    #[cfg(feature = "alloc")]
-    tinyworker_alloc::end_of_request();
+    begin();
     // SAFETY: the caller gives this call the buffer: no other reference into it exists (the
     // previous response's record holds raw addresses only, and nothing reads them now).
     let buffer: &mut [u8; N] = unsafe { &mut *io.0.as_ptr() };
@@ -66,11 +61,54 @@ pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: 
         crate::fault::record_kind(FaultKind::TooLarge);
         return OUTCOME_FAULT;
     };
-    match call_handler(handler, &request) {
+    match catch(|| handler(&request)) {
         Some(response) => {
             publish(response);
             OUTCOME_RESPONSE
         }
+        None => OUTCOME_FAULT,
+    }
+}
+
+/// What every call into the module starts with: a clean fault record, and the previous
+/// response's owned parts freed (the glue has read them).
+fn begin() {
+    crate::fault::begin_request();
+    // SAFETY: the closure only swaps the value out. Dropping it (here, outside the access)
+    // frees the previous response's owned parts.
+    let _ = unsafe { KEPT.with(|kept| core::mem::replace(kept, Kept::EMPTY)) };
+    #[cfg(feature = "alloc")]
+    tinyworker_alloc::end_of_request();
+}
+
+/// What an event handler answers: nothing, or a `Result` whose error tells the platform the
+/// invocation failed (a queue batch is retried, an alarm runs again).
+pub trait EventResult {
+    /// Whether the invocation failed.
+    fn failed(&self) -> bool;
+}
+
+impl EventResult for () {
+    fn failed(&self) -> bool {
+        false
+    }
+}
+
+impl<E> EventResult for Result<(), E> {
+    fn failed(&self) -> bool {
+        self.is_err()
+    }
+}
+
+/// One event (`__tw_scheduled`, `__tw_queue`, a Durable Object's alarm or WebSocket message):
+/// runs `handler` as `fetch` runs a request handler; returns [`OUTCOME_RESPONSE`] when it
+/// succeeded, [`OUTCOME_FAILED`] when it returned an error, [`OUTCOME_FAULT`] when it panicked
+/// (unwind build; in the abort build a fault leaves by the tag).
+pub fn event<R: EventResult>(handler: impl FnOnce() -> R) -> u32 {
+    begin();
+    match catch(handler) {
+        Some(result) if result.failed() => OUTCOME_FAILED,
+        Some(_) => OUTCOME_RESPONSE,
         None => OUTCOME_FAULT,
     }
 }
@@ -101,39 +139,39 @@ fn publish(response: Response<'_>) {
     unsafe { RECORD.with(|r| *r = record) };
 }
 
-/// Calls the handler; in the unwind build a panic is caught here (`None`), after every
-/// destructor between the panic and this frame ran.
+/// Calls `f`; in the unwind build a panic is caught here (`None`), after every destructor
+/// between the panic and this frame ran.
 #[cfg(not(all(target_arch = "wasm32", panic = "unwind")))]
-fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
-    Some(handler(request))
+fn catch<R>(f: impl FnOnce() -> R) -> Option<R> {
+    Some(f())
 }
 
 #[cfg(all(target_arch = "wasm32", panic = "unwind"))]
-fn call_handler<'a>(handler: Handler, request: &Request<'a>) -> Option<Response<'a>> {
-    struct Call<'r, 'a> {
-        handler: Handler,
-        request: &'r Request<'a>,
-        response: Option<Response<'a>>,
+fn catch<R, F: FnOnce() -> R>(f: F) -> Option<R> {
+    struct Call<F, R> {
+        f: core::mem::ManuallyDrop<F>,
+        result: Option<R>,
     }
-    fn run(data: *mut u8) {
-        // SAFETY: `data` is the `Call` below, exclusively borrowed for this call.
-        let call = unsafe { &mut *data.cast::<Call<'_, '_>>() };
-        call.response = Some((call.handler)(call.request));
+    fn run<F: FnOnce() -> R, R>(data: *mut u8) {
+        // SAFETY: `data` is the `Call<F, R>` below, exclusively borrowed for this call.
+        let call = unsafe { &mut *data.cast::<Call<F, R>>() };
+        // SAFETY: `run` runs once, and `f` is never used again (nor dropped: ManuallyDrop).
+        let f = unsafe { core::mem::ManuallyDrop::take(&mut call.f) };
+        call.result = Some(f());
     }
     fn caught(_data: *mut u8, _payload: *mut u8) {}
     let mut call = Call {
-        handler,
-        request,
-        response: None,
+        f: core::mem::ManuallyDrop::new(f),
+        result: None,
     };
-    // SAFETY: `run` and `caught` have the signatures the intrinsic requires, and `data`
+    // SAFETY: `run::<F, R>` and `caught` have the signatures the intrinsic requires, and `data`
     // points at `call`, which outlives the intrinsic call. A caught panic left its record in
     // the fault record; `caught` ignores the payload (the record's address).
-    let panicked = unsafe { core::intrinsics::catch_unwind(run, (&raw mut call).cast(), caught) };
+    let panicked = unsafe { core::intrinsics::catch_unwind(run::<F, R>, (&raw mut call).cast(), caught) };
     if panicked != 0 {
         None
     } else {
-        call.response
+        call.result
     }
 }
 
@@ -189,5 +227,13 @@ mod tests {
         // SAFETY: the closure copies the kind out.
         let kind = unsafe { crate::fault::RECORD.with(|r| r.kind) };
         assert_eq!(kind, FaultKind::TooLarge as u32);
+    }
+
+    #[test]
+    fn an_event_reports_success_and_failure() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        assert_eq!(event(|| ()), OUTCOME_RESPONSE);
+        assert_eq!(event(|| Ok::<(), ()>(())), OUTCOME_RESPONSE);
+        assert_eq!(event(|| Err::<(), _>("no")), OUTCOME_FAILED);
     }
 }

@@ -67,15 +67,20 @@ mod utf8;
 // Object's storage.
 pub mod bridge;
 pub mod cache;
+pub mod consumer;
 pub mod d1;
 pub mod io;
 pub mod kv;
+pub mod object;
 pub mod platform;
 pub mod queue;
 pub mod r2;
+pub mod scheduled;
 pub mod service;
+pub mod sql;
 pub mod storage;
 
+pub use entry::EventResult;
 pub use fault::abort;
 pub use request::Request;
 pub use response::{Header, Response, EXTRA_HEADERS, TEXT_PLAIN};
@@ -92,7 +97,7 @@ pub const DEFAULT_IO_CAPACITY: usize = 64 * 1024;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::abi::ModuleHeader;
-    pub use crate::entry::{fetch, module_header, Handler, IoBuffer};
+    pub use crate::entry::{event, fetch, module_header, EventResult, Handler, IoBuffer};
     pub use crate::storage::Storage;
 }
 
@@ -102,8 +107,98 @@ pub mod __private {
 /// restore hook (`fn(&Storage)`) that the glue calls once on every new instance of an object
 /// (the first, and each one that replaces an instance a fault poisoned), to rebuild in-memory
 /// state from storage. Serve it with the glue's `createDurableObject`.
+///
+/// A Worker and its Durable Object classes in one crate and one module: `entry!` serves the
+/// Worker, and each class is named with its handlers (only `fetch` is required), in the same
+/// module as `entry!` (the class shares its I/O buffer):
+///
+/// ```ignore
+/// tinyworker::entry!(worker);
+/// tinyworker::durable_object!(class Room {
+///     fetch: room_fetch,       // fn(&Request<'a>, &Storage) -> Response<'a>
+///     restore: room_restore,   // fn(&Storage)
+///     alarm: room_alarm,       // fn(&Storage) -> R
+///     message: room_message,   // fn(&object::SocketMessage, &Storage) -> R
+///     close: room_close,       // fn(&object::SocketClose, &Storage) -> R
+/// });
+/// ```
+///
+/// (`R` is `()` or a `Result<(), E>`.) Each handler is an export `<name>_Room`; serve the class
+/// with `createDurableObject(wasm, { className: "Room" })`. An alarm handler's fault or error
+/// rolls its writes back and the platform runs it again; a message handler's closes that
+/// socket with 1011 and touches no other.
 #[macro_export]
 macro_rules! durable_object {
+    (class $class:ident { $($member:ident : $handler:path),+ $(,)? }) => {
+        $( $crate::durable_object!(@member $class $member $handler); )+
+    };
+    (@member $class:ident fetch $handler:path) => {
+        const _: () = {
+            fn __tw_handle<'a>(request: &$crate::Request<'a>) -> $crate::Response<'a> {
+                let handler: for<'r> fn(&$crate::Request<'r>, &$crate::storage::Storage) -> $crate::Response<'r> = $handler;
+                handler(request, &$crate::__private::Storage::new())
+            }
+            /// A request to an object of the class (docs/ABI.md, "Events").
+            #[doc(hidden)]
+            #[unsafe(export_name = concat!("__tw_fetch_", stringify!($class)))]
+            pub extern "C-unwind" fn __tw_member(body_len: usize) -> u32 {
+                // SAFETY: __TW_IO is this module's I/O buffer (`entry!`'s) and the glue wrote
+                // the body at its start; its call guard makes calls one at a time.
+                unsafe { $crate::__private::fetch(&__TW_IO, body_len, __tw_handle) }
+            }
+        };
+    };
+    (@member $class:ident restore $handler:path) => {
+        const _: () = {
+            /// Called by the glue once per new instance of an object of the class.
+            #[doc(hidden)]
+            #[unsafe(export_name = concat!("__tw_restore_", stringify!($class)))]
+            pub extern "C-unwind" fn __tw_member() {
+                let restore: fn(&$crate::storage::Storage) = $handler;
+                restore(&$crate::__private::Storage::new())
+            }
+        };
+    };
+    (@member $class:ident alarm $handler:path) => {
+        const _: () = {
+            /// The object's alarm fired.
+            #[doc(hidden)]
+            #[unsafe(export_name = concat!("__tw_alarm_", stringify!($class)))]
+            pub extern "C-unwind" fn __tw_member() -> u32 {
+                $crate::__private::event(|| $handler(&$crate::__private::Storage::new()))
+            }
+        };
+    };
+    (@member $class:ident message $handler:path) => {
+        const _: () = {
+            /// A message arrived on one of the object's WebSockets.
+            #[doc(hidden)]
+            #[unsafe(export_name = concat!("__tw_socket_message_", stringify!($class)))]
+            pub extern "C-unwind" fn __tw_member() -> u32 {
+                $crate::__private::event(|| {
+                    $handler(&$crate::object::SocketMessage::current(), &$crate::__private::Storage::new())
+                })
+            }
+        };
+    };
+    (@member $class:ident close $handler:path) => {
+        const _: () = {
+            /// One of the object's WebSockets closed.
+            #[doc(hidden)]
+            #[unsafe(export_name = concat!("__tw_socket_close_", stringify!($class)))]
+            pub extern "C-unwind" fn __tw_member() -> u32 {
+                $crate::__private::event(|| {
+                    $handler(&$crate::object::SocketClose::current(), &$crate::__private::Storage::new())
+                })
+            }
+        };
+    };
+    (@member $class:ident $other:ident $handler:path) => {
+        compile_error!(concat!(
+            "durable_object!: a class has no member `", stringify!($other),
+            "` (fetch, restore, alarm, message, close)"
+        ));
+    };
     ($handler:path) => {
         $crate::durable_object!(@handler $handler);
     };
@@ -120,6 +215,10 @@ macro_rules! durable_object {
         };
     };
     (@handler $handler:path) => {
+        /// Marks the module as a Durable Object's for the glue's features (docs/ABI.md).
+        #[doc(hidden)]
+        #[unsafe(no_mangle)]
+        pub static __tw_object: u8 = 0;
         const _: () = {
             fn __tw_durable<'a>(request: &$crate::Request<'a>) -> $crate::Response<'a> {
                 let handler: for<'r> fn(&$crate::Request<'r>, &$crate::storage::Storage) -> $crate::Response<'r> = $handler;
@@ -133,23 +232,26 @@ macro_rules! durable_object {
 /// Registers `handler` (a `fn(&Request<'a>) -> Response<'a>`) as the module's entry point and
 /// declares its I/O buffer: `entry!(handle)`, or `entry!(handle, 1 << 20)` for a larger
 /// request limit in bytes. Defines the module's exports `__tw_abi` and `__tw_fetch`
-/// (docs/ABI.md); a second `entry!` in one module is a duplicate-symbol link error.
+/// (docs/ABI.md) and the module's I/O buffer `__TW_IO`; a second `entry!` in one module is a
+/// compile error (`__TW_IO` defined twice).
 #[macro_export]
 macro_rules! entry {
     ($handler:path) => {
         $crate::entry!($handler, $crate::DEFAULT_IO_CAPACITY);
     };
     ($handler:path, $capacity:expr) => {
+        /// The module's I/O buffer (a Durable Object class of the module shares it).
+        #[doc(hidden)]
+        static __TW_IO: $crate::__private::IoBuffer<{ $capacity }> = $crate::__private::IoBuffer::new();
         const _: () = {
             const CAPACITY: usize = $capacity;
-            static IO: $crate::__private::IoBuffer<CAPACITY> = $crate::__private::IoBuffer::new();
 
             /// The module header the glue reads when it instantiates the module.
             #[allow(non_upper_case_globals)]
             #[doc(hidden)]
             #[unsafe(no_mangle)]
             pub static __tw_abi: $crate::__private::ModuleHeader =
-                $crate::__private::module_header(IO.as_ptr(), CAPACITY);
+                $crate::__private::module_header(__TW_IO.as_ptr(), CAPACITY);
 
             /// Serves the request whose `body_len` bytes of body the glue wrote into the I/O
             /// buffer. "C-unwind": a JS exception from an import leaves through here to the
@@ -160,7 +262,7 @@ macro_rules! entry {
                 let handler: $crate::__private::Handler = $handler;
                 // SAFETY: IO is this module's I/O buffer and the glue wrote the body at its
                 // start; the glue's call guard makes calls one at a time, never reentrant.
-                unsafe { $crate::__private::fetch(&IO, body_len, handler) }
+                unsafe { $crate::__private::fetch(&__TW_IO, body_len, handler) }
             }
         };
     };

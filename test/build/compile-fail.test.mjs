@@ -48,7 +48,8 @@ tinyworker::entry!(a);
 tinyworker::entry!(b);
 `, "", `\n[profile.dev]\npanic = "abort"\n`);
   try {
-    mustFail(["build", "--target", "wasm32-unknown-unknown"], /symbol `__tw_(fetch|abi)` is already defined/, dir);
+    // (Caught before linking: the module's I/O buffer `__TW_IO` is named twice in one module.)
+    mustFail(["build", "--target", "wasm32-unknown-unknown"], /the name `__TW_IO` is defined multiple times|symbol `__tw_(fetch|abi)` is already defined/, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { features, importNames } from "../../js/build.mjs";
+import { exportNames, features, importNames } from "../../js/build.mjs";
 import * as all from "tinyworker/features";
 import { TEST_BUILDS, dirOf, wasmOf } from "../helpers.mjs";
 
@@ -17,24 +17,29 @@ test("import names read from the import section equal what V8 reads, for every b
     const bytes = readFileSync(file);
     const v8 = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module}.${i.name}`);
     assert.deepEqual(importNames(bytes), v8, file);
+    assert.deepEqual(exportNames(bytes), WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name), file);
   }
   // An exnref module, which this Node cannot compile, still has its imports read.
   assert.deepEqual(importNames(readFileSync(`${dirOf("counter", "none", "unwind-exnref")}/app.wasm`)), ["env.__tw_request", "env.__cpp_exception"]);
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { BRIDGE: true, ENV_VARS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, IO: true, REQUEST_PARTS: true, STORAGE: true });
+  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, IO: true, OBJECTS: true, REQUEST_PARTS: true, STORAGE: true });
 });
 
 for (const build of TEST_BUILDS) {
-  test(`${build}: each module's features follow its imports`, () => {
-    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, IO: false, STORAGE: false, BRIDGE: false };
+  test(`${build}: each module's features follow its imports and exports`, () => {
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, IO: false, STORAGE: false, BRIDGE: false, EVENTS: false, OBJECTS: false, CLASSES: false };
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
     assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, IO: true });
-    assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, STORAGE: true });
+    assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, STORAGE: true, OBJECTS: true });
     assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, BRIDGE: true });
+    // Events, and a Worker with its Durable Object classes in one module.
+    assert.deepEqual(answers(features(wasmOf("jobs", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, BRIDGE: true, EVENTS: true });
+    const chat = { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, STORAGE: true, BRIDGE: true, EVENTS: true, OBJECTS: true, CLASSES: true };
+    assert.deepEqual(answers(features(wasmOf("chat", "talc", build))), chat);
   });
 }
 

@@ -18,7 +18,7 @@ function setup({ env = {}, host, request, suspends = false } = {}) {
     return b.length;
   };
   const waited = [];
-  const bridge = { values: [], error: undefined, ctx: { waitUntil: (p) => waited.push(p) }, host };
+  const bridge = { values: [], error: undefined, ctx: { waitUntil: (p) => waited.push(p) }, host, request: () => request };
   const imports = hostImports(null, () => u32, bytes, text, put, enc, () => 0, () => request, () => env, () => [], undefined, suspends, bridge);
   let free = 4096;
   const alloc = (n) => ((free = (free + 7) & ~7), (free += n), free - n);

@@ -108,8 +108,11 @@ test("__tw_storage: an unknown operation is refused; the platform's refusal is n
   assert.equal(imports.__tw_storage(abi.STORAGE_DELETE, recordOf("k")), abi.IO_FAILED);
 });
 
-test("only the imports a module can ask for are made", () => {
-  assert.deepEqual(Object.keys(setup().imports).sort(), ["__cpp_exception", "__tw_call", "__tw_env", "__tw_request", "__tw_value"]);
+test("only the imports a module can ask for are made; a Worker's storage refuses", () => {
+  const { imports } = setup();
+  assert.deepEqual(Object.keys(imports).sort(), ["__cpp_exception", "__tw_call", "__tw_env", "__tw_request", "__tw_result", "__tw_storage", "__tw_value"]);
+  // (One module may serve a Worker and a Durable Object class: the Worker has no storage.)
+  for (const op of [abi.STORAGE_GET, abi.STORAGE_PUT, abi.STORAGE_DELETE, abi.STORAGE_LIST]) assert.equal(imports.__tw_storage(op, 0), abi.IO_FAILED);
   assert.ok("__tw_storage" in setup({ storage: { kv: {} } }).imports);
   assert.ok("__tw_result" in setup({ storage: { kv: {} } }).imports);
 });

@@ -112,7 +112,7 @@ pub fn call(record: &CallRecord) -> i32 {
             },
         )
     };
-    let target = ["env", "global", "value", "host", "request"][record.target as usize];
+    let target = ["env", "global", "value", "host", "request", "event", "context"][record.target as usize];
     let args: Vec<String> = args.iter().map(describe).collect();
     let text = format!("{target} {name}.{member}({}) flags {}", args.join(", "), record.flags);
     BRIDGE_ASKED.with(|a| a.borrow_mut().push(text));

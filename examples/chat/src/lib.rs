@@ -1,0 +1,265 @@
+//! A chat room per Durable Object, the Worker and the object in one crate and one module:
+//! WebSockets with hibernation, the history in SQL, an alarm that trims it; and a second class,
+//! a ledger that waits for I/O (served with `io: true`).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /room/<name>` (WebSocket upgrade) | joins room `<name>`: every text message a client sends is sent to every socket of the room, the sender's too, as it was sent |
+//! | `GET /room/<name>/history` | the room's stored messages, one per line, oldest first |
+//! | `GET /room/<name>/alarms` | the runs of the room's alarm that kept their writes, one per line |
+//! | `POST /ledger/<name>/add` | waits for the body's SHA-256 (a Promise), then stores it as the next entry and counts it; answers the count |
+//! | `POST /ledger/<name>/add-then-<panic\|abort\|oom>` | the same, then that fault: 500, and nothing of it is stored |
+//! | `GET /ledger/<name>/count`, `/entries` | the count; the entries, `<key> <sha-256>` per line |
+//! | `GET /ledger/<name>/history?room=<room>` | waits for room `<room>`'s history (another object) and answers it |
+//! | `GET /ledger/<name>/sql` | 409: an object that waits for I/O has no SQL |
+//! | `GET /room/<name>/instance` | a random number drawn when the room's current instance was made (it changes when the object was evicted, hibernated or replaced) |
+//!
+//! A message `/panic`, `/abort`, `/oom` or `/trap` makes the room's message handler fault that
+//! way: that socket is closed with 1011 (the glue's choice for a message that faults), the
+//! message is neither stored nor sent, and every other socket keeps working. A message
+//! `/alarm-<fault>` (e.g. `/alarm-panic`) sets the alarm to fault on its first run after it
+//! wrote. `ping` is answered `pong` by the platform without waking the object. The alarm runs a
+//! second after a message is stored and trims the history to the newest 1,000.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::hint::black_box;
+use core::sync::atomic::{AtomicU32, Ordering};
+use tinyworker::bridge::{self, Error};
+use tinyworker::object::{self, Namespace, SocketClose, SocketMessage};
+use tinyworker::sql::{self, Param};
+use tinyworker::storage::Storage;
+use tinyworker::{Request, Response};
+
+/// How many messages a room keeps.
+const HISTORY: u32 = 1000;
+
+/// Drawn by the restore hook of each new instance.
+static INSTANCE: AtomicU32 = AtomicU32::new(0);
+
+/// The Worker: a room's requests go to its object, a ledger's to its.
+fn worker<'a>(request: &Request<'a>) -> Response<'a> {
+    let path = request.path();
+    let (namespace, rest) = match (path.strip_prefix("/room/"), path.strip_prefix("/ledger/")) {
+        (Some(rest), _) => ("ROOMS", rest),
+        (_, Some(rest)) => ("LEDGERS", rest),
+        _ => return Response::text(200, "chat: GET /room/<name> (WebSocket), /room/<name>/history\n"),
+    };
+    let name = rest.split('/').next().unwrap_or_default();
+    if name.is_empty() {
+        return Response::text(404, "no such object\n");
+    }
+    let answer = Namespace::new(namespace)
+        .by_name(name)
+        .and_then(|object| object.forward());
+    match answer.and_then(|response| bridge::respond_with(&response)) {
+        Ok(response) => response,
+        Err(_) => {
+            // The object's own error, for the log only.
+            let mut message = [0u8; 512];
+            tinyworker::platform::log(tinyworker::platform::Level::Error, bridge::last_error(&mut message));
+            Response::text(502, "the object failed\n")
+        }
+    }
+}
+
+/// A room's request: its history, its alarm's runs, or a WebSocket joining it.
+fn room<'a>(request: &Request<'a>, _: &Storage) -> Response<'a> {
+    let path = request.path();
+    let answer = if path.ends_with("/history") {
+        lines("SELECT text FROM messages ORDER BY id")
+    } else if path.ends_with("/instance") {
+        let mut digits = [0u8; 20];
+        let n = decimal(INSTANCE.load(Ordering::Relaxed), &mut digits);
+        Ok(Response::owned(200, Vec::from(n.as_bytes())))
+    } else if path.ends_with("/alarms") {
+        lines("SELECT text FROM alarm_runs ORDER BY id")
+    } else if request.header("upgrade") == Some("websocket") {
+        object::set_auto_response("ping", "pong").and_then(|()| object::accept_web_socket(&[]))
+    } else {
+        Ok(Response::text(426, "a WebSocket upgrade, or /history\n"))
+    };
+    answer.unwrap_or_else(|_| Response::text(500, "the room failed\n"))
+}
+
+/// Column `text` of every row of `query`, one per line.
+fn lines<'a>(query: &str) -> Result<Response<'a>, Error> {
+    let rows = sql::exec(query, &[])?.rows()?;
+    let mut out = Vec::new();
+    for i in 0..rows.len() {
+        let row = rows.row(i)?;
+        out.extend_from_slice(row.get("text")?.text_owned()?.as_bytes());
+        out.push(b'\n');
+    }
+    Ok(Response::owned(200, out))
+}
+
+/// `n` in decimal.
+fn decimal(mut n: u32, digits: &mut [u8; 20]) -> &str {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(&digits[at..]).unwrap_or_default()
+}
+
+/// A new instance of a room: its tables (in the restore hook's own transaction).
+fn restore(_: &Storage) {
+    let mut random = [0u8; 4];
+    if tinyworker::platform::random_bytes(&mut random).is_ok() {
+        INSTANCE.store(u32::from_le_bytes(random), Ordering::Relaxed);
+    }
+    let made = sql::exec(
+        "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS alarm_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        &[],
+    );
+    if made.is_err() {
+        tinyworker::abort("the room's tables could not be made");
+    }
+}
+
+/// Faults the way `what` says, if it names a fault.
+fn fault(what: &str) {
+    match what {
+        "panic" => panic!("asked to panic"),
+        "abort" => tinyworker::abort("asked to abort"),
+        "oom" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(Vec::with_capacity(black_box(1 << 20)));
+            }
+        }
+        "trap" => core::arch::wasm32::unreachable(),
+        _ => {}
+    }
+}
+
+/// A message on one of the room's sockets: stored, then sent to every socket of the room.
+fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
+    let text: String = event.data()?.text_owned()?;
+    if let Some(kind) = text.strip_prefix("/alarm-") {
+        sql::exec(
+            "INSERT OR REPLACE INTO settings VALUES ('alarm-fault', ?)",
+            &[Param::Text(kind)],
+        )?;
+        return object::set_alarm(tinyworker::platform::now_ms()?);
+    }
+    if let Some(kind) = text.strip_prefix('/') {
+        fault(kind);
+    }
+    sql::exec("INSERT INTO messages (text) VALUES (?)", &[Param::Text(&text)])?;
+    object::web_sockets(None)?.broadcast(&text)?;
+    if object::alarm()?.is_none() {
+        object::set_alarm(tinyworker::platform::now_ms()? + 1000.0)?;
+    }
+    Ok(())
+}
+
+/// A socket closed: the room closes its side too.
+fn close(event: &SocketClose, _: &Storage) -> Result<(), Error> {
+    // (A socket already closing refuses: nothing is lost.)
+    let _ = event.socket()?.close(1000, "bye");
+    Ok(())
+}
+
+/// The alarm: trims the history to the newest messages and notes its run; faults after writing
+/// on its first run when a message asked it to.
+fn alarm(_: &Storage) -> Result<(), Error> {
+    sql::exec(
+        "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - ?",
+        &[Param::Integer(i64::from(HISTORY))],
+    )?;
+    let retry = object::alarm_retry_count()?;
+    let mut text = String::from("run, retry ");
+    text.push(char::from(b'0' + (retry.min(9) as u8)));
+    sql::exec("INSERT INTO alarm_runs (text) VALUES (?)", &[Param::Text(&text)])?;
+    let rows = sql::exec("SELECT value FROM settings WHERE name = 'alarm-fault'", &[])?.rows()?;
+    if !rows.is_empty() {
+        let kind = rows.row(0)?.get("value")?.text_owned()?;
+        if retry == 0 {
+            fault(&kind);
+        }
+        sql::exec("DELETE FROM settings WHERE name = 'alarm-fault'", &[])?;
+    }
+    Ok(())
+}
+
+/// A ledger: an object that waits for I/O in its calls (`io: true`); its writes commit when a
+/// call answers.
+fn ledger<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
+    let action = request.path().rsplit('/').next().unwrap_or_default();
+    let answer = if let Some(then) = action.strip_prefix("add") {
+        add(request.body(), storage).map(|count| {
+            fault(then.trim_start_matches("-then-"));
+            Response::owned(200, alloc::format!("{count}\n").into_bytes())
+        })
+    } else if action == "count" {
+        storage
+            .get_u64("count")
+            .map(|count| Response::owned(200, alloc::format!("{}\n", count.unwrap_or(0)).into_bytes()))
+            .map_err(|_| Error::Failed)
+    } else if action == "entries" {
+        storage.list_owned("entry/").map_err(|_| Error::Failed).map(|entries| {
+            let mut out = Vec::new();
+            for (key, value) in entries {
+                out.extend_from_slice(key.as_bytes());
+                out.push(b' ');
+                out.extend_from_slice(value.as_value().form());
+                out.push(b'\n');
+            }
+            Response::owned(200, out)
+        })
+    } else if action == "history" {
+        let room = request.query().and_then(|q| q.strip_prefix("room=")).unwrap_or("lobby");
+        let url = alloc::format!("https://chat.internal/room/{room}/history");
+        Namespace::new("ROOMS")
+            .by_name(room)
+            .and_then(|room| room.fetch("GET", &url, b""))
+            .and_then(|response| bridge::respond_with(&response))
+    } else if action == "sql" {
+        Ok(match sql::exec("SELECT 1", &[]) {
+            Ok(_) => Response::text(200, "SQL ran\n"),
+            Err(_) => Response::text(409, "no SQL in an object that waits for I/O\n"),
+        })
+    } else {
+        Ok(Response::text(404, "not found\n"))
+    };
+    answer.unwrap_or_else(|_| Response::text(500, "the ledger failed\n"))
+}
+
+/// Waits for the SHA-256 of `body`, then stores it as the next entry; the new count (read back:
+/// the call sees its own writes before they commit).
+fn add(body: &[u8], storage: &Storage) -> Result<u64, Error> {
+    let digest = tinyworker::platform::sha256(body)?;
+    let mut hex = [0u8; 64];
+    let hex = tinyworker::platform::hex(&digest, &mut hex).ok_or(Error::Failed)?;
+    let count = storage.get_u64("count").map_err(|_| Error::Failed)?.unwrap_or(0) + 1;
+    storage
+        .put(&alloc::format!("entry/{count:06}"), hex.as_bytes())
+        .map_err(|_| Error::Failed)?;
+    storage.put_u64("count", count).map_err(|_| Error::Failed)?;
+    match storage.get_u64("count") {
+        Ok(Some(read)) if read == count => Ok(count),
+        _ => Err(Error::Failed),
+    }
+}
+
+tinyworker::entry!(worker);
+tinyworker::durable_object!(class Ledger { fetch: ledger });
+tinyworker::durable_object!(class Room {
+    fetch: room,
+    restore: restore,
+    message: message,
+    close: close,
+    alarm: alarm,
+});

@@ -1,0 +1,165 @@
+//! Events beside fetch: a cron trigger and a queue consumer, both in Rust, under the local
+//! simulators of `wrangler dev` (a queue, a KV namespace; `--test-scheduled` for the cron).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST /enqueue` | sends the body to the queue as one text message, 202 |
+//! | `POST /enqueue-batch` | sends each line of the body as a message of one batch, 202 |
+//! | `GET /log` | every message the consumer handled, one per line, in the order they were sent |
+//! | `GET /last-batch` | the last batch the consumer saw: its queue, then each message's id, timestamp, attempts and body |
+//! | `GET /ticks` | how many scheduled events ran |
+//! | `GET /last-tick` | the cron expression and scheduled time of the last one |
+//! | `GET /__scheduled?cron=<expression>` | (wrangler dev `--test-scheduled`) fires a scheduled event |
+//!
+//! The consumer logs each message in KV (one key per delivery) and acknowledges it, one by one:
+//! a message whose body is `panic`, `abort`, `oom` or `trap` makes it fault that way on its
+//! first delivery, so the platform delivers again exactly that message and the ones after it;
+//! a message delivered again is logged as `<body> (attempt <n>)`. A cron expression of `panic`,
+//! `abort`, `oom` or `trap` makes the scheduled handler fault the same way.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::hint::black_box;
+use tinyworker::bridge::Error;
+use tinyworker::consumer::Batch;
+use tinyworker::kv::{ListOptions, Namespace, PutOptions};
+use tinyworker::queue::{Body, Queue};
+use tinyworker::scheduled::Scheduled;
+use tinyworker::{Request, Response};
+
+const LOG: Namespace = Namespace::new("LOG");
+const JOBS: Queue = Queue::new("JOBS");
+
+/// Faults the way `what` says, if it names a fault.
+fn fault(what: &str) {
+    match what {
+        "panic" => panic!("asked to panic"),
+        "abort" => tinyworker::abort("asked to abort"),
+        "oom" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(Vec::with_capacity(black_box(1 << 20)));
+            }
+        }
+        "trap" => core::arch::wasm32::unreachable(),
+        _ => {}
+    }
+}
+
+const NOT_UTF8: &str = "the body is not UTF-8\n";
+
+fn handle<'a>(request: &Request<'a>) -> Response<'a> {
+    let answer = match (request.method(), request.path()) {
+        ("POST", "/enqueue") => match core::str::from_utf8(request.body()) {
+            Ok(body) => JOBS.send(Body::Text(body), 0).map(|()| Response::text(202, "sent\n")),
+            Err(_) => return Response::text(400, NOT_UTF8),
+        },
+        ("POST", "/enqueue-batch") => match core::str::from_utf8(request.body()) {
+            Ok(body) => {
+                let bodies: Vec<Body> = body.lines().map(Body::Text).collect();
+                JOBS.send_batch(&bodies, 0).map(|()| Response::text(202, "sent\n"))
+            }
+            Err(_) => return Response::text(400, NOT_UTF8),
+        },
+        ("GET", "/log") => log(),
+        ("GET", "/last-batch") => stored("batch/last"),
+        ("GET", "/last-tick") => stored("tick/last"),
+        ("GET", "/ticks") => count().map(|n| Response::owned(200, format!("{n}\n").into_bytes())),
+        ("GET", "/") => Ok(Response::text(200, "jobs: POST /enqueue, GET /log, GET /ticks\n")),
+        _ => Ok(Response::text(404, "not found\n")),
+    };
+    answer.unwrap_or_else(|_| Response::text(502, "a binding failed\n"))
+}
+
+/// The log: the value of every `log/` key, in key order (the time each message was sent).
+fn log<'a>() -> Result<Response<'a>, Error> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut name = [0u8; 512];
+    loop {
+        let listing = LOG.list(&ListOptions {
+            prefix: Some("log/"),
+            limit: None,
+            cursor: cursor.as_deref(),
+        })?;
+        for i in 0..listing.len()? {
+            if let Some(line) = LOG.get_owned(listing.name(i, &mut name)?)? {
+                out.extend_from_slice(&line);
+                out.push(b'\n');
+            }
+        }
+        if listing.complete()? {
+            return Ok(Response::owned(200, out));
+        }
+        cursor = listing.cursor(&mut name)?.map(String::from);
+    }
+}
+
+fn stored<'a>(key: &str) -> Result<Response<'a>, Error> {
+    Ok(match LOG.get_owned(key)? {
+        Some(value) => Response::owned(200, value),
+        None => Response::text(404, "none yet\n"),
+    })
+}
+
+fn count() -> Result<u64, Error> {
+    let mut digits = [0u8; 20];
+    Ok(LOG
+        .get_text("ticks", &mut digits)?
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0))
+}
+
+/// A cron trigger: counts the run and keeps what it was told.
+fn tick(event: &Scheduled) -> Result<(), Error> {
+    let mut cron = [0u8; 256];
+    let cron = event.cron(&mut cron)?;
+    fault(cron);
+    let time = event.scheduled_time()?;
+    LOG.put(
+        "tick/last",
+        format!("cron={cron} time={time}\n").as_bytes(),
+        &PutOptions::default(),
+    )?;
+    let n = count()? + 1;
+    LOG.put("ticks", format!("{n}").as_bytes(), &PutOptions::default())
+}
+
+/// The queue consumer: logs and acknowledges each message in turn.
+fn consume(batch: &Batch) -> Result<(), Error> {
+    let mut name = [0u8; 256];
+    let mut summary = format!("queue={}\n", batch.queue(&mut name)?);
+    for i in 0..batch.len()? {
+        let message = batch.message(i)?;
+        let id = String::from(message.id(&mut name)?);
+        let body = message.body()?.text_owned()?;
+        let (time, attempts) = (message.timestamp()?, message.attempts()?);
+        summary += &format!("id={id} timestamp={time} attempts={attempts} body={body}\n");
+        LOG.put("batch/last", summary.as_bytes(), &PutOptions::default())?;
+        // (Only on its first delivery: delivered again, it is logged with its attempt.)
+        if attempts == 1 {
+            fault(&body);
+        }
+        let line = if attempts == 1 {
+            body
+        } else {
+            format!("{body} (attempt {attempts})")
+        };
+        // One key per delivery: a message delivered twice would be logged twice.
+        LOG.put(
+            &format!("log/{time:015}/{id}/{attempts}"),
+            line.as_bytes(),
+            &PutOptions::default(),
+        )?;
+        message.ack()?;
+    }
+    Ok(())
+}
+
+tinyworker::entry!(handle);
+tinyworker::scheduled!(tick);
+tinyworker::queue_consumer!(consume);

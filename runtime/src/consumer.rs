@@ -1,0 +1,131 @@
+//! A queue consumer (`queue_consumer!`): the batch the platform delivers (its queue's name, and
+//! each message's id, timestamp, attempts and body), acknowledged or retried per message or whole.
+
+use crate::bridge::{self, Arg, Error, Field, Target, Value};
+
+/// The batch being delivered (only inside a `queue_consumer!` handler). A message neither
+/// acknowledged nor retried is acknowledged when the handler succeeds, and delivered again when
+/// it fails (an error or a fault), as for a JavaScript consumer that throws.
+#[derive(Debug)]
+pub struct Batch(());
+
+/// The options of a retry: a delay before the message is delivered again.
+fn delay(seconds: Option<u32>) -> [Field<'static>; 1] {
+    [Field::new(
+        "delaySeconds",
+        seconds.map_or(Arg::UNDEFINED, |s| Arg::number(f64::from(s))),
+    )]
+}
+
+impl Batch {
+    /// The batch of the running `queue_consumer!` handler (used by the macro).
+    #[doc(hidden)]
+    pub const fn current() -> Self {
+        Self(())
+    }
+
+    /// The name of the queue the batch came from, in `buffer`.
+    pub fn queue<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let name = bridge::get(Target::Event, "queue")?;
+        let text = name.text(buffer);
+        name.release();
+        text
+    }
+
+    /// How many messages the batch has.
+    pub fn len(&self) -> Result<usize, Error> {
+        let messages = bridge::get(Target::Event, "messages")?;
+        let len = messages.len();
+        messages.release();
+        len
+    }
+
+    /// Whether the batch has no message.
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Message `index`.
+    pub fn message(&self, index: usize) -> Result<Message, Error> {
+        let messages = bridge::get(Target::Event, "messages")?;
+        let message = messages.index(index);
+        messages.release();
+        Ok(Message { value: message? })
+    }
+
+    /// Acknowledges every message: none is delivered again, whatever happens next.
+    pub fn ack_all(&self) -> Result<(), Error> {
+        bridge::call(Target::Event, "ackAll", &[]).map(Value::release)
+    }
+
+    /// Delivers every message again (after `delay_seconds`, if given).
+    pub fn retry_all(&self, delay_seconds: Option<u32>) -> Result<(), Error> {
+        let options = delay(delay_seconds);
+        bridge::call(Target::Event, "retryAll", &[Arg::object(&options)]).map(Value::release)
+    }
+}
+
+/// One message of a batch.
+#[derive(Debug)]
+pub struct Message {
+    value: Value,
+}
+
+impl Message {
+    /// Its id, in `buffer`.
+    pub fn id<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let id = self.value.get("id")?;
+        let text = id.text(buffer);
+        id.release();
+        text
+    }
+
+    /// When it was sent, in milliseconds since the Unix epoch.
+    pub fn timestamp(&self) -> Result<f64, Error> {
+        let date = self.value.get("timestamp")?;
+        let ms = date.call("getTime", &[]).and_then(|t| t.number());
+        date.release();
+        ms
+    }
+
+    /// How many times it has been delivered, this one included (1 the first time).
+    pub fn attempts(&self) -> Result<u32, Error> {
+        Ok(self.value.get("attempts")?.number()? as u32)
+    }
+
+    /// Its body as the producer sent it: text, bytes, or a structured value (read it with
+    /// `json`).
+    pub fn body(&self) -> Result<Value, Error> {
+        self.value.get("body")
+    }
+
+    /// Acknowledges it: it is not delivered again, even if the handler then fails.
+    pub fn ack(&self) -> Result<(), Error> {
+        self.value.call("ack", &[]).map(Value::release)
+    }
+
+    /// Delivers it again (after `delay_seconds`, if given), even if the handler succeeds.
+    pub fn retry(&self, delay_seconds: Option<u32>) -> Result<(), Error> {
+        let options = delay(delay_seconds);
+        self.value.call("retry", &[Arg::object(&options)]).map(Value::release)
+    }
+}
+
+/// Registers `handler` (a `fn(&Batch) -> R`, where `R` is `()` or a `Result<(), E>`) as the
+/// Worker's queue consumer (`[[queues.consumers]]` in wrangler.toml). Exports `__tw_queue`; the
+/// glue's `createWorker` then answers the platform's `queue` events. A fault or an error fails
+/// the delivery: the platform delivers again every message not acknowledged, and never one
+/// that was.
+#[macro_export]
+macro_rules! queue_consumer {
+    ($handler:path) => {
+        const _: () = {
+            /// A batch of queue messages arrived (docs/ABI.md, "Events").
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C-unwind" fn __tw_queue() -> u32 {
+                $crate::__private::event(|| $handler(&$crate::consumer::Batch::current()))
+            }
+        };
+    };
+}

@@ -1,0 +1,331 @@
+//! Durable Objects from Rust: calling one from a Worker (a namespace's stub by name, by id or
+//! unique), and inside one its alarm and its hibernating WebSockets, all over the bridge.
+//!
+//! ```
+//! use tinyworker::object::Namespace;
+//! use tinyworker::{bridge, Request, Response};
+//!
+//! // The Worker: every request to /room/<name> goes to the object of that name.
+//! fn handle<'a>(req: &Request<'a>) -> Response<'a> {
+//!     let name = req.path().trim_start_matches("/room/");
+//!     let answer = Namespace::new("ROOMS").by_name(name).and_then(|room| room.forward());
+//!     match answer.and_then(|response| bridge::respond_with(&response)) {
+//!         Ok(response) => response,
+//!         Err(_) => Response::text(502, "the room failed\n"),
+//!     }
+//! }
+//! tinyworker::entry!(handle);
+//! # fn main() {}
+//! ```
+
+use crate::bridge::{self, Arg, Error, Target, Value};
+use crate::Response;
+
+/// A Durable Object namespace bound to the Worker as `binding` (`[[durable_objects.bindings]]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Namespace<'n> {
+    binding: &'n str,
+}
+
+impl<'n> Namespace<'n> {
+    /// The namespace bound as `binding`.
+    pub const fn new(binding: &'n str) -> Self {
+        Self { binding }
+    }
+
+    fn stub(&self, id: Value) -> Result<Stub, Error> {
+        let stub = bridge::call(Target::Env(self.binding), "get", &[Arg::value(&id)]);
+        id.release();
+        Ok(Stub { value: stub? })
+    }
+
+    /// The object named `name` (the same name always reaches the same object).
+    pub fn by_name(&self, name: &str) -> Result<Stub, Error> {
+        self.stub(bridge::call(
+            Target::Env(self.binding),
+            "idFromName",
+            &[Arg::str(name)],
+        )?)
+    }
+
+    /// The object whose id is `hex` (64 hex digits, as [`Stub::id`] writes it); an id of another
+    /// namespace or not an id is [`Error::InvalidArgument`].
+    pub fn by_id(&self, hex: &str) -> Result<Stub, Error> {
+        self.stub(bridge::call(
+            Target::Env(self.binding),
+            "idFromString",
+            &[Arg::str(hex)],
+        )?)
+    }
+
+    /// A new object with a unique id.
+    pub fn unique(&self) -> Result<Stub, Error> {
+        self.stub(bridge::call(Target::Env(self.binding), "newUniqueId", &[])?)
+    }
+}
+
+/// A stub: how a Worker reaches one object.
+#[derive(Debug)]
+pub struct Stub {
+    value: Value,
+}
+
+impl Stub {
+    /// The object's id as 64 hex digits, in `buffer`.
+    pub fn id<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let id = self.value.get("id")?;
+        let hex = id.call("toString", &[]).and_then(|hex| hex.text(buffer));
+        id.release();
+        hex
+    }
+
+    /// Sends the incoming request on to the object (a WebSocket upgrade too); its `Response`.
+    pub fn forward(&self) -> Result<Value, Error> {
+        let request = bridge::get(Target::Request, "")?;
+        self.value.call("fetch", &[Arg::value(&request)])
+    }
+
+    /// Sends `method url` with `body` to the object; its `Response`.
+    pub fn fetch(&self, method: &str, url: &str, body: &[u8]) -> Result<Value, Error> {
+        let init = [
+            bridge::Field::new("method", Arg::str(method)),
+            bridge::Field::new("body", Arg::bytes(body)),
+        ];
+        let fields = if body.is_empty() { &init[..1] } else { &init[..] };
+        self.value.call("fetch", &[Arg::str(url), Arg::object(fields)])
+    }
+
+    /// The stub as a bridge value (to call its RPC methods).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+}
+
+/// The object's alarm, in milliseconds since the Unix epoch, if one is set. (The glue reads it
+/// before each call into an object whose class has an alarm handler.)
+pub fn alarm() -> Result<Option<f64>, Error> {
+    let alarm = bridge::get(Target::Event, "alarm")?;
+    let time = if alarm.is_nullish() {
+        None
+    } else {
+        Some(alarm.number()?)
+    };
+    alarm.release();
+    Ok(time)
+}
+
+/// Sets the object's alarm to `time` (ms since the Unix epoch), replacing any other; the
+/// class's `alarm` handler runs then. The write is confirmed before the response leaves.
+pub fn set_alarm(time: f64) -> Result<(), Error> {
+    let storage = bridge::get(Target::Context, "storage")?;
+    let set = bridge::detached(Target::Value(&storage), "setAlarm", &[Arg::number(time)]);
+    storage.release();
+    set?;
+    bridge::set(Target::Event, "alarm", Arg::number(time))
+}
+
+/// Inside the `alarm` handler: how many times this alarm ran before and failed (0 on its
+/// first run).
+pub fn alarm_retry_count() -> Result<u32, Error> {
+    let info = bridge::get(Target::Event, "alarmInfo")?;
+    let count = if info.is_nullish() {
+        Ok(0.0)
+    } else {
+        info.get("retryCount").and_then(|n| n.number())
+    };
+    info.release();
+    Ok(count? as u32)
+}
+
+/// Deletes the object's alarm, if one is set.
+pub fn delete_alarm() -> Result<(), Error> {
+    let storage = bridge::get(Target::Context, "storage")?;
+    let deleted = bridge::detached(Target::Value(&storage), "deleteAlarm", &[]);
+    storage.release();
+    deleted?;
+    bridge::set(Target::Event, "alarm", Arg::NULL)
+}
+
+/// Accepts a WebSocket for the object with `tags` (at most 10, each at most 256 characters)
+/// and hibernation: the object may be evicted while the socket stays open, and its `message`
+/// and `close` handlers run on a new instance. Answer the upgrade request with the response
+/// this returns (status 101).
+pub fn accept_web_socket(tags: &[&str]) -> Result<Response<'static>, Error> {
+    if tags.len() > 10 {
+        return Err(Error::InvalidArgument);
+    }
+    let pair = bridge::construct(Target::Global("WebSocketPair"), "", &[])?;
+    let (client, server) = (pair.get("0")?, pair.get("1")?);
+    pair.release();
+    let mut list = [Arg::UNDEFINED; 10];
+    for (slot, tag) in list.iter_mut().zip(tags) {
+        *slot = Arg::str(tag);
+    }
+    let accepted = bridge::call(
+        Target::Context,
+        "acceptWebSocket",
+        &[Arg::value(&server), Arg::array(&list[..tags.len()])],
+    );
+    server.release();
+    accepted?.release();
+    bridge::set(Target::Event, "webSocket", Arg::value(&client))?;
+    Ok(Response::text(101, ""))
+}
+
+/// Answers every WebSocket message `request` with `response`, without waking the object (a
+/// ping/pong that costs no call into the module).
+pub fn set_auto_response(request: &str, response: &str) -> Result<(), Error> {
+    let pair = bridge::construct(
+        Target::Global("WebSocketRequestResponsePair"),
+        "",
+        &[Arg::str(request), Arg::str(response)],
+    )?;
+    bridge::call(Target::Context, "setWebSocketAutoResponse", &[Arg::value(&pair)]).map(Value::release)
+}
+
+/// The object's open WebSockets (with tag `tag`, if given).
+pub fn web_sockets(tag: Option<&str>) -> Result<WebSockets, Error> {
+    let args = [tag.map_or(Arg::UNDEFINED, Arg::str)];
+    let list = bridge::call(Target::Context, "getWebSockets", &args)?;
+    let len = list.len()?;
+    Ok(WebSockets { list, len })
+}
+
+/// A list of WebSockets (from [`web_sockets`]).
+#[derive(Debug)]
+pub struct WebSockets {
+    list: Value,
+    len: usize,
+}
+
+impl WebSockets {
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Socket `index`.
+    pub fn get(&self, index: usize) -> Result<WebSocket, Error> {
+        Ok(WebSocket {
+            value: self.list.index(index)?,
+        })
+    }
+
+    /// Sends `text` to every socket; how many took it (a socket closing meanwhile refuses it).
+    pub fn broadcast(&self, text: &str) -> Result<usize, Error> {
+        let mut sent = 0;
+        for i in 0..self.len {
+            let socket = self.get(i)?;
+            sent += usize::from(socket.send_text(text).is_ok());
+            socket.release();
+        }
+        Ok(sent)
+    }
+}
+
+/// One WebSocket of the object.
+#[derive(Debug)]
+pub struct WebSocket {
+    value: Value,
+}
+
+impl WebSocket {
+    /// Sends a text message.
+    pub fn send_text(&self, text: &str) -> Result<(), Error> {
+        self.value.call("send", &[Arg::str(text)]).map(Value::release)
+    }
+
+    /// Sends a binary message.
+    pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
+        self.value.call("send", &[Arg::bytes(bytes)]).map(Value::release)
+    }
+
+    /// Closes it with `code` (1000 normal, 3000-4999 the application's) and `reason`.
+    pub fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
+        self.value
+            .call("close", &[Arg::number(f64::from(code)), Arg::str(reason)])
+            .map(Value::release)
+    }
+
+    /// Its tags (an array of strings).
+    pub fn tags(&self) -> Result<Value, Error> {
+        bridge::call(Target::Context, "getTags", &[Arg::value(&self.value)])
+    }
+
+    /// Releases it now instead of when the call ends.
+    pub fn release(self) {
+        self.value.release()
+    }
+}
+
+/// The socket of the WebSocket event being served.
+fn event_socket() -> Result<WebSocket, Error> {
+    Ok(WebSocket {
+        value: bridge::get(Target::Event, "webSocket")?,
+    })
+}
+
+/// A message that arrived on one of the object's WebSockets (only inside a `message` handler).
+#[derive(Debug)]
+pub struct SocketMessage(());
+
+impl SocketMessage {
+    /// The message of the running handler (used by the macro).
+    #[doc(hidden)]
+    pub const fn current() -> Self {
+        Self(())
+    }
+
+    /// The socket it arrived on.
+    pub fn socket(&self) -> Result<WebSocket, Error> {
+        event_socket()
+    }
+
+    /// The message: text (a string) or binary (bytes).
+    pub fn data(&self) -> Result<Value, Error> {
+        bridge::get(Target::Event, "message")
+    }
+
+    /// A text message, in `buffer` ([`Error::WrongType`] for a binary one).
+    pub fn text<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let data = self.data()?;
+        let text = match data.kind() {
+            bridge::Kind::String => data.text(buffer),
+            found => Err(Error::WrongType { found }),
+        };
+        data.release();
+        text
+    }
+}
+
+/// One of the object's WebSockets closed (only inside a `close` handler).
+#[derive(Debug)]
+pub struct SocketClose(());
+
+impl SocketClose {
+    /// The close of the running handler (used by the macro).
+    #[doc(hidden)]
+    pub const fn current() -> Self {
+        Self(())
+    }
+
+    /// The socket that closed.
+    pub fn socket(&self) -> Result<WebSocket, Error> {
+        event_socket()
+    }
+
+    /// The close code the peer sent.
+    pub fn code(&self) -> Result<u16, Error> {
+        Ok(bridge::get(Target::Event, "code")?.number()? as u16)
+    }
+
+    /// Whether the connection closed cleanly.
+    pub fn was_clean(&self) -> Result<bool, Error> {
+        bridge::get(Target::Event, "wasClean")?.boolean()
+    }
+}

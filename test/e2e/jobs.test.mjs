@@ -1,0 +1,96 @@
+// examples/jobs under wrangler dev (its local queue, KV and cron), both builds: a cron event and
+// a queue batch arrive with their fields; a panic, an abort, out of memory and a trap in either
+// handler are the platform's failed invocation, and the next event runs on a healthy instance;
+// a batch whose consumer faults after acknowledging some messages is delivered again with
+// exactly the others.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TEST_BUILDS, dirOf, startWranglerDev } from "../helpers.mjs";
+
+const FAULTS = ["panic", "abort", "oom", "trap"];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until `done(value)`, for at most `seconds`; the last value. */
+async function until(read, done, seconds = 30) {
+  const deadline = Date.now() + seconds * 1000;
+  let value;
+  while (!done((value = await read())) && Date.now() < deadline) await sleep(200);
+  return value;
+}
+
+async function withJobs(build, name, fn) {
+  const persist = mkdtempSync(join(tmpdir(), `jobs-${name}-${build}-`));
+  const server = await startWranglerDev(dirOf("jobs", "talc", build), { persist });
+  try {
+    await fn(server);
+  } catch (e) {
+    e.message += `\n--- wrangler dev output ---\n${server.output().slice(-4000)}`;
+    throw e;
+  } finally {
+    await server.stop();
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+const scheduled = (server, cron) => fetch(`${server.base}/__scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(10_000) });
+const logLines = async (server) => (await server.get("/log"))[1].split("\n").filter(Boolean).sort();
+
+for (const build of TEST_BUILDS) {
+  test(`wrangler dev, ${build} build: cron events arrive with their fields; a fault fails only its own run`, async () => {
+    await withJobs(build, "cron", async (server) => {
+      assert.deepEqual(await server.get("/ticks"), [200, "0\n"]);
+      const before = Date.now();
+      assert.equal((await scheduled(server, "*/5 * * * *")).status, 200);
+      assert.deepEqual(await server.get("/ticks"), [200, "1\n"]);
+      const [, last] = await server.get("/last-tick");
+      const [, cron, time] = last.match(/^cron=(.*) time=(\d+)\n$/);
+      assert.equal(cron, "*/5 * * * *");
+      assert.ok(Math.abs(Number(time) - before) < 60_000, `scheduled time ${time} near ${before}`);
+      for (const [i, kind] of FAULTS.entries()) {
+        const failed = await scheduled(server, kind);
+        assert.equal(failed.status, 500, `${kind}: the platform's failed invocation`);
+        assert.doesNotMatch(await failed.text(), /asked to|RuntimeError|unreachable/, "no panic text reaches the caller");
+        // The next event succeeds (a fresh instance, or the kept one).
+        assert.equal((await scheduled(server, "0 * * * *")).status, 200, `after ${kind}`);
+        assert.deepEqual(await server.get("/ticks"), [200, `${i + 2}\n`]);
+      }
+      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/);
+      assert.deepEqual(await server.get("/"), [200, "jobs: POST /enqueue, GET /log, GET /ticks\n"]);
+    });
+  });
+
+  test(`wrangler dev, ${build} build: queue batches; a fault after some acks redelivers exactly the others`, async () => {
+    await withJobs(build, "queue", async (server) => {
+      // One message: its fields.
+      const sent = Date.now();
+      assert.equal((await fetch(`${server.base}/enqueue`, { method: "POST", body: "first é" })).status, 202);
+      assert.deepEqual(await until(() => logLines(server), (l) => l.length == 1), ["first é"]);
+      const [, batch] = await server.get("/last-batch");
+      const [queue, message] = batch.split("\n");
+      assert.equal(queue, "queue=tinyworker-jobs");
+      const [, id, timestamp, attempts, body] = message.match(/^id=(\S+) timestamp=(\d+) attempts=(\d+) body=(.*)$/);
+      assert.ok(id.length >= 8, id);
+      assert.ok(Math.abs(Number(timestamp) - sent) < 60_000);
+      assert.deepEqual([attempts, body], ["1", "first é"]);
+
+      // Each fault in the middle of a batch: the messages before it were acknowledged and are
+      // never delivered again; it and the ones after it are, once.
+      const expected = ["first é"];
+      for (const kind of FAULTS) {
+        const lines = [`${kind}-before-1`, `${kind}-before-2`, kind, `${kind}-after`];
+        const response = await fetch(`${server.base}/enqueue-batch`, { method: "POST", body: lines.join("\n") });
+        assert.equal(response.status, 202);
+        expected.push(`${kind}-before-1`, `${kind}-before-2`, `${kind} (attempt 2)`, `${kind}-after (attempt 2)`);
+        const log = await until(() => logLines(server), (l) => l.length >= expected.length, 60);
+        assert.deepEqual(log, [...expected].sort(), `after a ${kind} in a batch`);
+      }
+      // Nothing more arrives later (no message is delivered a third time).
+      await sleep(3000);
+      assert.deepEqual(await logLines(server), [...expected].sort());
+      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: asked to abort/);
+    });
+  });
+}

@@ -1,0 +1,180 @@
+// examples/chat under wrangler dev, both builds (on Node 24 for its WebSocket client): 50 clients
+// in 5 rooms exchange 5,000 messages and each receives every message of its room, in order,
+// exactly once; the room hibernates (its instance goes) between bursts and loses no socket and no
+// history; a message that makes the handler fault closes only that socket (1011); an alarm that
+// faults after writing leaves no write and runs again; the history survives a restart.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dirOf } from "../../../harness/builds.mjs";
+import { startWranglerDev } from "../../../harness/servers.mjs";
+import { TEST_BUILDS } from "./helpers.mjs";
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ROOMS = 5, CLIENTS = 10, MESSAGES = 50; // per burst: 50 × 10 × 5 = 2,500; two bursts
+
+/** A client of room `room`: what it received, and how it closed. */
+async function join_(base, room) {
+  const socket = new WebSocket(`${base.replace("http", "ws")}/room/${room}`);
+  const client = { socket, received: [], closed: null };
+  socket.addEventListener("message", (e) => client.received.push(e.data));
+  client.closing = new Promise((resolve) => socket.addEventListener("close", (e) => resolve((client.closed = e.code))));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener("open", resolve, { once: true });
+    socket.addEventListener("error", () => reject(new Error(`room ${room}: the socket failed`)), { once: true });
+  });
+  return client;
+}
+
+/** Waits (up to `seconds`) until `done()`. */
+async function until(done, seconds = 60) {
+  const deadline = Date.now() + seconds * 1000;
+  while (!done() && Date.now() < deadline) await sleep(50);
+  return done();
+}
+
+/** Every client sends MESSAGES messages (`<room>:<client>:<burst>:<i>`); waits for delivery. */
+async function burst(clients, burstNo) {
+  const start = clients.map((c) => c.received.length);
+  for (let i = 0; i < MESSAGES; i++) for (const c of clients) c.socket.send(`${c.room}:${c.id}:${burstNo}:${i}`);
+  const expected = CLIENTS * MESSAGES;
+  assert.ok(await until(() => clients.every((c, k) => c.received.length - start[k] >= expected)), "every client received its room's messages");
+  await sleep(300); // nothing more arrives (no duplicates)
+  clients.forEach((c, k) => assert.equal(c.received.length - start[k], expected, `client ${c.room}/${c.id}: exactly once`));
+}
+
+/** Every client of a room saw the same sequence, each sender's messages in the order sent. */
+function checkOrder(clients) {
+  for (let r = 0; r < ROOMS; r++) {
+    const room = clients.filter((c) => c.room == `r${r}`);
+    const sequence = room[0].received;
+    for (const c of room) assert.deepEqual(c.received, sequence, "one order for the whole room");
+    const last = new Map();
+    for (const m of sequence) {
+      const [, sender, b, i] = m.split(":");
+      const key = `${sender}:${b}`;
+      assert.equal(Number(i), (last.get(key) ?? -1) + 1, `sender ${key} in order`);
+      last.set(key, Number(i));
+    }
+  }
+}
+
+for (const build of TEST_BUILDS) {
+  test(`wrangler dev, ${build} build: a chat of 50 clients in 5 rooms, hibernation, faults, alarms, a restart`, { timeout: 300_000 }, async () => {
+    const persist = mkdtempSync(join(tmpdir(), `chat-${build}-`));
+    let server = await startWranglerDev(dirOf("chat", "talc", build), { persist });
+    const clients = [];
+    try {
+      for (let r = 0; r < ROOMS; r++) {
+        for (let c = 0; c < CLIENTS; c++) clients.push(Object.assign(await join_(server.base, `r${r}`), { room: `r${r}`, id: c }));
+      }
+      const instance = async (room) => (await server.get(`/room/${room}/instance`))[1];
+      const before = await instance("r0");
+      await burst(clients, 0);
+      // Idle: workerd evicts a room whose sockets are all hibernatable (~10 s here).
+      await sleep(15_000);
+      assert.notEqual(await instance("r0"), before, "the room's instance went while it was idle");
+      await burst(clients, 1);
+      checkOrder(clients);
+      assert.ok(clients.every((c) => c.closed === null), "no socket was lost");
+      // The platform answers ping without waking the room.
+      const pinger = clients[1];
+      const pings = pinger.received.length;
+      pinger.socket.send("ping");
+      assert.ok(await until(() => pinger.received.at(-1) == "pong"));
+      assert.equal(pinger.received.length, pings + 1);
+
+      // A message that faults closes its own socket with 1011; the others keep working.
+      for (const kind of ["panic", "abort", "oom", "trap"]) {
+        const victim = await join_(server.base, "r0");
+        victim.socket.send(`/${kind}`);
+        assert.equal(await victim.closing, 1011, `/${kind} closes its socket with 1011`);
+        const sender = clients[0];
+        const counts = clients.map((c) => c.received.length);
+        sender.socket.send(`after ${kind}`);
+        const room = clients.filter((c) => c.room == "r0");
+        assert.ok(await until(() => room.every((c) => c.received.at(-1) == `after ${kind}`)), `after /${kind}, r0 still broadcasts`);
+        assert.ok(clients.filter((c) => c.room != "r0").every((c) => c.received.length == counts[clients.indexOf(c)]), "other rooms untouched");
+      }
+      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/);
+      assert.ok(clients.every((c) => c.closed === null), "no other socket was closed");
+
+      // The history: the newest 1,000 of r0, oldest first, as every client of it received them.
+      const r0 = clients.find((c) => c.room == "r0").received.filter((m) => m != "pong");
+      assert.equal(r0.length, 1004);
+      let history;
+      const trimmed = Date.now() + 20_000; // (the alarm trims a second after a message)
+      while ((history = (await server.get("/room/r0/history"))[1]).split("\n").length > 1001 && Date.now() < trimmed) await sleep(200);
+      assert.deepEqual(history.split("\n").slice(0, -1), r0.slice(-1000));
+
+      // An alarm that faults after writing: its write rolls back, the platform runs it again.
+      const alarmed = await join_(server.base, "alarmed");
+      alarmed.socket.send("/alarm-panic");
+      let runs;
+      const deadline = Date.now() + 60_000;
+      while ((runs = (await server.get("/room/alarmed/alarms"))[1]) == "" && Date.now() < deadline) await sleep(500);
+      assert.equal(runs, "run, retry 1\n", "the faulting run wrote nothing; the retry kept its write");
+      alarmed.socket.close();
+
+      // A restart: the history is still there.
+      for (const c of clients) c.socket.close();
+      await server.stop();
+      server = await startWranglerDev(dirOf("chat", "talc", build), { persist });
+      assert.deepEqual(await server.get("/room/r0/history"), [200, history]);
+    } catch (e) {
+      e.message += `\n--- wrangler dev output ---\n${server.output().slice(-4000)}`;
+      throw e;
+    } finally {
+      for (const c of clients) c.socket.close();
+      await server.stop();
+      rmSync(persist, { recursive: true, force: true });
+    }
+  });
+}
+
+for (const build of TEST_BUILDS) {
+  test(`wrangler dev, ${build} build: a Durable Object that waits for I/O commits a call's writes when it answers`, { timeout: 120_000 }, async () => {
+    const persist = mkdtempSync(join(tmpdir(), `ledger-${build}-`));
+    const server = await startWranglerDev(dirOf("chat", "talc", build), { persist });
+    const post = async (path, body) => {
+      const response = await fetch(`${server.base}${path}`, { method: "POST", body, signal: AbortSignal.timeout(10_000) });
+      return [response.status, await response.text()];
+    };
+    const sha = async (text) => Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).toString("hex");
+    try {
+      // Each add waits for a digest (a Promise), then writes and reads its own writes back.
+      for (const n of [1, 2, 3]) assert.deepEqual(await post("/ledger/a/add", `entry ${n}`), [200, `${n}\n`]);
+      const entries = [1, 2, 3].map(async (n) => `entry/00000${n} ${await sha(`entry ${n}`)}`);
+      assert.deepEqual(await server.get("/ledger/a/entries"), [200, (await Promise.all(entries)).join("\n") + "\n"]);
+      // A fault after the writes: nothing of that call is stored, and the next call is right.
+      for (const kind of ["panic", "abort", "oom"]) {
+        const [status, body] = await post(`/ledger/a/add-then-${kind}`, "lost");
+        assert.equal(status, 500, kind);
+        assert.match(body, /^internal error \(fault [0-9a-f]{8}\)\n$/);
+        assert.deepEqual(await server.get("/ledger/a/count"), [200, "3\n"], `after ${kind}`);
+      }
+      assert.deepEqual(await post("/ledger/a/add", "entry 4"), [200, "4\n"]);
+      // Calls to one object never interleave: 20 at once each see the one before.
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post("/ledger/b/add", `concurrent ${i}`)));
+      assert.deepEqual(answers.map(([s]) => s), Array(20).fill(200));
+      assert.deepEqual(answers.map(([, b]) => Number(b)).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.deepEqual(await server.get("/ledger/b/count"), [200, "20\n"]);
+      // Another object's answer, awaited from inside this one.
+      const talker = await join_(server.base, "talk");
+      talker.socket.send("hello from the room");
+      assert.ok(await until(() => talker.received.length == 1));
+      assert.deepEqual(await server.get("/ledger/a/history?room=talk"), [200, "hello from the room\n"]);
+      talker.socket.close();
+      // No SQL in an object whose writes wait for the answer.
+      assert.deepEqual(await server.get("/ledger/a/sql"), [409, "no SQL in an object that waits for I/O\n"]);
+    } catch (e) {
+      e.message += `\n--- wrangler dev output ---\n${server.output().slice(-4000)}`;
+      throw e;
+    } finally {
+      await server.stop();
+      rmSync(persist, { recursive: true, force: true });
+    }
+  });
+}
