@@ -16,8 +16,9 @@
 # EXAMPLE=proxy serves a second Worker as its origin and a KV service beside it, in one workerd.
 # EXAMPLE=room serves a Durable Object (?name=<object>) with its storage in build/room-storage/,
 # which a rebuild keeps and `make clean` resets: stopping and starting `make serve` is a restart.
-# EXAMPLE=bindings (settings.mk's WRANGLER_DEV) runs under wrangler dev, which simulates R2, D1,
-# Queues and KV locally; their state lives in build/bindings-state/.
+# EXAMPLE=bindings, jobs and chat (settings.mk's WRANGLER_DEV) run under wrangler dev, which
+# simulates R2, D1, Queues, KV and Durable Objects locally (state in build/<example>-state/) and,
+# with --test-scheduled, fires a cron trigger on GET /__scheduled?cron=<expression>.
 
 # The nightly pin, the unwind RUSTFLAGS and the example x allocator x build matrix.
 include settings.mk

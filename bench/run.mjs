@@ -239,6 +239,10 @@ const d1 = { rust: [], js: [] };
 // (bench/chat.mjs; this Node, 22, has the WebSocket client).
 const chat = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/chat.mjs`, String(Math.max(4, ROUNDS >> 1))], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
 
+// A 50 MiB body through examples/proxy, passed through and copied in, against a plain JS
+// Worker's pass-through (bench/stream.mjs).
+const streams = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/stream.mjs`, "5"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
+
 const report = {
   rps_ratio: ratio("tinyworker", "js_baseline"),
   rps_floor_ratio: ratio("js_wasm_floor", "js_baseline"),
@@ -247,6 +251,7 @@ const report = {
   rps_d1_ratio: round(median(d1.rust.map((x, i) => x / d1.js[i]))),
   rps_d1: Math.round(median(d1.rust)),
   rps_d1_js: Math.round(median(d1.js)),
+  ...streams,
   chat_msgs_ratio: chat.chat_msgs_ratio,
   chat_msgs_per_s: chat.chat_msgs_per_s,
   chat_msgs_per_s_js: chat.chat_msgs_per_s_js,

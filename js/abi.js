@@ -1,6 +1,6 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
@@ -114,6 +114,7 @@ export const CALL_GET = 1;
 export const CALL_NEW = 2;
 export const CALL_DETACHED = 4;
 export const CALL_SET = 8;
+export const CALL_PROMISE = 16;
 export const ARG_UNDEFINED = 0;
 export const ARG_NULL = 1;
 export const ARG_FALSE = 2;

@@ -96,6 +96,14 @@ export interface WorkerOptions extends RuntimeOptions {
    * If it throws, the default answers.
    */
   faultResponse?: (fault: Fault | Error, id: string) => Response;
+  /**
+   * For a module with the bridge: which requests keep their body unread for the handler to
+   * stream (`tinyworker::stream::body_reader`, or passed on with `stream::request_body`), with
+   * no size limit but the platform's. Every other body is read whole before an instance is taken,
+   * bounded by the module's I/O buffer (413 beyond it). A streamed request holds its instance
+   * while its body arrives.
+   */
+  streamBodies?: (request: Request) => boolean;
 }
 
 /** A response as the module wrote it. */

@@ -7,7 +7,7 @@ import {
   STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT, VALUE_BOOLEAN,
   VALUE_NULL, VALUE_JSON, VALUE_OTHER, IMPORT_TAG, IMPORT_REQUEST, IMPORT_ENV, IMPORT_RESULT, IMPORT_STORAGE,
   IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
-  CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
+  CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, CALL_PROMISE, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
   ARG_BYTES, ARG_VALUE, ARG_JSON, ARG_ARRAY, ARG_OBJECT, ARG_BIGINT, READ_KIND, READ_BYTES, READ_NUMBER,
   READ_JSON, READ_LENGTH, READ_DROP, JS_UNDEFINED, JS_NULL, JS_BOOLEAN, JS_NUMBER, JS_BIGINT, JS_STRING, JS_BYTES,
   JS_ARRAY, JS_OBJECT, JS_FUNCTION, BRIDGE_NO_METHOD, BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, BRIDGE_NO_VALUE,
@@ -322,7 +322,8 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
     } catch (e) {
       return failed(e);
     }
-    if (typeof result?.then != "function") return hold(result);
+    // (CALL_PROMISE: the Promise itself, held; the module awaits it later.)
+    if (typeof result?.then != "function" || flags & CALL_PROMISE) return hold(result);
     if (flags & CALL_DETACHED) {
       // The response does not wait: the platform keeps the request alive until it settles.
       const settled = result.then(null, (e) => console.error("tinyworker: a detached bridge call failed:", e));

@@ -51,7 +51,8 @@ export function createWorker(wasm, options = {}) {
         // chunk, and refused (413) as soon as it passes the I/O buffer, with or without a
         // content-length: what the glue holds stays bounded by it (leaving the loop cancels
         // the rest of the stream).
-        if (req.body) {
+        // (A request whose body the handler streams, `options.streamBodies`, keeps it unread.)
+        if (req.body && !(BRIDGE && options.streamBodies?.(req))) {
           if (+req.headers.get("content-length") > rt.capacity) throw tooLarge();
           const chunks = [];
           let length = 0;
@@ -87,9 +88,29 @@ export function createWorker(wasm, options = {}) {
           const abandon = () => runtimes.abandon(r);
           req.signal?.addEventListener("abort", abandon);
           try {
-            served = await serve();
+            if (BRIDGE) {
+              // A handler may start a streamed answer (`stream::start`): the client gets it at
+              // once, while the call goes on writing (docs/ABI.md, "Events").
+              const streamed = streamedAnswer(event);
+              const call = serve();
+              served = await Promise.race([call, streamed.started]);
+              if (served instanceof Response) {
+                // The instance stays this call's until it ends: then the stream is closed, or
+                // aborted after a fault (the client sees no clean end of the body).
+                const runtime = r;
+                r = undefined;
+                const ended = streamed.end(call).finally(() => {
+                  req.signal?.removeEventListener("abort", abandon);
+                  runtimes.release(runtime);
+                });
+                ctx?.waitUntil?.(ended);
+                return served;
+              }
+            } else {
+              served = await serve();
+            }
           } finally {
-            req.signal?.removeEventListener("abort", abandon);
+            if (r) req.signal?.removeEventListener("abort", abandon);
           }
         } else {
           served = serve();
@@ -226,6 +247,34 @@ function waitingObject(ctx) {
     return turn;
   };
   return { state: view(ctx, { storage }), run };
+}
+
+/**
+ * A streamed answer's two ends for one request: `event.stream(init)`, which the handler calls
+ * through the bridge, makes a pipe, resolves `started` with a Response of its readable end and
+ * answers its writer; `end(call)` closes the writer when the call ends, or, after a fault
+ * (logged), aborts it, so the client sees the body end uncleanly.
+ */
+function streamedAnswer(event) {
+  let start, writer;
+  const started = new Promise((resolve) => (start = resolve));
+  event.stream = (init) => {
+    // (workerd's IdentityTransformStream passes each chunk on as written; elsewhere a
+    // TransformStream.)
+    const pipe = new (globalThis.IdentityTransformStream ?? TransformStream)();
+    writer = pipe.writable.getWriter();
+    start(new Response(pipe.readable, init));
+    return writer;
+  };
+  const end = (call) =>
+    call.then(
+      () => writer.close().catch(() => {}), // (already closed by the handler, or the client left)
+      (e) => {
+        const id = e.kind ? logFault(e) : "-";
+        return writer.abort(new Error(`tinyworker: the handler faulted mid-stream (fault ${id})`)).catch(() => {});
+      },
+    );
+  return { started, end };
 }
 
 // Refuses storage that is not SQLite-backed: every tinyworker Durable Object needs its

@@ -36,6 +36,11 @@ export default {
       }
       return text("method not allowed: GET, HEAD, PUT or DELETE\n", 405);
     }
+    if (path.startsWith("/r2-stream/")) {
+      const object = await env.BUCKET.get(path.slice(11));
+      if (!object) return text("no such object\n", 404);
+      return new Response(object.body, { headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream", etag: object.httpEtag } });
+    }
     if (path.startsWith("/r2-range/")) {
       const object = await env.BUCKET.get(path.slice(10), { range: { offset: Number(param("offset")), length: Number(param("length")) } });
       return object ? new Response(await object.arrayBuffer()) : text("absent\n", 404);

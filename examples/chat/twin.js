@@ -50,3 +50,10 @@ export class Room extends DurableObject {
     this.sql.exec("DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - 1000");
   }
 }
+
+// The ledger class the chat's wrangler.toml also binds; the twin measures rooms only.
+export class Ledger extends DurableObject {
+  async fetch() {
+    return new Response("the twin has no ledger\n", { status: 404 });
+  }
+}

@@ -26,7 +26,7 @@
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;
@@ -129,6 +129,9 @@ pub const CALL_NEW: u32 = 2;
 pub const CALL_DETACHED: u32 = 4;
 /// `__tw_call` flag: set the member to the first argument (`target[member] = args[0]`).
 pub const CALL_SET: u32 = 8;
+/// `__tw_call` flag: answer the call's Promise itself, held, without waiting for it (several
+/// calls in flight at once; a subrequest whose body the handler writes after starting it).
+pub const CALL_PROMISE: u32 = 16;
 
 /// [`RawArg`] tag: `undefined`.
 pub const ARG_UNDEFINED: u32 = 0;
@@ -278,7 +281,7 @@ pub struct CallRecord {
     pub args: *const RawArg,
     /// How many.
     pub argc: usize,
-    /// [`CALL_GET`], [`CALL_NEW`], [`CALL_DETACHED`], [`CALL_SET`].
+    /// [`CALL_GET`], [`CALL_NEW`], [`CALL_DETACHED`], [`CALL_SET`], [`CALL_PROMISE`].
     pub flags: u32,
 }
 
@@ -573,6 +576,7 @@ mod tests {
             ("CALL_EVENT", CALL_EVENT),
             ("CALL_CONTEXT", CALL_CONTEXT),
             ("CALL_SET", CALL_SET),
+            ("CALL_PROMISE", CALL_PROMISE),
             ("CALL_GET", CALL_GET),
             ("CALL_NEW", CALL_NEW),
             ("CALL_DETACHED", CALL_DETACHED),

@@ -32,9 +32,9 @@ use crate::abi::{
     CallRecord, RawArg, RawField, RawSlice, ARG_ARRAY, ARG_BIGINT, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL,
     ARG_NUMBER, ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_METHOD, BRIDGE_NO_VALUE,
     BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, CALL_CONTEXT, CALL_DETACHED, CALL_ENV, CALL_EVENT, CALL_GET, CALL_GLOBAL,
-    CALL_HOST, CALL_NEW, CALL_REQUEST, CALL_SET, CALL_VALUE, ERROR_HANDLE, IO_INVALID_ARGUMENT, IO_NO_BINDING,
-    JS_ARRAY, JS_BIGINT, JS_BOOLEAN, JS_BYTES, JS_FUNCTION, JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING, JS_UNDEFINED,
-    READ_BYTES, READ_DROP, READ_JSON, READ_KIND, READ_LENGTH, READ_NUMBER,
+    CALL_HOST, CALL_NEW, CALL_PROMISE, CALL_REQUEST, CALL_SET, CALL_VALUE, ERROR_HANDLE, IO_INVALID_ARGUMENT,
+    IO_NO_BINDING, JS_ARRAY, JS_BIGINT, JS_BOOLEAN, JS_BYTES, JS_FUNCTION, JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING,
+    JS_UNDEFINED, READ_BYTES, READ_DROP, READ_JSON, READ_KIND, READ_LENGTH, READ_NUMBER,
 };
 use crate::sys;
 use core::marker::PhantomData;
@@ -294,6 +294,18 @@ pub fn get(target: Target<'_>, property: &str) -> Result<Value, Error> {
 /// Constructs `new target.class(...args)` (an empty `class`: `new target(...args)`).
 pub fn construct(target: Target<'_>, class: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
     make(&record(target, class, args, CALL_NEW))
+}
+
+/// Calls `target.method(...args)` without waiting: its Promise itself, held (several calls in
+/// flight at once, or a subrequest whose body the handler writes after starting it). Wait for
+/// it with [`settle`].
+pub fn start(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
+    make(&record(target, method, args, CALL_PROMISE))
+}
+
+/// Waits for `promise` (from [`start`]); what it resolves to.
+pub fn settle(promise: &Value) -> Result<Value, Error> {
+    call(Target::Global("Promise"), "resolve", &[Arg::value(promise)])
 }
 
 /// Sets `target.property = value` (the slots of a response, an option object being built).

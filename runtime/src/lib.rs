@@ -79,6 +79,7 @@ pub mod scheduled;
 pub mod service;
 pub mod sql;
 pub mod storage;
+pub mod stream;
 
 pub use entry::EventResult;
 pub use fault::abort;

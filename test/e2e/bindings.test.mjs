@@ -34,6 +34,8 @@ const PLAN = [
   ["GET", "/r2/bytes"],
   ["HEAD", "/r2/bytes"],
   ["GET", "/r2-range/bytes?offset=250&length=6"],
+  ["GET", "/r2-stream/bytes"],
+  ["GET", "/r2-stream/absent"],
   ["PUT", "/r2/dir/a", "A", { "content-type": "text/plain" }],
   ["PUT", "/r2/dir/b", "B"],
   ["GET", "/r2-list?prefix=dir/"],

@@ -33,7 +33,7 @@ for (const build of TEST_BUILDS) {
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
-    assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, IO: true });
+    assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, IO: true, BRIDGE: true });
     assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, STORAGE: true, OBJECTS: true });
     assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, BRIDGE: true });
     // Events, and a Worker with its Durable Object classes in one module.

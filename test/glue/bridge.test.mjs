@@ -132,3 +132,29 @@ test("reads check the value's kind; a value can be released early", () => {
   assert.equal(read(n, 42), abi.BRIDGE_NO_VALUE);
   assert.equal(read(o, 42), abi.IO_FAILED, "an op this glue does not know is refused");
 });
+
+test("the call's event and context, a property set, a Promise held without waiting", async () => {
+  const ctx = { waitUntil: () => {}, label: "ctx" };
+  const { call, read, str, bridge } = setup();
+  bridge.ctx = ctx;
+  bridge.event = { cron: "*/5 * * * *" };
+  // CALL_EVENT and CALL_CONTEXT reach the call's own objects.
+  assert.equal(read(call(abi.CALL_EVENT, "", "cron", [], abi.CALL_GET), abi.READ_BYTES), "*/5 * * * *");
+  assert.equal(read(call(abi.CALL_CONTEXT, "", "label", [], abi.CALL_GET), abi.READ_BYTES), "ctx");
+  // CALL_SET writes a slot of the event (a Response to answer with, a WebSocket for a 101).
+  const set = call(abi.CALL_EVENT, "", "webSocket", [[abi.ARG_STRING, ...str("socket").reverse()]], abi.CALL_SET);
+  assert.equal(read(set, abi.READ_KIND), abi.JS_UNDEFINED);
+  assert.equal(bridge.event.webSocket, "socket");
+  // With no event (a call that has none), the target is missing, not guessed.
+  bridge.event = undefined;
+  assert.equal(call(abi.CALL_EVENT, "", "cron", [], abi.CALL_GET), abi.IO_NO_BINDING);
+  // CALL_PROMISE: the Promise itself is held (no suspension, even where the module could not
+  // wait for it), and settles later.
+  let resolve;
+  bridge.host = { later: () => new Promise((r) => (resolve = r)) };
+  const held = call(abi.CALL_HOST, "later", "", [], abi.CALL_PROMISE);
+  assert.ok(held >= 0, "a handle, not a Promise to wait for");
+  assert.equal(read(held, abi.READ_KIND), abi.JS_OBJECT);
+  resolve("settled");
+  assert.equal(await bridge.values[held], "settled");
+});

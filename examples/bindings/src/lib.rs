@@ -38,6 +38,7 @@
 //! | `POST /d1/clear` | deletes every note; how many rows changed |
 //! | `POST /queue-json?delay=<s>` | sends the body as a JSON message delivered after s seconds, 202 |
 //! | `GET /monotonic` | two readings of the monotonic clock, in order: `ok` |
+//! | `GET /r2-stream/<key>` | the object passed through (its body never enters wasm), its content type and etag; 404 when absent |
 //! | `GET /bridge-loop?n=<n>&kind=<sync\|async>` | n bridge calls (`Date.now()`, or the host function `tick`, which answers a Promise): `make bench` times them |
 //!
 //! Every error of a binding is the handler's 502 (or 400 for an argument the platform refuses);
@@ -484,6 +485,19 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
         let mut bytes = alloc::vec![0u8; n];
         platform::random_bytes(&mut bytes)?;
         return Ok(Response::owned(200, bytes).with_headers(OCTETS));
+    }
+    if let Some(key) = path.strip_prefix("/r2-stream/") {
+        // The object's body passed through: its bytes never enter wasm.
+        let Some(object) = BUCKET.get(key)? else {
+            return Ok(Response::text(404, "no such object\n"));
+        };
+        let (mut content_type, mut etag) = ([0u8; 256], [0u8; 128]);
+        let content_type = object
+            .content_type(&mut content_type)?
+            .unwrap_or("application/octet-stream");
+        let etag = object.http_etag(&mut etag)?;
+        let body = object.value().get("body")?;
+        return tinyworker::stream::respond(200, &[("content-type", content_type), ("etag", etag)], &body);
     }
     if let Some(key) = path.strip_prefix("/r2-then-panic/") {
         BUCKET.get(key)?;

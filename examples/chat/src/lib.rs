@@ -72,9 +72,10 @@ fn room<'a>(request: &Request<'a>, _: &Storage) -> Response<'a> {
     let answer = if path.ends_with("/history") {
         lines("SELECT text FROM messages ORDER BY id")
     } else if path.ends_with("/instance") {
-        let mut digits = [0u8; 20];
-        let n = decimal(INSTANCE.load(Ordering::Relaxed), &mut digits);
-        Ok(Response::owned(200, Vec::from(n.as_bytes())))
+        Ok(Response::owned(
+            200,
+            alloc::format!("{}", INSTANCE.load(Ordering::Relaxed)).into_bytes(),
+        ))
     } else if path.ends_with("/alarms") {
         lines("SELECT text FROM alarm_runs ORDER BY id")
     } else if request.header("upgrade") == Some("websocket") {
@@ -95,20 +96,6 @@ fn lines<'a>(query: &str) -> Result<Response<'a>, Error> {
         out.push(b'\n');
     }
     Ok(Response::owned(200, out))
-}
-
-/// `n` in decimal.
-fn decimal(mut n: u32, digits: &mut [u8; 20]) -> &str {
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    core::str::from_utf8(&digits[at..]).unwrap_or_default()
 }
 
 /// A new instance of a room: its tables (in the restore hook's own transaction).

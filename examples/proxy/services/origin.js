@@ -4,6 +4,7 @@
 //   /binary          200, bytes 0..255 as application/octet-stream
 //   /status/<n>      <n>, "status <n>", header x-origin: yes
 //   /slow?ms=<n>     200 "slow <n>" after <n> ms
+//   /digest          200, the SHA-256 of the body it got, lowercase hex, and its length
 //   /big?mib=<n>     200, n MiB (fractions allowed) of deterministic bytes, streamed: byte k is
 //                    (7k + 3) mod 256
 const PATTERN = Uint8Array.from({ length: 65536 }, (_, k) => (7 * k + 3) & 255);
@@ -17,6 +18,11 @@ export default {
       const body = new Uint8Array(await request.arrayBuffer());
       const hex = [...body].map((b) => b.toString(16).padStart(2, "0")).join("");
       return Response.json({ method: request.method, headers: Object.fromEntries(request.headers), body: hex });
+    }
+    if (path === "/digest") {
+      const body = await request.arrayBuffer();
+      const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", body))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      return new Response(`${hex} ${body.byteLength}\n`);
     }
     if (path === "/binary") return new Response(Uint8Array.from({ length: 256 }, (_, i) => i), { headers: { "content-type": "application/octet-stream" } });
     if (path.startsWith("/status/")) {
@@ -35,7 +41,8 @@ export default {
         pull(controller) {
           if (sent >= total) return controller.close();
           const n = Math.min(PATTERN.length, total - sent);
-          controller.enqueue(PATTERN.slice(0, n));
+          // (The same bytes every time, without a copy: the origin makes no garbage per chunk.)
+          controller.enqueue(n == PATTERN.length ? PATTERN : PATTERN.subarray(0, n));
           sent += n;
         },
       });

@@ -12,6 +12,13 @@
 //! | `GET /origin-then-panic`, `-abort`, `-oom` | a subrequest that completes, then that fault |
 //! | `GET /unreachable-origin` | a subrequest to a closed port: the `Err` becomes this handler's 502 |
 //! | `GET /scratch/<path>` | the origin's body for `<path>`, read into the request's I/O buffer (no allocator needed) |
+//! | `GET /stream/<path>` | the origin's answer for `<path>` passed through: its status and content type, the body never in wasm |
+//! | `POST /upload/<path>` | the request's own body passed on to the origin's `<path>` as it arrives; the origin's answer passed back |
+//! | `POST /sha256` | the request body read in chunks and hashed in Rust: its SHA-256 in lowercase hex (no size limit but the platform's) |
+//! | `GET /generated-upload/<path>?kib=<n>` | a subrequest to the origin's `<path>` whose body the handler writes as it goes (n KiB of the `/big` pattern); the origin's answer |
+//! | `GET /sse?n=<n>` | `text/event-stream`: n events `data: <i>` (i from 1), each sent as soon as it is written |
+//! | `GET /stream-then-panic?mib=<n>` | streams n MiB, then panics: the body ends uncleanly |
+//! | `GET /memory` | the instance's linear memory, in 64 KiB pages |
 //!
 //! A KV key the platform refuses (empty, `.`, `..`, over 512 bytes) or a request it refuses to
 //! forward (a GET with a body) is the client's mistake: 400. An answer larger than the heap
@@ -24,6 +31,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::io::{self, Error, Kv, Subrequest};
+
+mod streams;
 use tinyworker::{Header, Request, Response};
 
 /// The base URL of the origin (`ORIGIN`), then `rest`.
@@ -33,6 +42,37 @@ fn origin_url(request: &Request<'_>, rest: &str) -> Option<String> {
     url.push_str(base.trim_end_matches('/'));
     url.push_str(rest);
     Some(url)
+}
+
+/// The routes whose bodies stream (streams.rs), if `path` is one.
+fn streamed<'a>(request: &Request<'a>, path: &str) -> Option<Result<Response<'a>, tinyworker::bridge::Error>> {
+    let number = |name: &str| -> u64 {
+        let query = request.query().unwrap_or_default();
+        query
+            .split('&')
+            .find_map(|p| p.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+            .unwrap_or(0)
+    };
+    let origin =
+        |rest: &str| origin_url(request, &path_and_query(request, rest)).ok_or(tinyworker::bridge::Error::NoTarget);
+    Some(match path {
+        "/sha256" => streams::sha256(request),
+        "/sse" => streams::sse(number("n")),
+        "/stream-then-panic" => streams::stream_then_panic(number("mib")),
+        "/memory" => Ok(streams::memory()),
+        _ => {
+            let (route, _) = path.get(1..)?.split_once('/')?;
+            let rest = path.get(route.len() + 1..)?; // "/<path>"
+            match route {
+                "stream" => origin(rest).and_then(|url| streams::pass_through(&url)),
+                "upload" => origin(rest).and_then(|url| streams::upload(&url)),
+                "generated-upload" => origin_url(request, rest)
+                    .ok_or(tinyworker::bridge::Error::NoTarget)
+                    .and_then(|url| streams::generated_upload(&url, number("kib"))),
+                _ => return None,
+            }
+        }
+    })
 }
 
 /// The answer to an I/O error: the client's mistakes are 4xx, the origin's 502.
@@ -121,6 +161,9 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
             Ok(answer) => Response::bytes(answer.status(), answer.body()),
             Err(error) => bad_gateway(error),
         };
+    }
+    if let Some(answer) = streamed(request, path) {
+        return answer.unwrap_or_else(|_| Response::text(502, "bad gateway: the stream failed\n"));
     }
     match path {
         "/" => Response::text(200, "ok"),
