@@ -72,6 +72,7 @@ export const EXPORT_QUEUE = "__tw_queue";
 export const EXPORT_ALARM = "__tw_alarm";
 export const EXPORT_SOCKET_MESSAGE = "__tw_socket_message";
 export const EXPORT_SOCKET_CLOSE = "__tw_socket_close";
+export const EXPORT_SOCKET_ERROR = "__tw_socket_error";
 export const IMPORT_TAG = "__cpp_exception";
 export const IMPORT_REQUEST = "__tw_request";
 export const IMPORT_ENV = "__tw_env";

@@ -203,6 +203,7 @@ export function createDurableObject(
   /** With a message handler (hibernating WebSockets): a fault closes that socket with 1011. */
   webSocketMessage?(ws: unknown, message: string | ArrayBuffer): Promise<void>;
   webSocketClose?(ws: unknown, code: number, reason: string, wasClean: boolean): Promise<void>;
+  webSocketError?(ws: unknown, error: unknown): Promise<void>;
 };
 
 /** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */

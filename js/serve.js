@@ -4,7 +4,7 @@ import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, doesIo, suspending } from "./runtime.js";
 import { BRIDGE, CLASSES, ENV_VARS, EVENTS, IO, OBJECTS } from "tinyworker/features";
-import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE } from "./abi.js";
+import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR } from "./abi.js";
 
 // The default fault response: nothing internal reaches the client, only an id to find the
 // console.error line by.
@@ -348,12 +348,16 @@ export function createDurableObject(wasm, options = {}) {
             } catch {} // (already closing)
           });
       }
+      // (A close or an error that faults is logged: the socket is closing already.)
+      const logged = (e) => {
+        if (!e.kind) throw e;
+        if (e.kind != "failed") logFault(e);
+      };
       if (EVENTS && has(EXPORT_SOCKET_CLOSE)) {
-        this.webSocketClose = (webSocket, code, reason, wasClean) =>
-          invoke(EXPORT_SOCKET_CLOSE, { webSocket, code, reason, wasClean }).catch((e) => {
-            if (!e.kind) throw e;
-            if (e.kind != "failed") logFault(e);
-          });
+        this.webSocketClose = (webSocket, code, reason, wasClean) => invoke(EXPORT_SOCKET_CLOSE, { webSocket, code, reason, wasClean }).catch(logged);
+      }
+      if (EVENTS && has(EXPORT_SOCKET_ERROR)) {
+        this.webSocketError = (webSocket, error) => invoke(EXPORT_SOCKET_ERROR, { webSocket, error }).catch(logged);
       }
     }
   };

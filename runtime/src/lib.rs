@@ -121,6 +121,7 @@ pub mod __private {
 ///     alarm: room_alarm,       // fn(&Storage) -> R
 ///     message: room_message,   // fn(&object::SocketMessage, &Storage) -> R
 ///     close: room_close,       // fn(&object::SocketClose, &Storage) -> R
+///     error: room_error,       // fn(&object::SocketError, &Storage) -> R
 /// });
 /// ```
 ///
@@ -194,10 +195,22 @@ macro_rules! durable_object {
             }
         };
     };
+    (@member $class:ident error $handler:path) => {
+        const _: () = {
+            /// One of the object's WebSockets failed.
+            #[doc(hidden)]
+            #[unsafe(export_name = concat!("__tw_socket_error_", stringify!($class)))]
+            pub extern "C-unwind" fn __tw_member() -> u32 {
+                $crate::__private::event(|| {
+                    $handler(&$crate::object::SocketError::current(), &$crate::__private::Storage::new())
+                })
+            }
+        };
+    };
     (@member $class:ident $other:ident $handler:path) => {
         compile_error!(concat!(
             "durable_object!: a class has no member `", stringify!($other),
-            "` (fetch, restore, alarm, message, close)"
+            "` (fetch, restore, alarm, message, close, error)"
         ));
     };
     ($handler:path) => {

@@ -329,3 +329,29 @@ impl SocketClose {
         bridge::get(Target::Event, "wasClean")?.boolean()
     }
 }
+
+/// One of the object's WebSockets failed (only inside an `error` handler): the platform closes
+/// it; the handler may tell the others.
+#[derive(Debug)]
+pub struct SocketError(());
+
+impl SocketError {
+    /// The error of the running handler (used by the macro).
+    #[doc(hidden)]
+    pub const fn current() -> Self {
+        Self(())
+    }
+
+    /// The socket that failed.
+    pub fn socket(&self) -> Result<WebSocket, Error> {
+        event_socket()
+    }
+
+    /// What failed, in `buffer` (for the log).
+    pub fn message<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let error = bridge::get(Target::Event, "error")?;
+        let text = error.call("toString", &[]).and_then(|t| t.text(buffer));
+        error.release();
+        text
+    }
+}

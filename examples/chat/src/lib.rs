@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `GET /room/<name>` (WebSocket upgrade) | joins room `<name>`: every text message a client sends is sent to every socket of the room, the sender's too, as it was sent |
 //! | `GET /room/<name>/history` | the room's stored messages, one per line, oldest first |
+//! | `GET /room/<name>/errors` | the errors of the room's sockets (a frame the protocol refuses), one per line |
 //! | `GET /room/<name>/alarms` | the runs of the room's alarm that kept their writes, one per line |
 //! | `POST /ledger/<name>/add` | waits for the body's SHA-256 (a Promise), then stores it as the next entry and counts it; answers the count |
 //! | `POST /ledger/<name>/add-then-<panic\|abort\|oom>` | the same, then that fault: 500, and nothing of it is stored |
@@ -29,13 +30,16 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, Ordering};
 use tinyworker::bridge::{self, Error};
-use tinyworker::object::{self, Namespace, SocketClose, SocketMessage};
+use tinyworker::object::{self, Namespace, SocketClose, SocketError, SocketMessage};
 use tinyworker::sql::{self, Param};
 use tinyworker::storage::Storage;
 use tinyworker::{Request, Response};
 
 /// How many messages a room keeps.
 const HISTORY: u32 = 1000;
+
+/// The tag of every socket of a room (what a broadcast reaches).
+const MEMBERS: &str = "member";
 
 /// Drawn by the restore hook of each new instance.
 static INSTANCE: AtomicU32 = AtomicU32::new(0);
@@ -78,8 +82,10 @@ fn room<'a>(request: &Request<'a>, _: &Storage) -> Response<'a> {
         ))
     } else if path.ends_with("/alarms") {
         lines("SELECT text FROM alarm_runs ORDER BY id")
+    } else if path.ends_with("/errors") {
+        lines("SELECT text FROM socket_errors ORDER BY id")
     } else if request.header("upgrade") == Some("websocket") {
-        object::set_auto_response("ping", "pong").and_then(|()| object::accept_web_socket(&[]))
+        object::set_auto_response("ping", "pong").and_then(|()| object::accept_web_socket(&[MEMBERS]))
     } else {
         Ok(Response::text(426, "a WebSocket upgrade, or /history\n"))
     };
@@ -107,7 +113,8 @@ fn restore(_: &Storage) {
     let made = sql::exec(
         "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL);
          CREATE TABLE IF NOT EXISTS alarm_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
+         CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS socket_errors (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL);",
         &[],
     );
     if made.is_err() {
@@ -145,7 +152,7 @@ fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
         fault(kind);
     }
     sql::exec("INSERT INTO messages (text) VALUES (?)", &[Param::Text(&text)])?;
-    object::web_sockets(None)?.broadcast(&text)?;
+    object::web_sockets(Some(MEMBERS))?.broadcast(&text)?;
     if object::alarm()?.is_none() {
         object::set_alarm(tinyworker::platform::now_ms()? + 1000.0)?;
     }
@@ -157,6 +164,13 @@ fn close(event: &SocketClose, _: &Storage) -> Result<(), Error> {
     // (A socket already closing refuses: nothing is lost.)
     let _ = event.socket()?.close(1000, "bye");
     Ok(())
+}
+
+/// A socket failed (a frame the protocol refuses): noted; the platform closes that socket.
+fn error(event: &SocketError, _: &Storage) -> Result<(), Error> {
+    let mut message = [0u8; 512];
+    let text = event.message(&mut message).unwrap_or("an error without a message");
+    sql::exec("INSERT INTO socket_errors (text) VALUES (?)", &[Param::Text(text)]).map(|_| ())
 }
 
 /// The alarm: trims the history to the newest messages and notes its run; faults after writing
@@ -248,5 +262,6 @@ tinyworker::durable_object!(class Room {
     restore: restore,
     message: message,
     close: close,
+    error: error,
     alarm: alarm,
 });

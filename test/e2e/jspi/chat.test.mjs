@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dirOf } from "../../../harness/builds.mjs";
@@ -117,6 +118,22 @@ for (const build of TEST_BUILDS) {
       while ((runs = (await server.get("/room/alarmed/alarms"))[1]) == "" && Date.now() < deadline) await sleep(500);
       assert.equal(runs, "run, retry 1\n", "the faulting run wrote nothing; the retry kept its write");
       alarmed.socket.close();
+
+      // A frame the protocol refuses (a reserved opcode): the room's error handler runs in Rust
+      // and notes it; every other socket keeps working.
+      const raw = connect(new URL(server.base).port, "127.0.0.1");
+      await new Promise((resolve) => raw.once("connect", resolve));
+      raw.write("GET /room/r1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      await new Promise((resolve) => raw.once("data", resolve));
+      raw.write(Buffer.from([0x83, 0x80, 1, 2, 3, 4])); // FIN, opcode 3 (reserved), masked, empty
+      let errors;
+      const errorDeadline = Date.now() + 10_000;
+      while ((errors = (await server.get("/room/r1/errors"))[1]) == "" && Date.now() < errorDeadline) await sleep(200);
+      raw.destroy();
+      assert.notEqual(errors, "", "the error handler noted the refused frame");
+      const r1 = clients.filter((c) => c.room == "r1");
+      r1[0].socket.send("after an error");
+      assert.ok(await until(() => r1.every((c) => c.received.at(-1) == "after an error")), "r1 still broadcasts");
 
       // A restart: the history is still there.
       for (const c of clients) c.socket.close();
