@@ -87,6 +87,12 @@ for (const build of TEST_BUILDS) {
         const log = await until(() => logLines(server), (l) => l.length >= expected.length, 60);
         assert.deepEqual(log, [...expected].sort(), `after a ${kind} in a batch`);
       }
+      // A message retried explicitly with a delay: delivered again a second later, once.
+      const retried = Date.now();
+      await fetch(`${server.base}/enqueue`, { method: "POST", body: "retry" });
+      expected.push("retry (attempt 2)");
+      assert.deepEqual(await until(() => logLines(server), (l) => l.length >= expected.length, 30), [...expected].sort());
+      assert.ok(Date.now() - retried >= 1000, "not before its delay");
       // Nothing more arrives later (no message is delivered a third time).
       await sleep(3000);
       assert.deepEqual(await logLines(server), [...expected].sort());

@@ -19,7 +19,7 @@
 //! way: that socket is closed with 1011 (the glue's choice for a message that faults), the
 //! message is neither stored nor sent, and every other socket keeps working. A message
 //! `/alarm-<fault>` (e.g. `/alarm-panic`) sets the alarm to fault on its first run after it
-//! wrote. `ping` is answered `pong` by the platform without waking the object. The alarm runs a
+//! wrote; `/alarm-cancel` sets an alarm and deletes it. `ping` is answered `pong` by the platform without waking the object. The alarm runs a
 //! second after a message is stored and trims the history to the newest 1,000.
 #![no_std]
 
@@ -141,6 +141,18 @@ fn fault(what: &str) {
 /// A message on one of the room's sockets: stored, then sent to every socket of the room.
 fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
     let text: String = event.data()?.text_owned()?;
+    if text == "/alarm-cancel" {
+        // Set, then deleted: the alarm never runs, and the call reads its own delete.
+        object::set_alarm(tinyworker::platform::now_ms()? + 2000.0)?;
+        object::delete_alarm()?;
+        let note = if object::alarm()?.is_none() {
+            "cancelled, none set"
+        } else {
+            "still set"
+        };
+        sql::exec("INSERT INTO alarm_runs (text) VALUES (?)", &[Param::Text(note)])?;
+        return Ok(());
+    }
     if let Some(kind) = text.strip_prefix("/alarm-") {
         sql::exec(
             "INSERT OR REPLACE INTO settings VALUES ('alarm-fault', ?)",

@@ -14,7 +14,8 @@
 //! The consumer logs each message in KV (one key per delivery) and acknowledges it, one by one:
 //! a message whose body is `panic`, `abort`, `oom` or `trap` makes it fault that way on its
 //! first delivery, so the platform delivers again exactly that message and the ones after it;
-//! a message delivered again is logged as `<body> (attempt <n>)`. A cron expression of `panic`,
+//! a message delivered again is logged as `<body> (attempt <n>)`; a message `retry` is retried
+//! explicitly on its first delivery, a second later. A cron expression of `panic`,
 //! `abort`, `oom` or `trap` makes the scheduled handler fault the same way.
 #![no_std]
 
@@ -143,6 +144,11 @@ fn consume(batch: &Batch) -> Result<(), Error> {
         // (Only on its first delivery: delivered again, it is logged with its attempt.)
         if attempts == 1 {
             fault(&body);
+            if body == "retry" {
+                // Retried explicitly, after a second: not logged now, not a failure.
+                message.retry(Some(1))?;
+                continue;
+            }
         }
         let line = if attempts == 1 {
             body

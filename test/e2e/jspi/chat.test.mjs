@@ -118,6 +118,15 @@ for (const build of TEST_BUILDS) {
       while ((runs = (await server.get("/room/alarmed/alarms"))[1]) == "" && Date.now() < deadline) await sleep(500);
       assert.equal(runs, "run, retry 1\n", "the faulting run wrote nothing; the retry kept its write");
       alarmed.socket.close();
+      // An alarm set and deleted in one call: the call reads its delete, and it never runs.
+      const cancelling = await join_(server.base, "cancelling");
+      cancelling.socket.send("/alarm-cancel");
+      const cancelDeadline = Date.now() + 10_000;
+      while ((runs = (await server.get("/room/cancelling/alarms"))[1]) == "" && Date.now() < cancelDeadline) await sleep(200);
+      assert.equal(runs, "cancelled, none set\n");
+      await sleep(3000);
+      assert.equal((await server.get("/room/cancelling/alarms"))[1], "cancelled, none set\n", "the deleted alarm never ran");
+      cancelling.socket.close();
 
       // A frame the protocol refuses (a reserved opcode): the room's error handler runs in Rust
       // and notes it; every other socket keeps working.
