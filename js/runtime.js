@@ -12,8 +12,6 @@ import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, IO, OBJ
 const { Module, Instance, RuntimeError } = WebAssembly;
 const decoder = new TextDecoder();
 const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE) && new TextEncoder();
-// A module that serves a Durable Object (features.js).
-const OBJECT = OBJECTS;
 
 /** Whether `module` imports the I/O import (which always suspends: a Durable Object refuses it). */
 export const doesIo = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO);
@@ -97,7 +95,7 @@ export function createRuntime(wasm, options = {}) {
     if (FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
     if (suspends) promised = {};
     rt.instances++;
-    if (OBJECT && options.storage && exports[restoreExport]) restore();
+    if (OBJECTS && options.storage && exports[restoreExport]) restore();
   };
 
   // A Durable Object's restore hook, once per new instance, to rebuild in-memory state. It runs
@@ -297,10 +295,10 @@ export function createRuntime(wasm, options = {}) {
     // Whether the module has export `name` (for this class).
     rt.exports = (name) => WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
   }
-  if (OBJECT) rt.ensure = ensureInstance;
+  if (OBJECTS) rt.ensure = ensureInstance;
   // How many values the bridge holds now (tests: none is left once a request ended).
   if (BRIDGE) rt.held = () => Object.keys(bridge.values).length;
-  if (!(OBJECT && options.lazy)) instantiate();
+  if (!(OBJECTS && options.lazy)) instantiate();
   return rt;
 }
 

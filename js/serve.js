@@ -8,9 +8,6 @@ import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EX
 
 // The default fault response: nothing internal reaches the client, only an id to find the
 // console.error line by.
-// A module that serves a Durable Object (features.js).
-const OBJECT = OBJECTS;
-
 const genericFault = (fault, id) => new Response(`internal error (fault ${id})\n`, { status: 500 });
 
 // Logs fault `e` of an event (console.error, under a fresh id, as a request's fault); the id.
@@ -46,7 +43,7 @@ export function createWorker(wasm, options = {}) {
       try {
         // A Durable Object's instance is made by its first request (its restore hook's fault
         // is that request's); it tells the glue its I/O buffer.
-        if (OBJECT && options.storage) rt.ensure();
+        if (OBJECTS && options.storage) rt.ensure();
         // The body is read before an instance is taken (a slow upload holds none), chunk by
         // chunk, and refused (413) as soon as it passes the I/O buffer, with or without a
         // content-length: what the glue holds stays bounded by it (leaving the loop cancels
@@ -77,7 +74,7 @@ export function createWorker(wasm, options = {}) {
         if (EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
         const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body));
         let served;
-        if (OBJECT && options.storage) {
+        if (OBJECTS && options.storage) {
           // A Durable Object runs the call inside its storage transaction, after making sure
           // of its instance (a new one's restore hook runs in a transaction of its own).
           r.ensure(); // again: a fault of another request may have dropped it meanwhile
@@ -142,8 +139,9 @@ export function createWorker(wasm, options = {}) {
   // The Worker's other events, when the module exports their handlers (`scheduled!`,
   // `queue_consumer!`): each runs on a runtime of its own, as a request does.
   if (EVENTS && !options.storage) {
-    // `settle(event, e)`: what a fault (or an error) of the handler does to its event instead of
-    // the default, throwing a failed invocation to the platform.
+    // `prepare(platformEvent)` answers the event the handler sees and, for some events,
+    // `settle()`: what a fault (or an error) of the handler does instead of the default, throwing
+    // a failed invocation to the platform. Either way the fault is logged (failedEvent).
     const on = (name, what, prepare = (event) => [event]) => async (platformEvent, env, ctx) => {
       const [event, settle] = prepare(platformEvent);
       let r;
@@ -156,7 +154,7 @@ export function createWorker(wasm, options = {}) {
         if (!e.kind) throw e;
         const error = failedEvent(what, e);
         if (!settle) throw error;
-        settle(error);
+        settle();
       } finally {
         if (runtimes && r) runtimes.release(r);
       }
