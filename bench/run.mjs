@@ -9,13 +9,16 @@
 // ratios (each round's targets ran back to back, so they share its noise).
 //
 // Warm, in one isolate: the glue's whole fetch path repeated inside one request (bench/repeat.js),
-// timed by the client; steadier than requests/s. In Node: instantiate and re-instantiate.
+// timed by the client; steadier than requests/s. In Node: instantiate (beside an empty module's,
+// the engine's floor) and re-instantiate; the request after each kind of fault against a warm
+// request of the same Worker. Cold start (bench/cold.mjs): fresh workerd to first answer.
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { gzipSync } from "node:zlib";
 import wabt from "wabt";
-import { createRuntime, handle } from "tinyworker";
+import { createRuntime, createWorker, handle } from "tinyworker";
+import { coldStarts } from "./cold.mjs";
 import { faultsImports } from "../examples/faults/imports.js";
 import { ROOT, dirOf } from "../harness/builds.mjs";
 import { freePort, startServer, startWranglerDev } from "../harness/servers.mjs";
@@ -49,6 +52,9 @@ function perSample(fn, samples) {
 const helloWasm = readFileSync(`${dirOf("hello")}/app.wasm`);
 const helloModule = new WebAssembly.Module(helloWasm);
 const instantiate_us = perSample(() => new WebAssembly.Instance(helloModule, {}), 500);
+const { parseWat } = await wabt();
+const emptyModule = new WebAssembly.Module(parseWat("empty.wat", "(module)").toBinary({}).buffer);
+const instantiate_empty_us = perSample(() => new WebAssembly.Instance(emptyModule, {}), 500);
 const faults = createRuntime(readFileSync(`${dirOf("faults")}/app.wasm`), { imports: faultsImports });
 const afterAbort = [];
 for (let r = 0; r < 7; r++) {
@@ -66,8 +72,43 @@ for (let r = 0; r < 7; r++) {
 }
 const reinstantiate_after_abort_us = median(afterAbort);
 
+// The request after a fault, through the Worker (createWorker: the spare and its refill, which
+// runs after each answer, as in workerd), against a warm request of the same Worker: each sample
+// one GET / timed from fetch to the body read, after a macrotask (so both had the refill's turn).
+const recovery = await (async () => {
+  const worker = createWorker(readFileSync(`${dirOf("faults")}/app.wasm`), { imports: faultsImports });
+  const macrotask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const timed = async () => {
+    const t0 = now();
+    const response = await worker.fetch(new Request("http://b/"));
+    const body = await response.text();
+    const us = (now() - t0) * 1000;
+    if (response.status !== 200 || body !== "ok") throw new Error(`wrong answer: ${response.status} ${body}`);
+    return us;
+  };
+  const error = console.error;
+  console.error = () => {}; // (every fault is logged)
+  try {
+    const runs = { warm: [] };
+    for (let r = 0; r < 5; r++) {
+      for (const route of ["/", "/panic", "/abort", "/oom", "/trap"]) {
+        const samples = [];
+        for (let i = 0; i < 60; i++) {
+          await (await worker.fetch(new Request(`http://b${route}`))).arrayBuffer();
+          await macrotask();
+          samples.push(await timed());
+        }
+        (runs[route == "/" ? "warm" : route.slice(1)] ??= []).push(median(samples));
+      }
+    }
+    return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, round(median(v))]));
+  } finally {
+    console.error = error;
+  }
+})();
+const { warm: warm_request_us, ...next_after_fault_us } = recovery;
+
 // ---- The Workers under load, each laid out in build/bench/<name>/.
-const { parseWat } = await wabt();
 const floorWasm = `${ROOT}/build/bench-floor.wasm`;
 mkdirSync(`${ROOT}/build`, { recursive: true });
 writeFileSync(floorWasm, parseWat("floor.wat", '(module (func (export "answer") (result i32) i32.const 42))').toBinary({}).buffer);
@@ -235,6 +276,12 @@ const d1 = { rust: [], js: [] };
   }
 }
 
+// Cold start of hello, the plain JavaScript Worker and (when built) workers-rs' hello.
+const cold = await coldStarts(
+  { tinyworker: targets.tinyworker, js: targets.js_baseline, ...(targets.workers_rs && { workers_rs: targets.workers_rs }) },
+  Math.max(7, ROUNDS),
+);
+
 // Broadcasts through one chat room against its JavaScript twin, under wrangler dev
 // (bench/chat.mjs; this Node, 22, has the WebSocket client).
 const chat = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/chat.mjs`, String(Math.max(4, ROUNDS >> 1))], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
@@ -265,7 +312,15 @@ const report = {
   js_path_us: round(warm.js_us),
   targets: Object.fromEntries(Object.keys(targets).map((n) => [n, summary(n)])),
   instantiate_us: round(instantiate_us),
+  instantiate_empty_us: round(instantiate_empty_us),
   reinstantiate_after_abort_us: round(reinstantiate_after_abort_us),
+  warm_request_us,
+  next_after_fault_us,
+  next_after_fault_ratio: round(Math.max(...Object.values(next_after_fault_us)) / warm_request_us),
+  cold_start_ms: Object.fromEntries(Object.entries(cold).map(([n, c]) => [n, c.ms])),
+  cold_start_ratio_vs_js: round(cold.tinyworker.ms / cold.js.ms),
+  ...(cold.workers_rs && { cold_start_ratio_vs_workers_rs: round(cold.tinyworker.ms / cold.workers_rs.ms) }),
+  memory_after_first_answer_kib: Object.fromEntries(Object.entries(cold).map(([n, c]) => [n, c.rss_kib])),
   bundle_gz_tinyworker: gz(`${dirOf("hello")}/app.wasm`) + gz(`${dirOf("hello")}/worker.js`),
   ...(before.length && {
     before: before.map((commit) => ({

@@ -1,6 +1,6 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
@@ -22,6 +22,8 @@ export const FAULT_TOO_LARGE = 3;
 export const RESPONSE_WORDS = 7;
 // A header record: name, name_len, value, value_len.
 export const HEADER_RECORD_BYTES = 16;
+// A flag in the record's header count: the fixed headers are immutable statics (kept decoded).
+export const HEADERS_STATIC = 2147483648;
 // `__tw_env` and `__tw_result`: not there.
 export const ABSENT = -1;
 // `__tw_io(op, record)`, suspending: the operations, and what a negative answer means. The
@@ -63,6 +65,8 @@ export const IMPORT_MODULE = "env";
 export const EXPORT_HEADER = "__tw_abi";
 export const EXPORT_FETCH = "__tw_fetch";
 export const EXPORT_STACK_POINTER = "__stack_pointer";
+// The word workerd writes 1 to when it killed the isolate's execution (docs/ABI.md, "Signals").
+export const EXPORT_TERMINATED = "__instance_terminated";
 export const EXPORT_RESTORE = "__tw_restore";
 export const EXPORT_ALLOC_STATS = "__tw_alloc_stats";
 // The event exports (docs/ABI.md, "Events"); a Durable Object class named in

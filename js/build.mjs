@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // tinyworker-build: compiles the tinyworker crate in the current folder for wasm32, optimises
-// it for shipping (wasm-opt -Oz from the `binaryen` npm package), and writes the glue features
-// the module needs beside it (features.js). A Worker project's wrangler.toml runs it as its
-// [build] command; this repository's build script uses its `optimize` step and `features`,
+// it for shipping (wasm-opt -Oz from the `binaryen` npm package), and writes beside it the glue
+// that module needs (glue.js: the package bundled with its features folded in, so any bundler
+// ships it as is) and its features (features.js). A Worker project's wrangler.toml runs it as
+// its [build] command; this repository's build script uses its `optimize` step and `features`,
 // so both ship the same module and the same glue.
 //
 //   tinyworker-build [--out build/app.wasm] [cargo build arguments...]
@@ -11,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const TARGET = "wasm32-unknown-unknown";
 // What a tinyworker module may use; wasm-opt must accept all of it (exception handling for
@@ -136,8 +137,45 @@ export function features(wasm) {
   ].join("\n");
 }
 
+/**
+ * The glue for the module `wasm` (bytes) as one ES module: this package bundled by esbuild with
+ * "tinyworker/features" answered for the module, then folded and minified (terser's passes,
+ * where the project has terser; else esbuild's own, run again over its output). A bundler's
+ * constant inlining of features.js across modules leaves the branches it decides in place
+ * (esbuild's does), so a project that aliases "tinyworker" to this file ships what the
+ * module can reach and no more. esbuild and terser are resolved from `from` (a project has
+ * esbuild through wrangler).
+ */
+export async function bundledGlue(wasm, { from = process.cwd() } = {}) {
+  const load = async (name) => {
+    try {
+      return await import(pathToFileURL(createRequire(join(from, "package.json")).resolve(name)));
+    } catch {
+      return null;
+    }
+  };
+  const esbuild = await load("esbuild");
+  if (!esbuild) throw new Error("tinyworker-build: esbuild is not installed in this project (wrangler brings it)");
+  const plugin = {
+    name: "tinyworker-features",
+    setup(b) {
+      b.onResolve({ filter: /^tinyworker\/features$/ }, () => ({ path: "features.js", namespace: "tinyworker-features" }));
+      b.onLoad({ filter: /.*/, namespace: "tinyworker-features" }, () => ({ contents: features(wasm), loader: "js" }));
+    },
+  };
+  const result = await esbuild.build({
+    entryPoints: [fileURLToPath(new URL("./glue.js", import.meta.url))],
+    bundle: true, format: "esm", write: false, charset: "utf8", legalComments: "none", minify: true, plugins: [plugin],
+  });
+  let code = result.outputFiles[0].text;
+  const terser = await load("terser");
+  if (terser) return (await terser.minify(code, { module: true, compress: { passes: 3, keep_fargs: false }, mangle: true, format: { comments: false } })).code;
+  for (let pass = 0; pass < 3; pass++) code = (await esbuild.transform(code, { format: "esm", minify: true, treeShaking: true })).code;
+  return code;
+}
+
 /** Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`. */
-export function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [] } = {}) {
+export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [] } = {}) {
   execFileSync("cargo", ["build", "--release", "--target", TARGET, ...cargoArgs], { cwd: dir, stdio: "inherit" });
   const meta = JSON.parse(execFileSync("cargo", ["metadata", "--no-deps", "--format-version", "1"], { cwd: dir, encoding: "utf8" }));
   const root = meta.packages.find((p) => resolve(dirname(p.manifest_path)) === resolve(dir)) ?? meta.packages[0];
@@ -148,6 +186,8 @@ export function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs =
   // The glue features this module needs, beside it; the project's wrangler.toml aliases
   // "tinyworker/features" to it, so the Worker ships only the glue the module can reach.
   writeFileSync(join(dirname(optimized), "features.js"), features(readFileSync(optimized)));
+  // The glue for it, folded: the project's wrangler.toml aliases "tinyworker" to it.
+  writeFileSync(join(dirname(optimized), "glue.js"), await bundledGlue(readFileSync(optimized), { from: dir }));
   return optimized;
 }
 
@@ -164,6 +204,6 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
   } else {
     const at = args.indexOf("--out");
     const out = at >= 0 ? args.splice(at, 2)[1] : undefined;
-    console.log(build({ out, cargoArgs: args }));
+    console.log(await build({ out, cargoArgs: args }));
   }
 }

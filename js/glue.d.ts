@@ -44,6 +44,14 @@ export interface RuntimeOptions {
   imports?: (runtime: Runtime) => Record<string, WebAssembly.ImportValue>;
   /** Keep the instance after a panic instead of re-instantiating (only for handlers whose state a skipped destructor cannot break). */
   keepAfterPanic?: boolean;
+  /**
+   * Keep a spare instance, made after a request was answered, so that the request after a
+   * fault (or after the platform cut a call off) runs at once instead of instantiating on its
+   * own time. Costs the module's initial memory once (192 KiB for examples/hello). Default: on
+   * for a Worker; off for a pooled runtime (the pool's other instances stand in) and a Durable
+   * Object (its restore hook rebuilds the instance after the answer instead).
+   */
+  spare?: boolean;
   /** A Durable Object's `ctx.storage` (createDurableObject sets it): the module's storage imports use its `kv`. */
   storage?: unknown;
   /** With `storage`: make the first instance when the first request needs it, not now (createDurableObject sets it). */
@@ -109,8 +117,8 @@ export interface WorkerOptions extends RuntimeOptions {
 /** A response as the module wrote it. */
 export interface ServedResponse {
   status: number;
-  /** An object, or `[name, value]` pairs when a name repeats (e.g. `set-cookie`). */
-  headers: Record<string, string> | [string, string][];
+  /** `[name, value]` pairs, in order, every name kept (a repeated one such as `set-cookie`). Read-only: a static set is shared between responses. */
+  headers: readonly (readonly [string, string])[];
   /** A view of the module's memory: valid until the next call into the module. */
   body: Uint8Array;
 }
@@ -136,6 +144,11 @@ export interface Runtime {
    * in) throws `Error("tinyworker: reentrant call refused")`.
    */
   call<T>(fn: (exports: TinyworkerExports) => T): T;
+  /**
+   * After a request or event was answered: schedules what a fault used up (the instance, the
+   * spare) to be made after this turn, inside `ctx.waitUntil` when given. createWorker calls it.
+   */
+  after(ctx?: { waitUntil?(promise: Promise<unknown>): void }): void;
   /**
    * Serves one request with one call into the module: the body (if any) is written into the
    * I/O buffer, the method, URL and headers are read from `request` only if the handler asks

@@ -17,11 +17,26 @@ export function pool(module, options) {
   const all = []; // every runtime (tests, monitoring)
   const idle = []; // idle runtimes, the most recently released last
   const waiting = []; // the wake-up of each queued request, first come first
-  const create = () => all[all.push(createRuntime(module, options)) - 1];
-  const take = () => idle.pop() ?? (all.length < instances ? create() : null);
+  // (No spare per runtime: the pool's other instances stand in while a faulted one is refilled.)
+  const create = () => all[all.push(createRuntime(module, { ...options, spare: false })) - 1];
   const forget = (runtime) => {
     const at = all.indexOf(runtime);
     if (at >= 0) all.splice(at, 1);
+  };
+  // After the platform killed execution (for CPU), a runtime whose call was in flight never
+  // resumes and is never released: each leaves the pool (as an abandoned one), and the
+  // runtimes' words are cleared as each next call begins.
+  const sweep = () => {
+    for (const runtime of [...all]) if (!idle.includes(runtime) && runtime.killed()) abandon(runtime);
+  };
+  const abandon = (runtime) => {
+    runtime.abandoned = true;
+    forget(runtime);
+  };
+  const take = () => {
+    const runtime = idle.pop();
+    if (runtime?.killed()) sweep();
+    return runtime ?? (all.length < instances ? create() : null);
   };
   // Releases idle runtimes beyond `warm` that have had no work for `idleMs` (the oldest first).
   const shrink = (now) => {
@@ -60,16 +75,16 @@ export function pool(module, options) {
     release(runtime) {
       if (runtime.abandoned) return;
       runtime.idleSince = Date.now();
-      idle.push(runtime);
+      // One a fault left without an instance goes to the back of the line: its refill runs after
+      // this answer, and meanwhile a healthy one serves.
+      if (runtime.stale()) idle.unshift(runtime);
+      else idle.push(runtime);
       shrink(runtime.idleSince);
       waiting.shift()?.();
     },
     // A runtime whose request's client went away mid-call: workerd cancels that request, so its
     // call never resumes and never releases it. It leaves the pool (the cap counts it no more).
-    abandon(runtime) {
-      runtime.abandoned = true;
-      forget(runtime);
-    },
+    abandon,
   };
 }
 

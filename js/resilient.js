@@ -2,8 +2,6 @@
 // shares only Fault (and what counts as a trap) with the rest of the glue.
 import { Fault, isTrap } from "./fault.js";
 
-const { Module, Instance } = WebAssembly;
-
 // resilient(bindings, { module, onReset }): a wasm-bindgen library (`--target web` output,
 // wasm-bindgen 0.2.84 to 0.2.130 tested, not yet initialised) that survives traps and aborts. A
 // faulting call throws a Fault (kind trap, cause kept), a fresh instance from `module` serves
@@ -11,6 +9,9 @@ const { Module, Instance } = WebAssembly;
 // calls of the dead instance reject with the Fault, its queued callbacks never run, and errors
 // thrown on purpose pass unchanged. Bookkeeping is bounded by the objects alive, not created.
 export function resilient(bindings, { module, onReset } = {}) {
+  // (Read here, not when the file loads, so that a bundle that never calls resilient() keeps
+  // nothing of this file.)
+  const { Module, Instance } = WebAssembly;
   module = module instanceof Module ? module : new Module(module);
   const GENERATION = Symbol("tinyworker.generation"), REF = Symbol("tinyworker.ref");
   const api = { resets: 0 };

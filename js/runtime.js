@@ -2,8 +2,8 @@
 // one call at a time; it classifies what leaves the module and keeps or replaces the instance.
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
-  RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, IMPORT_MODULE, IMPORT_IO, IMPORT_CALL, EXPORT_HEADER,
-  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED,
+  RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, HEADERS_STATIC, IMPORT_MODULE, IMPORT_IO, IMPORT_CALL, EXPORT_HEADER,
+  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
@@ -37,6 +37,8 @@ export function createRuntime(wasm, options = {}) {
   let flags, ioAt, faultAt, responseAt; // from its module header: build flags, where the I/O buffer and records are
   let stackPointer; // __stack_pointer at instantiation, restored when an instance is kept after a fault
   let busy; // a call is running (or, for a module that suspends, its Promise): a second one is refused
+  let spare; // an instance made ahead of need (its exports): the next one after a fault
+  let terminatedAt; // where the instance's __instance_terminated word is (workerd writes 1 there)
   let request, env, results; // the request being served, its env, and what its operations answered
   let promised; // exports through WebAssembly.promising, by name, for a module that suspends
   // A Durable Object class named in `durable_object!(class Name ...)` has its exports as
@@ -81,8 +83,17 @@ export function createRuntime(wasm, options = {}) {
   // The module's imports: what it can ask for of these (features.js), and the caller's.
   const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends, bridge);
 
+  // A new instance of the module (its exports), not yet in use.
+  const fresh = () => new Instance(module, { [IMPORT_MODULE]: HOST_IMPORTS ? { ...imports, ...options.imports?.(rt) } : imports }).exports;
+  // A Worker keeps a spare instance, made after a request was answered, so that the request
+  // after a fault runs at once (`spare: false`: none; a pooled or a Durable Object's runtime has
+  // none: the pool's other instances, or the object's restore hook, stand in).
+  const spares = options.spare ?? !options.storage;
+
+  // Takes the spare, or a new instance, into use.
   const instantiate = () => {
-    const exports = new Instance(module, { [IMPORT_MODULE]: HOST_IMPORTS ? { ...imports, ...options.imports?.(rt) } : imports }).exports;
+    const exports = spare || fresh();
+    spare = undefined;
     const at = exports[EXPORT_HEADER];
     const header = at && new Uint32Array(exports.memory.buffer, at.value, MODULE_HEADER_WORDS);
     const version = header?.[HEADER_VERSION];
@@ -91,6 +102,8 @@ export function createRuntime(wasm, options = {}) {
     [, flags, ioAt, rt.capacity, faultAt, responseAt] = header;
     instance = exports;
     bytesView = []; // views made on first use
+    // (Read only where a busy guard may also mean reentry: in a module with imports.)
+    if (HOST_IMPORTS || IO || BRIDGE) terminatedAt = exports[EXPORT_TERMINATED]?.value >> 2;
     // (None can be kept for a module that imports nothing: it can only trap.)
     if (FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
     if (suspends) promised = {};
@@ -119,9 +132,31 @@ export function createRuntime(wasm, options = {}) {
     }
   };
 
-  // Makes sure of a healthy instance: a new one after a fault dropped the last (restored, if it
-  // is a Durable Object's; a fault of its restore hook is thrown as that Fault).
+  // Makes sure of a healthy instance: the spare or a new one after a fault dropped the last
+  // (restored, if it is a Durable Object's; a fault of its restore hook is thrown as that Fault).
   const ensureInstance = () => instance || instantiate();
+
+  // Whether a refill has work: no instance, or no spare where one is kept.
+  const stale = () => !instance || (spares && !spare);
+  // Makes what a fault used up, off any request's time: the instance (restored, for a Durable
+  // Object), then the spare. (A restore hook's fault is left for the next request to meet.)
+  const refill = () => {
+    try {
+      if (!busy) ensureInstance();
+      if (spares && !spare) spare = fresh();
+    } catch {}
+  };
+
+  // A call the platform cut off (workerd killed the isolate's execution, for CPU, and wrote 1 to
+  // the instance's __instance_terminated): no finally of it ran, so the instance is left
+  // half-run and still marked busy. It is dropped like an aborted one.
+  const killed = () => instance && terminatedAt && words()[terminatedAt];
+  const cutOff = () => {
+    busy = false;
+    instance = null;
+    release();
+    console.error("tinyworker: a call was cut off");
+  };
 
   // The fault record as a Fault. (A module without fault records can only report a request
   // too large, and only if the glue let one through.)
@@ -135,24 +170,28 @@ export function createRuntime(wasm, options = {}) {
     return f;
   };
 
-  // The response record: status, headers (an object; pairs when a name repeats), body view.
+  // Header array `array` of the response record (its address and count words) as [name,
+  // value] pairs, appended to `pairs` (a Headers init appends each, so every name is kept:
+  // repeated ones, ones that differ only in case).
+  const headerPairs = (u32, array, pairs = []) => {
+    for (let h = u32[array] >> 2, end = h + (u32[array + 1] & ~HEADERS_STATIC) * HEADER_RECORD_WORDS; h < end; h += HEADER_RECORD_WORDS) {
+      pairs.push([text(u32[h], u32[h + 1]), text(u32[h + 2], u32[h + 3])]);
+    }
+    return pairs;
+  };
+  // Fixed headers the module marked immutable statics (HEADERS_STATIC), decoded once, by
+  // address (the same in every instance of the module); never changed once made.
+  const staticHeaders = {};
+
+  // The response record: status, headers (pairs), body view.
   const response = () => {
     const u32 = words();
     const at = responseAt >> 2; // (the status is word RESPONSE_STATUS, 0)
-    // Headers init from an object appends each entry, so names that differ only in case are
-    // all kept; a name that repeats exactly needs [name, value] pairs instead.
-    let headers = { __proto__: null }, pairs;
     // Two header arrays (address, count): the fixed headers, then the computed ones.
-    for (const array of [at + RESPONSE_HEADERS, at + RESPONSE_EXTRA]) {
-      for (let h = u32[array] >> 2, end = h + u32[array + 1] * HEADER_RECORD_WORDS; h < end; h += HEADER_RECORD_WORDS) {
-        const name = text(u32[h], u32[h + 1]);
-        const value = text(u32[h + 2], u32[h + 3]);
-        if (pairs) pairs.push([name, value]);
-        else if (name in headers) (pairs = Object.entries(headers)).push([name, value]);
-        else headers[name] = value;
-      }
-    }
-    return { status: u32[at], headers: pairs ?? headers, body: bytes(u32[at + RESPONSE_BODY], u32[at + RESPONSE_BODY_LEN]) };
+    const fixed = at + RESPONSE_HEADERS;
+    let headers = u32[fixed + 1] & HEADERS_STATIC ? (staticHeaders[u32[fixed]] ??= headerPairs(u32, fixed)) : headerPairs(u32, fixed);
+    if (u32[at + RESPONSE_EXTRA + 1]) headers = headerPairs(u32, at + RESPONSE_EXTRA, [...headers]);
+    return { status: u32[at], headers, body: bytes(u32[at + RESPONSE_BODY], u32[at + RESPONSE_BODY_LEN]) };
   };
 
   // Whether the instance may be kept after fault `f`: only if no destructor was skipped (the
@@ -208,11 +247,18 @@ export function createRuntime(wasm, options = {}) {
     instances: 0,
     call(fn) {
       // Only an import can call into the module while it runs (JS runs one thing at a time), or
-      // a second request while the first is suspended in I/O: both are refused.
-      if ((HOST_IMPORTS || IO || BRIDGE) && busy) throw Error("tinyworker: reentrant call refused");
+      // a second request while the first is suspended in I/O: both are refused. A call still
+      // marked busy whose instance says the platform killed execution was cut off instead. (A
+      // module that imports nothing cannot call back in: busy then only means cut off.)
+      if (busy) {
+        if ((HOST_IMPORTS || IO || BRIDGE) && !killed()) throw Error("tinyworker: reentrant call refused");
+        cutOff();
+      }
       ensureInstance();
-      // (A module that imports nothing cannot call back in: no guard to keep.)
-      if (HOST_IMPORTS || IO || BRIDGE) busy = true;
+      // (The platform writes the word of every instance in the isolate: cleared, so that it
+      // speaks of this call only.)
+      if ((HOST_IMPORTS || IO || BRIDGE) && terminatedAt) words()[terminatedAt] = 0;
+      busy = true;
       try {
         const result = fn(instance);
         // A module that suspends answers with a Promise: it stays busy (`busy` holds the
@@ -238,8 +284,17 @@ export function createRuntime(wasm, options = {}) {
         release();
         throw fault(e);
       } finally {
-        if ((HOST_IMPORTS || IO || BRIDGE) && (!(IO || BRIDGE) || busy === true)) busy = false;
+        if (!(IO || BRIDGE) || busy === true) busy = false;
       }
+    },
+    // After a request or event was answered: schedules the refill (a fault used the instance or
+    // the spare up; the first request's answer makes the spare), in `ctx.waitUntil` where there
+    // is a ctx (workerd cancels a timer of a request that ended).
+    // (Idempotent: a second one scheduled before the first ran finds nothing to do.)
+    after(ctx) {
+      if (!stale()) return;
+      const later = new Promise((done) => setTimeout(() => done(refill()), 0));
+      ctx?.waitUntil?.(later);
     },
     // Serves a request; its response record (with a bridge, also what the handler put in the
     // event's slots: a `response` to answer with instead, a `webSocket` for a 101).
@@ -296,6 +351,11 @@ export function createRuntime(wasm, options = {}) {
     rt.exports = (name) => WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
   }
   if (OBJECTS) rt.ensure = ensureInstance;
+  // Whether the platform killed execution since this runtime's call began (the pool's sweep).
+  if (IO || BRIDGE) {
+    rt.killed = killed;
+    rt.stale = stale;
+  }
   // How many values the bridge holds now (tests: none is left once a request ended).
   if (BRIDGE) rt.held = () => Object.keys(bridge.values).length;
   if (!(OBJECTS && options.lazy)) instantiate();
@@ -305,5 +365,5 @@ export function createRuntime(wasm, options = {}) {
 /** `runtime.serve` with explicit parts; header pairs and a copy of the body (tests, Node). */
 export function handle(runtime, method, url, headers = [], body) {
   const r = runtime.serve({ method, url, headers }, body);
-  return { status: r.status, headers: Array.isArray(r.headers) ? r.headers : Object.entries(r.headers), body: r.body.slice() };
+  return { status: r.status, headers: r.headers.map(([name, value]) => [name, value]), body: r.body.slice() };
 }

@@ -36,9 +36,9 @@ export function createWorker(wasm, options = {}) {
   const worker = {
     runtime: rt,
     async fetch(req, env) {
-      // The ctx of the request (its waitUntil), for the bridge's detached calls. (Read from
-      // `arguments` so that a Worker without the bridge declares no parameter it never uses.)
-      const ctx = BRIDGE ? arguments[2] : undefined;
+      // The ctx of the request (its waitUntil): for the refill after it, the bridge's detached
+      // calls. (Read from `arguments`: the parameter would be renamed, which costs bytes.)
+      const ctx = arguments[2];
       let r, body, reading;
       try {
         // A Durable Object's instance is made by its first request (its restore hook's fault
@@ -98,6 +98,7 @@ export function createWorker(wasm, options = {}) {
                 r = undefined;
                 const ended = streamed.end(call).finally(() => {
                   req.signal?.removeEventListener("abort", abandon);
+                  runtime.after(ctx);
                   runtimes.release(runtime);
                 });
                 ctx?.waitUntil?.(ended);
@@ -131,6 +132,8 @@ export function createWorker(wasm, options = {}) {
           return genericFault(e, id);
         }
       } finally {
+        // (The spare, or what a fault used up, is made after the answer.)
+        r?.after(ctx);
         if (runtimes && r) runtimes.release(r);
       }
     },
@@ -156,6 +159,7 @@ export function createWorker(wasm, options = {}) {
         if (!settle) throw error;
         settle();
       } finally {
+        r?.after(ctx);
         if (runtimes && r) runtimes.release(r);
       }
     };
@@ -321,14 +325,18 @@ export function createDurableObject(wasm, options = {}) {
       const worker = createWorker(module, { ...options, storage: state.storage, lazy: true, run, ...(EVENTS && { alarms }) });
       const rt = (this.runtime = worker.runtime);
       if (BRIDGE) rt.ctx = state; // (the object's state: its storage for the restore hook, its WebSockets)
-      this.fetch = (req) => (BRIDGE ? worker.fetch(req, env, state) : worker.fetch(req, env));
+      this.fetch = (req) => worker.fetch(req, env, state);
       // An event of the object, like a request: its instance made sure of, the call in the
       // storage transaction; a fault thrown as the Fault.
       const invoke = EVENTS && (async (name, event) => {
         if (alarms) event.alarm = await ctx.storage.getAlarm();
         rt.ensure();
         rt.ctx = state;
-        await run(() => rt.invoke(name, event, env));
+        try {
+          await run(() => rt.invoke(name, event, env));
+        } finally {
+          rt.after(state);
+        }
       });
       if (EVENTS && alarms) {
         this.alarm = (alarmInfo) =>

@@ -28,6 +28,7 @@ export function values(name) {
     compatibility_flags: JSON.stringify(COMPATIBILITY_FLAGS),
     wrangler: pkg.devDependencies.wrangler,
     binaryen: pkg.devDependencies.binaryen,
+    terser: pkg.devDependencies.terser,
   };
 }
 

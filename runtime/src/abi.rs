@@ -7,6 +7,7 @@
 //! | `__tw_abi` | export, static | [`ModuleHeader`]: version, flags, where everything is |
 //! | `__tw_fetch(body_len) -> outcome` | export, func | one request ([`OUTCOME_RESPONSE`], [`OUTCOME_FAULT`]) |
 //! | `__stack_pointer` | export, global | by link argument; restored by the glue after an escaped fault |
+//! | `__instance_terminated`, `__instance_signal` | export, static | words workerd writes (crate::signal; docs/ABI.md "Signals") |
 //! | `__tw_alloc_stats() -> *const Stats` | export, func | with an allocator only |
 //! | `env.__cpp_exception` | import, tag `(param i32)` | thrown with the fault record's address |
 //! | `env.__tw_request(part, dst, room) -> len` | import, func | a request part on demand ([`PART_METHOD`], ...) |
@@ -26,7 +27,7 @@
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;
@@ -417,6 +418,11 @@ impl RawHeader {
 // `unsafe fn`s above). Sending the addresses to another thread is harmless.
 unsafe impl Send for RawHeader {}
 
+/// A flag in [`ResponseRecord::header_count`]: the fixed headers (the array and the strings it
+/// points at) are immutable statics, the same at that address in every response and instance,
+/// so the glue may keep them decoded by address.
+pub const HEADERS_STATIC: usize = 1 << 31;
+
 /// The response as the glue reads it after [`OUTCOME_RESPONSE`]: 7 words. Raw addresses, no
 /// lifetime: valid until the next `__tw_fetch`, and only the glue reads them.
 #[repr(C)]
@@ -426,7 +432,8 @@ pub struct ResponseRecord {
     pub status: u32,
     /// The fixed headers (a borrowed slice, e.g. `content-type`).
     pub headers: *const RawHeader,
-    /// How many.
+    /// How many, with [`HEADERS_STATIC`] set when the array and its strings are immutable
+    /// statics.
     pub header_count: usize,
     /// The headers computed per request.
     pub extra: *const RawHeader,
@@ -549,6 +556,7 @@ mod tests {
             ("FAULT_WORDS", 7),
             ("RESPONSE_WORDS", 7),
             ("HEADER_RECORD_BYTES", 16),
+            ("HEADERS_STATIC", HEADERS_STATIC as u32),
             ("IO_FETCH", IO_FETCH),
             ("IO_KV_GET", IO_KV_GET),
             ("IO_KV_PUT", IO_KV_PUT),

@@ -1,7 +1,9 @@
 //! One request through `entry!` (the I/O buffer, what `__tw_fetch` does, how the response is
 //! published for the glue) and one event through the event exports. Nothing here allocates.
 
-use crate::abi::{FaultKind, ModuleHeader, ResponseRecord, OUTCOME_FAILED, OUTCOME_FAULT, OUTCOME_RESPONSE};
+use crate::abi::{
+    FaultKind, ModuleHeader, ResponseRecord, HEADERS_STATIC, OUTCOME_FAILED, OUTCOME_FAULT, OUTCOME_RESPONSE,
+};
 use crate::request::Request;
 use crate::response::{Header, Kept, Response};
 use tinyworker_alloc::SingleThreaded;
@@ -74,6 +76,7 @@ pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: 
 /// response's owned parts freed (the glue has read them).
 fn begin() {
     crate::fault::begin_request();
+    crate::signal::begin_call();
     // SAFETY: the closure only swaps the value out. Dropping it (here, outside the access)
     // frees the previous response's owned parts.
     let _ = unsafe { KEPT.with(|kept| core::mem::replace(kept, Kept::EMPTY)) };
@@ -115,7 +118,7 @@ pub fn event<R: EventResult>(handler: impl FnOnce() -> R) -> u32 {
 
 /// Moves what the response owns into `KEPT` and writes the record the glue reads.
 fn publish(response: Response<'_>) {
-    let (status, fixed, kept) = response.into_parts();
+    let (status, fixed, fixed_static, kept) = response.into_parts();
     // SAFETY: the closure stores into KEPT and reads what it stored; it touches no other
     // access of KEPT. The addresses it returns point into the static (which does not move)
     // or into heap blocks KEPT now owns, so they stay valid until the next `fetch`.
@@ -129,7 +132,7 @@ fn publish(response: Response<'_>) {
     let record = ResponseRecord {
         status: u32::from(status),
         headers: Header::raw(fixed),
-        header_count: fixed.len(),
+        header_count: fixed.len() | if fixed_static { HEADERS_STATIC } else { 0 },
         extra,
         extra_count,
         body,
@@ -192,7 +195,7 @@ mod tests {
         // SAFETY: the record points at the last response, alive until the next fetch.
         unsafe {
             let body = core::slice::from_raw_parts(rec.body, rec.body_len).to_vec();
-            let headers = core::slice::from_raw_parts(rec.headers, rec.header_count)
+            let headers = core::slice::from_raw_parts(rec.headers, rec.header_count & !HEADERS_STATIC)
                 .iter()
                 .chain(core::slice::from_raw_parts(rec.extra, rec.extra_count))
                 .map(|h| (h.name().to_vec(), h.value().to_vec()))

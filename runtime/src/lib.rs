@@ -77,6 +77,7 @@ pub mod queue;
 pub mod r2;
 pub mod scheduled;
 pub mod service;
+pub mod signal;
 pub mod sql;
 pub mod storage;
 pub mod stream;

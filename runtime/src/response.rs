@@ -250,17 +250,20 @@ impl Kept {
 pub struct Response<'a> {
     status: u16,
     headers: &'a [Header<'a>],
+    /// `headers` is an immutable static (the glue keeps it decoded).
+    static_headers: bool,
     kept: Kept,
     /// A borrowed body and borrowed computed headers live for 'a.
     _borrow: PhantomData<&'a [u8]>,
 }
 
 impl<'a> Response<'a> {
-    /// A response with `headers` and `body`.
-    const fn with(status: u16, headers: &'a [Header<'a>], body: BodyStore) -> Self {
+    /// A response with `headers` (immutable statics) and `body`.
+    const fn with(status: u16, headers: &'static [Header<'static>], body: BodyStore) -> Self {
         Self {
             status,
             headers,
+            static_headers: true,
             kept: Kept {
                 extra: ExtraHeaders::new(),
                 body,
@@ -306,6 +309,15 @@ impl<'a> Response<'a> {
     /// The same response with `headers` as its fixed headers instead of its current ones.
     pub const fn with_headers(mut self, headers: &'a [Header<'a>]) -> Self {
         self.headers = headers;
+        self.static_headers = false;
+        self
+    }
+
+    /// [`with_headers`](Self::with_headers) for a `static` or `const` set: the glue decodes it
+    /// once and keeps it (what [`TEXT_PLAIN`] responses get), which saves it per request.
+    pub const fn with_static_headers(mut self, headers: &'static [Header<'static>]) -> Self {
+        self.headers = headers;
+        self.static_headers = true;
         self
     }
 
@@ -366,15 +378,29 @@ impl<'a> Response<'a> {
         self.kept.body()
     }
 
-    /// The parts the runtime publishes: status, fixed headers, and what it keeps.
-    pub(crate) fn into_parts(self) -> (u16, &'a [Header<'a>], Kept) {
-        (self.status, self.headers, self.kept)
+    /// The parts the runtime publishes: status, fixed headers (and whether they are
+    /// immutable statics), and what it keeps.
+    pub(crate) fn into_parts(self) -> (u16, &'a [Header<'a>], bool, Kept) {
+        (self.status, self.headers, self.static_headers, self.kept)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_headers_are_marked_only_when_they_are() {
+        const MINE: &[Header<'static>] = &[Header::new("x-mine", "1")];
+        assert!(Response::text(200, "a").into_parts().2, "TEXT_PLAIN is a const");
+        assert!(Response::number(200, 7).into_parts().2);
+        assert!(Response::bytes(200, b"a").with_static_headers(MINE).into_parts().2);
+        let computed = [Header::new("x-local", "2")];
+        let response = Response::text(200, "a").with_headers(&computed);
+        let (_, headers, is_static, _) = response.into_parts();
+        assert!(!is_static, "a slice that may live on the stack is decoded per response");
+        assert_eq!(headers.len(), 1);
+    }
 
     #[test]
     fn numbers_render_inline() {

@@ -38,6 +38,7 @@ test("control: without the glue's restore, each panic leaks shadow stack", () =>
     __cpp_exception: tag,
     faults_js_throw() {},
     faults_reenter() {},
+    faults_work() {},
     // A stand-in for the glue's request import: every request is GET /panic.
     __tw_request: (part, dst, room) => {
       const bytes = part == 1 ? url : new TextEncoder().encode(part == 0 ? "GET" : "");

@@ -10,6 +10,7 @@ declare const wasm: WebAssembly.Module;
 const options: WorkerOptions = {
   imports: (runtime: Runtime) => ({ my_import: () => runtime.instances }),
   keepAfterPanic: false,
+  spare: true,
   faultResponse: (fault, id) => new Response(`${fault.message} (${id})`, { status: 500 }),
   pool: { instances: 32, queue: 256, warm: 4, idleMs: 30_000 },
 };
@@ -24,6 +25,7 @@ async function serveOne(request: Request): Promise<number> {
 
 const runtime: Runtime = createRuntime(wasm);
 const capacity: number = runtime.capacity;
+runtime.after({ waitUntil: (p: Promise<unknown>) => void p });
 const served = (await runtime.serve({ method: "GET", url: "https://example.com/", headers: new Headers() }, new Uint8Array(4))) satisfies ServedResponse;
 const status: number = served.status;
 const body: Uint8Array = served.body;

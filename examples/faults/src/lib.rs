@@ -20,6 +20,8 @@ extern "C-unwind" {
     fn faults_js_throw();
     /// Supplied by examples/faults/imports.js: calls back into this module.
     fn faults_reenter();
+    /// Supplied by examples/faults/imports.js: one unit of the host's work for `/spin`.
+    fn faults_work();
 }
 
 /// Requests this instance's handler has seen (`/served`): it starts over only when the
@@ -103,6 +105,17 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
             faults_reenter();
             Response::text(200, "the nested call was not refused")
         },
+        // Works until the platform says the request is near its CPU limit (workerd writes the
+        // signal), then answers early; or, if it never says so, until the platform kills it.
+        "/spin" => {
+            let mut rounds: u64 = 0;
+            while !tinyworker::signal::near_cpu_limit() {
+                // SAFETY: the import takes no arguments and returns nothing.
+                unsafe { faults_work() };
+                rounds += 1;
+            }
+            Response::number(503, rounds)
+        }
         _ => Response::text(404, "not found"),
     }
 }
