@@ -117,8 +117,8 @@ export interface WorkerOptions extends RuntimeOptions {
 /** A response as the module wrote it. */
 export interface ServedResponse {
   status: number;
-  /** `[name, value]` pairs, in order, every name kept (a repeated one such as `set-cookie`). Read-only: a static set is shared between responses. */
-  headers: readonly (readonly [string, string])[];
+  /** An object, or `[name, value]` pairs when a name repeats (e.g. `set-cookie`). Read-only: a static set is shared between responses. */
+  headers: Readonly<Record<string, string>> | readonly (readonly [string, string])[];
   /** A view of the module's memory: valid until the next call into the module. */
   body: Uint8Array;
 }
