@@ -15,12 +15,12 @@ UNWIND_RUSTFLAGS := -Cpanic=unwind -Ctarget-feature=+exception-handling
 LINK_ARGS := -Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536
 
 # The matrix: the examples, the allocator backends, the builds.
-EXAMPLES := hello faults counter headers proxy room bindings jobs chat
+EXAMPLES := hello faults counter headers proxy room bindings jobs chat router router_serde router_sjc
 ALLOCS := talc dlmalloc bump wee_alloc
 BUILDS := abort unwind
 
 # Examples that link an allocator (their build folder names the backend; the others say none).
-WITH_ALLOCATOR := faults proxy room allocbench bindings jobs chat
+WITH_ALLOCATOR := faults proxy room allocbench bindings jobs chat router_serde
 
 # Examples whose bindings or events raw workerd cannot serve locally (R2, D1, Queues, cron):
 # `make serve` runs them under wrangler dev, whose Miniflare simulates those bindings on this
@@ -28,4 +28,4 @@ WITH_ALLOCATOR := faults proxy room allocbench bindings jobs chat
 WRANGLER_DEV := bindings jobs chat
 
 # The size-tests rows, for every build: example.alloc, where `*` is every backend of ALLOCS.
-SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc jobs.talc chat.talc hello.* faults.* allocbench.*
+SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc jobs.talc chat.talc router.none router.talc router_serde.talc router_sjc.none hello.* faults.* allocbench.*

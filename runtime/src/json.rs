@@ -68,7 +68,9 @@ pub fn parse(text: &str) -> Result<Value<'_>, Error> {
     if skip_space(bytes, end) != bytes.len() {
         return Err(Error::Invalid(skip_space(bytes, end)));
     }
-    Ok(Value { text: &text[start..end] })
+    Ok(Value {
+        text: text.get(start..end).unwrap_or("null"),
+    })
 }
 
 fn skip_space(b: &[u8], mut at: usize) -> usize {
@@ -86,7 +88,7 @@ fn scan(b: &[u8], at: usize, depth: usize) -> Result<usize, Error> {
             if depth == MAX_DEPTH {
                 return Err(Error::TooDeep);
             }
-            let object = b[at] == b'{';
+            let object = b.get(at) == Some(&b'{');
             let close = if object { b'}' } else { b']' };
             let mut i = skip_space(b, at + 1);
             if b.get(i) == Some(&close) {
@@ -170,13 +172,11 @@ fn scan_string(b: &[u8], at: usize) -> Result<usize, Error> {
     loop {
         match b.get(i) {
             Some(b'"') => return Ok(i + 1),
-            Some(b'\\') => {
-                match b.get(i + 1) {
-                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
-                    Some(b'u') if b.get(i + 2..i + 6).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) => i += 6,
-                    _ => return Err(Error::Invalid(i)),
-                }
-            }
+            Some(b'\\') => match b.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') if b.get(i + 2..i + 6).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) => i += 6,
+                _ => return Err(Error::Invalid(i)),
+            },
             Some(0..=0x1f) | None => return Err(Error::Invalid(i)),
             Some(_) => i += 1,
         }
@@ -186,7 +186,7 @@ fn scan_string(b: &[u8], at: usize) -> Result<usize, Error> {
 impl<'a> Value<'a> {
     /// Its kind.
     pub fn kind(&self) -> Kind {
-        match self.text.as_bytes()[0] {
+        match self.text.as_bytes().first().copied().unwrap_or(b'n') {
             b'n' => Kind::Null,
             b't' | b'f' => Kind::Bool,
             b'"' => Kind::String,
@@ -233,7 +233,9 @@ impl<'a> Value<'a> {
     /// A string's contents as written (escapes not decoded); `None` for another kind. Equal to
     /// the text when it holds no `\`.
     pub fn raw_str(&self) -> Option<&'a str> {
-        (self.kind() == Kind::String).then(|| &self.text[1..self.text.len() - 1])
+        (self.kind() == Kind::String)
+            .then(|| self.text.get(1..self.text.len() - 1))
+            .flatten()
     }
 
     /// A string decoded into `buffer` (escapes, `\u` surrogate pairs): `Err(Full)` when it does
@@ -249,20 +251,24 @@ impl<'a> Value<'a> {
         };
         let mut i = 0;
         while i < raw.len() {
-            let run = raw[i..].iter().position(|&c| c == b'\\').unwrap_or(raw.len() - i);
-            put(&raw[i..i + run])?;
+            let rest = raw.get(i..).unwrap_or_default();
+            let run = rest.iter().position(|&c| c == b'\\').unwrap_or(rest.len());
+            put(rest.get(..run).unwrap_or_default())?;
             i += run;
             if i == raw.len() {
                 break;
             }
-            let escaped = match raw[i + 1] {
+            let escaped = match raw.get(i + 1).copied().unwrap_or(b'\\') {
                 b'b' => 8,
                 b'f' => 12,
                 b'n' => b'\n',
                 b'r' => b'\r',
                 b't' => b'\t',
                 b'u' => {
-                    let unit = |at: usize| raw.get(at..at + 4).and_then(|h| u32::from_str_radix(core::str::from_utf8(h).ok()?, 16).ok());
+                    let unit = |at: usize| {
+                        raw.get(at..at + 4)
+                            .and_then(|h| u32::from_str_radix(core::str::from_utf8(h).ok()?, 16).ok())
+                    };
                     let mut code = unit(i + 2).ok_or(Error::Invalid(i))?;
                     i += 6;
                     if (0xD800..0xDC00).contains(&code) {
@@ -281,8 +287,8 @@ impl<'a> Value<'a> {
             put(&[escaped])?;
             i += 2;
         }
-        // SAFETY-free: the input was UTF-8 and escapes wrote whole chars.
-        core::str::from_utf8(&buffer[..len]).map_err(|_| Error::Invalid(0))
+        // (The input was UTF-8 and every escape wrote a whole char.)
+        core::str::from_utf8(buffer.get(..len).unwrap_or_default()).map_err(|_| Error::Invalid(0))
     }
 
     /// An array's items, or an object's values in order (none for another kind).
@@ -325,8 +331,16 @@ pub struct Members<'a> {
 impl<'a> Members<'a> {
     fn new(value: Value<'a>) -> Self {
         let kind = value.kind();
-        let at = if matches!(kind, Kind::Array | Kind::Object) { 1 } else { value.text.len() };
-        Self { text: value.text, at, object: kind == Kind::Object }
+        let at = if matches!(kind, Kind::Array | Kind::Object) {
+            1
+        } else {
+            value.text.len()
+        };
+        Self {
+            text: value.text,
+            at,
+            object: kind == Kind::Object,
+        }
     }
 
     fn next_entry(&mut self) -> Option<(&'a str, Value<'a>)> {
@@ -340,11 +354,13 @@ impl<'a> Members<'a> {
         if self.object {
             // (Validated: a string, a colon.)
             let end = scan_string(b, i).ok()?;
-            key = &self.text[i + 1..end - 1];
+            key = self.text.get(i + 1..end - 1)?;
             i = skip_space(b, skip_space(b, end) + 1);
         }
         let end = scan(b, i, 0).ok()?;
-        let value = Value { text: &self.text[i..end] };
+        let value = Value {
+            text: self.text.get(i..end)?,
+        };
         let next = skip_space(b, end);
         self.at = if b.get(next) == Some(&b',') { next + 1 } else { next };
         Some((key, value))
@@ -376,7 +392,14 @@ pub struct Writer<'b> {
 impl<'b> Writer<'b> {
     /// A writer into `buffer`.
     pub fn new(buffer: &'b mut [u8]) -> Self {
-        Self { buffer, len: 0, written: 0, depth: 0, after_key: false, error: None }
+        Self {
+            buffer,
+            len: 0,
+            written: 0,
+            depth: 0,
+            after_key: false,
+            error: None,
+        }
     }
 
     fn put(&mut self, bytes: &[u8]) {
@@ -463,16 +486,23 @@ impl<'b> Writer<'b> {
                 0..=0x1f => b"",
                 _ => continue,
             };
-            self.put(&bytes[start..i]);
+            self.put(bytes.get(start..i).unwrap_or_default());
             if escape.is_empty() {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.put(&[b'\\', b'u', b'0', b'0', HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]]);
+                self.put(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(c >> 4 & 15)],
+                    HEX[usize::from(c & 15)],
+                ]);
             } else {
                 self.put(escape);
             }
             start = i + 1;
         }
-        self.put(&bytes[start..]);
+        self.put(bytes.get(start..).unwrap_or_default());
         self.put(b"\"");
         self
     }
@@ -485,13 +515,15 @@ impl<'b> Writer<'b> {
         let mut rest = n;
         loop {
             at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
+            if let Some(slot) = digits.get_mut(at) {
+                *slot = b'0' + (rest % 10) as u8;
+            }
             rest /= 10;
             if rest == 0 {
                 break;
             }
         }
-        self.put(&digits[at..]);
+        self.put(digits.get(at..).unwrap_or_default());
         self
     }
 
@@ -512,9 +544,19 @@ impl<'b> Writer<'b> {
             return self.null();
         }
         self.value();
+        // As JavaScript writes numbers: plain from 1e-6 up to 1e21, else with an exponent (the
+        // longest plain form then fits the 32 bytes: 17 digits, 6 zeros, sign and point).
         let mut text = FmtBuffer { bytes: [0; 32], len: 0 };
-        let _ = core::fmt::write(&mut text, format_args!("{n}"));
-        self.put(&text.bytes[..text.len]);
+        let plain = n == 0.0 || (1e-6..1e21).contains(&n.abs());
+        let written = if plain {
+            core::fmt::write(&mut text, format_args!("{n}"))
+        } else {
+            core::fmt::write(&mut text, format_args!("{n:e}"))
+        };
+        match written {
+            Ok(()) => self.put(text.bytes.get(..text.len).unwrap_or_default()),
+            Err(_) => self.error = self.error.or(Some(Error::Full)),
+        }
         self
     }
 
@@ -546,7 +588,9 @@ impl<'b> Writer<'b> {
             Some(e) => Err(e),
             None if self.depth != 0 => Err(Error::Invalid(self.len)),
             // (Only whole UTF-8 strings and ASCII were written.)
-            None => core::str::from_utf8(&self.buffer[..self.len]).map_err(|_| Error::Invalid(0)),
+            None => {
+                core::str::from_utf8(self.buffer.get(..self.len).unwrap_or_default()).map_err(|_| Error::Invalid(0))
+            }
         }
     }
 }
@@ -559,7 +603,10 @@ struct FmtBuffer {
 
 impl core::fmt::Write for FmtBuffer {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let slot = self.bytes.get_mut(self.len..self.len + s.len()).ok_or(core::fmt::Error)?;
+        let slot = self
+            .bytes
+            .get_mut(self.len..self.len + s.len())
+            .ok_or(core::fmt::Error)?;
         slot.copy_from_slice(s.as_bytes());
         self.len += s.len();
         Ok(())
@@ -574,28 +621,61 @@ mod tests {
         let mut buffer = [0u8; 256];
         let mut w = Writer::new(&mut buffer);
         f(&mut w);
-        w.finish().map(std::string::String::from).unwrap_or_else(|e| std::format!("{e:?}"))
+        w.finish()
+            .map(std::string::String::from)
+            .unwrap_or_else(|e| std::format!("{e:?}"))
     }
 
     #[test]
     fn writes_escapes_numbers_and_nesting() {
-        assert_eq!(write(|w| drop(w.string("a\"b\\c\n\t\u{1}é😀"))), r#""a\"b\\c\n\t\u0001é😀""#);
-        assert_eq!(write(|w| drop(w.begin_array().i64(i64::MIN).u64(u64::MAX).i64(0).f64(1.5).f64(f64::NAN).f64(1e300).end_array())), "[-9223372036854775808,18446744073709551615,0,1.5,null,1e300]");
         assert_eq!(
             write(|w| {
-                w.begin_object().key("a").begin_array().begin_object().end_object().begin_array().end_array().end_array();
+                w.string("a\"b\\c\n\t\u{1}é😀");
+            }),
+            r#""a\"b\\c\n\t\u0001é😀""#
+        );
+        assert_eq!(
+            write(|w| {
+                w.begin_array()
+                    .i64(i64::MIN)
+                    .u64(u64::MAX)
+                    .i64(0)
+                    .f64(1.5)
+                    .f64(f64::NAN);
+                w.f64(1e300).f64(-2.5e-7).f64(1e20).f64(0.1).f64(-0.0).end_array();
+            }),
+            "[-9223372036854775808,18446744073709551615,0,1.5,null,1e300,-2.5e-7,100000000000000000000,0.1,-0]"
+        );
+        assert_eq!(
+            write(|w| {
+                w.begin_object()
+                    .key("a")
+                    .begin_array()
+                    .begin_object()
+                    .end_object()
+                    .begin_array()
+                    .end_array()
+                    .end_array();
                 w.key("b").bool(true).key("c").null().key("d").raw("[1]").end_object();
             }),
             r#"{"a":[{},[]],"b":true,"c":null,"d":[1]}"#
         );
-        assert_eq!(write(|w| drop(w.begin_object().key("k").i64(-3).key("j").i64(4).end_object())), r#"{"k":-3,"j":4}"#);
+        assert_eq!(
+            write(|w| {
+                w.begin_object().key("k").i64(-3).key("j").i64(4).end_object();
+            }),
+            r#"{"k":-3,"j":4}"#
+        );
         // What a reader reads back.
         let mut text = [0u8; 64];
         let mut w = Writer::new(&mut text);
         w.string("x\u{0}\u{1f}\"\\/é");
         let written = w.finish().unwrap_or("");
         let mut buffer = [0u8; 64];
-        assert_eq!(parse(written).and_then(|v| v.str(&mut buffer)), Ok("x\u{0}\u{1f}\"\\/é"));
+        assert_eq!(
+            parse(written).and_then(|v| v.str(&mut buffer)),
+            Ok("x\u{0}\u{1f}\"\\/é")
+        );
     }
 
     #[test]
@@ -604,13 +684,26 @@ mod tests {
         let mut w = Writer::new(&mut small);
         w.string("too long");
         assert_eq!(w.finish(), Err(Error::Full));
-        assert_eq!(write(|w| drop(w.begin_array())), "Invalid(1)", "left open");
-        assert_eq!(write(|w| drop(w.end_array())), "Invalid(0)", "never begun");
+        assert_eq!(
+            write(|w| {
+                w.begin_array();
+            }),
+            "Invalid(1)",
+            "left open"
+        );
+        assert_eq!(
+            write(|w| {
+                w.end_array();
+            }),
+            "Invalid(0)",
+            "never begun"
+        );
     }
 
     #[test]
     fn reads_values_in_place() {
-        let doc = parse(" {\"a\": [1, -2.5e1, true, null, \"x\"], \"b\": {\"c\": \"\\u00e9\\ud83d\\ude00\\n\"}, \"a\": 0} ");
+        let doc =
+            parse(" {\"a\": [1, -2.5e1, true, null, \"x\"], \"b\": {\"c\": \"\\u00e9\\ud83d\\ude00\\n\"}, \"a\": 0} ");
         let doc = doc.unwrap_or(Value { text: "null" });
         let a = doc.get("a").unwrap_or(doc);
         assert_eq!(a.kind(), Kind::Array, "the first of a repeated key");
@@ -625,8 +718,12 @@ mod tests {
         let mut buffer = [0u8; 16];
         let c = doc.get("b").and_then(|b| b.get("c"));
         assert_eq!(c.map(|c| c.str(&mut buffer)), Some(Ok("é😀\n")));
-        assert_eq!(c.map(|c| c.str(&mut [0u8; 3])), Some(Err(Error::Full)));
-        assert_eq!(doc.entries().map(|(k, _)| k).collect::<std::vec::Vec<_>>(), ["a", "b", "a"]);
+        let mut small = [0u8; 3];
+        assert_eq!(c.map(|c| c.str(&mut small)), Some(Err(Error::Full)));
+        assert_eq!(
+            doc.entries().map(|(k, _)| k).collect::<std::vec::Vec<_>>(),
+            ["a", "b", "a"]
+        );
         assert_eq!(parse("18446744073709551615").ok().and_then(|v| v.u64()), Some(u64::MAX));
         assert_eq!(parse("[]").map(|v| v.items().count()), Ok(0));
     }
@@ -657,6 +754,10 @@ mod tests {
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(&ok).is_ok());
         // A lone surrogate reads as an error, not as garbage.
-        assert_eq!(parse("\"\\ud800\"").and_then(|v| v.str(&mut [0u8; 8])), Err(Error::Invalid(6)));
+        let mut buffer = [0u8; 8];
+        assert_eq!(
+            parse("\"\\ud800\"").and_then(|v| v.str(&mut buffer)),
+            Err(Error::Invalid(6))
+        );
     }
 }

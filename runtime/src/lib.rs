@@ -70,11 +70,13 @@ pub mod cache;
 pub mod consumer;
 pub mod d1;
 pub mod io;
+pub mod json;
 pub mod kv;
 pub mod object;
 pub mod platform;
 pub mod queue;
 pub mod r2;
+pub mod router;
 pub mod scheduled;
 pub mod service;
 pub mod signal;
@@ -85,7 +87,7 @@ pub mod stream;
 pub use entry::EventResult;
 pub use fault::abort;
 pub use request::Request;
-pub use response::{Header, Response, EXTRA_HEADERS, TEXT_PLAIN};
+pub use response::{Header, Response, TooManyHeaders, APPLICATION_JSON, EXTRA_HEADERS, TEXT_HTML, TEXT_PLAIN};
 
 /// The allocator (with an allocator feature): heap limit, OOM hook, statistics.
 #[cfg(feature = "alloc")]

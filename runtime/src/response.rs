@@ -48,6 +48,12 @@ impl<'a> Header<'a> {
 /// `content-type: text/plain; charset=utf-8`, the header `Response::text` sets.
 pub const TEXT_PLAIN: &[Header<'static>] = &[Header::new("content-type", "text/plain; charset=utf-8")];
 
+/// `content-type: application/json` ([`Response::json`]).
+pub const APPLICATION_JSON: &[Header<'static>] = &[Header::new("content-type", "application/json")];
+
+/// `content-type: text/html; charset=utf-8` ([`Response::html`]).
+pub const TEXT_HTML: &[Header<'static>] = &[Header::new("content-type", "text/html; charset=utf-8")];
+
 /// How many computed headers a response holds inline: all of them without an allocator;
 /// with one, more (or any owned one) move to the heap.
 pub const EXTRA_HEADERS: usize = 8;
@@ -137,6 +143,14 @@ impl ExtraHeaders {
         // SAFETY: `push` initialised the first `len` slots, and `MaybeUninit<T>` has the
         // layout of `T`.
         unsafe { &*(init as *const [MaybeUninit<RawHeader>] as *const [RawHeader]) }
+    }
+
+    /// Whether one more header has no room (only without an allocator: with one, never).
+    fn full(&self) -> bool {
+        #[cfg(feature = "alloc")]
+        return false;
+        #[cfg(not(feature = "alloc"))]
+        return self.len == EXTRA_HEADERS;
     }
 
     fn push(&mut self, header: RawHeader) {
@@ -243,6 +257,11 @@ impl Kept {
     }
 }
 
+/// [`Response::try_header`]'s refusal: the response already holds [`EXTRA_HEADERS`] computed
+/// headers and no allocator is linked. It holds the response, unchanged.
+#[derive(Debug)]
+pub struct TooManyHeaders<'a>(pub Response<'a>);
+
 /// What a handler returns: a status, fixed headers (a borrowed slice such as [`TEXT_PLAIN`]),
 /// headers computed per request ([`Response::header`], and with an allocator
 /// [`Response::header_owned`]), and a body.
@@ -282,6 +301,22 @@ impl<'a> Response<'a> {
         Self::with(status, TEXT_PLAIN, BodyStore::Borrowed(body.as_ptr(), body.len()))
     }
 
+    /// An `application/json` response (`body` is JSON: e.g. what a [`json::Writer`](crate::json::Writer) wrote).
+    pub const fn json(status: u16, body: &'a str) -> Self {
+        Self::with(status, APPLICATION_JSON, BodyStore::Borrowed(body.as_ptr(), body.len()))
+    }
+
+    /// A `text/html` response.
+    pub const fn html(status: u16, body: &'a str) -> Self {
+        Self::with(status, TEXT_HTML, BodyStore::Borrowed(body.as_ptr(), body.len()))
+    }
+
+    /// A response with `body` and `content_type` (a static set such as [`APPLICATION_JSON`],
+    /// or your own `const`).
+    pub const fn bytes_as(status: u16, body: &'a [u8], content_type: &'static [Header<'static>]) -> Self {
+        Self::with(status, content_type, BodyStore::Borrowed(body.as_ptr(), body.len()))
+    }
+
     /// A `text/plain` response whose body is `n` in decimal, kept inline (no heap).
     pub fn number(status: u16, n: u64) -> Self {
         let mut len = 1;
@@ -304,6 +339,18 @@ impl<'a> Response<'a> {
     #[cfg(feature = "alloc")]
     pub fn owned(status: u16, body: Vec<u8>) -> Self {
         Self::with(status, TEXT_PLAIN, BodyStore::Owned(body))
+    }
+
+    /// An `application/json` response that owns its body (needs an allocator feature).
+    #[cfg(feature = "alloc")]
+    pub fn owned_json(status: u16, body: Vec<u8>) -> Self {
+        Self::with(status, APPLICATION_JSON, BodyStore::Owned(body))
+    }
+
+    /// A response that owns its body, with `content_type` (needs an allocator feature).
+    #[cfg(feature = "alloc")]
+    pub fn owned_as(status: u16, body: Vec<u8>, content_type: &'static [Header<'static>]) -> Self {
+        Self::with(status, content_type, BodyStore::Owned(body))
     }
 
     /// The same response with `headers` as its fixed headers instead of its current ones.
@@ -335,9 +382,24 @@ impl<'a> Response<'a> {
     /// Without an allocator a response holds at most [`EXTRA_HEADERS`] computed headers; one
     /// more panics (a fault: 500). With one it holds any number (beyond [`EXTRA_HEADERS`]
     /// they move to the heap).
+    /// Where the count is not known ahead (headers forwarded from elsewhere), use
+    /// [`try_header`](Self::try_header), which answers the limit as a `Result`.
     pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
         self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes()));
         self
+    }
+
+    /// [`header`](Self::header) as a `Result`: without an allocator, once the response holds
+    /// [`EXTRA_HEADERS`] computed headers, `Err` gives the response back unchanged (to answer
+    /// it as it is, or another); with an allocator it always succeeds.
+    // (The refusal gives the response back by value: without an allocator there is no box to
+    // put it in, and it is what the handler needs to answer.)
+    #[allow(clippy::result_large_err)]
+    pub fn try_header(self, name: &'a str, value: &'a str) -> Result<Self, TooManyHeaders<'a>> {
+        if self.kept.extra.full() {
+            return Err(TooManyHeaders(self));
+        }
+        Ok(self.header(name, value))
     }
 
     /// Adds a header whose name or value is owned (a formatted `etag`, a `set-cookie`): the
@@ -388,6 +450,27 @@ impl<'a> Response<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn try_header_answers_the_limit_as_a_result() {
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        let mut response = Response::text(200, "x");
+        let mut refused = 0;
+        for name in names {
+            response = match response.try_header(name, "1") {
+                Ok(r) => r,
+                Err(TooManyHeaders(r)) => {
+                    refused += 1;
+                    r
+                }
+            };
+        }
+        let kept = response.headers().count() - 1; // (content-type)
+        #[cfg(not(feature = "alloc"))]
+        assert_eq!((kept, refused), (EXTRA_HEADERS, names.len() - EXTRA_HEADERS));
+        #[cfg(feature = "alloc")]
+        assert_eq!((kept, refused), (names.len(), 0));
+    }
 
     #[test]
     fn static_headers_are_marked_only_when_they_are() {

@@ -64,7 +64,11 @@ impl Route {
     /// fails to compile when the route is made in a `static` or `const`.
     pub const fn new(method: &'static str, pattern: &'static str, handler: Handler) -> Self {
         assert!(valid_pattern(pattern.as_bytes()), "router: a pattern starts with '/', has at most 8 parameters, `*name` only last, and no empty `:` or `*` names");
-        Self { method, pattern, handler }
+        Self {
+            method,
+            pattern,
+            handler,
+        }
     }
     /// A `GET` route (it also answers `HEAD`).
     pub const fn get(pattern: &'static str, handler: Handler) -> Self {
@@ -125,12 +129,16 @@ pub struct Params<'r> {
 }
 
 impl<'r> Params<'r> {
-    const EMPTY: Self = Self { names: [""; MAX_PARAMS], values: [""; MAX_PARAMS], len: 0 };
+    const EMPTY: Self = Self {
+        names: [""; MAX_PARAMS],
+        values: [""; MAX_PARAMS],
+        len: 0,
+    };
 
     /// Parameter `name` as sent (percent-encoded), or `None` if the pattern has none of that name.
     pub fn get(&self, name: &str) -> Option<&'r str> {
-        let at = self.names[..self.len].iter().position(|n| *n == name)?;
-        Some(self.values[at])
+        let at = self.names.iter().take(self.len).position(|n| *n == name)?;
+        self.values.get(at).copied()
     }
 
     /// Parameter `name` percent-decoded into `buffer` (e.g. [`Request::scratch`]): `None` if
@@ -141,7 +149,11 @@ impl<'r> Params<'r> {
 
     /// The parameters in pattern order: (name, value as sent).
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'r str)> + '_ {
-        self.names[..self.len].iter().copied().zip(self.values[..self.len].iter().copied())
+        self.names
+            .iter()
+            .copied()
+            .zip(self.values.iter().copied())
+            .take(self.len)
     }
 
     fn push(&mut self, name: &'static str, value: &'r str) {
@@ -176,7 +188,7 @@ pub fn percent_decode<'b>(raw: &str, buffer: &'b mut [u8], plus_as_space: bool) 
     if decoded.bad {
         return Err(DecodeError::BadEscape);
     }
-    core::str::from_utf8(&buffer[..len]).map_err(|_| DecodeError::NotUtf8)
+    core::str::from_utf8(buffer.get(..len).unwrap_or_default()).map_err(|_| DecodeError::NotUtf8)
 }
 
 /// The bytes of a percent-encoded text, decoded as they are read; stops at a bad escape
@@ -189,7 +201,11 @@ struct Decoded<'s> {
 
 impl<'s> Decoded<'s> {
     fn new(rest: &'s [u8], plus_as_space: bool) -> Self {
-        Self { rest, plus_as_space, bad: false }
+        Self {
+            rest,
+            plus_as_space,
+            bad: false,
+        }
     }
 }
 
@@ -202,7 +218,7 @@ impl Iterator for Decoded<'_> {
             b'%' => {
                 let pair = (rest.first().copied().and_then(hex), rest.get(1).copied().and_then(hex));
                 if let (Some(high), Some(low)) = pair {
-                    self.rest = &rest[2..];
+                    self.rest = rest.get(2..).unwrap_or_default();
                     Some(high << 4 | low)
                 } else {
                     self.bad = true;
@@ -254,8 +270,14 @@ pub fn match_path<'r>(pattern: &'static str, path: &'r str) -> Option<Params<'r>
 
 /// `s` up to its first `/`, and what follows that `/` (`None`: there was none).
 fn split(s: &str) -> (&str, Option<&str>) {
-    match s.split_once('/') {
-        Some((head, tail)) => (head, Some(tail)),
+    split_at_byte(s, b'/')
+}
+
+/// `s` up to its first `byte` (ASCII), and what follows it. (Bytes, not a char searcher: less
+/// code in the module.)
+fn split_at_byte(s: &str, byte: u8) -> (&str, Option<&str>) {
+    match s.bytes().position(|b| b == byte) {
+        Some(at) => (s.get(..at).unwrap_or_default(), s.get(at + 1..)),
         None => (s, None),
     }
 }
@@ -263,11 +285,16 @@ fn split(s: &str) -> (&str, Option<&str>) {
 /// The value of query parameter `name` in `query` (without `?`) as sent, the first if it
 /// repeats; `Some("")` for `name` alone or `name=`. Names are compared as sent.
 pub fn query_value<'q>(query: &'q str, name: &str) -> Option<&'q str> {
-    query.split('&').find_map(|pair| match pair.split_once('=') {
-        Some((key, value)) if key == name => Some(value),
-        None if pair == name => Some(""),
-        _ => None,
-    })
+    let mut rest = Some(query);
+    while let Some(pairs) = rest {
+        let (pair, next) = split_at_byte(pairs, b'&');
+        match split_at_byte(pair, b'=') {
+            (key, Some(value)) if key == name => return Some(value),
+            (key, None) if key == name => return Some(""),
+            _ => rest = next,
+        }
+    }
+    None
 }
 
 /// Query parameter `name` of the request, as sent (see [`query_value`]); decode it with
@@ -284,21 +311,28 @@ pub fn dispatch<'a>(request: &Request<'a>, routes: &[Route]) -> Response<'a> {
     let mut allowed: [&'static str; crate::EXTRA_HEADERS] = [""; crate::EXTRA_HEADERS];
     let mut count = 0;
     for route in routes {
-        let Some(params) = match_path(route.pattern, path) else { continue };
+        let Some(params) = match_path(route.pattern, path) else {
+            continue;
+        };
         if route.answers(method) {
             return (route.handler)(request, &params);
         }
         for m in [route.method, if route.method == "GET" { "HEAD" } else { "" }] {
-            if !m.is_empty() && !allowed[..count].contains(&m) && count < allowed.len() {
-                allowed[count] = m;
-                count += 1;
+            if !m.is_empty() && !allowed.iter().take(count).any(|a| *a == m) {
+                if let Some(slot) = allowed.get_mut(count) {
+                    *slot = m;
+                    count += 1;
+                }
             }
         }
     }
     if count == 0 {
         return Response::text(404, "not found\n");
     }
-    allowed[..count].iter().fold(Response::text(405, "method not allowed\n"), |r, m| r.header("allow", m))
+    allowed
+        .iter()
+        .take(count)
+        .fold(Response::text(405, "method not allowed\n"), |r, m| r.header("allow", m))
 }
 
 #[cfg(test)]
@@ -314,8 +348,14 @@ mod tests {
         assert_eq!(params("/", "/"), Some(vec![]));
         assert_eq!(params("/users", "/users"), Some(vec![]));
         assert_eq!(params("/users/:id", "/users/42"), Some(vec![("id", "42".into())]));
-        assert_eq!(params("/a/:x/b/:y", "/a/1/b/2"), Some(vec![("x", "1".into()), ("y", "2".into())]));
-        assert_eq!(params("/static/*path", "/static/css/a.css"), Some(vec![("path", "css/a.css".into())]));
+        assert_eq!(
+            params("/a/:x/b/:y", "/a/1/b/2"),
+            Some(vec![("x", "1".into()), ("y", "2".into())])
+        );
+        assert_eq!(
+            params("/static/*path", "/static/css/a.css"),
+            Some(vec![("path", "css/a.css".into())])
+        );
         assert_eq!(params("/static/*path", "/static/"), Some(vec![("path", "".into())]));
         assert_eq!(params("/static/*path", "/static"), None);
         assert_eq!(params("/users/:id", "/users/42/posts"), None);
@@ -332,7 +372,10 @@ mod tests {
         assert_eq!(params("/users/:id", "/users/"), None, "a parameter is never empty");
         assert_eq!(params("/a/:x/b", "/a//b"), None);
         // An encoded slash stays in its segment; literals compare decoded.
-        assert_eq!(params("/files/:name", "/files/a%2Fb"), Some(vec![("name", "a%2Fb".into())]));
+        assert_eq!(
+            params("/files/:name", "/files/a%2Fb"),
+            Some(vec![("name", "a%2Fb".into())])
+        );
         assert_eq!(params("/café", "/caf%C3%A9"), Some(vec![]));
         assert_eq!(params("/a%2Fb", "/a/b"), None);
         assert_eq!(params("/x", "/%"), None, "a bad escape matches no literal");
@@ -359,7 +402,10 @@ mod tests {
         assert_eq!(percent_decode("%zz", &mut buffer, false), Err(DecodeError::BadEscape));
         assert_eq!(percent_decode("%4", &mut buffer, false), Err(DecodeError::BadEscape));
         assert_eq!(percent_decode("%FF", &mut buffer, false), Err(DecodeError::NotUtf8));
-        assert_eq!(percent_decode("0123456789abcdefg", &mut buffer, false), Err(DecodeError::TooLarge));
+        assert_eq!(
+            percent_decode("0123456789abcdefg", &mut buffer, false),
+            Err(DecodeError::TooLarge)
+        );
         let p = match_path("/files/:name", "/files/a%2Fb").unwrap_or(Params::EMPTY);
         assert_eq!(p.decoded("name", &mut buffer), Some(Ok("a/b")));
         assert_eq!(p.decoded("other", &mut buffer), None);

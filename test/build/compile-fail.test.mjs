@@ -1,6 +1,7 @@
 // Misuse fails at build time with a message that says what to do: two allocator backends at
-// once, the `alloc` feature without a backend, two `entry!`s in one module, and two copies
-// of the runtime in one dependency graph (Cargo's own `links` message).
+// once, the `alloc` feature without a backend, two `entry!`s in one module, two copies of the
+// runtime in one dependency graph (Cargo's own `links` message), a route pattern the router
+// cannot match.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -67,5 +68,35 @@ test("two copies of the runtime in one graph fail with Cargo's links message", (
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test("a route pattern that breaks the router's rules fails to compile in a static", () => {
+  // No leading slash, a tail not last, a nameless parameter.
+  for (const pattern of ["users/:id", "/files/*rest/more", "/a/:"]) {
+    const dir = crate("bad-route", `#![no_std]
+use tinyworker::router::{Params, Route};
+use tinyworker::{Request, Response};
+fn h<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> { Response::text(200, "h") }
+pub static ROUTES: &[Route] = &[Route::get(${JSON.stringify(pattern)}, h)];
+`);
+    try {
+      mustFail(["check", "--target", "wasm32-unknown-unknown"], /router: a pattern starts with '\/', has at most 8 parameters, `\*name` only last, and no empty `:` or `\*` names/, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // Control: a valid table compiles.
+  const dir = crate("good-route", `#![no_std]
+use tinyworker::router::{Params, Route};
+use tinyworker::{Request, Response};
+fn h<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> { Response::text(200, "h") }
+pub static ROUTES: &[Route] = &[Route::get("/users/:id", h), Route::get("/files/*rest", h)];
+`);
+  try {
+    const r = cargo(["check", "--target", "wasm32-unknown-unknown"], dir);
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
