@@ -67,6 +67,9 @@ export const EXPORT_FETCH = "__tw_fetch";
 export const EXPORT_STACK_POINTER = "__stack_pointer";
 // The word workerd writes 1 to when it killed the isolate's execution (docs/ABI.md, "Signals").
 export const EXPORT_TERMINATED = "__instance_terminated";
+// The body length of a warm-up call of `__tw_fetch` (u32::MAX, as an i32): refused before the
+// handler runs (docs/ABI.md, "A warm-up call").
+export const WARM_UP = -1;
 export const EXPORT_RESTORE = "__tw_restore";
 export const EXPORT_ALLOC_STATS = "__tw_alloc_stats";
 // The event exports (docs/ABI.md, "Events"); a Durable Object class named in
