@@ -206,6 +206,7 @@ export function createRuntime(wasm, options = {}) {
   // Fixed headers the module marked immutable statics (HEADERS_STATIC), decoded once, by
   // address (the same in every instance of the module): [pairs, init], never changed once made.
   const staticHeaders = {};
+  const decodedOnce = (pairs) => [pairs, headersInit(pairs)];
 
   // The response record: status, headers (an object, or pairs when a name repeats), body view.
   const response = () => {
@@ -216,7 +217,7 @@ export function createRuntime(wasm, options = {}) {
     const computed = u32[at + RESPONSE_EXTRA + 1];
     let headers;
     if (u32[fixed + 1] & HEADERS_STATIC) {
-      const [pairs, init] = (staticHeaders[u32[fixed]] ??= ((pairs) => [pairs, headersInit(pairs)])(headerPairs(u32, fixed)));
+      const [pairs, init] = (staticHeaders[u32[fixed]] ??= decodedOnce(headerPairs(u32, fixed)));
       headers = computed ? headersInit(headerPairs(u32, at + RESPONSE_EXTRA, [...pairs])) : init;
     } else {
       headers = headersInit(headerPairs(u32, at + RESPONSE_EXTRA, headerPairs(u32, fixed)));
