@@ -8,7 +8,8 @@
 #   make dev / make deploy-dry-run [EXAMPLE=...]          wrangler dev / wrangler deploy --dry-run
 #   make bench / make soak / make workers-rs              speed, the 100k fault soak, the baseline
 #   make bench-trust                                      what slow and abandoning clients cost the pool
-#   make new DIR=<path> [NAME=<name>]                     a Worker project of your own (template/)
+#   make new DIR=<path> [NAME=<name>] [TEMPLATE=full]     a Worker project of your own (template/;
+#                                                         full: routes, JSON, vars, a secret, KV, a DO)
 # BUILD: abort (default; stable, smallest) | unwind (pinned nightly, panics keep the instance;
 # EH=exnref for the new exception-handling encoding instead of legacy).
 # ALLOC (talc | dlmalloc | bump | wee_alloc; empty = the example's default: none for hello and
@@ -146,10 +147,13 @@ test: setup test-fast miri package-check types size-check test-e2e test-build
 test-fast: setup lint test-host test-glue
 
 # A Worker project of your own at DIR (NAME: its crate and Worker name; the folder's name by
-# default), depending on this checkout. Then: cd DIR && npm install && npx wrangler dev.
+# default), depending on this checkout. TEMPLATE: minimal (default: template/) or full (routes
+# and JSON, a variable and a secret, a KV namespace, a Durable Object: template-full/ over
+# template/). Then: cd DIR && npm install && npx wrangler dev; cargo test; npm test.
+TEMPLATE ?= minimal
 new: node_modules/.stamp
-	@test -n "$(DIR)" || { echo "usage: make new DIR=<path> [NAME=<name>]" >&2; exit 2; }
-	node scripts/new.mjs "$(DIR)" "$(NAME)"
+	@test -n "$(DIR)" || { echo "usage: make new DIR=<path> [NAME=<name>] [TEMPLATE=minimal|full]" >&2; exit 2; }
+	node scripts/new.mjs "$(DIR)" "$(NAME)" "$(TEMPLATE)"
 
 # What publishing would upload: both crates (built from their packages, as crates.io would)
 # and the glue package; their versions agree.
@@ -164,6 +168,7 @@ types: node_modules/.stamp
 
 test-host: setup
 	cargo test --locked -p tinyworker
+	cargo test --locked -p tinyworker --features testing --doc
 	for a in $(TEST_ALLOCS); do \
 	  cargo test --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook && \
 	  cargo test --locked -p tinyworker --features $$a || exit 1; done
@@ -198,6 +203,7 @@ lint: setup .tools/nightly.stamp
 	cargo clippy --locked --manifest-path fixtures/bindgen-lib/Cargo.toml --target $(TARGET) \
 	  --target-dir target/bindgen-lib -- -D warnings
 	cargo clippy --locked -p tinyworker --all-targets -- -D warnings
+	cargo clippy --locked -p tinyworker --features testing,talc --all-targets -- -D warnings
 	for a in $(ALLOCS); do \
 	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a --all-targets -- -D warnings && \
 	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook --all-targets -- -D warnings && \

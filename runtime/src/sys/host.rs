@@ -1,6 +1,8 @@
 //! The host under `cargo test`: stand-ins for the imports that a test drives (the request parts,
 //! the env, the answers of I/O and storage operations, queued in order) and records (what was
 //! asked), and a throw that becomes a Rust panic carrying the fault record's address.
+// (The queued stand-ins serve the runtime's own tests; the `testing` feature alone uses fewer.)
+#![cfg_attr(not(test), allow(dead_code))]
 
 use crate::abi::{
     CallRecord, FaultRecord, RawArg, RawField, ABSENT, ARG_ARRAY, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL, ARG_NUMBER,
@@ -46,6 +48,8 @@ std::thread_local! {
     pub static BRIDGE_VALUES: RefCell<Vec<(i32, BridgeAnswer)>> = const { RefCell::new(Vec::new()) };
     /// The values held, by handle.
     static HELD: RefCell<std::collections::HashMap<i32, BridgeAnswer>> = RefCell::new(std::collections::HashMap::new());
+    /// The handle of the next value a test platform answers with.
+    static NEXT_HANDLE: core::cell::Cell<i32> = const { core::cell::Cell::new(1 << 20) };
     /// The calls the module made, as text: `env NAME.member(args) flags N`.
     pub static BRIDGE_ASKED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
@@ -62,39 +66,84 @@ unsafe fn slice<'a>(at: u64, len: usize) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(at as usize as *const u8, len) }
 }
 
-/// An argument as the stand-in notes it.
-fn describe(arg: &RawArg) -> String {
+/// An argument of a bridge call, decoded (what the stand-ins match on).
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostArg {
+    /// `undefined`.
+    Undefined,
+    /// `null`.
+    Null,
+    /// `false` or `true`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string.
+    Str(String),
+    /// JSON text (parsed by the glue).
+    Json(String),
+    /// A held value, by handle.
+    Value(u64),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// An array.
+    Array(Vec<HostArg>),
+    /// An object's fields.
+    Object(Vec<(String, HostArg)>),
+    /// A tag this stand-in does not know.
+    Unknown(u32),
+}
+
+/// Decodes argument `arg`.
+fn decode(arg: &RawArg) -> HostArg {
     // SAFETY: the record borrows every argument and what it points at for the call.
     let text = |at, len| unsafe { String::from_utf8_lossy(slice(at, len)).into_owned() };
     match arg.tag {
-        ARG_UNDEFINED => "undefined".into(),
-        ARG_NULL => "null".into(),
-        ARG_FALSE => "false".into(),
-        ARG_TRUE => "true".into(),
-        ARG_NUMBER => format!("{}", f64::from_bits(arg.data)),
-        ARG_STRING => format!("{:?}", text(arg.data, arg.len)),
-        ARG_JSON => format!("json {}", text(arg.data, arg.len)),
-        ARG_VALUE => format!("value {}", arg.data),
-        ARG_BYTES => {
-            // SAFETY: the record borrows the bytes for the call.
-            let bytes = unsafe { slice(arg.data, arg.len) };
-            format!("bytes {}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-        }
+        ARG_UNDEFINED => HostArg::Undefined,
+        ARG_NULL => HostArg::Null,
+        ARG_FALSE => HostArg::Bool(false),
+        ARG_TRUE => HostArg::Bool(true),
+        ARG_NUMBER => HostArg::Number(f64::from_bits(arg.data)),
+        ARG_STRING => HostArg::Str(text(arg.data, arg.len)),
+        ARG_JSON => HostArg::Json(text(arg.data, arg.len)),
+        ARG_VALUE => HostArg::Value(arg.data),
+        // SAFETY: the record borrows the bytes for the call.
+        ARG_BYTES => HostArg::Bytes(unsafe { slice(arg.data, arg.len) }.to_vec()),
         ARG_ARRAY => {
             // SAFETY: an array argument points at `len` arguments.
             let items = unsafe { core::slice::from_raw_parts(arg.data as usize as *const RawArg, arg.len) };
-            format!("[{}]", items.iter().map(describe).collect::<Vec<_>>().join(", "))
+            HostArg::Array(items.iter().map(decode).collect())
         }
         ARG_OBJECT => {
             // SAFETY: an object argument points at `len` fields.
             let fields = unsafe { core::slice::from_raw_parts(arg.data as usize as *const RawField, arg.len) };
-            let fields: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{}: {}", text(f.key.at as usize as u64, f.key.len), describe(&f.value)))
-                .collect();
+            HostArg::Object(
+                fields
+                    .iter()
+                    .map(|f| (text(f.key.at as usize as u64, f.key.len), decode(&f.value)))
+                    .collect(),
+            )
+        }
+        tag => HostArg::Unknown(tag),
+    }
+}
+
+/// An argument as the stand-in notes it.
+fn describe(arg: &HostArg) -> String {
+    match arg {
+        HostArg::Undefined => "undefined".into(),
+        HostArg::Null => "null".into(),
+        HostArg::Bool(b) => format!("{b}"),
+        HostArg::Number(n) => format!("{n}"),
+        HostArg::Str(s) => format!("{s:?}"),
+        HostArg::Json(s) => format!("json {s}"),
+        HostArg::Value(handle) => format!("value {handle}"),
+        HostArg::Bytes(bytes) => format!("bytes {}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+        HostArg::Array(items) => format!("[{}]", items.iter().map(describe).collect::<Vec<_>>().join(", ")),
+        HostArg::Object(fields) => {
+            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {}", describe(v))).collect();
             format!("{{{}}}", fields.join(", "))
         }
-        tag => format!("tag {tag}"),
+        HostArg::Unknown(tag) => format!("tag {tag}"),
     }
 }
 
@@ -112,6 +161,12 @@ pub fn call(record: &CallRecord) -> i32 {
             },
         )
     };
+    let args: Vec<HostArg> = args.iter().map(decode).collect();
+    if let Some(answer) = crate::testing::bridge_call(record.target, &name, &member, &args) {
+        let handle = NEXT_HANDLE.with(|n| n.replace(n.get() + 1));
+        HELD.with(|h| h.borrow_mut().insert(handle, answer));
+        return handle;
+    }
     let target = ["env", "global", "value", "host", "request", "event", "context"][record.target as usize];
     let args: Vec<String> = args.iter().map(describe).collect();
     let text = format!("{target} {name}.{member}({}) flags {}", args.join(", "), record.flags);
@@ -191,8 +246,21 @@ pub fn io(op: u32, record: &crate::abi::IoRecord) -> i32 {
     code
 }
 
-/// `__tw_storage`: answers from the same queue as `io`.
+/// `__tw_storage`: answers from a test platform's object, or from the same queue as `io`.
 pub fn storage(op: u32, record: &crate::abi::IoRecord) -> i32 {
+    {
+        // SAFETY: the record borrows its key and value for the call.
+        let (key, value) = unsafe {
+            (
+                slice(record.slices[0].at as usize as u64, record.slices[0].len),
+                slice(record.slices[1].at as usize as u64, record.slices[1].len),
+            )
+        };
+        if let Some((code, kind, body)) = crate::testing::storage(op, &String::from_utf8_lossy(key), value) {
+            CURRENT.with(|c| *c.borrow_mut() = (kind as u16, Vec::new(), body));
+            return code;
+        }
+    }
     io(op, record)
 }
 

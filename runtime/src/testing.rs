@@ -1,0 +1,491 @@
+//! Stand-ins for the platform on the host, for a Worker's own `cargo test` (feature `testing`):
+//! variables and secrets, KV namespaces and Durable Object storage in memory; handlers called
+//! with requests built in Rust, faults answered as the glue answers them.
+//!
+//! ```
+//! use tinyworker::testing::{TestEnv, TestRequest};
+//! use tinyworker::{kv::Namespace, Request, Response};
+//!
+//! fn handle<'a>(request: &Request<'a>) -> Response<'a> {
+//!     let greeting = request.var("GREETING").unwrap_or("hello");
+//!     let mut buffer = [0u8; 64];
+//!     match Namespace::new("NOTES").get_text("motd", &mut buffer) {
+//!         Ok(Some(_)) => Response::text(200, greeting),
+//!         Ok(None) => Response::text(404, "no motd"),
+//!         Err(_) => Response::text(502, "KV failed"),
+//!     }
+//! }
+//!
+//! let env = TestEnv::new().var("GREETING", "hi").kv("NOTES");
+//! assert_eq!(env.fetch(handle, TestRequest::get("/")).status, 404);
+//! env.kv_put("NOTES", "motd", "welcome");
+//! let response = env.fetch(handle, TestRequest::get("/"));
+//! assert_eq!((response.status, response.text()), (200, "hi"));
+//! ```
+//!
+//! What is stood in: `Request::var` (variables and secrets), [`crate::kv::Namespace`]'s `get`,
+//! `get_text`, `get_owned`, `put` and `delete`, a Durable Object's [`Storage`] (every
+//! operation; a request that faults leaves it as it was, as `transactionSync` does), and
+//! `console.*` logging (printed to stderr) and `Date.now()`. Any other binding or platform call panics with
+//! its name, so a test never passes on an answer nobody gave.
+
+use crate::abi::{ABSENT, CALL_ENV, CALL_GLOBAL, STORAGE_DELETE, STORAGE_GET, STORAGE_LIST, STORAGE_PUT, VALUE_BYTES};
+use crate::storage::Storage;
+use crate::sys::{BridgeAnswer, HostArg};
+use crate::{Request, Response};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+/// A Worker's handler (what `entry!` takes).
+pub type Handler = crate::entry::Handler;
+/// A Durable Object's request handler (what `durable_object!`'s `fetch` takes).
+pub type ObjectHandler = for<'a> fn(&Request<'a>, &Storage) -> Response<'a>;
+
+/// One test's platform on this thread.
+#[derive(Default)]
+struct World {
+    /// KV namespaces by binding: key to bytes.
+    kv: HashMap<String, BTreeMap<String, Vec<u8>>>,
+    /// Durable Objects' storage by object name: key to (kind, form).
+    objects: HashMap<String, BTreeMap<String, (u32, Vec<u8>)>>,
+    /// The object whose request runs now.
+    current_object: Option<String>,
+}
+
+std::thread_local! {
+    static WORLD: RefCell<Option<World>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on this thread's world, if a [`TestEnv`] made one.
+fn with_world<R>(f: impl FnOnce(&mut World) -> R) -> Option<R> {
+    WORLD.with(|w| w.borrow_mut().as_mut().map(f))
+}
+
+/// The platform of one test: its variables, namespaces and objects. Made by [`TestEnv::new`],
+/// it stands in for the glue on this thread until it is dropped (Rust runs each test on its own
+/// thread, so tests do not share it).
+#[derive(Debug)]
+pub struct TestEnv {
+    _not_send: core::marker::PhantomData<*const ()>,
+}
+
+/// A request built in Rust.
+#[derive(Debug, Clone)]
+pub struct TestRequest {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// What a handler answered, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestResponse {
+    /// The status.
+    pub status: u16,
+    /// Every header, fixed then computed, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The fault that ended the request (a panic's or an abort's message), when it faulted:
+    /// the response is then the glue's `500 internal error`, and nothing of the fault is in it.
+    pub fault: Option<String>,
+}
+
+impl TestRequest {
+    /// A request `method url` (a path such as `/a?b=1` is made absolute on `http://localhost`).
+    pub fn new(method: &str, url: &str) -> Self {
+        let url = if url.starts_with('/') {
+            std::format!("http://localhost{url}")
+        } else {
+            url.to_string()
+        };
+        Self {
+            method: method.to_string(),
+            url,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// `GET url`.
+    pub fn get(url: &str) -> Self {
+        Self::new("GET", url)
+    }
+
+    /// `POST url` with `body`.
+    pub fn post(url: &str, body: impl AsRef<[u8]>) -> Self {
+        Self::new("POST", url).body(body)
+    }
+
+    /// The same request with header `name: value` (names are lower-cased, as the platform
+    /// gives them).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    /// The same request with `body`.
+    pub fn body(mut self, body: impl AsRef<[u8]>) -> Self {
+        self.body = body.as_ref().to_vec();
+        self
+    }
+}
+
+impl TestResponse {
+    /// The body as text (`""` when it is not UTF-8).
+    pub fn text(&self) -> &str {
+        core::str::from_utf8(&self.body).unwrap_or("")
+    }
+
+    /// Header `name` (compared without case) as a client's `headers.get(name)` reads it: every
+    /// value of that name, joined by `", "`; `None` when there is none.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let mut values = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str());
+        let first = values.next()?;
+        Some(values.fold(first.to_string(), |all, v| all + ", " + v))
+    }
+
+    fn of(response: &Response<'_>) -> Self {
+        Self {
+            status: response.status(),
+            headers: response
+                .headers()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: response.body().to_vec(),
+            fault: None,
+        }
+    }
+
+    /// The glue's answer to a fault: a 500 with nothing of the fault in it.
+    fn fault(message: String) -> Self {
+        Self {
+            status: 500,
+            headers: std::vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: b"internal error\n".to_vec(),
+            fault: Some(message),
+        }
+    }
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    /// An empty platform for this thread (it replaces one an earlier `TestEnv` left).
+    pub fn new() -> Self {
+        WORLD.with(|w| *w.borrow_mut() = Some(World::default()));
+        crate::sys::ENV.with(|env| env.borrow_mut().clear());
+        Self {
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    /// With the text variable `name` (`[vars]` in wrangler.toml).
+    pub fn var(self, name: &str, value: &str) -> Self {
+        crate::sys::ENV.with(|env| env.borrow_mut().push((name.into(), value.into())));
+        self
+    }
+
+    /// With the secret `name` (`.dev.vars` locally, `wrangler secret put` deployed): to a
+    /// handler a secret is a text variable.
+    pub fn secret(self, name: &str, value: &str) -> Self {
+        self.var(name, value)
+    }
+
+    /// With an empty KV namespace bound as `binding`.
+    pub fn kv(self, binding: &str) -> Self {
+        with_world(|w| {
+            w.kv.entry(binding.into()).or_default();
+        });
+        self
+    }
+
+    /// Stores `value` under `key` in namespace `binding` (which must have been added).
+    pub fn kv_put(&self, binding: &str, key: &str, value: impl AsRef<[u8]>) {
+        with_world(|w| namespace(w, binding).insert(key.into(), value.as_ref().to_vec()));
+    }
+
+    /// The value of `key` in namespace `binding`.
+    pub fn kv_get(&self, binding: &str, key: &str) -> Option<Vec<u8>> {
+        with_world(|w| namespace(w, binding).get(key).cloned()).flatten()
+    }
+
+    /// The bytes Durable Object `object` stores under `key` (what `Storage::put` wrote).
+    pub fn storage_get(&self, object: &str, key: &str) -> Option<Vec<u8>> {
+        with_world(|w| w.objects.get(object)?.get(key).map(|(_, form)| form.clone())).flatten()
+    }
+
+    /// Runs the Worker's `handler` on `request`.
+    pub fn fetch(&self, handler: Handler, request: TestRequest) -> TestResponse {
+        serve(&request, handler)
+    }
+
+    /// Runs the Durable Object handler `handler` of the object named `object` on `request`,
+    /// with that object's storage. A request that faults leaves the storage as it was.
+    pub fn object_fetch(&self, handler: ObjectHandler, object: &str, request: TestRequest) -> TestResponse {
+        let before = with_world(|w| {
+            w.current_object = Some(object.into());
+            w.objects.entry(object.into()).or_default().clone()
+        });
+        let storage = Storage::new();
+        let response = serve(&request, |r| handler(r, &storage));
+        with_world(|w| {
+            w.current_object = None;
+            if let (Some(_), Some(before)) = (&response.fault, before) {
+                w.objects.insert(object.into(), before);
+            }
+        });
+        response
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        WORLD.with(|w| *w.borrow_mut() = None);
+    }
+}
+
+/// Namespace `binding` of `world`; a test that never added it fails here, by name.
+fn namespace<'w>(world: &'w mut World, binding: &str) -> &'w mut BTreeMap<String, Vec<u8>> {
+    match world.kv.get_mut(binding) {
+        Some(namespace) => namespace,
+        None => panic!("tinyworker::testing: no KV namespace {binding:?} (add it with TestEnv::kv)"),
+    }
+}
+
+/// Runs `handler` on `request` in an I/O buffer of the module's default size, as the glue
+/// would: the body in the buffer, the head pulled when read; a fault becomes the glue's 500.
+fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Response<'a>) -> TestResponse {
+    let mut buffer = std::vec![0u8; crate::DEFAULT_IO_CAPACITY.max(request.body.len())];
+    buffer[..request.body.len()].copy_from_slice(&request.body);
+    let head: String = request.headers.iter().map(|(n, v)| std::format!("{n}:{v}\n")).collect();
+    crate::sys::set_request(&request.method, &request.url, head.trim_end_matches('\n').as_bytes());
+    crate::fault::begin_request();
+    let Some(parsed) = Request::in_buffer(&mut buffer, request.body.len()) else {
+        unreachable!("the buffer holds the body")
+    };
+    match catch_unwind(AssertUnwindSafe(|| TestResponse::of(&handler(&parsed)))) {
+        Ok(response) => response,
+        Err(payload) => TestResponse::fault(fault_message(payload)),
+    }
+}
+
+/// The message of a panic, or of a fault the runtime raised (its record).
+fn fault_message(payload: std::boxed::Box<dyn core::any::Any + Send>) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        return (*text).into();
+    }
+    if let Some(text) = payload.downcast_ref::<String>() {
+        return text.clone();
+    }
+    if payload.downcast_ref::<crate::sys::HostThrow>().is_some() {
+        // SAFETY: the closure only copies the record out.
+        let record = unsafe { crate::fault::RECORD.with(|r| *r) };
+        // SAFETY: a raised record's message is a `&'static str` (fault::record_of).
+        let message = unsafe { core::slice::from_raw_parts(record.message, record.message_len) };
+        return String::from_utf8_lossy(message).into_owned();
+    }
+    "panicked".into()
+}
+
+/// The world's answer to bridge call `member` on `target` `name`, when a [`TestEnv`] is active:
+/// `Some(answer)`; `None` when no test platform is active. A call the world does not stand in
+/// panics with its name.
+pub(crate) fn bridge_call(target: u32, name: &str, member: &str, args: &[HostArg]) -> Option<BridgeAnswer> {
+    with_world(|world| match (target, name, member, args) {
+        (CALL_ENV, binding, "get", [HostArg::Str(key), HostArg::Str(kind)]) if world.kv.contains_key(binding) => {
+            match namespace(world, binding).get(key) {
+                None => BridgeAnswer::Null,
+                Some(value) if kind == "text" => BridgeAnswer::Text(String::from_utf8_lossy(value).into_owned()),
+                Some(value) => BridgeAnswer::Bytes(value.clone()),
+            }
+        }
+        (CALL_ENV, binding, "put", [HostArg::Str(key), value, ..]) if world.kv.contains_key(binding) => {
+            let value = match value {
+                HostArg::Bytes(bytes) => bytes.clone(),
+                HostArg::Str(text) => text.clone().into_bytes(),
+                other => panic!("tinyworker::testing: KV put of {other:?} is not stood in"),
+            };
+            namespace(world, binding).insert(key.clone(), value);
+            BridgeAnswer::Undefined
+        }
+        (CALL_ENV, binding, "delete", [HostArg::Str(key)]) if world.kv.contains_key(binding) => {
+            namespace(world, binding).remove(key);
+            BridgeAnswer::Undefined
+        }
+        (CALL_GLOBAL, "Date", "now", []) => {
+            let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            BridgeAnswer::Number(since.map_or(0.0, |d| d.as_millis() as f64))
+        }
+        (CALL_GLOBAL, "console", level, [HostArg::Str(message)]) => {
+            std::eprintln!("console.{level}: {message}");
+            BridgeAnswer::Undefined
+        }
+        (CALL_ENV, binding, _, _) if !world.kv.contains_key(binding) => panic!(
+            "tinyworker::testing: no binding {binding:?} stood in for env {binding}.{member}({args:?}) \
+             (TestEnv::kv adds a KV namespace)"
+        ),
+        _ => panic!(
+            "tinyworker::testing: {} {name}.{member}({args:?}) is not stood in (variables, KV get/put/delete, \
+             Durable Object storage and console are)",
+            ["env", "global", "value", "host", "request", "event", "context"]
+                .get(target as usize)
+                .unwrap_or(&"target")
+        ),
+    })
+}
+
+/// The world's answer to storage operation `op` on `key` (`value` for a put), when a
+/// [`TestEnv`] runs an object's request: `Some((code, kind, body))`.
+pub(crate) fn storage(op: u32, key: &str, value: &[u8]) -> Option<(i32, u32, Vec<u8>)> {
+    with_world(|world| {
+        let Some(object) = world.current_object.clone() else {
+            panic!("tinyworker::testing: storage outside a Durable Object's request (use TestEnv::object_fetch)")
+        };
+        let map = world.objects.entry(object).or_default();
+        match op {
+            STORAGE_GET => match map.get(key) {
+                Some((kind, form)) => (1, *kind, form.clone()),
+                None => (ABSENT, 0, Vec::new()),
+            },
+            STORAGE_PUT => {
+                map.insert(key.into(), (VALUE_BYTES, value.to_vec()));
+                (0, 0, Vec::new())
+            }
+            STORAGE_DELETE => (i32::from(map.remove(key).is_some()), 0, Vec::new()),
+            STORAGE_LIST => {
+                let mut body = Vec::new();
+                for (name, (kind, form)) in map
+                    .range(key.to_string()..)
+                    .take_while(|(name, _)| name.starts_with(key))
+                {
+                    // The list form (docs/ABI.md): key length and key, kind, form length and form.
+                    body.extend_from_slice(&(name.len() as u32).to_le_bytes());
+                    body.extend_from_slice(name.as_bytes());
+                    body.extend_from_slice(&kind.to_le_bytes());
+                    body.extend_from_slice(&(form.len() as u32).to_le_bytes());
+                    body.extend_from_slice(form);
+                }
+                (1, 0, body)
+            }
+            _ => panic!("tinyworker::testing: storage operation {op} is not stood in"),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::{Namespace, PutOptions};
+
+    fn worker<'a>(request: &Request<'a>) -> Response<'a> {
+        let notes = Namespace::new("NOTES");
+        let key = request.path().trim_start_matches('/');
+        let mut buffer = [0u8; 64];
+        match request.method() {
+            "PUT" => match notes.put(key, request.body(), &PutOptions::default()) {
+                Ok(()) => Response::text(201, "stored"),
+                Err(_) => Response::text(502, "put failed"),
+            },
+            "DELETE" => match notes.delete(key) {
+                Ok(()) => Response::text(204, ""),
+                Err(_) => Response::text(502, "delete failed"),
+            },
+            _ if key == "secret" => Response::text(200, request.var("TOKEN").unwrap_or("none")),
+            _ if key == "panic" => panic!("on purpose"),
+            _ if key == "abort" => crate::abort("asked to abort"),
+            _ => match notes.get(key, &mut buffer) {
+                Ok(Some(_)) => Response::text(200, "found").header("x-key", request.path()),
+                Ok(None) => Response::text(404, "absent"),
+                Err(_) => Response::text(502, "get failed"),
+            },
+        }
+    }
+
+    fn counter<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
+        let count = storage.get_u64("count").ok().flatten().unwrap_or(0) + 1;
+        if storage.put_u64("count", count).is_err() {
+            return Response::text(503, "storage failed");
+        }
+        if request.path() == "/then-panic" {
+            panic!("after the write");
+        }
+        let mut buffer = [0u8; 256];
+        match storage.list("c", &mut buffer) {
+            Ok(entries) => Response::number(200, count + 100 * entries.count() as u64),
+            Err(_) => Response::text(503, "list failed"),
+        }
+    }
+
+    #[test]
+    fn kv_variables_and_faults_are_stood_in() {
+        let env = TestEnv::new().kv("NOTES").secret("TOKEN", "t0k");
+        assert_eq!(env.fetch(worker, TestRequest::get("/a")).status, 404);
+        let put = env.fetch(worker, TestRequest::new("PUT", "/a").body("1"));
+        assert_eq!((put.status, put.text()), (201, "stored"));
+        assert_eq!(env.kv_get("NOTES", "a").as_deref(), Some(&b"1"[..]));
+        let got = env.fetch(worker, TestRequest::get("/a"));
+        assert_eq!(got.header("X-Key").as_deref(), Some("/a"));
+        assert_eq!(got.header("content-type").as_deref(), Some("text/plain; charset=utf-8"));
+        assert_eq!(env.fetch(worker, TestRequest::new("DELETE", "/a")).status, 204);
+        assert_eq!(env.kv_get("NOTES", "a"), None);
+        assert_eq!(env.fetch(worker, TestRequest::get("/secret")).text(), "t0k");
+
+        let panicked = env.fetch(worker, TestRequest::get("/panic"));
+        assert_eq!((panicked.status, panicked.text()), (500, "internal error\n"));
+        assert_eq!(panicked.fault.as_deref(), Some("on purpose"));
+        let aborted = env.fetch(worker, TestRequest::get("/abort"));
+        assert_eq!(
+            (aborted.status, aborted.fault.as_deref()),
+            (500, Some("asked to abort"))
+        );
+        assert_eq!(
+            env.fetch(worker, TestRequest::get("/b")).status,
+            404,
+            "the next request is served"
+        );
+    }
+
+    #[test]
+    fn a_binding_not_stood_in_fails_the_test_by_name() {
+        let env = TestEnv::new();
+        let r = env.fetch(worker, TestRequest::get("/a"));
+        assert_eq!(r.status, 500);
+        let fault = r.fault.unwrap();
+        assert!(
+            fault.contains("no binding \"NOTES\"") && fault.contains("TestEnv::kv"),
+            "{fault}"
+        );
+    }
+
+    #[test]
+    fn an_objects_storage_is_its_own_and_a_fault_rolls_it_back() {
+        let env = TestEnv::new();
+        assert_eq!(env.object_fetch(counter, "a", TestRequest::get("/")).text(), "101");
+        assert_eq!(env.object_fetch(counter, "a", TestRequest::get("/")).text(), "102");
+        assert_eq!(env.object_fetch(counter, "b", TestRequest::get("/")).text(), "101");
+        let faulted = env.object_fetch(counter, "a", TestRequest::get("/then-panic"));
+        assert_eq!(
+            (faulted.status, faulted.fault.as_deref()),
+            (500, Some("after the write"))
+        );
+        assert_eq!(
+            env.storage_get("a", "count"),
+            Some(2u64.to_le_bytes().to_vec()),
+            "rolled back"
+        );
+        assert_eq!(env.object_fetch(counter, "a", TestRequest::get("/")).text(), "103");
+    }
+}
