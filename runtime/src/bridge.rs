@@ -321,6 +321,20 @@ pub fn respond_with(response: &Value) -> Result<crate::Response<'static>, Error>
     Ok(crate::Response::text(200, ""))
 }
 
+/// Answers with `status`, `body` (bytes, text, or a stream the bridge holds) and every header
+/// of `headers`, a `Headers` the bridge holds (a subrequest's `response.get("headers")`, the
+/// request's): passed on as they are, nothing copied into wasm and no limit on their count, so
+/// a Worker without an allocator forwards an origin's 13 headers (or 50) as it forwards 1. To
+/// add or change one first: `headers.call("set", &[Arg::str(name), Arg::str(value)])`.
+pub fn respond_with_headers_of(status: u16, headers: &Value, body: Arg<'_>) -> Result<crate::Response<'static>, Error> {
+    let init = [
+        Field::new("status", Arg::number(f64::from(status))),
+        Field::new("headers", Arg::value(headers)),
+    ];
+    let response = construct(Target::Global("Response"), "", &[body, Arg::object(&init)])?;
+    respond_with(&response)
+}
+
 /// Calls `target.method(...args)` without waiting: its Promise goes to `ctx.waitUntil`, so the
 /// response does not wait for it (a KV put or a queue send after answering). A failure of the
 /// detached call is logged, not returned.
@@ -515,6 +529,32 @@ mod tests {
         assert_eq!(
             asked[0],
             "env GREETER.hello(\"world\", bytes 00ff, {ttl: 60}, null) flags 0"
+        );
+    }
+
+    #[test]
+    fn a_subrequests_headers_are_passed_on_as_a_held_value() {
+        // Without an allocator (this test runs in every feature set): the answer is built and
+        // sent by the platform around the held headers.
+        answers(&[
+            (7, BridgeAnswer::Undefined),
+            (8, BridgeAnswer::Undefined),
+            (9, BridgeAnswer::Undefined),
+        ]);
+        let headers = Value { handle: 3 };
+        let response = respond_with_headers_of(203, &headers, Arg::bytes(b"hi")).unwrap();
+        assert_eq!(
+            (response.status(), response.body()),
+            (200, &b""[..]),
+            "the record is not read"
+        );
+        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+        assert_eq!(
+            asked,
+            [
+                "global Response.(bytes 6869, {status: 203, headers: value 3}) flags 2",
+                "event .response(value 7) flags 8",
+            ]
         );
     }
 

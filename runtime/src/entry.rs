@@ -64,10 +64,19 @@ pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: 
         return OUTCOME_FAULT;
     };
     match catch(|| handler(&request)) {
-        Some(response) => {
-            publish(response);
-            OUTCOME_RESPONSE
-        }
+        Some(response) => match response.header_overflow() {
+            None => {
+                publish(response);
+                OUTCOME_RESPONSE
+            }
+            // A documented limit, not a fault of the instance: the response is refused as a
+            // fault would be (a 500, logged with the line that went over it), the instance kept.
+            Some(at) => {
+                crate::fault::report(FaultKind::Abort, crate::response::TOO_MANY_HEADERS, at);
+                publish(Response::text(500, "internal error\n"));
+                OUTCOME_FAULT
+            }
+        },
         None => OUTCOME_FAULT,
     }
 }
@@ -230,6 +239,39 @@ mod tests {
         // SAFETY: the closure copies the kind out.
         let kind = unsafe { crate::fault::RECORD.with(|r| r.kind) };
         assert_eq!(kind, FaultKind::TooLarge as u32);
+    }
+
+    #[cfg(not(feature = "alloc"))]
+    #[test]
+    fn a_response_over_the_header_limit_is_refused_without_a_panic() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        static IO: IoBuffer<64> = IoBuffer::new();
+        fn many<'a>(_: &Request<'a>) -> Response<'a> {
+            let mut response = Response::text(200, "secret body");
+            for _ in 0..=crate::EXTRA_HEADERS {
+                response = response.header("x-many", "1");
+            }
+            response
+        }
+        crate::sys::set_request("GET", "http://h/", b"");
+        // SAFETY: no other fetch runs (the lock); the body is empty.
+        assert_eq!(unsafe { fetch(&IO, 0, many) }, OUTCOME_FAULT);
+        // The record names the limit and the handler's line; the published answer is a plain
+        // 500 (what a glue without fault records sends), nothing of the refused response.
+        // SAFETY: the closure copies the record out.
+        let record = unsafe { crate::fault::RECORD.with(|r| *r) };
+        // SAFETY: the record's message and file are static strs.
+        let (message, file) = unsafe {
+            (
+                core::slice::from_raw_parts(record.message, record.message_len),
+                core::slice::from_raw_parts(record.file, record.file_len),
+            )
+        };
+        assert_eq!(record.kind, FaultKind::Abort as u32);
+        assert_eq!(message, crate::response::TOO_MANY_HEADERS.as_bytes());
+        assert_eq!(file, file!().as_bytes());
+        let (status, body, headers) = read();
+        assert_eq!((status, &body[..], headers.len()), (500, &b"internal error\n"[..], 1));
     }
 
     #[test]

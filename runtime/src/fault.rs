@@ -110,6 +110,12 @@ pub fn classify_panic(facts: PanicFacts) -> (FaultKind, &'static str) {
     }
 }
 
+/// Writes the record without raising it: the caller returns [`crate::abi::OUTCOME_FAULT`]
+/// itself (a response the runtime refuses; the instance is fine).
+pub(crate) fn report(kind: FaultKind, message: &'static str, location: &Location<'_>) {
+    write(record_of(kind, message, Some(location)));
+}
+
 /// Writes the record and reports it: a panic throws the tag (in the unwind build that
 /// unwinds to the export boundary); an abort throws it in the abort build and traps in the
 /// unwind build, where a throw would run destructors. Never returns; allocates nothing.

@@ -96,7 +96,9 @@ pub mod testing;
 pub use entry::EventResult;
 pub use fault::abort;
 pub use request::Request;
-pub use response::{Header, Response, TooManyHeaders, APPLICATION_JSON, EXTRA_HEADERS, TEXT_HTML, TEXT_PLAIN};
+pub use response::{
+    Header, Response, TooManyHeaders, APPLICATION_JSON, EXTRA_HEADERS, TEXT_HTML, TEXT_PLAIN, TOO_MANY_HEADERS,
+};
 
 /// The allocator (with an allocator feature): heap limit, OOM hook, statistics.
 #[cfg(feature = "alloc")]

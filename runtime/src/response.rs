@@ -65,6 +65,10 @@ pub(crate) struct ExtraHeaders {
     /// The first `len` are initialised (uninitialised slots cost no stores per response).
     inline: [MaybeUninit<RawHeader>; EXTRA_HEADERS],
     len: usize,
+    /// Without an allocator: where a header beyond [`EXTRA_HEADERS`] was added (the first
+    /// one). The runtime refuses such a response (docs: [`Response::header`]).
+    #[cfg(not(feature = "alloc"))]
+    overflow: Option<&'static core::panic::Location<'static>>,
     /// With an allocator: every header once there are more than fit inline or one is owned.
     #[cfg(feature = "alloc")]
     heap: Option<Heap>,
@@ -126,6 +130,8 @@ impl ExtraHeaders {
         Self {
             inline: [MaybeUninit::uninit(); EXTRA_HEADERS],
             len: 0,
+            #[cfg(not(feature = "alloc"))]
+            overflow: None,
             #[cfg(feature = "alloc")]
             heap: None,
         }
@@ -153,7 +159,8 @@ impl ExtraHeaders {
         return self.len == EXTRA_HEADERS;
     }
 
-    fn push(&mut self, header: RawHeader) {
+    /// Adds `header`; without an allocator and no room, notes where (`at`) instead.
+    fn push(&mut self, header: RawHeader, #[allow(unused_variables)] at: &'static core::panic::Location<'static>) {
         #[cfg(feature = "alloc")]
         if self.heap.is_some() {
             return self.spill().list.push(header);
@@ -161,11 +168,19 @@ impl ExtraHeaders {
         match self.inline.get_mut(self.len) {
             Some(slot) => *slot = MaybeUninit::new(header),
             #[cfg(not(feature = "alloc"))]
-            None => too_many_headers(),
+            None => return self.overflow = self.overflow.or(Some(at)),
             #[cfg(feature = "alloc")]
             None => return self.spill().list.push(header),
         }
         self.len += 1;
+    }
+
+    /// Where a header was added beyond [`EXTRA_HEADERS`] without an allocator, if one was.
+    pub(crate) fn overflow(&self) -> Option<&'static core::panic::Location<'static>> {
+        #[cfg(not(feature = "alloc"))]
+        return self.overflow;
+        #[cfg(feature = "alloc")]
+        return None;
     }
 
     /// Moves the inline headers to the heap (once); the heap half.
@@ -201,11 +216,9 @@ impl ExtraHeaders {
     }
 }
 
-#[cfg(not(feature = "alloc"))]
-#[cold]
-fn too_many_headers() -> ! {
-    panic!("tinyworker: more than EXTRA_HEADERS (8) computed response headers without an allocator")
-}
+/// Why the runtime refused a response (the fault record's message; the client gets a 500).
+pub const TOO_MANY_HEADERS: &str = "more than EXTRA_HEADERS (8) computed response headers without an allocator: \
+     use Response::try_header, or enable an allocator feature (talc)";
 
 /// Bytes a number needs in decimal (u64::MAX has 20 digits).
 const INLINE_CAPACITY: usize = 20;
@@ -378,14 +391,20 @@ impl<'a> Response<'a> {
     /// `location` built from the request's query, an `access-control-allow-origin` that
     /// echoes its `origin`. Names may repeat (`set-cookie`).
     ///
-    /// # Panics
-    /// Without an allocator a response holds at most [`EXTRA_HEADERS`] computed headers; one
-    /// more panics (a fault: 500). With one it holds any number (beyond [`EXTRA_HEADERS`]
-    /// they move to the heap).
-    /// Where the count is not known ahead (headers forwarded from elsewhere), use
-    /// [`try_header`](Self::try_header), which answers the limit as a `Result`.
+    /// Without an allocator a response holds at most [`EXTRA_HEADERS`] computed headers. One
+    /// more does not panic: the runtime refuses to send that response, the client gets a 500,
+    /// and the log names this call's line and [`TOO_MANY_HEADERS`] (the instance is kept:
+    /// nothing of it broke). With an allocator a response holds any number (beyond
+    /// [`EXTRA_HEADERS`] they move to the heap). Where the count is not known ahead, use
+    /// [`try_header`](Self::try_header), which answers the limit as a `Result`; to pass on
+    /// every header of a subrequest's answer, [`bridge::respond_with_headers_of`](crate::bridge::respond_with_headers_of)
+    /// (nothing copied).
+    #[track_caller]
     pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
-        self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes()));
+        let at = core::panic::Location::caller();
+        self.kept
+            .extra
+            .push(RawHeader::new(name.as_bytes(), value.as_bytes()), at);
         self
     }
 
@@ -405,13 +424,17 @@ impl<'a> Response<'a> {
     /// Adds a header whose name or value is owned (a formatted `etag`, a `set-cookie`): the
     /// response keeps the strings until the glue has read them, then frees them.
     #[cfg(feature = "alloc")]
+    #[track_caller]
     pub fn header_owned(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
         let name = self.kept.extra.keep(name.into());
         let value = self.kept.extra.keep(value.into());
         // SAFETY: each pointer is either a borrow for 'a (the response's lifetime) or the bytes
         // of a String now owned by `self.kept.extra`, never mutated and alive as long as it,
         // which outlives every use of the record (the glue reads it before the next request).
-        self.kept.extra.push(unsafe { RawHeader::new(&*name, &*value) });
+        self.kept.extra.push(
+            unsafe { RawHeader::new(&*name, &*value) },
+            core::panic::Location::caller(),
+        );
         self
     }
 
@@ -438,6 +461,12 @@ impl<'a> Response<'a> {
     /// The body's bytes.
     pub fn body(&self) -> &[u8] {
         self.kept.body()
+    }
+
+    /// Where a header beyond [`EXTRA_HEADERS`] was added without an allocator: the runtime
+    /// refuses this response (a 500; see [`header`](Self::header)).
+    pub fn header_overflow(&self) -> Option<&'static core::panic::Location<'static>> {
+        self.kept.extra.overflow()
     }
 
     /// The parts the runtime publishes: status, fixed headers (and whether they are
@@ -515,12 +544,17 @@ mod tests {
 
     #[cfg(not(feature = "alloc"))]
     #[test]
-    #[should_panic(expected = "more than EXTRA_HEADERS (8)")]
-    fn without_an_allocator_a_ninth_computed_header_panics() {
+    fn without_an_allocator_a_ninth_computed_header_is_noted_not_a_panic() {
         let mut r = Response::text(200, "");
-        for _ in 0..=EXTRA_HEADERS {
+        for _ in 0..EXTRA_HEADERS {
             r = r.header("x", "y");
         }
+        assert_eq!(r.header_overflow(), None);
+        let line = line!() + 1;
+        r = r.header("x", "ninth").header("x", "tenth");
+        let at = r.header_overflow().expect("noted");
+        assert_eq!((at.file(), at.line()), (file!(), line), "the first call over the limit");
+        assert_eq!(r.headers().count(), 1 + EXTRA_HEADERS, "nothing past the limit is kept");
     }
 
     #[cfg(feature = "alloc")]

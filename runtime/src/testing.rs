@@ -90,8 +90,9 @@ pub struct TestResponse {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
-    /// The fault that ended the request (a panic's or an abort's message), when it faulted:
-    /// the response is then the glue's `500 internal error`, and nothing of the fault is in it.
+    /// The fault that ended the request (a panic's or an abort's message, or why the runtime
+    /// refused the response), when it faulted: the response is then the glue's `500 internal
+    /// error`, and nothing of the fault is in it.
     pub fault: Option<String>,
 }
 
@@ -276,7 +277,12 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     let Some(parsed) = Request::in_buffer(&mut buffer, request.body.len()) else {
         unreachable!("the buffer holds the body")
     };
-    match catch_unwind(AssertUnwindSafe(|| TestResponse::of(&handler(&parsed)))) {
+    let answer = |response: Response<'_>| match response.header_overflow() {
+        // Refused as the runtime refuses it in the module: a 500, the reason and the line.
+        Some(at) => TestResponse::fault(std::format!("{} (at {at})", crate::response::TOO_MANY_HEADERS)),
+        None => TestResponse::of(&response),
+    };
+    match catch_unwind(AssertUnwindSafe(|| answer(handler(&parsed)))) {
         Ok(response) => response,
         Err(payload) => TestResponse::fault(fault_message(payload)),
     }
@@ -406,6 +412,10 @@ mod tests {
             _ if key == "secret" => Response::text(200, request.var("TOKEN").unwrap_or("none")),
             _ if key == "panic" => panic!("on purpose"),
             _ if key == "abort" => crate::abort("asked to abort"),
+            #[cfg(not(feature = "alloc"))]
+            _ if key == "many" => {
+                (0..=crate::EXTRA_HEADERS).fold(Response::text(200, "many"), |r, _| r.header("x", "1"))
+            }
             _ => match notes.get(key, &mut buffer) {
                 Ok(Some(_)) => Response::text(200, "found").header("x-key", request.path()),
                 Ok(None) => Response::text(404, "absent"),

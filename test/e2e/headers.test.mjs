@@ -36,6 +36,22 @@ for (const alloc of ["none", "talc"]) {
       } else {
         assert.equal((await fetch(`${server.base}/login?user=ada`)).status, 404, "owned headers need an allocator");
       }
+      // The limit of computed headers: 8 without an allocator (a ninth is refused: a 500 with
+      // the glue's generic body, no panic, and the next request served), any number with one.
+      r = await fetch(`${server.base}/many?n=8`);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get("x-8"), "1");
+      r = await fetch(`${server.base}/many?n=12`);
+      if (alloc === "talc") {
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get("x-12"), "1");
+      } else {
+        assert.equal(r.status, 500);
+        assert.match(await r.text(), /^internal error \(fault [0-9a-f]{8}\)\n$/);
+        assert.equal(r.headers.get("x-1"), null, "nothing of the refused response");
+        assert.match(server.output(), /more than EXTRA_HEADERS \(8\) computed response headers without an allocator: use Response::try_header.*examples\/headers\/src\/lib\.rs:\d+/);
+      }
+      assert.equal((await fetch(`${server.base}/many?n=1`)).status, 200, "the next request is served");
     } finally {
       await server.stop();
     }

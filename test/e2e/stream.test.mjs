@@ -63,6 +63,19 @@ for (const build of TEST_BUILDS) {
     });
   });
 
+  test(`workerd, ${build} build: an origin's 16 headers forwarded as the platform holds them`, async () => {
+    await withProxy(build, async (server) => {
+      const response = await fetch(`${server.base}/headers-of/many-headers`);
+      assert.equal(response.status, 203);
+      assert.equal(await response.text(), "many");
+      for (let i = 1; i <= 13; i++) assert.equal(response.headers.get(`x-h${i}`), `value ${i}`);
+      assert.deepEqual(response.headers.getSetCookie(), ["a=1; Path=/", "b=2; Path=/"]);
+      assert.equal(response.headers.get("content-type"), "text/plain; charset=utf-8");
+      assert.equal(response.headers.get("x-tinyworker"), "forwarded");
+      assert.deepEqual(await server.get("/headers-of/nope"), [404, "no such origin route"]);
+    });
+  });
+
   test(`workerd, ${build} build: a 200 MiB upload read in chunks and hashed in Rust`, async () => {
     await withProxy(build, async (server) => {
       let sent = 0;

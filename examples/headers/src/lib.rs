@@ -7,6 +7,7 @@
 //! | `GET /cors` | 200, `access-control-allow-origin` echoing the request's `origin`, `vary: origin` |
 //! | `GET /login?user=<name>` (allocator) | 303, `location: /users/<name>`, two `set-cookie`s, an `etag` (owned) |
 //! | `GET /headers` (allocator) | 200, every request header as `name: value` lines |
+//! | `GET /many?n=<count>` | 200 with computed headers `x-1` .. `x-<count>` (at most 12); without an allocator more than 8 is refused: a 500, logged, the instance kept |
 #![no_std]
 
 #[cfg(feature = "alloc")]
@@ -29,9 +30,24 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
                 None => response,
             }
         }
+        "/many" => {
+            let n = request
+                .query()
+                .and_then(|q| q.strip_prefix("n="))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            MANY.iter()
+                .take(n)
+                .fold(Response::text(200, "many"), |response, name| response.header(name, "1"))
+        }
         _ => owned::routes(request),
     }
 }
+
+/// The names `/many` adds.
+const MANY: [&str; 12] = [
+    "x-1", "x-2", "x-3", "x-4", "x-5", "x-6", "x-7", "x-8", "x-9", "x-10", "x-11", "x-12",
+];
 
 /// The routes whose headers or body are built on the heap.
 #[cfg(feature = "alloc")]

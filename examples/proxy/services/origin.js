@@ -4,6 +4,7 @@
 //   /binary          200, bytes 0..255 as application/octet-stream
 //   /status/<n>      <n>, "status <n>", header x-origin: yes
 //   /slow?ms=<n>     200 "slow <n>" after <n> ms
+//   /many-headers    203 "many", with 16 headers: x-h1 .. x-h13, two set-cookie, content-type
 //   /digest          200, the SHA-256 of the body it got, lowercase hex, and its length
 //   /big?mib=<n>     200, n MiB (fractions allowed) of deterministic bytes, streamed: byte k is
 //                    (7k + 3) mod 256
@@ -28,6 +29,13 @@ export default {
     if (path.startsWith("/status/")) {
       const status = Number(path.slice(8));
       return new Response(`status ${status}`, { status, headers: { "x-origin": "yes" } });
+    }
+    if (path === "/many-headers") {
+      const headers = new Headers({ "content-type": "text/plain; charset=utf-8" });
+      for (let i = 1; i <= 13; i++) headers.set(`x-h${i}`, `value ${i}`);
+      headers.append("set-cookie", "a=1; Path=/");
+      headers.append("set-cookie", "b=2; Path=/");
+      return new Response("many", { status: 203, headers });
     }
     if (path === "/slow") {
       const ms = Number(url.searchParams.get("ms")) || 0;

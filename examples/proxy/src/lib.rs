@@ -13,6 +13,7 @@
 //! | `GET /unreachable-origin` | a subrequest to a closed port: the `Err` becomes this handler's 502 |
 //! | `GET /scratch/<path>` | the origin's body for `<path>`, read into the request's I/O buffer (no allocator needed) |
 //! | `GET /stream/<path>` | the origin's answer for `<path>` passed through: its status and content type, the body never in wasm |
+//! | `GET /headers-of/<path>` | the origin's answer for `<path>`: its status, every header of it passed on without entering wasm, plus `x-tinyworker: forwarded`, and its body streamed |
 //! | `POST /upload/<path>` | the request's own body passed on to the origin's `<path>` as it arrives; the origin's answer passed back |
 //! | `POST /sha256` | the request body read in chunks and hashed in Rust: its SHA-256 in lowercase hex (no size limit but the platform's) |
 //! | `GET /generated-upload/<path>?kib=<n>` | a subrequest to the origin's `<path>` whose body the handler writes as it goes (n KiB of the `/big` pattern); the origin's answer |
@@ -65,6 +66,7 @@ fn streamed<'a>(request: &Request<'a>, path: &str) -> Option<Result<Response<'a>
             let rest = path.get(route.len() + 1..)?; // "/<path>"
             match route {
                 "stream" => origin(rest).and_then(|url| streams::pass_through(&url)),
+                "headers-of" => origin(rest).and_then(|url| streams::headers_of(&url)),
                 "upload" => origin(rest).and_then(|url| streams::upload(&url)),
                 "generated-upload" => origin_url(request, rest)
                     .ok_or(tinyworker::bridge::Error::NoTarget)

@@ -38,6 +38,20 @@ pub fn pass_through(url: &str) -> Result<Response<'static>, Error> {
     )
 }
 
+/// `GET /headers-of/<path>`: the origin's answer for `<path>` with every one of its headers
+/// passed on as the platform holds them (none copied into wasm, however many), plus
+/// `x-tinyworker: forwarded`; its status, and its body as a stream.
+pub fn headers_of(url: &str) -> Result<Response<'static>, Error> {
+    let response = platform_fetch(url, "GET", None)?;
+    let status = response.get("status")?.number()? as u16;
+    // A subrequest's headers are immutable: a copy the platform makes, to add one.
+    let headers = bridge::construct(Target::Global("Headers"), "", &[Arg::value(&response.get("headers")?)])?;
+    headers
+        .call("set", &[Arg::str("x-tinyworker"), Arg::str("forwarded")])?
+        .release();
+    bridge::respond_with_headers_of(status, &headers, Arg::value(&response.get("body")?))
+}
+
 /// `POST /upload/<path>`: the request's own body passed on to the origin as it arrives (an
 /// upload proxy); the origin's answer passed back.
 pub fn upload(url: &str) -> Result<Response<'static>, Error> {
