@@ -8,7 +8,7 @@
 //
 //   tinyworker-build [--out build/app.wasm] [cargo build arguments...]
 //   tinyworker-build optimize <in.wasm> <out.wasm> [--keep-names]
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -174,9 +174,34 @@ export async function bundledGlue(wasm, { from = process.cwd() } = {}) {
   return code;
 }
 
+// rustc's message when a module uses `alloc` (Vec, String, format!) without a global allocator,
+// and what it means in a tinyworker project.
+const NO_ALLOCATOR = /no global memory allocator found/;
+const NO_ALLOCATOR_HINT =
+  "tinyworker-build: the module uses the heap (Vec, String, Box, format!) but links no allocator: enable one of " +
+  'tinyworker\'s allocator features in Cargo.toml, e.g. tinyworker = { ..., features = ["talc"] } (talc: the ' +
+  "recommended one; see the runtime's README for dlmalloc, bump and wee_alloc)";
+
+/** Runs cargo `args` in `dir`, its output shown as it comes; a failure says what rustc meant. */
+async function cargoBuild(args, dir) {
+  const child = spawn("cargo", args, { cwd: dir, stdio: ["inherit", "inherit", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    process.stderr.write(chunk);
+    stderr = (stderr + chunk).slice(-65536);
+  });
+  const [code, error] = await new Promise((done) => {
+    child.once("error", (e) => done([null, e]));
+    child.once("close", (status) => done([status, null]));
+  });
+  if (code === 0) return;
+  if (NO_ALLOCATOR.test(stderr)) console.error(NO_ALLOCATOR_HINT);
+  throw new Error(`tinyworker-build: cargo ${args.join(" ")} failed${error ? `: ${error.message}` : ""}`, { cause: error });
+}
+
 /** Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`. */
 export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [] } = {}) {
-  execFileSync("cargo", ["build", "--release", "--target", TARGET, ...cargoArgs], { cwd: dir, stdio: "inherit" });
+  await cargoBuild(["build", "--release", "--target", TARGET, ...cargoArgs], dir);
   const meta = JSON.parse(execFileSync("cargo", ["metadata", "--no-deps", "--format-version", "1"], { cwd: dir, encoding: "utf8" }));
   const root = meta.packages.find((p) => resolve(dirname(p.manifest_path)) === resolve(dir)) ?? meta.packages[0];
   const lib = root.targets.find((t) => t.kind.includes("cdylib"));

@@ -27,6 +27,9 @@ use crate::abi::{
     IO_NO_BINDING, RESULT_BODY, RESULT_HEADERS, RESULT_STATUS,
 };
 use crate::headers::header_lines;
+/// Without an allocator feature: a compile error that names it.
+#[cfg(not(feature = "alloc"))]
+pub use crate::needs_alloc::fetch_owned;
 use crate::response::Header;
 use crate::result::copy_part;
 #[cfg(feature = "alloc")]

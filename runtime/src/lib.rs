@@ -66,6 +66,8 @@ mod entry;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod fault;
 mod headers;
+// The owned-memory APIs without an allocator: compile errors that name the feature.
+mod needs_alloc;
 mod request;
 mod response;
 mod result;
@@ -95,6 +97,7 @@ pub mod testing;
 
 pub use entry::EventResult;
 pub use fault::abort;
+pub use needs_alloc::NeedsAllocatorFeature;
 pub use request::Request;
 pub use response::{
     Header, Response, TooManyHeaders, APPLICATION_JSON, EXTRA_HEADERS, TEXT_HTML, TEXT_PLAIN, TOO_MANY_HEADERS,

@@ -1,11 +1,11 @@
 // Misuse fails at build time with a message that says what to do: two allocator backends at
 // once, the `alloc` feature without a backend, two `entry!`s in one module, two copies of the
 // runtime in one dependency graph (Cargo's own `links` message), a route pattern the router
-// cannot match.
+// cannot match, an API that needs an allocator used without one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../helpers.mjs";
@@ -96,6 +96,58 @@ pub static ROUTES: &[Route] = &[Route::get("/users/:id", h), Route::get("/files/
   try {
     const r = cargo(["check", "--target", "wasm32-unknown-unknown"], dir);
     assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an API that needs an allocator, used without one, names the feature to enable", () => {
+  const message = /this tinyworker API needs an allocator: enable one of tinyworker's allocator features, e\.g\. tinyworker = \{ \.\.\., features = \["talc"\] \}/;
+  for (const [name, body] of [
+    ["owned-body", `Response::owned(200, b"built")`],
+    ["owned-header", `Response::text(200, "x").header_owned("etag", "v1")`],
+    ["kv-owned", `match tinyworker::kv::Namespace::new("KV").get_owned("k") { _ => Response::text(200, "x") }`],
+    ["text-owned", `{ let v: Result<&str, _> = tinyworker::bridge::get(tinyworker::bridge::Target::Env("X"), "").unwrap().text_owned(); let _ = v; Response::text(200, "x") }`],
+    ["fetch-owned", `{ let _ = tinyworker::io::fetch_owned(&tinyworker::io::Subrequest::get("https://a/")); Response::text(200, "x") }`],
+  ]) {
+    const lib = `#![no_std]
+use tinyworker::{Request, Response};
+fn handle<'a>(_: &Request<'a>) -> Response<'a> { ${body} }
+tinyworker::entry!(handle);
+`;
+    const dir = crate(name, lib);
+    try {
+      mustFail(["check", "--target", "wasm32-unknown-unknown"], message, dir);
+      // Control: the same crate with the allocator feature compiles (the owned-body case with a
+      // Vec, the type the owned API takes).
+      if (name == "owned-body" || name == "kv-owned") {
+        writeFileSync(join(dir, "Cargo.toml"), readFileSync(join(dir, "Cargo.toml"), "utf8").replace(`path = "${ROOT}/runtime" }`, `path = "${ROOT}/runtime", features = ["talc"] }`));
+        writeFileSync(join(dir, "src/lib.rs"), "extern crate alloc;\n" + lib.replace('b"built"', 'alloc::vec::Vec::from(&b"built"[..])').replace("#![no_std]\n", ""));
+        writeFileSync(join(dir, "src/lib.rs"), "#![no_std]\n" + readFileSync(join(dir, "src/lib.rs"), "utf8"));
+        const r = cargo(["check", "--target", "wasm32-unknown-unknown"], dir);
+        assert.equal(r.status, 0, r.stderr);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test("a module that uses the heap without an allocator: tinyworker-build names the feature", () => {
+  const dir = crate("heap-without-allocator", `#![no_std]
+extern crate alloc;
+use tinyworker::{Request, Response};
+fn handle<'a>(request: &Request<'a>) -> Response<'a> {
+    let copy: alloc::vec::Vec<u8> = request.body().to_vec();
+    Response::number(200, copy.len() as u64)
+}
+tinyworker::entry!(handle);
+`, "", `\n[profile.release]\npanic = "abort"\n`);
+  try {
+    const r = spawnSync(process.execPath, [`${ROOT}/js/build.mjs`], { cwd: dir, encoding: "utf8", timeout: 300_000, env: { ...process.env, CARGO_TARGET_DIR: TARGET_DIR } });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no global memory allocator found/, "rustc's own message stays");
+    assert.match(r.stderr, /tinyworker-build: the module uses the heap \(Vec, String, Box, format!\) but links no allocator: enable one of tinyworker's allocator features in Cargo\.toml, e\.g\. tinyworker = \{ \.\.\., features = \["talc"\] \}/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
