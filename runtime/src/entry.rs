@@ -64,19 +64,19 @@ pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: 
         return OUTCOME_FAULT;
     };
     match catch(|| handler(&request)) {
-        Some(response) => match response.header_overflow() {
-            None => {
-                publish(response);
-                OUTCOME_RESPONSE
-            }
-            // A documented limit, not a fault of the instance: the response is refused as a
-            // fault would be (a 500, logged with the line that went over it), the instance kept.
-            Some(at) => {
-                crate::fault::report(FaultKind::Abort, crate::response::TOO_MANY_HEADERS, at);
-                publish(Response::text(500, "internal error\n"));
-                OUTCOME_FAULT
-            }
-        },
+        Some(response) => {
+            // A documented limit, not a fault of the instance: a response past it is refused as
+            // a fault would be (a 500, logged with the line that went over), the instance kept.
+            let (response, outcome) = match crate::response::take_header_overflow() {
+                None => (response, OUTCOME_RESPONSE),
+                Some(at) => {
+                    crate::fault::report(FaultKind::Abort, crate::response::TOO_MANY_HEADERS, at);
+                    (Response::text(500, "internal error\n"), OUTCOME_FAULT)
+                }
+            };
+            publish(response);
+            outcome
+        }
         None => OUTCOME_FAULT,
     }
 }
@@ -86,6 +86,7 @@ pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: 
 fn begin() {
     crate::fault::begin_request();
     crate::signal::begin_call();
+    let _ = crate::response::take_header_overflow();
     // SAFETY: the closure only swaps the value out. Dropping it (here, outside the access)
     // frees the previous response's owned parts.
     let _ = unsafe { KEPT.with(|kept| core::mem::replace(kept, Kept::EMPTY)) };

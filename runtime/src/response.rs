@@ -65,10 +65,6 @@ pub(crate) struct ExtraHeaders {
     /// The first `len` are initialised (uninitialised slots cost no stores per response).
     inline: [MaybeUninit<RawHeader>; EXTRA_HEADERS],
     len: usize,
-    /// Without an allocator: where a header beyond [`EXTRA_HEADERS`] was added (the first
-    /// one). The runtime refuses such a response (docs: [`Response::header`]).
-    #[cfg(not(feature = "alloc"))]
-    overflow: Option<&'static core::panic::Location<'static>>,
     /// With an allocator: every header once there are more than fit inline or one is owned.
     #[cfg(feature = "alloc")]
     heap: Option<Heap>,
@@ -130,8 +126,6 @@ impl ExtraHeaders {
         Self {
             inline: [MaybeUninit::uninit(); EXTRA_HEADERS],
             len: 0,
-            #[cfg(not(feature = "alloc"))]
-            overflow: None,
             #[cfg(feature = "alloc")]
             heap: None,
         }
@@ -159,28 +153,25 @@ impl ExtraHeaders {
         return self.len == EXTRA_HEADERS;
     }
 
-    /// Adds `header`; without an allocator and no room, notes where (`at`) instead.
-    fn push(&mut self, header: RawHeader, #[allow(unused_variables)] at: &'static core::panic::Location<'static>) {
+    /// Adds `header`; whether there was room (without an allocator, at most [`EXTRA_HEADERS`]).
+    fn push(&mut self, header: RawHeader) -> bool {
         #[cfg(feature = "alloc")]
         if self.heap.is_some() {
-            return self.spill().list.push(header);
+            self.spill().list.push(header);
+            return true;
         }
         match self.inline.get_mut(self.len) {
             Some(slot) => *slot = MaybeUninit::new(header),
             #[cfg(not(feature = "alloc"))]
-            None => return self.overflow = self.overflow.or(Some(at)),
+            None => return false,
             #[cfg(feature = "alloc")]
-            None => return self.spill().list.push(header),
+            None => {
+                self.spill().list.push(header);
+                return true;
+            }
         }
         self.len += 1;
-    }
-
-    /// Where a header was added beyond [`EXTRA_HEADERS`] without an allocator, if one was.
-    pub(crate) fn overflow(&self) -> Option<&'static core::panic::Location<'static>> {
-        #[cfg(not(feature = "alloc"))]
-        return self.overflow;
-        #[cfg(feature = "alloc")]
-        return None;
+        true
     }
 
     /// Moves the inline headers to the heap (once); the heap half.
@@ -214,6 +205,31 @@ impl ExtraHeaders {
             }
         }
     }
+}
+
+/// Where this request first added a computed header past [`EXTRA_HEADERS`] without an
+/// allocator (null: it did not). Per request, not per response, and only ever written by that
+/// refusal: in a module that never reaches it, LTO folds every read of it to "did not".
+#[cfg(not(feature = "alloc"))]
+static OVERFLOW: core::sync::atomic::AtomicPtr<core::panic::Location<'static>> =
+    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+/// Takes where this request went past the limit of computed headers (see [`OVERFLOW`]); the
+/// runtime refuses its response then. Called as each request starts and after its handler.
+pub(crate) fn take_header_overflow() -> Option<&'static core::panic::Location<'static>> {
+    #[cfg(not(feature = "alloc"))]
+    {
+        use core::sync::atomic::Ordering::Relaxed;
+        let at = OVERFLOW.load(Relaxed);
+        if at.is_null() {
+            return None;
+        }
+        OVERFLOW.store(core::ptr::null_mut(), Relaxed);
+        // SAFETY: non-null values stored are `&'static Location` (in `Response::header`).
+        Some(unsafe { &*at })
+    }
+    #[cfg(feature = "alloc")]
+    None
 }
 
 /// Why the runtime refused a response (the fault record's message; the client gets a 500).
@@ -392,19 +408,28 @@ impl<'a> Response<'a> {
     /// echoes its `origin`. Names may repeat (`set-cookie`).
     ///
     /// Without an allocator a response holds at most [`EXTRA_HEADERS`] computed headers. One
-    /// more does not panic: the runtime refuses to send that response, the client gets a 500,
+    /// more does not panic: the runtime refuses to send this request's response (whichever the
+    /// handler returns), the client gets a 500,
     /// and the log names this call's line and [`TOO_MANY_HEADERS`] (the instance is kept:
     /// nothing of it broke). With an allocator a response holds any number (beyond
     /// [`EXTRA_HEADERS`] they move to the heap). Where the count is not known ahead, use
     /// [`try_header`](Self::try_header), which answers the limit as a `Result`; to pass on
     /// every header of a subrequest's answer, [`bridge::respond_with_headers_of`](crate::bridge::respond_with_headers_of)
     /// (nothing copied).
-    #[track_caller]
+    #[cfg_attr(not(feature = "alloc"), track_caller)]
     pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
-        let at = core::panic::Location::caller();
-        self.kept
-            .extra
-            .push(RawHeader::new(name.as_bytes(), value.as_bytes()), at);
+        #[cfg(not(feature = "alloc"))]
+        if !self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes())) {
+            let at = core::panic::Location::caller() as *const core::panic::Location<'static>;
+            let _ = OVERFLOW.compare_exchange(
+                core::ptr::null_mut(),
+                at.cast_mut(),
+                core::sync::atomic::Ordering::Relaxed,
+                core::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        #[cfg(feature = "alloc")]
+        self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes()));
         self
     }
 
@@ -414,27 +439,24 @@ impl<'a> Response<'a> {
     // (The refusal gives the response back by value: without an allocator there is no box to
     // put it in, and it is what the handler needs to answer.)
     #[allow(clippy::result_large_err)]
-    pub fn try_header(self, name: &'a str, value: &'a str) -> Result<Self, TooManyHeaders<'a>> {
-        if self.kept.extra.full() {
+    pub fn try_header(mut self, name: &'a str, value: &'a str) -> Result<Self, TooManyHeaders<'a>> {
+        // (`push` refuses exactly when `full`; no refusal of the request is noted here.)
+        if self.kept.extra.full() || !self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes())) {
             return Err(TooManyHeaders(self));
         }
-        Ok(self.header(name, value))
+        Ok(self)
     }
 
     /// Adds a header whose name or value is owned (a formatted `etag`, a `set-cookie`): the
     /// response keeps the strings until the glue has read them, then frees them.
     #[cfg(feature = "alloc")]
-    #[track_caller]
     pub fn header_owned(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
         let name = self.kept.extra.keep(name.into());
         let value = self.kept.extra.keep(value.into());
         // SAFETY: each pointer is either a borrow for 'a (the response's lifetime) or the bytes
         // of a String now owned by `self.kept.extra`, never mutated and alive as long as it,
         // which outlives every use of the record (the glue reads it before the next request).
-        self.kept.extra.push(
-            unsafe { RawHeader::new(&*name, &*value) },
-            core::panic::Location::caller(),
-        );
+        self.kept.extra.push(unsafe { RawHeader::new(&*name, &*value) });
         self
     }
 
@@ -461,12 +483,6 @@ impl<'a> Response<'a> {
     /// The body's bytes.
     pub fn body(&self) -> &[u8] {
         self.kept.body()
-    }
-
-    /// Where a header beyond [`EXTRA_HEADERS`] was added without an allocator: the runtime
-    /// refuses this response (a 500; see [`header`](Self::header)).
-    pub fn header_overflow(&self) -> Option<&'static core::panic::Location<'static>> {
-        self.kept.extra.overflow()
     }
 
     /// The parts the runtime publishes: status, fixed headers (and whether they are
@@ -549,10 +565,11 @@ mod tests {
         for _ in 0..EXTRA_HEADERS {
             r = r.header("x", "y");
         }
-        assert_eq!(r.header_overflow(), None);
+        let _ = take_header_overflow();
+        assert_eq!(take_header_overflow(), None);
         let line = line!() + 1;
         r = r.header("x", "ninth").header("x", "tenth");
-        let at = r.header_overflow().expect("noted");
+        let at = take_header_overflow().expect("noted");
         assert_eq!((at.file(), at.line()), (file!(), line), "the first call over the limit");
         assert_eq!(r.headers().count(), 1 + EXTRA_HEADERS, "nothing past the limit is kept");
     }

@@ -332,7 +332,12 @@ pub fn dispatch<'a>(request: &Request<'a>, routes: &[Route]) -> Response<'a> {
     allowed
         .iter()
         .take(count)
-        .fold(Response::text(405, "method not allowed\n"), |r, m| r.header("allow", m))
+        // (At most EXTRA_HEADERS methods are collected: every one fits.)
+        .fold(Response::text(405, "method not allowed\n"), |r, m| {
+            match r.try_header("allow", m) {
+                Ok(r) | Err(crate::TooManyHeaders(r)) => r,
+            }
+        })
 }
 
 #[cfg(test)]

@@ -25,11 +25,16 @@
 //!
 //! What is stood in: `Request::var` (variables and secrets), [`crate::kv::Namespace`]'s `get`,
 //! `get_text`, `get_owned`, `put` and `delete`, a Durable Object's [`Storage`] (every
-//! operation; a request that faults leaves it as it was, as `transactionSync` does), and
+//! operation; a request that faults leaves it as it was, as `transactionSync` does), a
+//! Worker's stubs of a Durable Object class ([`TestEnv::object`]: `by_name`, `forward`,
+//! `fetch`, answered with `bridge::respond_with`), and
 //! `console.*` logging (printed to stderr) and `Date.now()`. Any other binding or platform call panics with
 //! its name, so a test never passes on an answer nobody gave.
 
-use crate::abi::{ABSENT, CALL_ENV, CALL_GLOBAL, STORAGE_DELETE, STORAGE_GET, STORAGE_LIST, STORAGE_PUT, VALUE_BYTES};
+use crate::abi::{
+    ABSENT, CALL_ENV, CALL_EVENT, CALL_GLOBAL, CALL_REQUEST, CALL_VALUE, STORAGE_DELETE, STORAGE_GET, STORAGE_LIST,
+    STORAGE_PUT, VALUE_BYTES,
+};
 use crate::storage::Storage;
 use crate::sys::{BridgeAnswer, HostArg};
 use crate::{Request, Response};
@@ -53,6 +58,27 @@ struct World {
     objects: HashMap<String, BTreeMap<String, (u32, Vec<u8>)>>,
     /// The object whose request runs now.
     current_object: Option<String>,
+    /// Durable Object classes by binding: a Worker's stubs reach them.
+    classes: HashMap<String, ObjectHandler>,
+    /// What the Worker holds of them (ids, stubs, the request, answers), by id.
+    values: Vec<Held>,
+    /// The request of each `fetch` running now, innermost last (what `forward` sends).
+    requests: Vec<TestRequest>,
+    /// The answer the running request handed the platform (`bridge::respond_with`).
+    responded: Option<TestResponse>,
+}
+
+/// An object of the stand-in platform the bridge holds for a Worker.
+#[derive(Debug, Clone)]
+enum Held {
+    /// `NAMESPACE.idFromName(name)`.
+    Id { binding: String, name: String },
+    /// `NAMESPACE.get(id)`.
+    Stub { binding: String, name: String },
+    /// The incoming request.
+    Request,
+    /// A Durable Object's answer.
+    Response(TestResponse),
 }
 
 std::thread_local! {
@@ -213,6 +239,15 @@ impl TestEnv {
         self
     }
 
+    /// With the Durable Object class bound as `binding` (`[[durable_objects.bindings]]`), served
+    /// by `handler`: a Worker's `object::Namespace::new(binding).by_name(name)` reaches object
+    /// `name` of it (its own storage, as [`object_fetch`](Self::object_fetch) uses), and
+    /// `forward()` or `fetch(..)` with `bridge::respond_with` answer with what it answered.
+    pub fn object(self, binding: &str, handler: ObjectHandler) -> Self {
+        with_world(|w| w.classes.insert(binding.into(), handler));
+        self
+    }
+
     /// Stores `value` under `key` in namespace `binding` (which must have been added).
     pub fn kv_put(&self, binding: &str, key: &str, value: impl AsRef<[u8]>) {
         with_world(|w| namespace(w, binding).insert(key.into(), value.as_ref().to_vec()));
@@ -236,19 +271,7 @@ impl TestEnv {
     /// Runs the Durable Object handler `handler` of the object named `object` on `request`,
     /// with that object's storage. A request that faults leaves the storage as it was.
     pub fn object_fetch(&self, handler: ObjectHandler, object: &str, request: TestRequest) -> TestResponse {
-        let before = with_world(|w| {
-            w.current_object = Some(object.into());
-            w.objects.entry(object.into()).or_default().clone()
-        });
-        let storage = Storage::new();
-        let response = serve(&request, |r| handler(r, &storage));
-        with_world(|w| {
-            w.current_object = None;
-            if let (Some(_), Some(before)) = (&response.fault, before) {
-                w.objects.insert(object.into(), before);
-            }
-        });
-        response
+        run_object(handler, object, &request)
     }
 }
 
@@ -256,6 +279,25 @@ impl Drop for TestEnv {
     fn drop(&mut self) {
         WORLD.with(|w| *w.borrow_mut() = None);
     }
+}
+
+/// Runs object `object`'s `handler` on `request` in a storage transaction: a fault rolls its
+/// writes back.
+fn run_object(handler: ObjectHandler, object: &str, request: &TestRequest) -> TestResponse {
+    let (outer, before) = with_world(|w| {
+        let outer = w.current_object.replace(object.into());
+        (outer, w.objects.entry(object.into()).or_default().clone())
+    })
+    .unzip();
+    let storage = Storage::new();
+    let response = serve(request, |r| handler(r, &storage));
+    with_world(|w| {
+        w.current_object = outer.flatten();
+        if let (Some(_), Some(before)) = (&response.fault, before) {
+            w.objects.insert(object.into(), before);
+        }
+    });
+    response
 }
 
 /// Namespace `binding` of `world`; a test that never added it fails here, by name.
@@ -274,16 +316,33 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     let head: String = request.headers.iter().map(|(n, v)| std::format!("{n}:{v}\n")).collect();
     crate::sys::set_request(&request.method, &request.url, head.trim_end_matches('\n').as_bytes());
     crate::fault::begin_request();
+    let outer = with_world(|w| {
+        w.requests.push(request.clone());
+        w.responded.take()
+    })
+    .flatten();
     let Some(parsed) = Request::in_buffer(&mut buffer, request.body.len()) else {
         unreachable!("the buffer holds the body")
     };
-    let answer = |response: Response<'_>| match response.header_overflow() {
+    let _ = crate::response::take_header_overflow();
+    let answer = |response: Response<'_>| match crate::response::take_header_overflow() {
         // Refused as the runtime refuses it in the module: a 500, the reason and the line.
         Some(at) => TestResponse::fault(std::format!("{} (at {at})", crate::response::TOO_MANY_HEADERS)),
         None => TestResponse::of(&response),
     };
-    match catch_unwind(AssertUnwindSafe(|| answer(handler(&parsed)))) {
-        Ok(response) => response,
+    let result = catch_unwind(AssertUnwindSafe(|| answer(handler(&parsed))));
+    let responded = with_world(|w| {
+        w.requests.pop();
+        core::mem::replace(&mut w.responded, outer)
+    })
+    .flatten();
+    // (An outer request's parts again, for what its handler reads after a nested one.)
+    if let Some(Some(outer)) = with_world(|w| w.requests.last().cloned()) {
+        let head: String = outer.headers.iter().map(|(n, v)| std::format!("{n}:{v}\n")).collect();
+        crate::sys::set_request(&outer.method, &outer.url, head.trim_end_matches('\n').as_bytes());
+    }
+    match result {
+        Ok(response) => responded.unwrap_or(response),
         Err(payload) => TestResponse::fault(fault_message(payload)),
     }
 }
@@ -309,8 +368,109 @@ fn fault_message(payload: std::boxed::Box<dyn core::any::Any + Send>) -> String 
 /// The world's answer to bridge call `member` on `target` `name`, when a [`TestEnv`] is active:
 /// `Some(answer)`; `None` when no test platform is active. A call the world does not stand in
 /// panics with its name.
-pub(crate) fn bridge_call(target: u32, name: &str, member: &str, args: &[HostArg]) -> Option<BridgeAnswer> {
-    with_world(|world| match (target, name, member, args) {
+pub(crate) fn bridge_call(
+    target: u32,
+    handle: u32,
+    name: &str,
+    member: &str,
+    args: &[HostArg],
+) -> Option<BridgeAnswer> {
+    // A stub's fetch runs the object's handler outside the world's borrow (it uses the world).
+    let (handler, object, request) = match with_world(|world| object_call(world, target, handle, name, member, args)) {
+        None => return None,
+        Some(Some(ObjectCall::Answer(answer))) => return Some(answer),
+        Some(Some(ObjectCall::Run(handler, object, request))) => (handler, object, request),
+        Some(None) => return with_world(|world| platform_call(world, target, name, member, args)),
+    };
+    let response = run_object(handler, &object, &request);
+    with_world(|world| hold(world, Held::Response(response)))
+}
+
+/// What a call on a Durable Object namespace, stub or the request needs.
+enum ObjectCall {
+    /// This answer.
+    Answer(BridgeAnswer),
+    /// Object `.1`'s handler run on this request.
+    Run(ObjectHandler, String, TestRequest),
+}
+
+/// Holds `value` for the Worker; the bridge's answer for it.
+fn hold(world: &mut World, value: Held) -> BridgeAnswer {
+    world.values.push(value);
+    BridgeAnswer::Object(world.values.len() - 1)
+}
+
+/// The object of the stand-in platform behind the bridge handle `handle`.
+fn held(world: &World, handle: u64) -> Option<Held> {
+    match crate::sys::held(i32::try_from(handle).ok()?)? {
+        BridgeAnswer::Object(id) => world.values.get(id).cloned(),
+        _ => None,
+    }
+}
+
+/// A call on a Durable Object namespace, a stub of one, the request or the event (`None`: not one).
+fn object_call(
+    world: &mut World,
+    target: u32,
+    handle: u32,
+    name: &str,
+    member: &str,
+    args: &[HostArg],
+) -> Option<ObjectCall> {
+    let answer = match (target, name, member, args) {
+        (CALL_ENV, binding, "idFromName", [HostArg::Str(object)]) if world.classes.contains_key(binding) => hold(
+            world,
+            Held::Id {
+                binding: binding.into(),
+                name: object.clone(),
+            },
+        ),
+        (CALL_ENV, binding, "get", [HostArg::Value(id)]) if world.classes.contains_key(binding) => {
+            match held(world, *id) {
+                Some(Held::Id { binding, name }) => hold(world, Held::Stub { binding, name }),
+                other => panic!("tinyworker::testing: {binding}.get({other:?}) is not an id of it"),
+            }
+        }
+        (CALL_REQUEST, "", "", []) => hold(world, Held::Request),
+        (CALL_VALUE, "", "fetch", args) => {
+            let Some(Held::Stub { binding, name }) = held(world, u64::from(handle)) else {
+                return None;
+            };
+            let request = match args {
+                [HostArg::Value(request)] if matches!(held(world, *request), Some(Held::Request)) => {
+                    world.requests.last().cloned().expect("a request runs")
+                }
+                [HostArg::Str(url), HostArg::Object(init)] => {
+                    let field = |key: &str| init.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+                    let method = match field("method") {
+                        Some(HostArg::Str(method)) => method.as_str(),
+                        _ => "GET",
+                    };
+                    let body = match field("body") {
+                        Some(HostArg::Bytes(body)) => body.clone(),
+                        _ => Vec::new(),
+                    };
+                    TestRequest::new(method, url).body(body)
+                }
+                other => panic!("tinyworker::testing: a stub's fetch({other:?}) is not stood in"),
+            };
+            return Some(ObjectCall::Run(world.classes[&binding], name, request));
+        }
+        (CALL_EVENT, "", "response", [HostArg::Value(response)]) => match held(world, *response) {
+            Some(Held::Response(response)) => {
+                world.responded = Some(response);
+                BridgeAnswer::Undefined
+            }
+            other => panic!("tinyworker::testing: answering with {other:?} is not stood in (an object's answer is)"),
+        },
+        _ => return None,
+    };
+    Some(ObjectCall::Answer(answer))
+}
+
+/// The world's answer to a call on a KV namespace, `Date` or `console`; any other panics.
+fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args: &[HostArg]) -> BridgeAnswer {
+    match (target, name, member, args) {
         (CALL_ENV, binding, "get", [HostArg::Str(key), HostArg::Str(kind)]) if world.kv.contains_key(binding) => {
             match namespace(world, binding).get(key) {
                 None => BridgeAnswer::Null,
@@ -341,16 +501,16 @@ pub(crate) fn bridge_call(target: u32, name: &str, member: &str, args: &[HostArg
         }
         (CALL_ENV, binding, _, _) if !world.kv.contains_key(binding) => panic!(
             "tinyworker::testing: no binding {binding:?} stood in for env {binding}.{member}({args:?}) \
-             (TestEnv::kv adds a KV namespace)"
+             (TestEnv::kv adds a KV namespace, TestEnv::object a Durable Object class)"
         ),
         _ => panic!(
             "tinyworker::testing: {} {name}.{member}({args:?}) is not stood in (variables, KV get/put/delete, \
-             Durable Object storage and console are)",
+             Durable Objects and their storage, Date.now and console are)",
             ["env", "global", "value", "host", "request", "event", "context"]
                 .get(target as usize)
                 .unwrap_or(&"target")
         ),
-    })
+    }
 }
 
 /// The world's answer to storage operation `op` on `key` (`value` for a put), when a
@@ -466,6 +626,35 @@ mod tests {
             404,
             "the next request is served"
         );
+    }
+
+    /// A Worker that forwards `/counters/<name>` to that object, or sends it a `POST /`.
+    fn front<'a>(request: &Request<'a>) -> Response<'a> {
+        let name = request.path().trim_start_matches("/counters/");
+        let stub = crate::object::Namespace::new("COUNTERS").by_name(name);
+        let answer = match request.query() {
+            Some("post") => stub.and_then(|s| s.fetch("POST", "http://object/then-panic", b"")),
+            _ => stub.and_then(|s| s.forward()),
+        };
+        answer
+            .and_then(|r| crate::bridge::respond_with(&r))
+            .unwrap_or(Response::text(502, "object failed"))
+    }
+
+    #[test]
+    fn a_worker_reaches_its_durable_objects() {
+        let env = TestEnv::new().object("COUNTERS", counter);
+        assert_eq!(env.fetch(front, TestRequest::get("/counters/a")).text(), "101");
+        assert_eq!(env.fetch(front, TestRequest::get("/counters/a")).text(), "102");
+        assert_eq!(env.fetch(front, TestRequest::get("/counters/b")).text(), "101");
+        assert_eq!(env.storage_get("a", "count"), Some(2u64.to_le_bytes().to_vec()));
+        // The object's fault is its 500; its writes rolled back; the Worker answers with it.
+        let faulted = env.fetch(front, TestRequest::get("/counters/a?post"));
+        assert_eq!(
+            (faulted.status, faulted.fault.as_deref()),
+            (500, Some("after the write"))
+        );
+        assert_eq!(env.object_fetch(counter, "a", TestRequest::get("/")).text(), "103");
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! The handlers on the host (`cargo test`): requests built in Rust, the variable, the secret, the
-//! KV namespace and the counter's storage stood in for by tinyworker's `testing` feature (a
-//! dev-dependency: the wasm32 module never links it).
+//! KV namespace and the counters (the Durable Object class and each object's storage) stood in
+//! for by tinyworker's `testing` feature (a dev-dependency: the wasm32 module never links it).
 
 use super::*;
 use tinyworker::testing::{TestEnv, TestRequest};
 
 /// The platform as wrangler.toml and .dev.vars set it up, in memory.
 fn env() -> TestEnv {
-    TestEnv::new().var("GREETING", "Hello").secret("API_TOKEN", "test-token").kv("NOTES")
+    TestEnv::new()
+        .var("GREETING", "Hello")
+        .secret("API_TOKEN", "test-token")
+        .kv("NOTES")
+        .object("COUNTERS", count)
 }
 
 #[test]
@@ -60,13 +64,21 @@ fn unknown_paths_and_methods() {
 }
 
 #[test]
-fn the_counter_counts_and_a_fault_is_a_500() {
+fn each_counter_is_its_own_durable_object() {
     let env = env();
-    let post = || TestRequest::post("/counters/a", "");
-    assert_eq!(env.object_fetch(count, "a", post()).text(), r#"{"count":1}"#);
-    assert_eq!(env.object_fetch(count, "a", post()).text(), r#"{"count":2}"#);
-    assert_eq!(env.object_fetch(count, "b", TestRequest::get("/counters/b")).text(), r#"{"count":0}"#);
+    let post = |name: &str| TestRequest::post(&format!("/counters/{name}"), "");
+    // Through the Worker, which forwards to the object by name...
+    assert_eq!(env.fetch(handle, post("a")).text(), r#"{"count":1}"#);
+    assert_eq!(env.fetch(handle, post("a")).text(), r#"{"count":2}"#);
+    assert_eq!(env.fetch(handle, TestRequest::get("/counters/b")).text(), r#"{"count":0}"#);
     assert_eq!(env.storage_get("a", "count"), Some(2u64.to_le_bytes().to_vec()));
+    // ... and the object's handler on its own.
+    assert_eq!(env.object_fetch(count, "a", TestRequest::get("/")).text(), r#"{"count":2}"#);
+}
+
+#[test]
+fn a_fault_is_a_500() {
+    let env = env();
 
     let fault = env.fetch(handle, TestRequest::get("/fault"));
     assert_eq!((fault.status, fault.text()), (500, "internal error\n"), "no panic text for the client");

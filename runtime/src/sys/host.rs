@@ -7,8 +7,8 @@
 use crate::abi::{
     CallRecord, FaultRecord, RawArg, RawField, ABSENT, ARG_ARRAY, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL, ARG_NUMBER,
     ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_VALUE, BRIDGE_WRONG_TYPE, IO_FETCH, JS_BYTES,
-    JS_NULL, JS_NUMBER, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_KIND, READ_NUMBER, RESULT_HEADERS,
-    RESULT_STATUS,
+    JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_KIND, READ_NUMBER,
+    RESULT_HEADERS, RESULT_STATUS,
 };
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -41,6 +41,8 @@ pub enum BridgeAnswer {
     Text(String),
     /// Bytes.
     Bytes(Vec<u8>),
+    /// An object of a test platform (`tinyworker::testing`), by its id there.
+    Object(usize),
 }
 
 std::thread_local! {
@@ -162,7 +164,7 @@ pub fn call(record: &CallRecord) -> i32 {
         )
     };
     let args: Vec<HostArg> = args.iter().map(decode).collect();
-    if let Some(answer) = crate::testing::bridge_call(record.target, &name, &member, &args) {
+    if let Some(answer) = crate::testing::bridge_call(record.target, record.handle, &name, &member, &args) {
         let handle = NEXT_HANDLE.with(|n| n.replace(n.get() + 1));
         HELD.with(|h| h.borrow_mut().insert(handle, answer));
         return handle;
@@ -178,6 +180,11 @@ pub fn call(record: &CallRecord) -> i32 {
     code
 }
 
+/// The value held under `handle`, if any.
+pub fn held(handle: i32) -> Option<BridgeAnswer> {
+    HELD.with(|h| h.borrow().get(&handle).cloned())
+}
+
 /// `__tw_value`: reads a held value.
 pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
     let Some(answer) = HELD.with(|h| h.borrow().get(&handle).cloned()) else {
@@ -189,6 +196,7 @@ pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
         (READ_KIND, BridgeAnswer::Number(_)) => JS_NUMBER as i32,
         (READ_KIND, BridgeAnswer::Text(_)) => JS_STRING as i32,
         (READ_KIND, BridgeAnswer::Bytes(_)) => JS_BYTES as i32,
+        (READ_KIND, BridgeAnswer::Object(_)) => JS_OBJECT as i32,
         (READ_BYTES, BridgeAnswer::Text(s)) => put(s.as_bytes(), dst, room) as i32,
         (READ_BYTES, BridgeAnswer::Bytes(b)) => put(&b, dst, room) as i32,
         (READ_NUMBER, BridgeAnswer::Number(n)) => put(&n.to_le_bytes(), dst, room) as i32,
