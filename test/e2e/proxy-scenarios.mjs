@@ -48,21 +48,38 @@ export async function everyRoute(send) {
   assert.deepEqual(await text(await send("/unreachable-origin")), [502, "bad gateway: the origin is unreachable\n"]);
 }
 
-/** 64 concurrent /slow?ms=200 finish in well under 64 × 200 ms while / keeps answering. */
+/**
+ * 64 concurrent /slow?ms=200 finish in well under 64 × 200 ms while / keeps answering: each /
+ * is answered while they are in flight, not queued behind them (no bound on any single one,
+ * which a busy 2-core machine breaks: the first / waits for instances to be made).
+ */
 export async function concurrentSlow(send) {
   const t0 = performance.now();
-  const slow = Array.from({ length: 64 }, () => send("/slow?ms=200").then(text));
+  let finished = 0;
+  const slow = Array.from({ length: 64 }, () =>
+    send("/slow?ms=200").then(text).then((answer) => {
+      finished++;
+      return answer;
+    }),
+  );
   // While they are suspended, / is answered (each on an instance of its own).
   const quick = [];
   for (let i = 0; i < 10; i++) {
     const q0 = performance.now();
-    quick.push([await text(await send("/")), performance.now() - q0]);
+    const answer = await text(await send("/"));
+    quick.push([answer, performance.now() - q0, finished]);
   }
   const results = await Promise.all(slow);
   const elapsed = performance.now() - t0;
   assert.ok(results.every(([s, b]) => s === 200 && b === "slow 200"), JSON.stringify(results.filter(([s, b]) => s !== 200 || b !== "slow 200")));
   assert.ok(elapsed < (64 * 200) / 4, `64 × 200 ms took ${Math.round(elapsed)} ms`);
-  assert.ok(quick.every(([[s, b], ms]) => s === 200 && b === "ok" && ms < 150), `/ answered ${JSON.stringify(quick)}`);
+  assert.ok(quick.every(([[s, b]]) => s === 200 && b === "ok"), `/ answered ${JSON.stringify(quick)}`);
+  // Not queued behind them: every / answered while slow requests were still in flight, and the
+  // typical one at once (the median: the first waits for instances to be made, and a busy
+  // machine stretches one or two).
+  assert.ok(quick.every(([, , done]) => done < 64), `/ was answered only after the slow requests: ${JSON.stringify(quick)}`);
+  const median = quick.map(([, ms]) => ms).sort((a, b) => a - b)[5];
+  assert.ok(median < 100, `/ answered in a median ${median.toFixed(1)} ms behind 64 suspended requests: ${JSON.stringify(quick)}`);
   return { elapsed, quick: quick.map(([, ms]) => ms) };
 }
 
