@@ -155,6 +155,13 @@ impl TestRequest {
         self
     }
 
+    /// Makes this the request whose head the handler pulls (`__tw_request`'s stand-in): one
+    /// `name:value` line per header, as the glue writes them.
+    fn pull_from_here(&self) {
+        let head: String = self.headers.iter().map(|(n, v)| std::format!("{n}:{v}\n")).collect();
+        crate::sys::set_request(&self.method, &self.url, head.trim_end_matches('\n').as_bytes());
+    }
+
     /// The same request with `body`.
     pub fn body(mut self, body: impl AsRef<[u8]>) -> Self {
         self.body = body.as_ref().to_vec();
@@ -313,8 +320,7 @@ fn namespace<'w>(world: &'w mut World, binding: &str) -> &'w mut BTreeMap<String
 fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Response<'a>) -> TestResponse {
     let mut buffer = std::vec![0u8; crate::DEFAULT_IO_CAPACITY.max(request.body.len())];
     buffer[..request.body.len()].copy_from_slice(&request.body);
-    let head: String = request.headers.iter().map(|(n, v)| std::format!("{n}:{v}\n")).collect();
-    crate::sys::set_request(&request.method, &request.url, head.trim_end_matches('\n').as_bytes());
+    request.pull_from_here();
     crate::fault::begin_request();
     let outer = with_world(|w| {
         w.requests.push(request.clone());
@@ -338,8 +344,7 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     .flatten();
     // (An outer request's parts again, for what its handler reads after a nested one.)
     if let Some(Some(outer)) = with_world(|w| w.requests.last().cloned()) {
-        let head: String = outer.headers.iter().map(|(n, v)| std::format!("{n}:{v}\n")).collect();
-        crate::sys::set_request(&outer.method, &outer.url, head.trim_end_matches('\n').as_bytes());
+        outer.pull_from_here();
     }
     match result {
         Ok(response) => responded.unwrap_or(response),
