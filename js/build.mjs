@@ -6,7 +6,11 @@
 // its [build] command; this repository's build script uses its `optimize` step and `features`,
 // so both ship the same module and the same glue.
 //
-//   tinyworker-build [--out build/app.wasm] [cargo build arguments...]
+//   tinyworker-build [--out build/app.wasm] [--entry src/worker.js [--worker build/worker]]
+//                    [cargo build arguments...]
+// With --entry it also writes the Worker as it ships: the entry bundled with the glue's source
+// and the module's features in one pass (build/worker/worker.js, beside a copy of app.wasm),
+// which a wrangler.toml with `no_bundle = true` uploads as it is.
 //   tinyworker-build optimize <in.wasm> <out.wasm> [--keep-names]
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
@@ -147,6 +151,23 @@ export function features(wasm) {
  * esbuild through wrangler).
  */
 export async function bundledGlue(wasm, { from = process.cwd() } = {}) {
+  return fold(fileURLToPath(GLUE), wasm, from);
+}
+
+/**
+ * The Worker as it ships: its entry `entry` (e.g. src/worker.js) bundled with the glue's source
+ * and the features of the module `wasm`, in one pass of esbuild and terser (what `bundledGlue`
+ * does for the glue alone): the entry's imports of "tinyworker" and of the folded glue
+ * (`../build/glue.js`) become the glue's source, its import of a `.wasm` module becomes
+ * "./app.wasm" beside it. A project's wrangler.toml uploads it as it is (`no_bundle`), so no
+ * second minifier runs over it.
+ */
+export async function bundledWorker(entry, wasm, { from = process.cwd() } = {}) {
+  return fold(entry, wasm, from, true);
+}
+
+/** `entry` bundled with the features of `wasm`, folded and minified (see bundledGlue). */
+async function fold(entry, wasm, from, worker = false) {
   const load = async (name) => {
     try {
       return await import(pathToFileURL(createRequire(join(from, "package.json")).resolve(name)));
@@ -161,11 +182,16 @@ export async function bundledGlue(wasm, { from = process.cwd() } = {}) {
     setup(b) {
       b.onResolve({ filter: /^tinyworker\/features$/ }, () => ({ path: "features.js", namespace: "tinyworker-features" }));
       b.onLoad({ filter: /.*/, namespace: "tinyworker-features" }, () => ({ contents: features(wasm), loader: "js" }));
+      if (!worker) return;
+      b.onResolve({ filter: /^tinyworker$|(^|\/)build\/glue\.js$/ }, () => ({ path: fileURLToPath(GLUE) }));
+      b.onResolve({ filter: /\.wasm$/ }, () => ({ path: "./app.wasm", external: true }));
     },
   };
   const result = await esbuild.build({
-    entryPoints: [fileURLToPath(new URL("./glue.js", import.meta.url))],
+    entryPoints: [entry],
     bundle: true, format: "esm", write: false, charset: "utf8", legalComments: "none", minify: true, plugins: [plugin],
+    // What the platform provides.
+    external: ["cloudflare:*", "node:*"],
   });
   let code = result.outputFiles[0].text;
   const terser = await load("terser");
@@ -173,6 +199,8 @@ export async function bundledGlue(wasm, { from = process.cwd() } = {}) {
   for (let pass = 0; pass < 3; pass++) code = (await esbuild.transform(code, { format: "esm", minify: true, treeShaking: true })).code;
   return code;
 }
+
+const GLUE = new URL("./glue.js", import.meta.url);
 
 // rustc's message when a module uses `alloc` (Vec, String, format!) without a global allocator,
 // and what it means in a tinyworker project.
@@ -199,8 +227,12 @@ async function cargoBuild(args, dir) {
   throw new Error(`tinyworker-build: cargo ${args.join(" ")} failed${error ? `: ${error.message}` : ""}`, { cause: error });
 }
 
-/** Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`. */
-export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [] } = {}) {
+/**
+ * Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`; with
+ * `entry` (the Worker's, e.g. src/worker.js) also the Worker as it ships into `worker` (a
+ * folder: worker.js and app.wasm).
+ */
+export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [], entry, worker = "build/worker" } = {}) {
   await cargoBuild(["build", "--release", "--target", TARGET, ...cargoArgs], dir);
   const meta = JSON.parse(execFileSync("cargo", ["metadata", "--no-deps", "--format-version", "1"], { cwd: dir, encoding: "utf8" }));
   const root = meta.packages.find((p) => resolve(dirname(p.manifest_path)) === resolve(dir)) ?? meta.packages[0];
@@ -213,6 +245,12 @@ export async function build({ dir = process.cwd(), out = "build/app.wasm", cargo
   writeFileSync(join(dirname(optimized), "features.js"), features(readFileSync(optimized)));
   // The glue for it, folded: the project's wrangler.toml aliases "tinyworker" to it.
   writeFileSync(join(dirname(optimized), "glue.js"), await bundledGlue(readFileSync(optimized), { from: dir }));
+  if (entry) {
+    const ship = resolve(dir, worker);
+    mkdirSync(ship, { recursive: true });
+    copyFileSync(optimized, join(ship, "app.wasm"));
+    writeFileSync(join(ship, "worker.js"), await bundledWorker(resolve(dir, entry), readFileSync(optimized), { from: dir }));
+  }
   return optimized;
 }
 
@@ -227,8 +265,11 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
     }
     optimize(input, output, { keepNames: args.includes("--keep-names"), from: process.cwd() });
   } else {
-    const at = args.indexOf("--out");
-    const out = at >= 0 ? args.splice(at, 2)[1] : undefined;
-    console.log(await build({ out, cargoArgs: args }));
+    const option = (name) => {
+      const at = args.indexOf(name);
+      return at >= 0 ? args.splice(at, 2)[1] : undefined;
+    };
+    const out = option("--out"), entry = option("--entry"), worker = option("--worker");
+    console.log(await build({ out, entry, worker, cargoArgs: args }));
   }
 }

@@ -1,6 +1,6 @@
-// The Worker and its Durable Object class: the Rust module (built into build/app.wasm by
-// wrangler's [build] command) served by tinyworker's glue, as tinyworker-build folded it for
-// this module (build/glue.js).
+// The Worker and its Durable Object class: the Rust module (build/app.wasm, which wrangler's
+// [build] command compiles) served by tinyworker's glue. tinyworker-build bundles this file with
+// the glue's source into build/worker/worker.js, what wrangler ships.
 import wasm from "../build/app.wasm";
 import { createDurableObject, createWorker } from "../build/glue.js";
 
