@@ -24,3 +24,6 @@ export function devServer(options?: DevServerOptions): Promise<DevServer>;
 
 /** A port nobody listens on now, on 127.0.0.1. */
 export function freePort(): Promise<number>;
+
+/** A Node.js binary that runs wrangler (22 or later): TINYWORKER_NODE, this one, one on the PATH, or a tinyworker checkout's pinned one. */
+export function wranglerNode(): string;

