@@ -66,6 +66,13 @@ async function project(template, { name, files, unit, integration, check }) {
     const output = npm.stdout + npm.stderr;
     assert.equal(npm.status, 0, output);
     assert.deepEqual(nodeCounts(output), [integration, 0], output);
+    if (!template) {
+      // Also with the machine's own `node` first (Node 20 here): the test runner runs on it, and
+      // tinyworker/dev finds a Node.js 22+ for wrangler.
+      const own = spawnSync("npm", ["test"], { cwd: dir, encoding: "utf8", timeout: 600_000, env: { ...ENV, PATH: process.env.PATH } });
+      assert.equal(own.status, 0, own.stdout + own.stderr);
+      assert.deepEqual(nodeCounts(own.stdout + own.stderr), [integration, 0]);
+    }
     await check?.({ dir, wasm, worker, cargo });
   } finally {
     rmSync(parent, { recursive: true, force: true });
