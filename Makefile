@@ -204,6 +204,9 @@ lint: setup .tools/nightly.stamp
 	  --target-dir target/bindgen-lib -- -D warnings
 	cargo clippy --locked -p tinyworker --all-targets -- -D warnings
 	cargo clippy --locked -p tinyworker --features testing,talc --all-targets -- -D warnings
+	# The API docs build without a broken or private link, with and without an allocator.
+	RUSTDOCFLAGS="-D warnings" cargo doc --locked -q -p tinyworker --no-deps
+	RUSTDOCFLAGS="-D warnings" cargo doc --locked -q -p tinyworker --no-deps --features talc,testing
 	for a in $(ALLOCS); do \
 	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a --all-targets -- -D warnings && \
 	  cargo clippy --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook --all-targets -- -D warnings && \

@@ -302,9 +302,9 @@ pub enum FaultKind {
 #[repr(C)]
 #[derive(Debug)]
 pub struct ModuleHeader {
-    /// [`ABI_VERSION`].
+    /// `ABI_VERSION` (docs/ABI.md).
     pub version: u32,
-    /// [`FLAG_UNWIND`] in the unwind build.
+    /// `FLAG_UNWIND` in the unwind build.
     pub flags: u32,
     /// The I/O buffer: the glue writes the body here, the runtime the parts after it.
     pub io: *mut u8,

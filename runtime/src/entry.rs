@@ -114,8 +114,8 @@ impl<E> EventResult for Result<(), E> {
 }
 
 /// One event (`__tw_scheduled`, `__tw_queue`, a Durable Object's alarm or WebSocket message):
-/// runs `handler` as `fetch` runs a request handler; returns [`OUTCOME_RESPONSE`] when it
-/// succeeded, [`OUTCOME_FAILED`] when it returned an error, [`OUTCOME_FAULT`] when it panicked
+/// runs `handler` as `fetch` runs a request handler; returns `OUTCOME_RESPONSE` when it
+/// succeeded, `OUTCOME_FAILED` when it returned an error, `OUTCOME_FAULT` when it panicked
 /// (unwind build; in the abort build a fault leaves by the tag).
 pub fn event<R: EventResult>(handler: impl FnOnce() -> R) -> u32 {
     begin();
