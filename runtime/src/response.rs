@@ -145,14 +145,6 @@ impl ExtraHeaders {
         unsafe { &*(init as *const [MaybeUninit<RawHeader>] as *const [RawHeader]) }
     }
 
-    /// Whether one more header has no room (only without an allocator: with one, never).
-    fn full(&self) -> bool {
-        #[cfg(feature = "alloc")]
-        return false;
-        #[cfg(not(feature = "alloc"))]
-        return self.len == EXTRA_HEADERS;
-    }
-
     /// Adds `header`; whether there was room (without an allocator, at most [`EXTRA_HEADERS`]).
     fn push(&mut self, header: RawHeader) -> bool {
         #[cfg(feature = "alloc")]
@@ -213,6 +205,19 @@ impl ExtraHeaders {
 #[cfg(not(feature = "alloc"))]
 static OVERFLOW: core::sync::atomic::AtomicPtr<core::panic::Location<'static>> =
     core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+/// Notes that this request went past the limit of computed headers at `at` (the first time
+/// only). With an allocator there is no limit: nothing to note.
+#[cfg_attr(feature = "alloc", allow(unused_variables))]
+fn note_header_overflow(at: &'static core::panic::Location<'static>) {
+    #[cfg(not(feature = "alloc"))]
+    let _ = OVERFLOW.compare_exchange(
+        core::ptr::null_mut(),
+        (at as *const core::panic::Location<'static>).cast_mut(),
+        core::sync::atomic::Ordering::Relaxed,
+        core::sync::atomic::Ordering::Relaxed,
+    );
+}
 
 /// Takes where this request went past the limit of computed headers (see [`OVERFLOW`]); the
 /// runtime refuses its response then. Called as each request starts and after its handler.
@@ -409,27 +414,18 @@ impl<'a> Response<'a> {
     ///
     /// Without an allocator a response holds at most [`EXTRA_HEADERS`] computed headers. One
     /// more does not panic: the runtime refuses to send this request's response (whichever the
-    /// handler returns), the client gets a 500,
-    /// and the log names this call's line and [`TOO_MANY_HEADERS`] (the instance is kept:
-    /// nothing of it broke). With an allocator a response holds any number (beyond
-    /// [`EXTRA_HEADERS`] they move to the heap). Where the count is not known ahead, use
-    /// [`try_header`](Self::try_header), which answers the limit as a `Result`; to pass on
-    /// every header of a subrequest's answer, [`bridge::respond_with_headers_of`](crate::bridge::respond_with_headers_of)
-    /// (nothing copied).
+    /// handler returns), the client gets a 500, and the log names this call's line and
+    /// [`TOO_MANY_HEADERS`] (the instance is kept: nothing of it broke). With an allocator a
+    /// response holds any number (beyond [`EXTRA_HEADERS`] they move to the heap). Where the
+    /// count is not known ahead, use [`try_header`](Self::try_header), which answers the limit
+    /// as a `Result`; to pass on every header of a subrequest's answer,
+    /// [`bridge::respond_with_headers_of`](crate::bridge::respond_with_headers_of) (nothing
+    /// copied).
     #[cfg_attr(not(feature = "alloc"), track_caller)]
     pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
-        #[cfg(not(feature = "alloc"))]
         if !self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes())) {
-            let at = core::panic::Location::caller() as *const core::panic::Location<'static>;
-            let _ = OVERFLOW.compare_exchange(
-                core::ptr::null_mut(),
-                at.cast_mut(),
-                core::sync::atomic::Ordering::Relaxed,
-                core::sync::atomic::Ordering::Relaxed,
-            );
+            note_header_overflow(core::panic::Location::caller());
         }
-        #[cfg(feature = "alloc")]
-        self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes()));
         self
     }
 
@@ -440,11 +436,11 @@ impl<'a> Response<'a> {
     // put it in, and it is what the handler needs to answer.)
     #[allow(clippy::result_large_err)]
     pub fn try_header(mut self, name: &'a str, value: &'a str) -> Result<Self, TooManyHeaders<'a>> {
-        // (`push` refuses exactly when `full`; no refusal of the request is noted here.)
-        if self.kept.extra.full() || !self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes())) {
-            return Err(TooManyHeaders(self));
+        // (A refused push leaves the response as it was; no refusal of the request is noted.)
+        match self.kept.extra.push(RawHeader::new(name.as_bytes(), value.as_bytes())) {
+            true => Ok(self),
+            false => Err(TooManyHeaders(self)),
         }
-        Ok(self)
     }
 
     /// Adds a header whose name or value is owned (a formatted `etag`, a `set-cookie`): the

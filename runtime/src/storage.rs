@@ -500,11 +500,7 @@ mod tests {
     fn lists_decode_in_order_and_a_small_buffer_says_how_large() {
         let mut encoded = Vec::new();
         for (k, kind, v) in [("p/1", VALUE_BYTES, &b"a"[..]), ("p/2", VALUE_TEXT, b"bc")] {
-            encoded.extend((k.len() as u32).to_le_bytes());
-            encoded.extend(k.as_bytes());
-            encoded.extend(kind.to_le_bytes());
-            encoded.extend((v.len() as u32).to_le_bytes());
-            encoded.extend(v);
+            crate::testing::list_entry(&mut encoded, k, kind, v);
         }
         answers(&[(0, 0, &encoded), (0, 0, &encoded)]);
         let mut buffer = [0u8; 64];

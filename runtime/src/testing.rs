@@ -504,18 +504,26 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
             std::eprintln!("console.{level}: {message}");
             BridgeAnswer::Undefined
         }
-        (CALL_ENV, binding, _, _) if !world.kv.contains_key(binding) => panic!(
+        (CALL_ENV, binding, _, _) if !world.kv.contains_key(binding) && !world.classes.contains_key(binding) => panic!(
             "tinyworker::testing: no binding {binding:?} stood in for env {binding}.{member}({args:?}) \
              (TestEnv::kv adds a KV namespace, TestEnv::object a Durable Object class)"
         ),
         _ => panic!(
             "tinyworker::testing: {} {name}.{member}({args:?}) is not stood in (variables, KV get/put/delete, \
              Durable Objects and their storage, Date.now and console are)",
-            ["env", "global", "value", "host", "request", "event", "context"]
-                .get(target as usize)
-                .unwrap_or(&"target")
+            crate::sys::target_name(target)
         ),
     }
+}
+
+/// Appends one entry of a storage list's answer to `out`, in the form docs/ABI.md gives it (and
+/// `storage::Entries` reads): key length and key, kind, form length and form.
+pub(crate) fn list_entry(out: &mut Vec<u8>, key: &str, kind: u32, form: &[u8]) {
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(&kind.to_le_bytes());
+    out.extend_from_slice(&(form.len() as u32).to_le_bytes());
+    out.extend_from_slice(form);
 }
 
 /// The world's answer to storage operation `op` on `key` (`value` for a put), when a
@@ -542,12 +550,7 @@ pub(crate) fn storage(op: u32, key: &str, value: &[u8]) -> Option<(i32, u32, Vec
                     .range(key.to_string()..)
                     .take_while(|(name, _)| name.starts_with(key))
                 {
-                    // The list form (docs/ABI.md): key length and key, kind, form length and form.
-                    body.extend_from_slice(&(name.len() as u32).to_le_bytes());
-                    body.extend_from_slice(name.as_bytes());
-                    body.extend_from_slice(&kind.to_le_bytes());
-                    body.extend_from_slice(&(form.len() as u32).to_le_bytes());
-                    body.extend_from_slice(form);
+                    list_entry(&mut body, name, *kind, form);
                 }
                 (1, 0, body)
             }

@@ -169,7 +169,7 @@ pub fn call(record: &CallRecord) -> i32 {
         HELD.with(|h| h.borrow_mut().insert(handle, answer));
         return handle;
     }
-    let target = ["env", "global", "value", "host", "request", "event", "context"][record.target as usize];
+    let target = target_name(record.target);
     let args: Vec<String> = args.iter().map(describe).collect();
     let text = format!("{target} {name}.{member}({}) flags {}", args.join(", "), record.flags);
     BRIDGE_ASKED.with(|a| a.borrow_mut().push(text));
@@ -180,6 +180,14 @@ pub fn call(record: &CallRecord) -> i32 {
     code
 }
 
+/// The name of call target `target` (`CALL_ENV`, ...), as the stand-ins note it.
+pub fn target_name(target: u32) -> &'static str {
+    ["env", "global", "value", "host", "request", "event", "context"]
+        .get(target as usize)
+        .copied()
+        .unwrap_or("target")
+}
+
 /// The value held under `handle`, if any.
 pub fn held(handle: i32) -> Option<BridgeAnswer> {
     HELD.with(|h| h.borrow().get(&handle).cloned())
@@ -187,7 +195,7 @@ pub fn held(handle: i32) -> Option<BridgeAnswer> {
 
 /// `__tw_value`: reads a held value.
 pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
-    let Some(answer) = HELD.with(|h| h.borrow().get(&handle).cloned()) else {
+    let Some(answer) = held(handle) else {
         return BRIDGE_NO_VALUE;
     };
     match (op, answer) {
