@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-// tinyworker-build: compiles the tinyworker crate in the current folder for wasm32, optimises
-// it for shipping (wasm-opt -Oz from the `binaryen` npm package), and writes beside it the glue
-// that module needs (glue.js: the package bundled with its features folded in, so any bundler
-// ships it as is) and its features (features.js). A Worker project's wrangler.toml runs it as
-// its [build] command; this repository's build script uses its `optimize` step and `features`,
-// so both ship the same module and the same glue.
+// tinyworker-build: compiles the tinyworker crate in the current folder for wasm32 and optimises
+// it for shipping (wasm-opt -Oz from the `binaryen` npm package). With --entry it then writes
+// the Worker as it ships: the entry bundled with the glue's source and the module's features in
+// one pass (build/worker/worker.js, beside a copy of app.wasm), which a wrangler.toml with
+// `no_bundle = true` uploads as it is (what `make new` writes). Without, it writes beside the
+// module the glue that module needs (glue.js: the package bundled with its features folded in,
+// so any bundler ships it as is) and its features (features.js). A Worker project's
+// wrangler.toml runs it as its [build] command; this repository's build script uses its
+// `optimize` step and `features`, so both ship the same module and the same glue.
 //
 //   tinyworker-build [--out build/app.wasm] [--entry src/worker.js [--worker build/worker]]
 //                    [cargo build arguments...]
-// With --entry it also writes the Worker as it ships: the entry bundled with the glue's source
-// and the module's features in one pass (build/worker/worker.js, beside a copy of app.wasm),
-// which a wrangler.toml with `no_bundle = true` uploads as it is.
 //   tinyworker-build optimize <in.wasm> <out.wasm> [--keep-names]
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
@@ -157,10 +157,10 @@ export async function bundledGlue(wasm, { from = process.cwd() } = {}) {
 /**
  * The Worker as it ships: its entry `entry` (e.g. src/worker.js) bundled with the glue's source
  * and the features of the module `wasm`, in one pass of esbuild and terser (what `bundledGlue`
- * does for the glue alone): the entry's imports of "tinyworker" and of the folded glue
- * (`../build/glue.js`) become the glue's source, its import of a `.wasm` module becomes
- * "./app.wasm" beside it. A project's wrangler.toml uploads it as it is (`no_bundle`), so no
- * second minifier runs over it.
+ * does for the glue alone): the entry's imports of "tinyworker" (and of `../build/glue.js`, as
+ * an entry of an earlier template wrote it) become the glue's source, its import of a `.wasm`
+ * module becomes "./app.wasm" beside it. A project's wrangler.toml uploads it as it is
+ * (`no_bundle`), so no second minifier runs over it.
  */
 export async function bundledWorker(entry, wasm, { from = process.cwd() } = {}) {
   return fold(entry, wasm, from, true);
@@ -228,9 +228,10 @@ async function cargoBuild(args, dir) {
 }
 
 /**
- * Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`; with
- * `entry` (the Worker's, e.g. src/worker.js) also the Worker as it ships into `worker` (a
- * folder: worker.js and app.wasm).
+ * Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`. With
+ * `entry` (the Worker's, e.g. src/worker.js), then the Worker as it ships into `worker` (a
+ * folder: worker.js and app.wasm); without, the glue for the module beside it (glue.js and
+ * features.js, for a project whose wrangler.toml bundles: an earlier template's aliases them).
  */
 export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [], entry, worker = "build/worker" } = {}) {
   await cargoBuild(["build", "--release", "--target", TARGET, ...cargoArgs], dir);
@@ -238,18 +239,19 @@ export async function build({ dir = process.cwd(), out = "build/app.wasm", cargo
   const root = meta.packages.find((p) => resolve(dirname(p.manifest_path)) === resolve(dir)) ?? meta.packages[0];
   const lib = root.targets.find((t) => t.kind.includes("cdylib"));
   if (!lib) throw new Error(`tinyworker-build: ${root.name} has no cdylib target: add [lib] crate-type = ["cdylib"]`);
-  const wasm = join(meta.target_directory, TARGET, "release", `${lib.name.replaceAll("-", "_")}.wasm`);
-  const optimized = optimize(wasm, resolve(dir, out), { from: dir });
-  // The glue features this module needs, beside it; the project's wrangler.toml aliases
-  // "tinyworker/features" to it, so the Worker ships only the glue the module can reach.
-  writeFileSync(join(dirname(optimized), "features.js"), features(readFileSync(optimized)));
-  // The glue for it, folded: the project's wrangler.toml aliases "tinyworker" to it.
-  writeFileSync(join(dirname(optimized), "glue.js"), await bundledGlue(readFileSync(optimized), { from: dir }));
+  const built = join(meta.target_directory, TARGET, "release", `${lib.name.replaceAll("-", "_")}.wasm`);
+  const optimized = optimize(built, resolve(dir, out), { from: dir });
+  const wasm = readFileSync(optimized);
   if (entry) {
     const ship = resolve(dir, worker);
     mkdirSync(ship, { recursive: true });
     copyFileSync(optimized, join(ship, "app.wasm"));
-    writeFileSync(join(ship, "worker.js"), await bundledWorker(resolve(dir, entry), readFileSync(optimized), { from: dir }));
+    writeFileSync(join(ship, "worker.js"), await bundledWorker(resolve(dir, entry), wasm, { from: dir }));
+  } else {
+    // The glue features this module needs, and the glue folded for it, beside it: a
+    // wrangler.toml that bundles aliases "tinyworker/features" and imports the glue from there.
+    writeFileSync(join(dirname(optimized), "features.js"), features(wasm));
+    writeFileSync(join(dirname(optimized), "glue.js"), await bundledGlue(wasm, { from: dir }));
   }
   return optimized;
 }

@@ -2,7 +2,7 @@
 // [build] command compiles) served by tinyworker's glue. tinyworker-build bundles this file with
 // the glue's source into build/worker/worker.js, what wrangler ships.
 import wasm from "../build/app.wasm";
-import { createDurableObject, createWorker } from "../build/glue.js";
+import { createDurableObject, createWorker } from "tinyworker";
 
 export default createWorker(wasm);
 // `tinyworker::durable_object!(class Counter { ... })` in src/lib.rs; bound as COUNTERS.
