@@ -83,7 +83,7 @@ pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: 
 
 /// What every call into the module starts with: a clean fault record, and the previous
 /// response's owned parts freed (the glue has read them).
-fn begin() {
+pub(crate) fn begin() {
     crate::fault::begin_request();
     crate::signal::begin_call();
     let _ = crate::response::take_header_overflow();

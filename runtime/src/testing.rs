@@ -321,7 +321,8 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     let mut buffer = std::vec![0u8; crate::DEFAULT_IO_CAPACITY.max(request.body.len())];
     buffer[..request.body.len()].copy_from_slice(&request.body);
     request.pull_from_here();
-    crate::fault::begin_request();
+    // What every call into the module starts with (a clean fault record, no header overflow).
+    crate::entry::begin();
     let outer = with_world(|w| {
         w.requests.push(request.clone());
         w.responded.take()
@@ -330,7 +331,6 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     let Some(parsed) = Request::in_buffer(&mut buffer, request.body.len()) else {
         unreachable!("the buffer holds the body")
     };
-    let _ = crate::response::take_header_overflow();
     let answer = |response: Response<'_>| match crate::response::take_header_overflow() {
         // Refused as the runtime refuses it in the module: a 500, the reason and the line.
         Some(at) => TestResponse::fault(std::format!("{} (at {at})", crate::response::TOO_MANY_HEADERS)),
