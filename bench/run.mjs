@@ -23,6 +23,7 @@ import { faultsImports } from "../examples/faults/imports.js";
 import { ROOT, dirOf } from "../harness/builds.mjs";
 import { freePort, startServer, startWranglerDev } from "../harness/servers.mjs";
 import { capnpConfig, ship } from "../scripts/bundle.mjs";
+import { EXPORT_FETCH, WARM_UP } from "../js/abi.js";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 12);
 const SECONDS = Number(process.env.SECONDS ?? 3);
@@ -48,7 +49,11 @@ function perSample(fn, samples) {
   return median(runs);
 }
 
-// ---- Node: instantiate, and the time from a caught abort to the next correct response.
+// ---- Node: instantiate, and the time from a caught abort to the next correct response. These
+// run on core 1 alone where there are two (this process's threads pinned with taskset, and
+// unpinned before the load rounds, whose workerd and wrk it pins itself).
+const pinSelf = (cores) => TWO_CORES && execFileSync("taskset", ["-a", "-p", "-c", cores, String(process.pid)], { stdio: "ignore" });
+pinSelf("1");
 const helloWasm = readFileSync(`${dirOf("hello")}/app.wasm`);
 const helloModule = new WebAssembly.Module(helloWasm);
 const instantiate_us = perSample(() => new WebAssembly.Instance(helloModule, {}), 500);
@@ -75,20 +80,38 @@ const reinstantiate_after_abort_us = median(afterAbort);
 // The request after a fault against a warm request of the same Worker (createWorker's runtime:
 // its spare, and the refill the Worker schedules after each answer, `runtime.after`). A sample is
 // the glue's whole call for GET / (runtime.serve: the call guard, the instance, the module, the
-// response record), after a request that faulted or not and a macrotask (so both had the
-// refill's turn); fault and warm samples alternate. (The Response object Node makes around it is
-// the platform's, and its noise would drown the difference.)
+// response record), after a request that faulted or not; fault and warm samples alternate. (The
+// Response object Node makes around it is the platform's, and its noise would drown the
+// difference.) Two schedules: `scheduled`, as a Worker runs, the refill in its timer and the
+// sample after it (both after the timer's ~1 ms idle wait, whose cold caches are most of a
+// sample); `back_to_back`, the refill the Worker scheduled run at once and the sample right after
+// it, nothing between them to hide what the refill left behind (the strictest case).
 const recovery = await (async () => {
   const worker = createWorker(readFileSync(`${dirOf("faults")}/app.wasm`), { imports: faultsImports });
   const rt = worker.runtime;
   const macrotask = () => new Promise((resolve) => setTimeout(resolve, 0));
   const request = (path) => ({ method: "GET", url: `http://b${path}`, headers: [] });
-  const after = async (path) => {
+  // Runs the refill `rt.after()` schedules now instead of in its timer.
+  const refillNow = () => {
+    const setTimer = globalThis.setTimeout;
+    let scheduled;
+    globalThis.setTimeout = (fn) => (scheduled = fn);
+    try {
+      rt.after();
+    } finally {
+      globalThis.setTimeout = setTimer;
+    }
+    scheduled?.();
+  };
+  const after = async (path, backToBack) => {
     try {
       rt.serve(request(path));
     } catch {} // (the fault)
-    rt.after();
-    await macrotask();
+    if (backToBack) refillNow();
+    else {
+      rt.after();
+      await macrotask();
+    }
     const t0 = now();
     const r = rt.serve(request("/"));
     const us = (now() - t0) * 1000;
@@ -99,17 +122,21 @@ const recovery = await (async () => {
   console.error = () => {}; // (every fault is logged)
   try {
     const runs = {};
-    for (let r = 0; r < 7; r++) {
-      for (const kind of ["panic", "abort", "oom", "trap"]) {
-        const samples = { warm: [], [kind]: [], [`${kind}_extra`]: [] };
-        for (let i = 0; i < 100; i++) {
-          const warm = await after("/");
-          const next = await after(`/${kind}`);
-          samples.warm.push(warm);
-          samples[kind].push(next);
-          samples[`${kind}_extra`].push(next - warm); // (each pair shares its moment's noise)
+    for (const [schedule, backToBack, pairs] of [["", false, 100], ["back_to_back_", true, 300]]) {
+      for (let r = 0; r < 7; r++) {
+        // (The kinds take turns within a run, so that all of them and the warm calls share its
+        // moment: a drift of the machine between runs moves them all alike.)
+        const samples = {};
+        for (let i = 0; i < pairs; i++) {
+          for (const kind of ["panic", "abort", "oom", "trap"]) {
+            const warm = await after("/", backToBack);
+            const next = await after(`/${kind}`, backToBack);
+            (samples.warm ??= []).push(warm);
+            (samples[kind] ??= []).push(next);
+            (samples[`${kind}_extra`] ??= []).push(next - warm); // (each pair shares its moment's noise)
+          }
         }
-        for (const [k, v] of Object.entries(samples)) (runs[k] ??= []).push(median(v));
+        for (const [k, v] of Object.entries(samples)) (runs[schedule + k] ??= []).push(median(v));
       }
     }
     return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, round(median(v))]));
@@ -117,9 +144,30 @@ const recovery = await (async () => {
     console.error = error;
   }
 })();
+// What a spare keeps resident: the growth of this process's RSS over 200 instances of the faults
+// module, each readied as the glue readies its spare (one warm-up call), per instance.
+const spare_resident_kib = (() => {
+  const module = new WebAssembly.Module(readFileSync(`${dirOf("faults")}/app.wasm`));
+  const stubs = {};
+  for (const i of WebAssembly.Module.imports(module)) {
+    (stubs[i.module] ??= {})[i.name] = i.kind == "tag" ? new WebAssembly.Tag({ parameters: ["i32"] }) : () => 0;
+  }
+  const rss = () => Number(readFileSync("/proc/self/statm", "utf8").split(" ")[1]) * 4096;
+  const kept = [];
+  const before = rss();
+  for (let i = 0; i < 200; i++) {
+    const exports = new WebAssembly.Instance(module, stubs).exports;
+    exports[EXPORT_FETCH](WARM_UP);
+    kept.push(exports);
+  }
+  return round((rss() - before) / kept.length / 1024, 1);
+})();
+pinSelf(`0-${cpus().length - 1}`);
 const warm_request_us = recovery.warm;
 const next_after_fault_us = Object.fromEntries(["panic", "abort", "oom", "trap"].map((k) => [k, recovery[k]]));
 const next_after_fault_extra_us = Object.fromEntries(["panic", "abort", "oom", "trap"].map((k) => [k, recovery[`${k}_extra`]]));
+const warm_back_to_back_us = recovery.back_to_back_warm;
+const next_after_fault_back_to_back_us = Object.fromEntries(["panic", "abort", "oom", "trap"].map((k) => [k, recovery[`back_to_back_${k}`]]));
 
 // ---- The Workers under load, each laid out in build/bench/<name>/.
 const floorWasm = `${ROOT}/build/bench-floor.wasm`;
@@ -331,6 +379,9 @@ const report = {
   next_after_fault_us,
   next_after_fault_ratio: round(Math.max(...Object.values(next_after_fault_us)) / warm_request_us),
   next_after_fault_extra_us,
+  warm_back_to_back_us,
+  next_after_fault_back_to_back_us,
+  spare_resident_kib,
   cold_start_ms: Object.fromEntries(Object.entries(cold).map(([n, c]) => [n, c.ms])),
   cold_start_ratio_vs_js: round(cold.tinyworker.ms / cold.js.ms),
   ...(cold.workers_rs && { cold_start_ratio_vs_workers_rs: round(cold.tinyworker.ms / cold.workers_rs.ms) }),
