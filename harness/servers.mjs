@@ -30,7 +30,8 @@ export async function startWorkerdConfig(config) {
 /**
  * Starts a local HTTP server process that will listen on 127.0.0.1:`port` and waits (up to
  * `seconds`) until it answers. `detached` runs it in its own process group, stopped as a
- * whole (wrangler dev starts a workerd of its own). Resolves to { base, pid, output, get, stop }.
+ * whole (wrangler dev starts a workerd of its own). Resolves to { base, pid, output, logged, get,
+ * stop }.
  */
 export async function startServer(command, args, { port, cwd, env, detached = false, seconds = 30 }) {
   const child = spawn(command, args, { cwd, env, detached, stdio: ["ignore", "pipe", "pipe"] });
@@ -58,6 +59,17 @@ export async function startServer(command, args, { port, cwd, env, detached = fa
     base,
     pid: child.pid,
     output: () => output,
+    /**
+     * The output once it matches `pattern` (a RegExp or a string), polled for at most `seconds`
+     * (a log line reaches the pipe after the response it was written for); else the output as it
+     * is then, for the caller's assertion to show.
+     */
+    async logged(pattern, seconds = 10) {
+      const deadline = Date.now() + seconds * 1000;
+      const found = () => (typeof pattern == "string" ? output.includes(pattern) : pattern.test(output));
+      while (!found() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return output;
+    },
     /** GET `path`: [status, body text], bounded by a 10 s timeout. */
     async get(path) {
       const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });

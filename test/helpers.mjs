@@ -1,5 +1,6 @@
 // Test helpers: a built example through glue.js in Node, its faults quietly, the garbage
 // collector; and, re-exported, the harness shared with bench/ (servers, clients, build paths).
+import assert from "node:assert/strict";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createRuntime, createWorker } from "tinyworker";
@@ -11,6 +12,12 @@ export * from "../harness/servers.mjs";
 export * from "../harness/http.mjs";
 
 const IMPORTS = { faults: faultsImports };
+
+/** Asserts that `server` logs a line matching `pattern` (waiting for it a while: wrangler and
+ * workerd print a log line after the response it was written for). */
+export async function assertLogged(server, pattern, message) {
+  assert.match(await server.logged(pattern), pattern, message);
+}
 
 /** A fault response that carries the fault's message (the tests that check messages opt in). */
 export const detailed = (fault) => new Response(`${fault.message}\n`, { status: 500 });

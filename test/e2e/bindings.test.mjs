@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, TEST_BUILDS, dirOf, load, startWranglerDev } from "../helpers.mjs";
+import { ROOT, TEST_BUILDS, assertLogged, dirOf, load, startWranglerDev } from "../helpers.mjs";
 
 const generic = /^internal error \(fault [0-9a-f]{8}\)\n$/;
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -149,8 +149,7 @@ for (const build of TEST_BUILDS) {
       // the log), a binding that is not there (in Node 24: test/e2e/jspi/bindings.test.mjs).
       assert.deepEqual(await server.get(`/kv/${"k".repeat(513)}`), [400, "bad request: the platform refused an argument\n"]);
       assert.deepEqual(await server.get("/d1-bad"), [502, "bad gateway: the binding failed\n"]);
-      for (let i = 0; i < 40 && !/SELEKT/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 50));
-      assert.match(server.output(), /SELEKT/, "the binding's message is logged");
+      await assertLogged(server, /SELEKT/, "the binding's message is logged");
       // After the answer: a KV put through ctx.waitUntil lands.
       const later = `later-${build}`;
       assert.deepEqual(await (async () => { const r = await fetch(`${server.base}/after/${later}`, { method: "POST", body: "afterwards" }); return [r.status, await r.text()]; })(), [202, "later\n"]);
@@ -165,8 +164,7 @@ for (const build of TEST_BUILDS) {
       assert.deepEqual(await server.get("/log"), [200, "logged\n"]);
       // (wrangler prints them as they arrive, after the answer.)
       const lines = ["a debug line", "an info line", "a warn line", "an error line"];
-      for (let i = 0; i < 40 && !lines.every((l) => server.output().includes(l)); i++) await new Promise((r) => setTimeout(r, 50));
-      for (const line of lines) assert.ok(server.output().includes(line), line);
+      for (const line of lines) assert.ok((await server.logged(line)).includes(line), line);
       const [cfStatus, cf] = await server.get("/cf");
       assert.equal(cfStatus, 200);
       assert.equal(typeof JSON.parse(cf), "object");
@@ -195,9 +193,9 @@ for (const build of TEST_BUILDS) {
       // The note the aborted request wrote before it aborted is there: D1 has no transaction
       // around a request (unlike a Durable Object's storage).
       assert.equal((await server.get("/d1/count"))[1], "1");
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: panicked after an R2 get/);
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: aborted after a D1 write/);
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: out of memory/);
+      await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: panicked after an R2 get/);
+      await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: aborted after a D1 write/);
+      await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: out of memory/);
     } finally {
       await server.stop();
       rmSync(persist, { recursive: true, force: true });

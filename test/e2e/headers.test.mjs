@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { createRuntime, handle } from "tinyworker";
-import { ROOT, startWorkerdConfig, wasmOf } from "../helpers.mjs";
+import { ROOT, assertLogged, startWorkerdConfig, wasmOf } from "../helpers.mjs";
 
 const dirOf = (alloc) => `${ROOT}/build/headers.${alloc}.abort`;
 const readWasm = (alloc) => readFileSync(`${dirOf(alloc)}/app.wasm`);
@@ -49,7 +49,7 @@ for (const alloc of ["none", "talc"]) {
         assert.equal(r.status, 500);
         assert.match(await r.text(), /^internal error \(fault [0-9a-f]{8}\)\n$/);
         assert.equal(r.headers.get("x-1"), null, "nothing of the refused response");
-        assert.match(server.output(), /more than EXTRA_HEADERS \(8\) computed response headers without an allocator: use Response::try_header.*examples\/headers\/src\/lib\.rs:\d+/);
+        await assertLogged(server, /more than EXTRA_HEADERS \(8\) computed response headers without an allocator: use Response::try_header.*examples\/headers\/src\/lib\.rs:\d+/);
       }
       assert.equal((await fetch(`${server.base}/many?n=1`)).status, 200, "the next request is served");
     } finally {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TEST_BUILDS, dirOf, startWranglerDev } from "../helpers.mjs";
+import { TEST_BUILDS, assertLogged, dirOf, startWranglerDev } from "../helpers.mjs";
 
 const FAULTS = ["panic", "abort", "oom", "trap"];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -57,7 +57,7 @@ for (const build of TEST_BUILDS) {
         assert.equal((await scheduled(server, "0 * * * *")).status, 200, `after ${kind}`);
         assert.deepEqual(await server.get("/ticks"), [200, `${i + 2}\n`]);
       }
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/);
+      await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/);
       assert.deepEqual(await server.get("/"), [200, "jobs: POST /enqueue, GET /log, GET /ticks\n"]);
     });
   });
@@ -96,7 +96,7 @@ for (const build of TEST_BUILDS) {
       // Nothing more arrives later (no message is delivered a third time).
       await sleep(3000);
       assert.deepEqual(await logLines(server), [...expected].sort());
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: asked to abort/);
+      await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: asked to abort/);
     });
   });
 }

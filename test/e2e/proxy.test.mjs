@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, writeFileSync } from "node:fs";
-import { ROOT, TEST_BUILDS, rawRequest, startWorkerdConfig } from "../helpers.mjs";
+import { ROOT, TEST_BUILDS, assertLogged, rawRequest, startWorkerdConfig } from "../helpers.mjs";
 import { ship } from "../../scripts/bundle.mjs";
 import config from "../../examples/proxy/config.mjs";
 import { clientMistakes, concurrentSlow, everyRoute, poolCap, slowWithFaults } from "./proxy-scenarios.mjs";
@@ -21,7 +21,7 @@ for (const build of TEST_BUILDS) {
     const server = await startWorkerdConfig(`${dirOf(build)}/config.capnp`);
     try {
       await everyRoute(sender(server));
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: panicked after a subrequest/);
+      await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: panicked after a subrequest/);
       const faults = server.output().match(/tinyworker: fault/g).length;
       await clientMistakes(sender(server));
       // A GET with a body: the platform refuses to forward it (a TypeError), the client's mistake.

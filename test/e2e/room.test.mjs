@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, TEST_BUILDS, load, startWorkerdConfig } from "../helpers.mjs";
+import { ROOT, TEST_BUILDS, assertLogged, load, startWorkerdConfig } from "../helpers.mjs";
 import { ship } from "../../scripts/bundle.mjs";
 import config from "../../examples/room/config.mjs";
 import { SAMPLES } from "../../examples/room/samples.js";
@@ -76,7 +76,7 @@ for (const build of TEST_BUILDS) {
           assert.equal(await get("a", fault), 500, fault);
           assert.equal(await get("a", "/count"), 3, `${fault}: the write before the fault was rolled back`);
         }
-        assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: aborted after writing/);
+        await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: aborted after writing/);
       } finally {
         await server.stop();
       }
@@ -169,8 +169,8 @@ for (const build of TEST_BUILDS) {
           assert.equal(await get("h", "/count"), 1, `after the ${fault} hook: storage as it was`);
           assert.equal(await get("h", "/restored"), restored + 1, "the faulting hooks' writes rolled back");
         }
-        assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: the restore hook panicked on purpose/);
-        assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: abort: out of memory/);
+        await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: the restore hook panicked on purpose/);
+        await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: out of memory/);
       } finally {
         await server.stop();
       }
@@ -229,7 +229,7 @@ test("workerd: a Durable Object class without SQLite is refused when it is made,
     try {
       const [status] = await server.get("/count?name=x");
       assert.equal(status, 500);
-      assert.match(server.output(), /a Durable Object needs SQLite-backed storage: declare its class under `new_sqlite_classes`/);
+      await assertLogged(server, /a Durable Object needs SQLite-backed storage: declare its class under `new_sqlite_classes`/);
     } finally {
       await server.stop();
     }

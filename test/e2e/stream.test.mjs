@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ROOT, TEST_BUILDS, cpuUs, startWorkerdConfig } from "../helpers.mjs";
+import { ROOT, TEST_BUILDS, assertLogged, cpuUs, startWorkerdConfig } from "../helpers.mjs";
 
 const MIB = 1048576;
 // The origin's /big pattern: byte k is (7k + 3) mod 256, 64 KiB that repeat.
@@ -141,7 +141,7 @@ for (const build of TEST_BUILDS) {
       }, "the body does not end cleanly");
       assert.ok(received >= MIB / 2 && received <= MIB, `received ${received} bytes before the end`);
       assert.deepEqual(await server.get("/"), [200, "ok"]);
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: panicked after streaming/);
+      await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: panicked after streaming/);
 
       // A client that goes away mid-stream: the handler's next write fails (an error value, not
       // a fault) and it stops; workerd goes idle.

@@ -2,7 +2,7 @@
 // each followed by a correct 200, and the fault logged.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FAULT_ROUTES, startWorkerd } from "../helpers.mjs";
+import { FAULT_ROUTES, assertLogged, startWorkerd } from "../helpers.mjs";
 
 test("workerd serves hello", async () => {
   const server = await startWorkerd("hello");
@@ -22,7 +22,7 @@ test("workerd: every fault route answers 500 and the next request is 200", async
       assert.ok(body.includes(expected), `${route}: ${JSON.stringify(body)} lacks ${JSON.stringify(expected)}`);
       assert.deepEqual(await server.get("/"), [200, "ok"], `after ${route}`);
     }
-    assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: injected panic/, "faults are logged with an id");
+    await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: injected panic/, "faults are logged with an id");
   } finally {
     await server.stop();
   }

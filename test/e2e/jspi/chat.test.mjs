@@ -99,7 +99,8 @@ for (const build of TEST_BUILDS) {
         assert.ok(await until(() => room.every((c) => c.received.at(-1) == `after ${kind}`)), `after /${kind}, r0 still broadcasts`);
         assert.ok(clients.filter((c) => c.room != "r0").every((c) => c.received.length == counts[clients.indexOf(c)]), "other rooms untouched");
       }
-      assert.match(server.output(), /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/);
+      const panicked = /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/;
+      assert.match(await server.logged(panicked), panicked); // (logged after the close)
       assert.ok(clients.every((c) => c.closed === null), "no other socket was closed");
 
       // The history: the newest 1,000 of r0, oldest first, as every client of it received them.
