@@ -156,9 +156,10 @@ export function createRuntime(wasm, options = {}) {
   // Readies a new instance off any request's time: calls its fetch export once with a length no
   // buffer has, which the runtime refuses before any of the handler runs (docs/ABI.md, "A
   // warm-up call"): V8's first call into an instance costs ~2 us more than the next. Its other
-  // pages are left for the OS to map at their first write: writing every page ahead kept 200 KiB
-  // resident per spare instead of 20 KiB and made the next request slower, not faster (the
-  // kernel's page clearing evicts what that request needs from the CPU's caches).
+  // pages are left for the OS to map at their first write: writing every page ahead kept them
+  // all resident (12 KiB per spare without: `spare_resident_kib` in make bench) and made the
+  // next request slower, not faster (the kernel's page clearing evicts what that request needs
+  // from the CPU's caches).
   const ready = (exports) => {
     exports[fetchExport]?.(WARM_UP);
     return exports;
