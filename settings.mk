@@ -15,7 +15,7 @@ UNWIND_RUSTFLAGS := -Cpanic=unwind -Ctarget-feature=+exception-handling
 LINK_ARGS := -Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536
 
 # The matrix: the examples, the allocator backends, the builds.
-EXAMPLES := hello faults counter headers proxy room bindings jobs chat router router_serde router_sjc
+EXAMPLES := hello faults counter headers proxy room bindings jobs chat router router_serde router_sjc standins
 ALLOCS := talc dlmalloc bump wee_alloc
 BUILDS := abort unwind
 
@@ -25,7 +25,7 @@ WITH_ALLOCATOR := faults proxy room allocbench bindings jobs chat router_serde
 # Examples whose bindings or events raw workerd cannot serve locally (R2, D1, Queues, cron):
 # `make serve` runs them under wrangler dev, whose Miniflare simulates those bindings on this
 # machine (with --test-scheduled: GET /__scheduled?cron=<expression> fires a cron trigger).
-WRANGLER_DEV := bindings jobs chat
+WRANGLER_DEV := bindings jobs chat standins
 
 # The size-tests rows, for every build: example.alloc, where `*` is every backend of ALLOCS.
 SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc jobs.talc chat.talc router.none router.talc router_serde.talc router_sjc.none hello.* faults.* allocbench.*

@@ -1,32 +1,47 @@
 // The trust figures of a pooled Worker (examples/proxy, abort build) in workerd on 127.0.0.1:
-// what slow, abandoning and flooding clients cost it. Prints a table and writes
-// bench/trust.json. `node bench/trust.mjs [root]` measures the checkout at `root` (default:
-// this one; it must have built build/proxy.talc.abort), so an older commit in a worktree is
-// measured by the same client: `git worktree add /tmp/old <commit>`, build it there, then
-// `node bench/trust.mjs /tmp/old`. workerd is pinned to core 1 (taskset) where there are two.
+// what slow, abandoning, streaming and many clients cost it, beside a plain JavaScript Worker
+// doing the same (bench/js-trust.js) where one compares. Prints a table and writes
+// bench/trust.json. `node bench/trust.mjs [root]` measures the checkout at `root` (default: this
+// one; it must have built build/proxy.talc.abort and build/chat.talc.abort), so an older commit
+// in a worktree is measured by the same client. workerd is pinned to core 1 where there are two.
 //
 // - rss: workerd's RSS before and after one 150 MiB chunked upload (no content-length)
-// - queue: 1,152 concurrent GET /slow?ms=300 (128 run, 1,024 queue): workerd CPU per queued
-//   request beyond what the same requests cost unqueued (9 rounds of 128), and the latency a
-//   hand-off adds (the run's time beyond 9 × 300 ms, per round after the first)
+// - queue: a pool capped at 128 instances: 1,152 concurrent GET /slow?ms=300 (128 run, 1,024
+//   queue): workerd CPU per queued request beyond what the same requests cost unqueued (9
+//   rounds of 128), and the latency a hand-off adds
 // - uploads: GET / latency (median of 20) alone and with 200 slow uploads in flight
 // - abandoned: 1,300 GET /slow?ms=5000 whose clients reset after 0.8 s; how long until GET /
 //   answers and 200 × /slow?ms=50 all succeed (or "not within 20 s")
-import { writeFileSync } from "node:fs";
-import { cpus } from "node:os";
-import { resolve } from "node:path";
+// - suspended: 1,300 concurrent GET /slow?ms=2000 in flight: GET / latency (median of 10) while
+//   they are, workerd's RSS per request in flight, beside the twin
+// - streamed: 130 and 500 stalled streaming clients (half uploads to /sha256 that send one byte,
+//   half readers of /stream-then-panic that never read): GET / latency (median of 10)
+// - generated: a client of GET /generated-upload/digest?kib=100000000 (100 GB written by the
+//   handler) that resets after 1 s: workerd's CPU (ms per s) and RSS each second for 12 s after
+// - grown: 32 concurrent GET /origin/big?mib=10 (each 10 MiB read into wasm): workerd's RSS
+//   before, right after and 36 s after, beside the twin
+// - chat_history: examples/chat under wrangler dev, 40 messages of 1 MB in a room: GET
+//   /room/<r>/history's status, bytes and time
+// - sockets: 1,000 WebSockets in 100 rooms of examples/chat and of its twin (wrangler dev):
+//   workerd's RSS before and with them
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { chunkedUpload, rawRequest } from "../harness/http.mjs";
-import { cpuUs, freePort, rssMiB, startServer } from "../harness/servers.mjs";
+import { cpuUs, freePort, rssMiB, startServer, startWranglerDev } from "../harness/servers.mjs";
+import { ship } from "../scripts/bundle.mjs";
+import proxyConfig from "../examples/proxy/config.mjs";
 
 const root = resolve(process.argv[2] ?? new URL("..", import.meta.url).pathname);
 const config = `${root}/build/proxy.talc.abort/config.capnp`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-async function serve() {
+async function serve(file = config) {
   const port = await freePort();
   const workerd = `${root}/node_modules/.bin/workerd`;
-  const args = ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`];
+  const args = ["serve", file, "--socket-addr", `http=127.0.0.1:${port}`];
   // (taskset execs workerd: the pid is workerd's own)
   return cpus().length >= 2 ? startServer("taskset", ["-c", "1", workerd, ...args], { port }) : startServer(workerd, args, { port });
 }
@@ -61,8 +76,21 @@ async function concurrent(server, path, n) {
   return { answers, elapsed: performance.now() - t0, cpu: cpuUs(server.pid) - cpu0 };
 }
 
+/** examples/proxy behind an entry whose pool is capped at 128 instances (the queue's figures). */
+async function serveCapped() {
+  const dir = `${root}/build/proxy.talc.abort`;
+  const out = `${root}/build/bench/proxy-capped`;
+  mkdirSync(out, { recursive: true });
+  const entry = `${out}.entry.js`;
+  writeFileSync(entry, `import wasm from "./app.wasm";\nimport { createWorker } from "tinyworker";\nexport default createWorker(wasm, { pool: { instances: 128 } });\n`);
+  await ship({ out, name: "proxy-capped", sources: { "worker.js": entry }, assets: { "app.wasm": `${dir}/app.wasm` } });
+  for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${dir}/${f}`, `${out}/${f}`);
+  writeFileSync(`${out}/config.capnp`, proxyConfig("127.0.0.1:8787"));
+  return serve(`${out}/config.capnp`);
+}
+
 async function queue() {
-  const server = await serve();
+  const server = await serveCapped();
   try {
     await concurrent(server, "/slow?ms=300", 128); // warm: 128 instances
     let base = 0;
@@ -126,6 +154,185 @@ async function abandoned() {
   }
 }
 
-const report = { root, rss: await rss(), queue: await queue(), uploads: await uploads(), abandoned: await abandoned() };
+/** The twin (bench/js-trust.js) with the proxy's services, in workerd. */
+async function serveTwin() {
+  const dir = `${root}/build/proxy.talc.abort`;
+  const out = `${root}/build/bench/js-trust`;
+  await ship({ out, name: "js-trust", sources: { "worker.js": `${root}/bench/js-trust.js` }, assets: { "app.wasm": `${dir}/app.wasm` } });
+  for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${dir}/${f}`, `${out}/${f}`);
+  writeFileSync(`${out}/config.capnp`, proxyConfig("127.0.0.1:8787"));
+  return serve(`${out}/config.capnp`);
+}
+
+/** `n` raw clients of `head` (+ `body`) that stall. */
+const stalled = (server, n, head, body) => Array.from({ length: n }, () => rawRequest(server.base, head, body));
+
+async function suspended() {
+  const one = async (server) => {
+    for (let i = 0; i < 3; i++) await get(server, "/");
+    const before = rssMiB(server.pid);
+    const slow = stalled(server, 1300, "GET /slow?ms=2000 HTTP/1.1\r\nHost: x");
+    await sleep(800);
+    const rss = rssMiB(server.pid);
+    const times = [];
+    for (let i = 0; i < 10; i++) times.push((await get(server, "/")).ms);
+    const answers = await Promise.all(slow.map((c) => c.response));
+    for (const { socket } of slow) socket.destroy();
+    return { get_ms: +median(times).toFixed(2), answered_200: answers.filter((a) => a.status === 200).length, rss_kib_per_request: Math.round(((rss - before) * 1024) / 1300) };
+  };
+  const server = await serve();
+  const twin = await serveTwin();
+  try {
+    return { tinyworker: await one(server), js: await one(twin) };
+  } finally {
+    await server.stop();
+    await twin.stop();
+  }
+}
+
+async function streamed() {
+  const server = await serve();
+  try {
+    const out = {};
+    for (const n of [130, 500]) {
+      const clients = [
+        ...stalled(server, n / 2, "POST /sha256 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000", "x"),
+        ...stalled(server, n / 2, "GET /stream-then-panic?mib=64 HTTP/1.1\r\nHost: x"),
+      ];
+      await sleep(1500);
+      const times = [], statuses = new Set();
+      for (let i = 0; i < 10; i++) {
+        const r = await get(server, "/", 10_000);
+        times.push(r.ms);
+        statuses.add(r.status);
+      }
+      out[`clients_${n}`] = { get_ms: +median(times).toFixed(2), statuses: [...statuses] };
+      for (const { socket } of clients) socket.resetAndDestroy();
+      await sleep(1000);
+    }
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function generated() {
+  const server = await serve();
+  try {
+    const client = rawRequest(server.base, "GET /generated-upload/digest?kib=100000000 HTTP/1.1\r\nHost: x");
+    await sleep(1000);
+    const writing = get(server, "/", 10_000);
+    client.socket.resetAndDestroy();
+    const seconds = [];
+    let cpu = cpuUs(server.pid);
+    for (let i = 0; i < 12; i++) {
+      await sleep(1000);
+      const now = cpuUs(server.pid);
+      seconds.push({ cpu_ms: Math.round((now - cpu) / 1000), rss_mib: +rssMiB(server.pid).toFixed(1) });
+      cpu = now;
+    }
+    return { get_while_written_ms: +(await writing).ms.toFixed(2), after_reset: seconds };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function grown() {
+  const one = async (server) => {
+    for (let i = 0; i < 3; i++) await get(server, "/");
+    const before = rssMiB(server.pid);
+    await Promise.all(Array.from({ length: 32 }, () => fetch(`${server.base}/origin/big?mib=10`).then((r) => r.arrayBuffer())));
+    const after = rssMiB(server.pid);
+    await sleep(36_000);
+    return { before_mib: +before.toFixed(1), after_mib: +after.toFixed(1), after_36s_mib: +rssMiB(server.pid).toFixed(1) };
+  };
+  const server = await serve();
+  const twin = await serveTwin();
+  try {
+    const [tinyworker, js] = await Promise.all([one(server), one(twin)]);
+    return { tinyworker, js };
+  } finally {
+    await server.stop();
+    await twin.stop();
+  }
+}
+
+async function chatHistory() {
+  const persist = mkdtempSync(join(tmpdir(), "trust-chat-"));
+  const server = await startWranglerDev(`${root}/build/chat.talc.abort`, { persist });
+  try {
+    const socket = new WebSocket(`${server.base.replace("http", "ws")}/room/big`);
+    let received = 0;
+    socket.addEventListener("message", () => received++);
+    await new Promise((resolve, reject) => (socket.addEventListener("open", resolve), socket.addEventListener("error", reject)));
+    for (let i = 0; i < 40; i++) socket.send(`${i}:`.padEnd(1_000_000, "m"));
+    for (const deadline = Date.now() + 120_000; received < 40 && Date.now() < deadline; ) await sleep(100);
+    socket.close();
+    const t0 = performance.now();
+    const r = await fetch(`${server.base}/room/big/history`);
+    const bytes = (await r.arrayBuffer()).byteLength;
+    return { messages: received, status: r.status, bytes, ms: Math.round(performance.now() - t0) };
+  } finally {
+    await server.stop();
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+/** The RSS of the workerd processes of wrangler dev's process group `group`, in MiB. */
+const workerdRssMiB = (group) =>
+  execFileSync("pgrep", ["-g", String(group), "workerd"], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .reduce((sum, pid) => sum + rssMiB(Number(pid)), 0);
+
+/** The chat twin's folder (examples/chat/twin.js with the example's wrangler.toml). */
+function chatTwin() {
+  const dir = `${root}/build/bench/chat-twin-trust`;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(`${root}/examples/chat/twin.js`, `${dir}/worker.js`);
+  writeFileSync(`${dir}/wrangler.toml`, readFileSync(`${root}/build/chat.talc.abort/wrangler.toml`, "utf8").replace('name = "tinyworker-chat"', 'name = "tinyworker-chat-twin"'));
+  return dir;
+}
+
+/** 1,000 WebSockets in 100 rooms (10 each) of examples/chat and of its twin: workerd's RSS. */
+async function sockets() {
+  const one = async (dir) => {
+    const persist = mkdtempSync(join(tmpdir(), "trust-sockets-"));
+    const server = await startWranglerDev(dir, { persist });
+    try {
+      const before = workerdRssMiB(server.pid);
+      const open = [];
+      for (let room = 0; room < 100; room++) {
+        for (let i = 0; i < 10; i++) {
+          const socket = new WebSocket(`${server.base.replace("http", "ws")}/room/s${room}`);
+          open.push(new Promise((resolve, reject) => (socket.addEventListener("open", () => resolve(socket)), socket.addEventListener("error", reject))));
+        }
+      }
+      const all = await Promise.all(open);
+      await sleep(2000);
+      const during = workerdRssMiB(server.pid);
+      for (const socket of all) socket.close();
+      return { before_mib: +before.toFixed(1), with_1000_sockets_mib: +during.toFixed(1), kib_per_socket: Math.round(((during - before) * 1024) / 1000) };
+    } finally {
+      await server.stop();
+      rmSync(persist, { recursive: true, force: true });
+    }
+  };
+  return { tinyworker: await one(`${root}/build/chat.talc.abort`), js: await one(chatTwin()) };
+}
+
+const report = {
+  root,
+  rss: await rss(),
+  queue: await queue(),
+  uploads: await uploads(),
+  abandoned: await abandoned(),
+  suspended: await suspended(),
+  streamed: await streamed(),
+  generated: await generated(),
+  grown: await grown(),
+  chat_history: await chatHistory(),
+  sockets: await sockets(),
+};
 console.log(JSON.stringify(report, null, 2));
 if (!process.argv[2]) writeFileSync(new URL("trust.json", import.meta.url), JSON.stringify(report, null, 2) + "\n");

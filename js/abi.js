@@ -1,6 +1,6 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
@@ -76,6 +76,7 @@ export const EXPORT_ALLOC_STATS = "__tw_alloc_stats";
 // `durable_object!(class Name ...)` exports each of its entries as `<export>_<Name>`.
 export const EXPORT_SCHEDULED = "__tw_scheduled";
 export const EXPORT_QUEUE = "__tw_queue";
+export const EXPORT_QUEUE_MESSAGE = "__tw_queue_message";
 export const EXPORT_ALARM = "__tw_alarm";
 export const EXPORT_SOCKET_MESSAGE = "__tw_socket_message";
 export const EXPORT_SOCKET_CLOSE = "__tw_socket_close";

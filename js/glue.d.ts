@@ -71,13 +71,24 @@ export interface RuntimeOptions {
 
 export interface PoolOptions {
   /**
-   * Instances at most, one per request in flight (default 128). Each costs its module's memory
-   * (192 KiB for examples/proxy) plus whatever its heap grows to: size instances × heap limit to
-   * fit the isolate's 128 MB.
+   * The linear memory the pool's instances may hold in all, in bytes (default 256 MiB): a new
+   * instance is made, one per request in flight, while the pages of all of them (grown ones
+   * included) stay within it. What an instance makes resident is a fraction of its pages: a
+   * suspended examples/proxy request costs about 44 KiB more than a plain JavaScript Worker's
+   * (README, "The pool").
    */
+  memory?: number;
+  /** Instances at most, whatever their memory (default: no count, only `memory`). */
   instances?: number;
   /**
-   * Requests that may wait for an instance when all are busy (default 1,024); one more gets 503.
+   * The share of the pool streamed calls may hold (default 0.5): requests whose body the handler
+   * reads in chunks (`streamBodies`) and calls that began a streamed answer. A streamed request
+   * beyond it waits; a streamed answer beyond it is refused (an error for the handler). Slow
+   * or absent streaming clients never take what other requests need.
+   */
+  streamed?: number;
+  /**
+   * Requests that may wait for an instance when none fits (default 1,024); one more gets 503.
    * A waiting request sleeps until an instance is released (no polling); one whose client went
    * away (request.signal, with the `enable_request_signal` compatibility flag) leaves at once.
    */
@@ -86,6 +97,11 @@ export interface PoolOptions {
   warm?: number;
   /** Idle instances beyond `warm` are released after this many ms without work (default 30,000). */
   idleMs?: number;
+  /**
+   * An instance whose memory grew more than this many bytes past the module's own (for one
+   * large request) is released when that request ends, so its memory goes back (default 1 MiB).
+   */
+  grown?: number;
 }
 
 export interface WorkerOptions extends RuntimeOptions {

@@ -94,10 +94,12 @@ const word = (n) => new Uint8Array(new Uint32Array([n]).buffer);
  * `bytes(at, len)`, `text(at, len)`, `put(string, dst, room)`), `answer(status, headers, body)`
  * to keep an operation's result for `__tw_result`, the request being served, its env and its
  * results (`currentRequest()`, `currentEnv()`, `currentResults()`), a Durable Object's
- * `storage` (its ctx.storage), whether the module `suspends` (is served through JSPI), and the
- * bridge's state of the request (`bridge`, below).
+ * `storage` (its ctx.storage), whether the module `suspends` (is served through JSPI), the
+ * bridge's state of the request (`bridge`, below), and `waitFor(promise, fail)`: the promise a
+ * suspended host call waits for, settled by `fail(reason)` instead once the call is cancelled
+ * (its client went away).
  */
-export function hostImports(tag, words, bytes, text, put, encoder, answer, currentRequest, currentEnv, currentResults, storage, suspends, bridge) {
+export function hostImports(tag, words, bytes, text, put, encoder, answer, currentRequest, currentEnv, currentResults, storage, suspends, bridge, waitFor) {
   if ((IO || BRIDGE) && suspends && !WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
   const imports = {};
 
@@ -185,7 +187,8 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
    * Every failure is an error code for the module, never an exception; an operation this glue
    * does not know is refused (IO_FAILED), never guessed.
    */
-  const ioOperation = async (op, at) => {
+  const ioOperation = (op, at) => waitFor(ioRun(op, at), () => IO_FAILED);
+  const ioRun = async (op, at) => {
     const u32 = words();
     const w = u32.slice(at >> 2, (at >> 2) + IO_RECORD_WORDS); // five (address, length) pairs
     const str = (i) => text(w[2 * i], w[2 * i + 1]);
@@ -335,7 +338,7 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       bridge.error = new Error("the call answered a Promise, and this module cannot suspend");
       return BRIDGE_WOULD_SUSPEND;
     }
-    return result.then(hold, failed);
+    return waitFor(result.then(hold, failed), failed);
   };
   /** `__tw_value(handle, op, dst, room)`: reads a held value (ERROR_HANDLE: the last error). */
   const readValue = (handle, op, dst, room) => {

@@ -1,24 +1,40 @@
 // The pool of runtimes that serves a module that suspends (JSPI): one instance per request in
-// flight, a bounded queue behind them, and idle instances released after a while.
+// flight, as many as fit a memory budget, a share of them for streamed calls, a bounded queue.
 import { Fault } from "./fault.js";
 import { createRuntime } from "./runtime.js";
 
 /**
- * A pool of runtimes for a module that suspends: one instance per request in flight, at most
- * `instances`; beyond that up to `queue` requests wait. A waiting request is woken by the
- * request that releases an instance (workerd delivers that wake-up in the waiting request's
- * own context, since the waiter still has a timer of its own pending: without one it would be
- * cancelled as hung), and by its own timer once a second should a wake-up be lost; one whose
- * client went away leaves the queue at once. Idle instances beyond `warm` are released after
- * `idleMs` without work.
+ * A pool of runtimes for a module that suspends: one instance per request in flight. It makes a
+ * new instance while the linear memory of all of them (each instance's pages, grown ones
+ * included) stays within `memory` bytes (and their number within `instances`, when given);
+ * beyond that up to `queue` requests wait. Streamed calls (a body read in chunks, a streamed
+ * answer) hold at most the `streamed` share of it, so slow or absent streaming clients never
+ * take what other requests need. A waiting request is woken by the request that releases an
+ * instance (workerd delivers that wake-up in the waiting request's own context, since the
+ * waiter still has a timer of its own pending: without one it would be cancelled as hung), and
+ * by its own timer once a second should a wake-up be lost; one whose client went away leaves the
+ * queue at once. Idle instances beyond `warm` are released after `idleMs` without work, and an
+ * instance whose memory grew past `grown` bytes over the module's own for one large request is
+ * released when that request ends, so the memory goes back.
  */
 export function pool(module, options) {
-  const { instances = 128, queue = 1024, warm = 4, idleMs = 30_000 } = options.pool ?? {};
+  const { instances = Infinity, memory = 256 << 20, streamed = 0.5, queue = 1024, warm = 4, idleMs = 30_000, grown = 1 << 20 } = options.pool ?? {};
   const all = []; // every runtime (tests, monitoring)
   const idle = []; // idle runtimes, the most recently released last
   const waiting = []; // the wake-up of each queued request, first come first
+  const streamWaiting = []; // the same for streamed calls waiting for their share
+  let base; // the linear memory of a new instance (the first one's, before any request)
+  let streams = 0; // runtimes held by streamed calls
   // (No spare per runtime: the pool's other instances stand in while a faulted one is refilled.)
-  const create = () => all[all.push(createRuntime(module, { ...options, spare: false })) - 1];
+  const create = () => {
+    const runtime = createRuntime(module, { ...options, spare: false });
+    base ??= runtime.memory();
+    return all[all.push(runtime) - 1];
+  };
+  // Whether one more instance fits: the memory of all of them, as each holds it now.
+  const room = () => all.length < instances && all.reduce((sum, r) => sum + r.memory(), base ?? 0) <= memory;
+  // How many streamed calls may hold an instance at once.
+  const streamCap = () => Math.max(1, Math.floor((Math.min(instances, memory / (base || memory)) * streamed)));
   const forget = (runtime) => {
     const at = all.indexOf(runtime);
     if (at >= 0) all.splice(at, 1);
@@ -30,13 +46,46 @@ export function pool(module, options) {
     for (const runtime of [...all]) if (!idle.includes(runtime) && runtime.killed()) abandon(runtime);
   };
   const abandon = (runtime) => {
+    if (runtime.abandoned) return;
     runtime.abandoned = true;
+    if (runtime.streamed) {
+      runtime.streamed = false;
+      streams--;
+      streamWaiting.shift()?.();
+    }
     forget(runtime);
+    waiting.shift()?.();
   };
-  const take = () => {
-    const runtime = idle.pop();
+  // A runtime for a call (a streamed one only within the streamed share), or null.
+  const take = (stream) => {
+    if (stream && streams >= streamCap()) return null;
+    let runtime = idle.pop();
     if (runtime?.killed()) sweep();
-    return runtime ?? (all.length < instances ? create() : null);
+    runtime ??= room() ? create() : null;
+    if (runtime && stream) {
+      runtime.streamed = true;
+      streams++;
+    }
+    return runtime;
+  };
+  // Waits in `line` until woken (by a release), or for a second should a wake-up be lost;
+  // throws an "aborted" Fault when the client went away meanwhile. `first`: at the front (a
+  // request woken for nothing, another having taken the instance first, keeps its place).
+  const wait = async (line, signal, first) => {
+    let wake, timer;
+    const woken = new Promise((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, 1000);
+    });
+    if (first) line.unshift(wake);
+    else line.push(wake);
+    // (Left attached: a wake-up after this one changes nothing.)
+    signal?.addEventListener("abort", wake, { once: true });
+    await woken;
+    clearTimeout(timer);
+    const at = line.indexOf(wake);
+    if (at >= 0) line.splice(at, 1);
+    if (signal?.aborted) throw new Fault("aborted", "the client went away while it waited");
   };
   // Releases idle runtimes beyond `warm` that have had no work for `idleMs` (the oldest first).
   const shrink = (now) => {
@@ -46,45 +95,63 @@ export function pool(module, options) {
     all,
     take,
     /**
-     * A runtime for one request: an idle one, or a new one under the cap; else the request
-     * waits for one. Resolves to null when `queue` requests wait already; throws an "aborted"
-     * Fault when the client went away while it waited (it never starts).
+     * A runtime for one request (`stream`: a streamed call, within the streamed share): an
+     * idle one, or a new one within the memory budget; else the request waits for one. Resolves
+     * to null when `queue` requests wait already; throws an "aborted" Fault when the client went
+     * away while it waited (it never starts).
      */
-    async acquire(signal) {
-      let runtime = take();
-      if (runtime || waiting.length >= queue) return runtime;
+    async acquire(signal, stream) {
+      let runtime = take(stream);
+      if (runtime || waiting.length + streamWaiting.length >= queue) return runtime;
       for (let again = false; ; again = true) {
-        let wake, timer;
-        const woken = new Promise((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, 1000);
-        });
-        // A request woken for nothing (another took the instance first) keeps its place.
-        if (again) waiting.unshift(wake);
-        else waiting.push(wake);
-        // (Left attached: a wake-up after this one changes nothing.)
-        signal?.addEventListener("abort", wake, { once: true });
-        await woken;
-        clearTimeout(timer);
-        const at = waiting.indexOf(wake);
-        if (at >= 0) waiting.splice(at, 1);
-        if (signal?.aborted) throw new Fault("aborted", "the client went away while it waited");
-        if ((runtime = take())) return runtime;
+        // A streamed call waits for the share first (on a line of its own, woken as streamed
+        // calls end), then, like any call, for an instance.
+        const line = stream && streams >= streamCap() ? streamWaiting : waiting;
+        await wait(line, signal, again && line == waiting);
+        if ((runtime = take(stream))) return runtime;
       }
     },
+    /**
+     * Counts `runtime`'s call as streamed from now on (it began a streamed answer); false when
+     * the streamed share is full (the call is refused a stream).
+     */
+    stream(runtime) {
+      if (runtime.streamed) return true;
+      if (streams >= streamCap()) return false;
+      runtime.streamed = true;
+      streams++;
+      return true;
+    },
     release(runtime) {
-      if (runtime.abandoned) return;
+      // A call that was abandoned (its client went away) and ended after all: its instance comes
+      // back if it fits.
+      if (runtime.abandoned) {
+        if (!room() || runtime.stale()) return;
+        runtime.abandoned = false;
+        all.push(runtime);
+      }
+      if (runtime.streamed) {
+        runtime.streamed = false;
+        streams--;
+        streamWaiting.shift()?.();
+      }
       runtime.idleSince = Date.now();
-      // One a fault left without an instance goes to the back of the line: its refill runs after
-      // this answer, and meanwhile a healthy one serves.
-      if (runtime.stale()) idle.unshift(runtime);
-      else idle.push(runtime);
+      if (runtime.memory() > base + grown) {
+        // Grown for one large request: released, so its memory goes back (a new instance of
+        // the module's own size serves the next).
+        forget(runtime);
+      } else if (runtime.stale()) {
+        // One a fault left without an instance goes to the back of the line: its refill runs
+        // after this answer, and meanwhile a healthy one serves.
+        idle.unshift(runtime);
+      } else {
+        idle.push(runtime);
+      }
       shrink(runtime.idleSince);
       waiting.shift()?.();
     },
-    // A runtime whose request's client went away mid-call: workerd cancels that request, so its
-    // call never resumes and never releases it. It leaves the pool (the cap counts it no more).
+    // A runtime whose request's client went away mid-call and whose call did not end: it
+    // leaves the pool (the budget counts it no more).
     abandon,
   };
 }
-

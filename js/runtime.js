@@ -11,7 +11,9 @@ import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, IO, OBJ
 
 const { Module, Instance, RuntimeError } = WebAssembly;
 const decoder = new TextDecoder();
-const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE) && new TextEncoder();
+// (Made for every module that writes strings into its memory: request parts, variables, I/O
+// answers, stored values, and the bridge's string and JSON reads.)
+const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE || BRIDGE) && new TextEncoder();
 
 /** Whether `module` imports the I/O import (which always suspends: a Durable Object refuses it). */
 export const doesIo = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO);
@@ -42,6 +44,8 @@ export function createRuntime(wasm, options = {}) {
   let refillSince; // when the pending refill was scheduled (Date.now()), if one is
   let request, env, results; // the request being served, its env, and what its operations answered
   let promised; // exports through WebAssembly.promising, by name, for a module that suspends
+  let cancelled, wake; // why the call in flight was cancelled; what settles the host call it waits for
+  let turns = 0; // host calls the call in flight waited for
   // A Durable Object class named in `durable_object!(class Name ...)` has its exports as
   // `<export>_<Name>` (one module may serve a Worker and several classes).
   const suffix = CLASSES && options.className ? `_${options.className}` : "";
@@ -82,7 +86,18 @@ export function createRuntime(wasm, options = {}) {
   const answer = (status, headers, body) => results.push({ status, headers, body }) - 1;
 
   // The module's imports: what it can ask for of these (features.js), and the caller's.
-  const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends, bridge);
+  // What a suspended host call waits for: its own answer, or, once the call was cancelled, `fail`
+  // of the reason at once (and at once for every later host call of that call). Every 16th
+  // answer of a call comes through a timer: a call whose host calls all answer inside the process
+  // (writes into a pipe another Worker of the same workerd reads) would otherwise keep workerd's
+  // event loop from ever polling its sockets, so no other request is accepted and a client that
+  // resets is never noticed.
+  const waitFor = (promise, fail) =>
+    cancelled ? fail(cancelled) : new Promise((resolve, reject) => {
+      wake = () => resolve(fail(cancelled));
+      promise.then(++turns & 15 ? resolve : (answer) => setTimeout(resolve, 0, answer), reject);
+    });
+  const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends, bridge, (IO || BRIDGE) && waitFor);
 
   // A new instance of the module (its exports), not yet in use.
   const fresh = () => new Instance(module, { [IMPORT_MODULE]: HOST_IMPORTS ? { ...imports, ...options.imports?.(rt) } : imports }).exports;
@@ -253,6 +268,10 @@ export function createRuntime(wasm, options = {}) {
 
   // Releases what the bridge held for the request that ended (answered or faulted).
   const release = () => {
+    if (IO || BRIDGE) {
+      cancelled = wake = undefined;
+      turns = 0;
+    }
     if (BRIDGE) {
       bridge.values = [];
       bridge.error = bridge.ctx = bridge.event = requestBody = undefined;
@@ -385,10 +404,18 @@ export function createRuntime(wasm, options = {}) {
     rt.exports = (name) => WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
   }
   if (OBJECTS) rt.ensure = ensureInstance;
-  // Whether the platform killed execution since this runtime's call began (the pool's sweep).
+  // Whether the platform killed execution since this runtime's call began (the pool's sweep);
+  // the bytes of linear memory its instance holds (the pool's budget); and `cancel(reason)`:
+  // the call in flight gets `reason` as the answer of the host call it waits for, and of every
+  // later one (its client went away: it ends at its next read or write).
   if (IO || BRIDGE) {
     rt.killed = killed;
     rt.stale = stale;
+    rt.memory = () => instance?.memory.buffer.byteLength ?? 0;
+    rt.cancel = (reason) => {
+      cancelled = reason;
+      wake?.();
+    };
   }
   // How many values the bridge holds now (tests: none is left once a request ended).
   if (BRIDGE) rt.held = () => Object.keys(bridge.values).length;

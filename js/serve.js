@@ -3,12 +3,16 @@
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, doesIo, suspending } from "./runtime.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, IO, OBJECTS } from "tinyworker/features";
-import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR } from "./abi.js";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, HOST_IMPORTS, IO, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR } from "./abi.js";
 
 // The default fault response: nothing internal reaches the client, only an id to find the
 // console.error line by.
 const genericFault = (fault, id) => new Response(`internal error (fault ${id})\n`, { status: 500 });
+
+// Whether the handler's response can be one the platform refuses: a module with no input at all
+// (hello) answers one constant response, and its glue carries no check for it.
+const REFUSABLE = REQUEST_PARTS || ENV_VARS || IO || BRIDGE || STORAGE || HOST_IMPORTS;
 
 // Logs fault `e` of an event (console.error, under a fresh id, as a request's fault); the id.
 const logFault = (e) => {
@@ -39,7 +43,10 @@ export function createWorker(wasm, options = {}) {
       // The ctx of the request (its waitUntil): for the refill after it, the bridge's detached
       // calls. (Read from `arguments`: the parameter would be renamed, which costs bytes.)
       const ctx = arguments[2];
-      let r, body, reading;
+      let r, body, reading, made;
+      // A request whose body the handler reads as a stream (`options.streamBodies`): a streamed
+      // call, within the pool's share for them.
+      const streamsBody = BRIDGE && options.streamBodies?.(req);
       try {
         // A Durable Object's instance is made by its first request (its restore hook's fault
         // is that request's); it tells the glue its I/O buffer.
@@ -49,7 +56,7 @@ export function createWorker(wasm, options = {}) {
         // content-length: what the glue holds stays bounded by it (leaving the loop cancels
         // the rest of the stream).
         // (A request whose body the handler streams, `options.streamBodies`, keeps it unread.)
-        if (req.body && !(BRIDGE && options.streamBodies?.(req))) {
+        if (req.body && !streamsBody) {
           if (+req.headers.get("content-length") > rt.capacity) throw tooLarge();
           const chunks = [];
           let length = 0;
@@ -62,7 +69,7 @@ export function createWorker(wasm, options = {}) {
           body = await new Blob(chunks).arrayBuffer();
         }
         if (runtimes) {
-          r = await runtimes.acquire(req.signal);
+          r = await runtimes.acquire(req.signal, streamsBody);
           if (!r) return new Response("busy: too many requests in flight, try again shortly\n", { status: 503, headers: { "retry-after": "1" } });
         } else {
           r = rt;
@@ -80,15 +87,22 @@ export function createWorker(wasm, options = {}) {
           r.ensure(); // again: a fault of another request may have dropped it meanwhile
           served = options.run ? await options.run(serve) : options.storage.transactionSync(serve);
         } else if (runtimes) {
-          // Should the client go away mid-call, workerd cancels this request: the instance
-          // then leaves the pool instead of staying busy forever.
-          const abandon = () => runtimes.abandon(r);
+          // Should the client go away mid-call (workerd reports a reset), the call is
+          // cancelled: the host call it waits for answers an error at once, and so does every
+          // later one, so it ends at its next read or write and its instance goes back. Its
+          // place in the pool is freed at once (should the call never resume, the instance is
+          // dropped).
+          const abandon = () => {
+            runtimes.abandon(r);
+            r.cancel(new DOMException("the client went away", "AbortError"));
+          };
           req.signal?.addEventListener("abort", abandon);
           try {
             if (BRIDGE) {
-              // A handler may start a streamed answer (`stream::start`): the client gets it at
-              // once, while the call goes on writing (docs/ABI.md, "Events").
-              const streamed = streamedAnswer(event);
+              // A handler may start a streamed answer (`stream::start`), within the pool's
+              // share for streamed calls: the client gets it at once, while the call goes on
+              // writing (docs/ABI.md, "Events").
+              const streamed = streamedAnswer(event, () => runtimes.stream(r));
               const call = serve();
               served = await Promise.race([call, streamed.started]);
               if (served instanceof Response) {
@@ -115,8 +129,15 @@ export function createWorker(wasm, options = {}) {
         }
         // A Response the handler chose to answer with (a Durable Object's, a subrequest's).
         if (BRIDGE && served.response) return served.response;
+        if (REFUSABLE) made = served.status;
         return new Response(served.body.length ? served.body : null, served);
       } catch (e) {
+        // The platform refused the response the handler made (a status outside 200-599, a body
+        // on a 204): the handler's error, logged as such, not a fault (the instance is fine).
+        if (REFUSABLE && made) {
+          console.error(`tinyworker: the handler's response (status ${made}) was refused: ${e.message}`);
+          return new Response("internal error\n", { status: 500 });
+        }
         if (e.kind == "limit") return new Response("request too large\n", { status: 413 });
         // A client that went away (while sending its body, or while its request waited for an
         // instance) is logged without a fault id: nothing of the module failed.
@@ -144,15 +165,17 @@ export function createWorker(wasm, options = {}) {
   if (EVENTS && !options.storage) {
     // `prepare(platformEvent)` answers the event the handler sees and, for some events,
     // `settle()`: what a fault (or an error) of the handler does instead of the default, throwing
-    // a failed invocation to the platform. Either way the fault is logged (failedEvent).
+    // a failed invocation to the platform (either way the fault is logged: failedEvent), and
+    // `done()`: what follows a handler that succeeded.
     const on = (name, what, prepare = (event) => [event]) => async (platformEvent, env, ctx) => {
-      const [event, settle] = prepare(platformEvent);
+      const [event, settle, done] = prepare(platformEvent);
       let r;
       try {
         r = runtimes ? await runtimes.acquire() : rt;
         if (!r) throw Error(`tinyworker: busy: too many calls in flight for the ${what} event`);
         r.ctx = ctx;
         await r.invoke(name, event, env);
+        done?.();
       } catch (e) {
         if (!e.kind) throw e;
         const error = failedEvent(what, e);
@@ -165,8 +188,36 @@ export function createWorker(wasm, options = {}) {
     };
     if (rt.exports(EXPORT_SCHEDULED)) worker.scheduled = on(EXPORT_SCHEDULED, "scheduled");
     if (rt.exports(EXPORT_QUEUE)) worker.queue = on(EXPORT_QUEUE, "queue", trackedBatch);
+    // A queue consumer a message at a time (`queue_message!`): each message its own call, in
+    // order, each on a healthy instance, so one that faults on every delivery is retried alone.
+    if (rt.exports(EXPORT_QUEUE_MESSAGE)) {
+      const one = on(EXPORT_QUEUE_MESSAGE, "queue message", trackedMessage);
+      worker.queue = async (batch, env, ctx) => {
+        for (const message of batch.messages) await one([batch.queue, message], env, ctx);
+      };
+    }
   }
   return worker;
+}
+
+/** A message as the handler sees it, its ack or retry noted in `open` (which drops it). */
+const tracked = (m, open) => {
+  const settling = (how) => (options) => {
+    open.delete(m);
+    return m[how](options);
+  };
+  return { id: m.id, timestamp: m.timestamp, attempts: m.attempts, body: m.body, ack: settling("ack"), retry: settling("retry") };
+};
+
+/**
+ * One message of a batch as a `queue_message!` handler sees it (`{ queue, message }`): after a
+ * fault or an error it is retried, alone; after a handler that returned, acknowledged. Either
+ * only if the handler did not acknowledge or retry it itself.
+ */
+function trackedMessage([queue, m]) {
+  const open = new Set([m]);
+  const settle = (how) => () => open.has(m) && m[how]();
+  return [{ queue, message: tracked(m, open) }, settle("retry"), settle("ack")];
 }
 
 /**
@@ -178,11 +229,7 @@ export function createWorker(wasm, options = {}) {
  */
 function trackedBatch(batch) {
   const open = new Set(batch.messages);
-  const settling = (m, how) => (options) => {
-    open.delete(m);
-    return m[how](options);
-  };
-  const messages = batch.messages.map((m) => ({ id: m.id, timestamp: m.timestamp, attempts: m.attempts, body: m.body, ack: settling(m, "ack"), retry: settling(m, "retry") }));
+  const messages = batch.messages.map((m) => tracked(m, open));
   const all = (how) => (options) => {
     open.clear();
     return batch[how](options);
@@ -253,14 +300,16 @@ function waitingObject(ctx) {
 
 /**
  * A streamed answer's two ends for one request: `event.stream(init)`, which the handler calls
- * through the bridge, makes a pipe, resolves `started` with a Response of its readable end and
- * answers its writer; `end(call)` closes the writer when the call ends, or, after a fault
- * (logged), aborts it, so the client sees the body end uncleanly.
+ * through the bridge, makes a pipe (when `admit()` says the pool has room for one more streamed
+ * call: else it throws, an error for the handler), resolves `started` with a Response of its
+ * readable end and answers its writer; `end(call)` closes the writer when the call ends, or,
+ * after a fault (logged), aborts it, so the client sees the body end uncleanly.
  */
-function streamedAnswer(event) {
+function streamedAnswer(event, admit) {
   let start, writer;
   const started = new Promise((resolve) => (start = resolve));
   event.stream = (init) => {
+    if (!admit()) throw Error("tinyworker: busy: the pool's share for streamed calls is full");
     // (workerd's IdentityTransformStream passes each chunk on as written; elsewhere a
     // TransformStream.)
     const pipe = new (globalThis.IdentityTransformStream ?? TransformStream)();

@@ -115,6 +115,8 @@ export async function bundle(example, wasm, port = 8787, out = join("build", exa
   // as Workers beside it, in the workerd config its config.mjs writes.
   // Its own wrangler settings (bindings, variables) go after the generated ones.
   if (existsSync(join(src, "wrangler.toml"))) writeFileSync(join(out, "wrangler.toml"), wranglerToml(example) + "\n" + readFileSync(join(src, "wrangler.toml"), "utf8"));
+  // Its secrets for wrangler dev (never deployed): dev.vars, shipped as .dev.vars.
+  if (existsSync(join(src, "dev.vars"))) copyFileSync(join(src, "dev.vars"), join(out, ".dev.vars"));
   const services = join(src, "services");
   for (const f of existsSync(services) ? readdirSync(services) : []) copyFileSync(join(services, f), join(out, f));
   if (existsSync(join(src, "config.mjs"))) {

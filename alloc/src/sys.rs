@@ -13,6 +13,29 @@ pub fn grow(pages: usize) -> Option<*mut u8> {
     }
 }
 
+/// The memory the module starts with past its data (from `__heap_base` to the end of its
+/// initial pages): room a heap can claim before growing memory. Nothing else of the module
+/// uses it (the linker puts the shadow stack and the statics below `__heap_base`).
+#[cfg(target_arch = "wasm32")]
+#[cfg_attr(not(feature = "talc"), allow(dead_code))] // (talc claims it; the other backends grow)
+pub fn slack() -> Option<(*mut u8, usize)> {
+    extern "C" {
+        /// Where the linker placed the end of the module's statics.
+        static __heap_base: u8;
+    }
+    // (Taking an extern static's address is safe: nothing is read through it.)
+    let base = core::ptr::addr_of!(__heap_base) as usize;
+    let end = core::arch::wasm32::memory_size(0) * PAGE;
+    (end > base).then(|| (base as *mut u8, end - base))
+}
+
+/// On the host every page comes from the arena: no slack.
+#[cfg(not(target_arch = "wasm32"))]
+#[cfg_attr(not(feature = "talc"), allow(dead_code))]
+pub fn slack() -> Option<(*mut u8, usize)> {
+    None
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod host {
     use super::PAGE;

@@ -185,4 +185,13 @@ export default {
     if (path == "/") return text("ok\n");
     return text("not found\n", 404);
   },
+
+  // The queue consumer: logs and acknowledges each message (the Rust one also injects faults).
+  async queue(batch, env) {
+    for (const message of batch.messages) {
+      const body = typeof message.body == "string" ? message.body : JSON.stringify(message.body);
+      await env.QUEUE_LOG.put(`${String(message.timestamp.getTime()).padStart(15, "0")}/${message.id}/${message.attempts}`, body);
+      message.ack();
+    }
+  },
 };

@@ -1,5 +1,7 @@
 // The Worker entry of examples/bindings: its module, with one host function of its own that the
-// Rust handler calls through the bridge (`bridge::call(Target::Host("lookup"), "", ...)`).
+// Rust handler calls through the bridge (`bridge::call(Target::Host("lookup"), "", ...)`). The
+// bodies of `PUT /r2/<key>` and `PUT /kv/<key>` are left unread (`streamBodies`): the handler
+// passes them on as they arrive, so a value of any size the platform takes is stored.
 import wasm from "./app.wasm";
 import { createWorker } from "tinyworker";
 
@@ -9,4 +11,6 @@ async function lookup(key) {
   return `looked up ${key}`;
 }
 
-export default createWorker(wasm, { host: { lookup } });
+const streamed = (request) => request.method == "PUT" && /^\/(r2|kv)\//.test(new URL(request.url).pathname);
+
+export default createWorker(wasm, { host: { lookup }, streamBodies: streamed });

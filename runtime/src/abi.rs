@@ -18,7 +18,7 @@
 //! | `env.__tw_call(record) -> handle` | import, func, **suspending** in a pooled Worker | the host bridge: a method or property of a binding, a global, a held value, a host function ([`CallRecord`]) |
 //! | `env.__tw_value(handle, op, dst, room) -> len` | import, func | reads a value the bridge holds ([`READ_KIND`], ...) |
 //! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
-//! | `__tw_scheduled()`, `__tw_queue()` `-> outcome` | export, func | a Worker's cron and queue-consumer events ([`OUTCOME_FAILED`]) |
+//! | `__tw_scheduled()`, `__tw_queue()`, `__tw_queue_message()` `-> outcome` | export, func | a Worker's cron and queue-consumer events, a batch or a message at a time ([`OUTCOME_FAILED`]) |
 //! | `__tw_alarm()`, `__tw_socket_message()`, `__tw_socket_close()` `-> outcome` | export, func | a Durable Object's alarm and hibernating WebSocket events |
 //! | `<export>_<Class>` | export, func | a Durable Object class named in `durable_object!(class ...)`: its fetch, restore and events |
 //!
@@ -27,7 +27,7 @@
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 6;
+pub const ABI_VERSION: u32 = 7;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;

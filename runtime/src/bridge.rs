@@ -415,13 +415,21 @@ impl Value {
 
     /// A string (or bytes that are UTF-8), in `buffer`.
     pub fn text<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
-        let bytes = self.bytes(buffer)?;
-        if crate::utf8::is_utf8(bytes) {
-            // SAFETY: just validated.
-            Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
-        } else {
-            Err(Error::WrongType { found: Kind::Bytes })
-        }
+        utf8(self.bytes(buffer)?)
+    }
+
+    /// A string's UTF-8 or bytes' bytes in the request's memory (the free part of its I/O
+    /// buffer), sized exactly by the host and kept as long as the request: no buffer to guess,
+    /// one crossing when it fits. `TooLarge` (with the size) only when the request's memory has
+    /// fewer bytes left.
+    pub fn bytes_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
+        request.read_sized(|tail| self.read(READ_BYTES, tail), |needed| Error::TooLarge { needed })
+    }
+
+    /// A string (or bytes that are UTF-8) in the request's memory, sized by the host
+    /// ([`Value::bytes_in`]).
+    pub fn text_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        utf8(self.bytes_in(request)?)
     }
 
     /// The value as JSON text (`JSON.stringify`), in `buffer`.
@@ -483,6 +491,16 @@ impl Value {
     /// Releases the value now instead of when the request ends.
     pub fn release(self) {
         sys::value(self.handle as i32, READ_DROP, core::ptr::null_mut(), 0);
+    }
+}
+
+/// `bytes` as text, or `WrongType` (bytes) when they are not UTF-8.
+fn utf8(bytes: &[u8]) -> Result<&str, Error> {
+    if crate::utf8::is_utf8(bytes) {
+        // SAFETY: just validated.
+        Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
+    } else {
+        Err(Error::WrongType { found: Kind::Bytes })
     }
 }
 

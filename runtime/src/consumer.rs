@@ -1,5 +1,6 @@
-//! A queue consumer (`queue_consumer!`): the batch the platform delivers (its queue's name, and
-//! each message's id, timestamp, attempts and body), acknowledged or retried per message or whole.
+//! A queue consumer: a batch at a time (`queue_consumer!`: the batch the platform delivers, its
+//! queue's name and each message's id, timestamp, attempts and body, acknowledged or retried per
+//! message or whole), or a message at a time (`queue_message!`: a fault retries only that one).
 
 use crate::bridge::{self, Arg, Error, Field, Target, Value};
 
@@ -72,6 +73,23 @@ pub struct Message {
 }
 
 impl Message {
+    /// The message of the running `queue_message!` handler (used by the macro).
+    #[doc(hidden)]
+    pub fn current() -> Result<Self, Error> {
+        Ok(Self {
+            value: bridge::get(Target::Event, "message")?,
+        })
+    }
+
+    /// The name of the queue it came from, in `buffer` (only inside a `queue_message!`
+    /// handler; a batch's is [`Batch::queue`]).
+    pub fn queue<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
+        let name = bridge::get(Target::Event, "queue")?;
+        let text = name.text(buffer);
+        name.release();
+        text
+    }
+
     /// Its id, in `buffer`.
     pub fn id<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
         let id = self.value.get("id")?;
@@ -126,6 +144,49 @@ macro_rules! queue_consumer {
             pub extern "C-unwind" fn __tw_queue() -> u32 {
                 $crate::__private::event(|| $handler(&$crate::consumer::Batch::current()))
             }
+            /// A module has one queue consumer.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub static __tw_one_queue_consumer: u8 = 0;
+        };
+    };
+}
+
+/// Registers `handler` (a `fn(&Message) -> R`, where `R` is `()` or a `Result<(), E>`) as the
+/// Worker's queue consumer, one message at a time (`[[queues.consumers]]` in wrangler.toml).
+/// Exports `__tw_queue_message`; the glue's `createWorker` calls it once per message of each
+/// batch, in order, each call on a healthy instance: a message the handler returns from is
+/// acknowledged (unless it retried it), and one whose handler faults or returns an error is
+/// retried alone, so a message that faults on every delivery never takes its batch-mates with
+/// it. A module has one queue consumer: this or [`queue_consumer!`](crate::queue_consumer).
+///
+/// ```
+/// use tinyworker::consumer::Message;
+///
+/// fn handle(message: &Message) -> Result<(), tinyworker::bridge::Error> {
+///     let _body = message.body()?;
+///     Ok(()) // acknowledged
+/// }
+/// tinyworker::queue_message!(handle);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! queue_message {
+    ($handler:path) => {
+        const _: () = {
+            /// One message of a queue batch arrived (docs/ABI.md, "Events").
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C-unwind" fn __tw_queue_message() -> u32 {
+                $crate::__private::event(|| match $crate::consumer::Message::current() {
+                    Ok(message) if !$crate::__private::EventResult::failed(&$handler(&message)) => Ok(()),
+                    _ => Err(()),
+                })
+            }
+            /// A module has one queue consumer.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub static __tw_one_queue_consumer: u8 = 0;
         };
     };
 }

@@ -23,6 +23,9 @@ pub enum Param<'a> {
     Text(&'a str),
     /// A blob.
     Blob(&'a [u8]),
+    /// A value the bridge holds, bound as it is (a string as text, bytes as a blob): data that
+    /// arrived from the platform stored without entering wasm.
+    Value(&'a Value),
 }
 
 impl<'a> Param<'a> {
@@ -33,6 +36,7 @@ impl<'a> Param<'a> {
             Param::Real(n) => Arg::number(n),
             Param::Text(s) => Arg::str(s),
             Param::Blob(b) => Arg::bytes(b),
+            Param::Value(v) => Arg::value(v),
         }
     }
 }
@@ -214,6 +218,11 @@ impl Row {
     /// The row as a bridge value (e.g. `json_owned` for all its columns at once).
     pub fn value(&self) -> &Value {
         &self.value
+    }
+
+    /// Releases the row now instead of when the call ends (a loop over many rows holds none).
+    pub fn release(self) {
+        self.value.release()
     }
 
     /// The column names, in the order the row has them.

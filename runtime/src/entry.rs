@@ -29,20 +29,24 @@ impl<const N: usize> Default for IoBuffer<N> {
     }
 }
 
-/// The response record (its address is in the module header).
-pub(crate) static RECORD: SingleThreaded<ResponseRecord> = SingleThreaded::new(ResponseRecord::NONE);
+per_instance! {
+    /// The response record (its address is in the module header).
+    pub(crate) static RECORD: ResponseRecord = ResponseRecord::NONE;
+}
 
 /// The module header `entry!` exports as `__tw_abi`: the I/O buffer `io` of `capacity` bytes
 /// and the runtime's fault and response records.
 pub const fn module_header(io: *mut u8, capacity: usize) -> ModuleHeader {
-    ModuleHeader::new(io, capacity, crate::fault::RECORD.as_ptr(), RECORD.as_ptr())
+    ModuleHeader::new(io, capacity, crate::fault::RECORD.address(), RECORD.address())
 }
 
-/// What the runtime keeps of the last response until the next request starts: the part of
-/// the response without a lifetime (computed headers, the body or its address). What the
-/// response borrowed (static data, the request in the I/O buffer) stays where it is, and the
-/// record points at it with raw addresses that only the glue reads.
-static KEPT: SingleThreaded<Kept> = SingleThreaded::new(Kept::EMPTY);
+per_instance! {
+    /// What the runtime keeps of the last response until the next request starts: the part of
+    /// the response without a lifetime (computed headers, the body or its address). What the
+    /// response borrowed (static data, the request in the I/O buffer) stays where it is, and the
+    /// record points at it with raw addresses that only the glue reads.
+    static KEPT: Kept = Kept::EMPTY;
+}
 
 /// The handler type `entry!` accepts.
 pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;

@@ -5,10 +5,11 @@ pub(crate) use crate::abi::{FaultKind, FaultRecord};
 use crate::sys;
 use core::panic::Location;
 use core::sync::atomic::{AtomicBool, Ordering};
-use tinyworker_alloc::SingleThreaded;
 
-/// The fault record (its address is in the module header).
-pub(crate) static RECORD: SingleThreaded<FaultRecord> = SingleThreaded::new(FaultRecord::NONE);
+per_instance! {
+    /// The fault record (its address is in the module header).
+    pub(crate) static RECORD: FaultRecord = FaultRecord::NONE;
+}
 
 /// A record for `kind` with a static message and an optional source location.
 fn record_of(kind: FaultKind, message: &'static str, location: Option<&Location<'_>>) -> FaultRecord {

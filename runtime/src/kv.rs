@@ -75,6 +75,18 @@ impl<'n> Namespace<'n> {
         self.get_as(key, "text")?.map(|v| v.text(buffer)).transpose()
     }
 
+    /// The value of `key` as text in the request's memory, sized exactly by the host
+    /// ([`Value::text_in`]), `None` when absent.
+    pub fn get_text_in<'a>(&self, key: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.get_as(key, "text")?.map(|v| v.text_in(request)).transpose()
+    }
+
+    /// The value of `key` as a stream the bridge holds (answer it with
+    /// [`crate::stream::respond`]: its bytes never enter wasm), `None` when absent.
+    pub fn get_stream(&self, key: &str) -> Result<Option<Value>, Error> {
+        self.get_as(key, "stream")
+    }
+
     /// The value of `key` in owned memory, `None` when absent.
     #[cfg(feature = "alloc")]
     pub fn get_owned(&self, key: &str) -> Result<Option<alloc::vec::Vec<u8>>, Error> {
@@ -101,6 +113,17 @@ impl<'n> Namespace<'n> {
 
     /// Stores `value` under `key`.
     pub fn put(&self, key: &str, value: &[u8], options: &PutOptions<'_>) -> Result<(), Error> {
+        self.put_arg(key, Arg::bytes(value), options)
+    }
+
+    /// Stores `value`, a value the bridge holds (a stream such as the request's own body,
+    /// [`crate::stream::request_body`], a string, an `ArrayBuffer`), under `key`: its bytes go to
+    /// the namespace without entering wasm.
+    pub fn put_value(&self, key: &str, value: &Value, options: &PutOptions<'_>) -> Result<(), Error> {
+        self.put_arg(key, Arg::value(value), options)
+    }
+
+    fn put_arg(&self, key: &str, value: Arg<'_>, options: &PutOptions<'_>) -> Result<(), Error> {
         check(key)?;
         let mut fields = [Field::EMPTY; 3];
         let mut len = 0;
@@ -115,7 +138,7 @@ impl<'n> Namespace<'n> {
             }
         }
         let fields = fields.get(..len).unwrap_or_default();
-        let args = [Arg::str(key), Arg::bytes(value), Arg::object(fields)];
+        let args = [Arg::str(key), value, Arg::object(fields)];
         bridge::call(Target::Env(self.binding), "put", &args).map(Value::release)
     }
 

@@ -58,6 +58,8 @@ compile_error!(
 // which the runtime reads as "any other error").
 #[allow(dead_code)]
 mod abi;
+#[macro_use]
+mod per_instance;
 mod sys;
 // The runtime: faults, text helpers, the request and the response, one request's path, and the
 // reader of operation answers.

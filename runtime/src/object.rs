@@ -218,10 +218,21 @@ impl WebSockets {
 
     /// Sends `text` to every socket; how many took it (a socket closing meanwhile refuses it).
     pub fn broadcast(&self, text: &str) -> Result<usize, Error> {
+        self.broadcast_arg(Arg::str(text))
+    }
+
+    /// Sends `message`, a value the bridge holds (a message that arrived, [`SocketMessage::data`]),
+    /// to every socket as it is: text stays text, binary stays binary, and it never enters wasm.
+    /// How many took it.
+    pub fn broadcast_value(&self, message: &Value) -> Result<usize, Error> {
+        self.broadcast_arg(Arg::value(message))
+    }
+
+    fn broadcast_arg(&self, message: Arg<'_>) -> Result<usize, Error> {
         let mut sent = 0;
         for i in 0..self.len {
             let socket = self.get(i)?;
-            sent += usize::from(socket.send_text(text).is_ok());
+            sent += usize::from(socket.send(message).is_ok());
             socket.release();
         }
         Ok(sent)
@@ -237,12 +248,21 @@ pub struct WebSocket {
 impl WebSocket {
     /// Sends a text message.
     pub fn send_text(&self, text: &str) -> Result<(), Error> {
-        self.value.call("send", &[Arg::str(text)]).map(Value::release)
+        self.send(Arg::str(text))
     }
 
     /// Sends a binary message.
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
-        self.value.call("send", &[Arg::bytes(bytes)]).map(Value::release)
+        self.send(Arg::bytes(bytes))
+    }
+
+    /// Sends `message`, a value the bridge holds, as it is: a string as text, bytes as binary.
+    pub fn send_value(&self, message: &Value) -> Result<(), Error> {
+        self.send(Arg::value(message))
+    }
+
+    fn send(&self, message: Arg<'_>) -> Result<(), Error> {
+        self.value.call("send", &[message]).map(Value::release)
     }
 
     /// Closes it with `code` (1000 normal, 3000-4999 the application's) and `reason`.
@@ -286,9 +306,18 @@ impl SocketMessage {
         event_socket()
     }
 
-    /// The message: text (a string) or binary (bytes).
+    /// The message: text (a string) or binary (bytes). Pass it on as it is with
+    /// [`WebSocket::send_value`] or [`WebSockets::broadcast_value`].
     pub fn data(&self) -> Result<Value, Error> {
         bridge::get(Target::Event, "message")
+    }
+
+    /// Whether it is a binary message (else text).
+    pub fn is_binary(&self) -> Result<bool, Error> {
+        let data = self.data()?;
+        let binary = data.kind() == bridge::Kind::Bytes;
+        data.release();
+        Ok(binary)
     }
 
     /// A text message, in `buffer` ([`Error::WrongType`] for a binary one).

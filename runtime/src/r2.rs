@@ -82,6 +82,18 @@ impl<'n> Bucket<'n> {
     /// Stores `body` under `key`; the stored object's metadata. At most 16 custom fields
     /// (`Error::InvalidArgument` beyond).
     pub fn put(&self, key: &str, body: &[u8], options: &PutOptions<'_>) -> Result<Object, Error> {
+        self.put_arg(key, Arg::bytes(body), options)
+    }
+
+    /// Stores `body`, a value the bridge holds, under `key`: a stream of known length (the
+    /// request's own body, [`crate::stream::request_body`], when it came with a `content-length`),
+    /// an `ArrayBuffer`, a string, a `Blob`. Its bytes go to the bucket without entering wasm, so
+    /// its size is the platform's limit, not the module's memory.
+    pub fn put_value(&self, key: &str, body: &Value, options: &PutOptions<'_>) -> Result<Object, Error> {
+        self.put_arg(key, Arg::value(body), options)
+    }
+
+    fn put_arg(&self, key: &str, body: Arg<'_>, options: &PutOptions<'_>) -> Result<Object, Error> {
         let mut http = [Field::EMPTY; 2];
         let mut http_len = 0;
         for (name, value) in [
@@ -106,11 +118,7 @@ impl<'n> Bucket<'n> {
             Field::new("httpMetadata", Arg::object(http)),
             Field::new("customMetadata", Arg::object(custom)),
         ];
-        let value = bridge::call(
-            self.target(),
-            "put",
-            &[Arg::str(key), Arg::bytes(body), Arg::object(&fields)],
-        )?;
+        let value = bridge::call(self.target(), "put", &[Arg::str(key), body, Arg::object(&fields)])?;
         Ok(Object { value })
     }
 
@@ -202,6 +210,30 @@ impl Object {
             Kind::String => value.text(buffer).map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// `httpMetadata.contentType` as a value the bridge holds (to pass on, e.g. into a
+    /// `Headers`, without reading it into wasm), `None` when not set.
+    pub fn content_type_value(&self) -> Result<Option<Value>, Error> {
+        let value = self.value.get("httpMetadata")?.get("contentType")?;
+        Ok(present(value))
+    }
+
+    /// `customMetadata[name]` as a value the bridge holds, `None` when not set.
+    pub fn custom_value(&self, name: &str) -> Result<Option<Value>, Error> {
+        let value = self.value.get("customMetadata")?.get(name)?;
+        Ok(present(value))
+    }
+
+    /// The etag in quotes as a value the bridge holds (for an `etag` header).
+    pub fn http_etag_value(&self) -> Result<Value, Error> {
+        self.value.get("httpEtag")
+    }
+
+    /// The body (of a `get`) as a stream the bridge holds: answer it with
+    /// [`crate::stream::respond`] and its bytes never enter wasm, whatever its size.
+    pub fn body_stream(&self) -> Result<Value, Error> {
+        self.value.get("body")
     }
 
     /// The body (of a `get`) in `buffer` (it suspends while the body is read).

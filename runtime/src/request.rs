@@ -108,6 +108,32 @@ impl<'a> Request<'a> {
         Some(bytes)
     }
 
+    /// An answer the host sizes, read into the free tail of the I/O buffer and kept there for
+    /// the request: `read(tail)` writes it at the start of `tail` if it fits and answers its
+    /// length either way (one crossing when it fits). `TooLarge` with that length when it does
+    /// not fit in what is left.
+    pub(crate) fn read_sized<E>(
+        &self,
+        read: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+        too_large: impl FnOnce(usize) -> E,
+    ) -> Result<&'a [u8], E> {
+        let free = self.free.get();
+        let room = self.end as usize - free as usize;
+        let len = if room == 0 {
+            read(&mut [])?
+        } else {
+            // SAFETY: `free..end` is the unclaimed tail this request borrows mutably for 'a; no
+            // reference into it was handed out (everything handed out lies below `free`), and
+            // this one ends when `read` returns, before `claim` hands out its first `len` bytes.
+            read(unsafe { core::slice::from_raw_parts_mut(free, room) })?
+        };
+        // The host wrote the answer at `free` if it fit: claim it as it is.
+        match self.claim(len) {
+            Some(bytes) => Ok(bytes),
+            None => Err(too_large(len)),
+        }
+    }
+
     /// The text variable or secret `name` of the Worker's env (`None` if there is none, or it
     /// is not text). Read when asked, into the I/O buffer; one that does not fit ends the
     /// request with 413 like a request part.

@@ -199,40 +199,31 @@ impl ExtraHeaders {
     }
 }
 
-/// Where this request first added a computed header past [`EXTRA_HEADERS`] without an
-/// allocator (null: it did not). Per request, not per response, and only ever written by that
-/// refusal: in a module that never reaches it, LTO folds every read of it to "did not".
 #[cfg(not(feature = "alloc"))]
-static OVERFLOW: core::sync::atomic::AtomicPtr<core::panic::Location<'static>> =
-    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+per_instance! {
+    /// Where this request first added a computed header past [`EXTRA_HEADERS`] without an
+    /// allocator (`None`: it did not). Per request, not per response, and only ever written by that
+    /// refusal: in a module that never reaches it, LTO folds every read of it to "did not".
+    static OVERFLOW: Option<&'static core::panic::Location<'static>> = None;
+}
 
 /// Notes that this request went past the limit of computed headers at `at` (the first time
 /// only). With an allocator there is no limit: nothing to note.
 #[cfg_attr(feature = "alloc", allow(unused_variables))]
 fn note_header_overflow(at: &'static core::panic::Location<'static>) {
+    // SAFETY: the closure only reads and stores the slot.
     #[cfg(not(feature = "alloc"))]
-    let _ = OVERFLOW.compare_exchange(
-        core::ptr::null_mut(),
-        (at as *const core::panic::Location<'static>).cast_mut(),
-        core::sync::atomic::Ordering::Relaxed,
-        core::sync::atomic::Ordering::Relaxed,
-    );
+    unsafe {
+        OVERFLOW.with(|first| *first = first.or(Some(at)))
+    };
 }
 
 /// Takes where this request went past the limit of computed headers (see [`OVERFLOW`]); the
 /// runtime refuses its response then. Called as each request starts and after its handler.
 pub(crate) fn take_header_overflow() -> Option<&'static core::panic::Location<'static>> {
+    // SAFETY: the closure only takes the slot's value.
     #[cfg(not(feature = "alloc"))]
-    {
-        use core::sync::atomic::Ordering::Relaxed;
-        let at = OVERFLOW.load(Relaxed);
-        if at.is_null() {
-            return None;
-        }
-        OVERFLOW.store(core::ptr::null_mut(), Relaxed);
-        // SAFETY: non-null values stored are `&'static Location` (in `Response::header`).
-        Some(unsafe { &*at })
-    }
+    return unsafe { OVERFLOW.with(Option::take) };
     #[cfg(feature = "alloc")]
     None
 }

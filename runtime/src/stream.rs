@@ -56,6 +56,50 @@ pub fn respond(status: u16, headers: &[(&str, &str)], body: &Value) -> Result<Re
     bridge::respond_with(&response)
 }
 
+/// A body made on the host side from parts (text, bytes, values the bridge holds: stored rows,
+/// messages, objects' bodies as `Blob`s), answered as one `Blob`: what a Worker stored is
+/// answered at any size, since none of it has to fit in wasm's memory at once.
+///
+/// ```
+/// use tinyworker::bridge::{Arg, Error};
+/// use tinyworker::{stream, Response};
+///
+/// fn lines(values: &[&str]) -> Result<Response<'static>, Error> {
+///     let body = stream::Parts::new()?;
+///     for value in values {
+///         body.push(Arg::str(value))?;
+///         body.push(Arg::str("\n"))?;
+///     }
+///     body.respond(200, &[("content-type", "text/plain;charset=UTF-8")])
+/// }
+/// # fn main() {}
+/// ```
+#[derive(Debug)]
+pub struct Parts {
+    list: Value,
+}
+
+impl Parts {
+    /// No part yet.
+    pub fn new() -> Result<Self, Error> {
+        Ok(Self {
+            list: bridge::construct(Target::Global("Array"), "", &[])?,
+        })
+    }
+
+    /// Appends `part`: a string (as UTF-8), bytes, or a held value the platform's `Blob` takes
+    /// (a string, an `ArrayBuffer` or a view, a `Blob`; anything else as its string form).
+    pub fn push(&self, part: Arg<'_>) -> Result<(), Error> {
+        self.list.call("push", &[part]).map(Value::release)
+    }
+
+    /// Answers with `status`, `headers` and the parts, in order, as the body.
+    pub fn respond(self, status: u16, headers: &[(&str, &str)]) -> Result<Response<'static>, Error> {
+        let blob = bridge::construct(Target::Global("Blob"), "", &[Arg::value(&self.list)])?;
+        respond(status, headers, &blob)
+    }
+}
+
 /// The request's body as a stream, to pass on (a subrequest's body, an R2 put) without reading
 /// it; null when it has none. (A body the glue read before the call is passed on from its copy.)
 pub fn request_body() -> Result<Value, Error> {

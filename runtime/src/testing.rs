@@ -54,10 +54,13 @@ pub type ObjectHandler = for<'a> fn(&Request<'a>, &Storage) -> Response<'a>;
 struct World {
     /// KV namespaces by binding: key to bytes.
     kv: HashMap<String, BTreeMap<String, Vec<u8>>>,
-    /// Durable Objects' storage by object name: key to (kind, form).
-    objects: HashMap<String, BTreeMap<String, (u32, Vec<u8>)>>,
+    /// Durable Objects' storage by class (its binding) and object name: key to (kind, form).
+    /// Object "x" of one class is not object "x" of another (their ids differ).
+    objects: HashMap<ObjectKey, BTreeMap<String, (u32, Vec<u8>)>>,
     /// The object whose request runs now.
-    current_object: Option<String>,
+    current_object: Option<ObjectKey>,
+    /// The I/O buffer's size (what `entry!` was given): a request past it is the glue's 413.
+    capacity: Option<usize>,
     /// Durable Object classes by binding: a Worker's stubs reach them.
     classes: HashMap<String, ObjectHandler>,
     /// What the Worker holds of them (ids, stubs, the request, answers), by id.
@@ -66,6 +69,25 @@ struct World {
     requests: Vec<TestRequest>,
     /// The answer the running request handed the platform (`bridge::respond_with`).
     responded: Option<TestResponse>,
+}
+
+/// A Durable Object: its class (the binding a Worker reaches it by) and its name.
+type ObjectKey = (String, String);
+
+/// The class `handler` serves, for [`TestEnv::object_fetch`]: the one class [`TestEnv::object`]
+/// added (or none), else the one whose handler it is. (A function's address is not a reliable identity, so
+/// a test of several classes names the class: [`TestEnv::object_fetch_in`].)
+fn class_of(world: &World, handler: ObjectHandler) -> String {
+    // (No class added: the objects a test fetches directly share one unnamed class.)
+    if world.classes.len() <= 1 {
+        return world.classes.keys().next().cloned().unwrap_or_default();
+    }
+    #[allow(unpredictable_function_pointer_comparisons)]
+    let mut bindings = world.classes.iter().filter(|(_, h)| **h == handler);
+    match (bindings.next(), bindings.next()) {
+        (Some((binding, _)), None) => binding.clone(),
+        _ => panic!("tinyworker::testing: which class does this handler serve? name it: object_fetch_in(binding, ..)"),
+    }
 }
 
 /// An object of the stand-in platform the bridge holds for a Worker.
@@ -156,9 +178,22 @@ impl TestRequest {
     }
 
     /// Makes this the request whose head the handler pulls (`__tw_request`'s stand-in): one
-    /// `name:value` line per header, as the glue writes them.
+    /// `name:value` line per header as the glue writes them from the platform's `Headers`, which
+    /// sorts them by name and combines a repeated name's values with `", "` (two
+    /// `authorization` headers reach a handler as one; `set-cookie` stays one line each).
     fn pull_from_here(&self) {
-        let head: String = self.headers.iter().map(|(n, v)| std::format!("{n}:{v}\n")).collect();
+        let mut combined: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, value) in &self.headers {
+            combined.entry(name).or_default().push(value);
+        }
+        let mut head = String::new();
+        for (name, values) in combined {
+            if name == "set-cookie" {
+                values.iter().for_each(|v| head += &std::format!("{name}:{v}\n"));
+            } else {
+                head += &std::format!("{name}:{}\n", values.join(", "));
+            }
+        }
         crate::sys::set_request(&self.method, &self.url, head.trim_end_matches('\n').as_bytes());
     }
 
@@ -199,6 +234,38 @@ impl TestResponse {
         }
     }
 
+    /// The glue's answer to a request past the module's I/O buffer: a 413, not a fault.
+    fn too_large() -> Self {
+        Self {
+            status: 413,
+            headers: std::vec![("content-type".into(), "text/plain;charset=UTF-8".into())],
+            body: b"request too large\n".to_vec(),
+            fault: None,
+        }
+    }
+
+    /// The platform's refusal of a response the handler made (a status outside 200-599, a body
+    /// on a 101, 204, 205 or 304): the glue's 500 (docs/ABI.md), the reason in `fault`.
+    fn refused(self) -> Self {
+        let null_body = matches!(self.status, 101 | 204 | 205 | 304);
+        let reason = if !(200..=599).contains(&self.status) && self.status != 101 {
+            "a status outside 200-599"
+        } else if null_body && !self.body.is_empty() {
+            "a body on a status that has none"
+        } else {
+            return self;
+        };
+        Self {
+            status: 500,
+            headers: std::vec![("content-type".into(), "text/plain;charset=UTF-8".into())],
+            body: b"internal error\n".to_vec(),
+            fault: Some(std::format!(
+                "the handler's response (status {}) was refused: {reason}",
+                self.status
+            )),
+        }
+    }
+
     /// The glue's answer to a fault: a 500 with nothing of the fault in it.
     fn fault(message: String) -> Self {
         Self {
@@ -226,16 +293,25 @@ impl TestEnv {
         }
     }
 
-    /// With the text variable `name` (`[vars]` in wrangler.toml).
+    /// With the text variable `name` (`[vars]` in wrangler.toml; a secret of the same name wins).
     pub fn var(self, name: &str, value: &str) -> Self {
         crate::sys::ENV.with(|env| env.borrow_mut().push((name.into(), value.into())));
         self
     }
 
     /// With the secret `name` (`.dev.vars` locally, `wrangler secret put` deployed): to a
-    /// handler a secret is a text variable.
+    /// handler a secret is a text variable, and it wins over a variable of the same name, as
+    /// `.dev.vars` wins over `[vars]` (whichever this test added first).
     pub fn secret(self, name: &str, value: &str) -> Self {
-        self.var(name, value)
+        crate::sys::ENV.with(|env| env.borrow_mut().insert(0, (name.into(), value.into())));
+        self
+    }
+
+    /// With an I/O buffer of `capacity` bytes, the module's (`entry!(handler, capacity)`; 64 KiB
+    /// by default): a request whose body and pulled head do not fit is the glue's 413.
+    pub fn io_capacity(self, capacity: usize) -> Self {
+        with_world(|w| w.capacity = Some(capacity));
+        self
     }
 
     /// With an empty KV namespace bound as `binding`.
@@ -265,9 +341,28 @@ impl TestEnv {
         with_world(|w| namespace(w, binding).get(key).cloned()).flatten()
     }
 
-    /// The bytes Durable Object `object` stores under `key` (what `Storage::put` wrote).
+    /// The bytes Durable Object `object` stores under `key` (what `Storage::put` wrote), when one
+    /// class has an object of that name (else [`storage_get_in`](Self::storage_get_in) names the class).
     pub fn storage_get(&self, object: &str, key: &str) -> Option<Vec<u8>> {
-        with_world(|w| w.objects.get(object)?.get(key).map(|(_, form)| form.clone())).flatten()
+        with_world(|w| {
+            let mut of_name = w.objects.iter().filter(|((_, name), _)| name == object);
+            let (_, map) = of_name.next()?;
+            assert!(
+                of_name.next().is_none(),
+                "tinyworker::testing: objects of two classes are named {object:?}: use storage_get_in(binding, ..)"
+            );
+            map.get(key).map(|(_, form)| form.clone())
+        })
+        .flatten()
+    }
+
+    /// The bytes object `object` of the class bound as `binding` stores under `key`.
+    pub fn storage_get_in(&self, binding: &str, object: &str, key: &str) -> Option<Vec<u8>> {
+        with_world(|w| {
+            let key_of = (binding.to_string(), object.to_string());
+            w.objects.get(&key_of)?.get(key).map(|(_, form)| form.clone())
+        })
+        .flatten()
     }
 
     /// Runs the Worker's `handler` on `request`.
@@ -278,7 +373,18 @@ impl TestEnv {
     /// Runs the Durable Object handler `handler` of the object named `object` on `request`,
     /// with that object's storage. A request that faults leaves the storage as it was.
     pub fn object_fetch(&self, handler: ObjectHandler, object: &str, request: TestRequest) -> TestResponse {
-        run_object(handler, object, &request)
+        let class = with_world(|w| class_of(w, handler)).unwrap_or_default();
+        run_object(class, handler, object, &request)
+    }
+
+    /// Runs object `object` of the class bound as `binding` ([`TestEnv::object`]) on `request`,
+    /// with that object's storage (object "x" of one class is not object "x" of another).
+    pub fn object_fetch_in(&self, binding: &str, object: &str, request: TestRequest) -> TestResponse {
+        let handler = with_world(|w| w.classes.get(binding).copied()).flatten();
+        let Some(handler) = handler else {
+            panic!("tinyworker::testing: no Durable Object class bound as {binding:?} (add it with TestEnv::object)")
+        };
+        run_object(binding.into(), handler, object, &request)
     }
 }
 
@@ -288,12 +394,13 @@ impl Drop for TestEnv {
     }
 }
 
-/// Runs object `object`'s `handler` on `request` in a storage transaction: a fault rolls its
-/// writes back.
-fn run_object(handler: ObjectHandler, object: &str, request: &TestRequest) -> TestResponse {
+/// Runs object `object` of `class` (its `handler`) on `request` in a storage transaction: a
+/// fault rolls its writes back.
+fn run_object(class: String, handler: ObjectHandler, object: &str, request: &TestRequest) -> TestResponse {
+    let key = (class, object.to_string());
     let (outer, before) = with_world(|w| {
-        let outer = w.current_object.replace(object.into());
-        (outer, w.objects.entry(object.into()).or_default().clone())
+        let outer = w.current_object.replace(key.clone());
+        (outer, w.objects.entry(key.clone()).or_default().clone())
     })
     .unzip();
     let storage = Storage::new();
@@ -301,7 +408,7 @@ fn run_object(handler: ObjectHandler, object: &str, request: &TestRequest) -> Te
     with_world(|w| {
         w.current_object = outer.flatten();
         if let (Some(_), Some(before)) = (&response.fault, before) {
-            w.objects.insert(object.into(), before);
+            w.objects.insert(key, before);
         }
     });
     response
@@ -318,7 +425,14 @@ fn namespace<'w>(world: &'w mut World, binding: &str) -> &'w mut BTreeMap<String
 /// Runs `handler` on `request` in an I/O buffer of the module's default size, as the glue
 /// would: the body in the buffer, the head pulled when read; a fault becomes the glue's 500.
 fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Response<'a>) -> TestResponse {
-    let mut buffer = std::vec![0u8; crate::DEFAULT_IO_CAPACITY.max(request.body.len())];
+    let capacity = with_world(|w| w.capacity)
+        .flatten()
+        .unwrap_or(crate::DEFAULT_IO_CAPACITY);
+    // The glue refuses a body past the buffer before the module sees it.
+    if request.body.len() > capacity {
+        return TestResponse::too_large();
+    }
+    let mut buffer = std::vec![0u8; capacity];
     buffer[..request.body.len()].copy_from_slice(&request.body);
     request.pull_from_here();
     // What every call into the module starts with (a clean fault record, no header overflow).
@@ -334,7 +448,7 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     let answer = |response: Response<'_>| match crate::response::take_header_overflow() {
         // Refused as the runtime refuses it in the module: a 500, the reason and the line.
         Some(at) => TestResponse::fault(std::format!("{} (at {at})", crate::response::TOO_MANY_HEADERS)),
-        None => TestResponse::of(&response),
+        None => TestResponse::of(&response).refused(),
     };
     let result = catch_unwind(AssertUnwindSafe(|| answer(handler(&parsed))));
     let responded = with_world(|w| {
@@ -348,8 +462,17 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     }
     match result {
         Ok(response) => responded.unwrap_or(response),
+        // A head that did not fit the buffer: the glue's 413, not a fault.
+        Err(payload) if is_too_large(&payload) => TestResponse::too_large(),
         Err(payload) => TestResponse::fault(fault_message(payload)),
     }
+}
+
+/// Whether `payload` is the runtime's refusal of a request part that did not fit the buffer.
+fn is_too_large(payload: &std::boxed::Box<dyn core::any::Any + Send>) -> bool {
+    // SAFETY: the closure only reads the kind.
+    payload.downcast_ref::<crate::sys::HostThrow>().is_some()
+        && unsafe { crate::fault::RECORD.with(|r| r.kind) } == crate::abi::FaultKind::TooLarge as u32
 }
 
 /// The message of a panic, or of a fault the runtime raised (its record).
@@ -381,13 +504,14 @@ pub(crate) fn bridge_call(
     args: &[HostArg],
 ) -> Option<BridgeAnswer> {
     // A stub's fetch runs the object's handler outside the world's borrow (it uses the world).
-    let (handler, object, request) = match with_world(|world| object_call(world, target, handle, name, member, args)) {
-        None => return None,
-        Some(Some(ObjectCall::Answer(answer))) => return Some(answer),
-        Some(Some(ObjectCall::Run(handler, object, request))) => (handler, object, request),
-        Some(None) => return with_world(|world| platform_call(world, target, name, member, args)),
-    };
-    let response = run_object(handler, &object, &request);
+    let (class, handler, object, request) =
+        match with_world(|world| object_call(world, target, handle, name, member, args)) {
+            None => return None,
+            Some(Some(ObjectCall::Answer(answer))) => return Some(answer),
+            Some(Some(ObjectCall::Run(class, handler, object, request))) => (class, handler, object, request),
+            Some(None) => return with_world(|world| platform_call(world, target, name, member, args)),
+        };
+    let response = run_object(class, handler, &object, &request);
     with_world(|world| hold(world, Held::Response(response)))
 }
 
@@ -395,8 +519,8 @@ pub(crate) fn bridge_call(
 enum ObjectCall {
     /// This answer.
     Answer(BridgeAnswer),
-    /// Object `.1`'s handler run on this request.
-    Run(ObjectHandler, String, TestRequest),
+    /// Object `.2` of class `.0` (its handler `.1`) run on this request.
+    Run(String, ObjectHandler, String, TestRequest),
 }
 
 /// Holds `value` for the Worker; the bridge's answer for it.
@@ -459,7 +583,8 @@ fn object_call(
                 }
                 other => panic!("tinyworker::testing: a stub's fetch({other:?}) is not stood in"),
             };
-            return Some(ObjectCall::Run(world.classes[&binding], name, request));
+            let handler = world.classes[&binding];
+            return Some(ObjectCall::Run(binding, handler, name, request));
         }
         (CALL_EVENT, "", "response", [HostArg::Value(response)]) => match held(world, *response) {
             Some(Held::Response(response)) => {
@@ -675,6 +800,80 @@ mod tests {
             fault.contains("no binding \"NOTES\"") && fault.contains("TestEnv::kv"),
             "{fault}"
         );
+    }
+
+    #[test]
+    fn parallel_tests_never_see_each_other_s_faults() {
+        // Threads as `cargo test` runs tests: each its own TestEnv, aborts with its own message
+        // and plain answers interleaved; every fault is its own, and no 500 escapes as a 200.
+        const REASONS: [&str; 4] = ["zero", "one", "two", "three"];
+        fn abort_with<'a>(request: &Request<'a>) -> Response<'a> {
+            match request.path() {
+                "/0" => crate::abort(REASONS[0]),
+                "/1" => crate::abort(REASONS[1]),
+                "/2" => crate::abort(REASONS[2]),
+                "/3" => crate::abort(REASONS[3]),
+                _ => Response::text(200, "fine"),
+            }
+        }
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let env = TestEnv::new();
+                    for i in 0..if cfg!(miri) { 5 } else { 300 } {
+                        let fault = env.fetch(abort_with, TestRequest::get(&std::format!("/{t}")));
+                        assert_eq!(
+                            (fault.status, fault.fault.as_deref()),
+                            (500, Some(REASONS[t])),
+                            "try {i}"
+                        );
+                        let fine = env.fetch(abort_with, TestRequest::get("/fine"));
+                        assert_eq!((fine.status, fine.fault), (200, None), "try {i}");
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn repeated_headers_arrive_combined_and_a_refused_response_is_a_500() {
+        fn echo<'a>(request: &Request<'a>) -> Response<'a> {
+            match request.path() {
+                "/no-content" => Response::text(204, "a body"),
+                "/status" => Response::bytes(700, b""),
+                _ => Response::text(200, request.header("authorization").unwrap_or("")),
+            }
+        }
+        let env = TestEnv::new();
+        let two = TestRequest::get("/")
+            .header("Authorization", "a")
+            .header("authorization", "b");
+        assert_eq!(env.fetch(echo, two).text(), "a, b");
+        for path in ["/no-content", "/status"] {
+            let refused = env.fetch(echo, TestRequest::get(path));
+            assert_eq!((refused.status, refused.text()), (500, "internal error\n"), "{path}");
+            assert!(refused.fault.unwrap().contains("was refused"));
+        }
+        let large = env.fetch(
+            echo,
+            TestRequest::post("/", std::vec![0u8; crate::DEFAULT_IO_CAPACITY + 1]),
+        );
+        assert_eq!(
+            (large.status, large.text(), large.fault.as_deref()),
+            (413, "request too large\n", None)
+        );
+    }
+
+    #[test]
+    fn a_secret_wins_over_a_variable_of_its_name() {
+        fn name<'a>(request: &Request<'a>) -> Response<'a> {
+            Response::text(200, request.var("TOKEN").unwrap_or("none"))
+        }
+        let env = TestEnv::new().var("TOKEN", "from vars").secret("TOKEN", "from secrets");
+        assert_eq!(env.fetch(name, TestRequest::get("/")).text(), "from secrets");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 // every route answers exactly as its JavaScript twin (examples/bindings/twin.js, the same calls
 // in plain JavaScript) answers the same requests, binary values with every byte value survive,
 // absent keys and notes are 404s, and faults in the middle of bridge calls are 500s with the
-// generic body, with nothing held afterwards and the next request correct.
+// generic body, with nothing held afterwards and the next request correct; its queue consumer
+// (a batch at a time) redelivers exactly what it had not acknowledged when it faulted.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -91,6 +92,16 @@ const PLAN = [
   ["PUT", "/kv/text", "héllo text"],
   ["GET", "/kv-text/text"],
   ["GET", "/kv-text/absent"],
+  // Issue 31, item 5: what was stored is read back whatever its size: a content type and custom
+  // metadata past 128 B, a text past 4 KiB, and one past the request's memory (64 KiB).
+  ["PUT", "/r2/long-meta", "long metadata", { "content-type": `application/x-${"t".repeat(300)}`, "x-owner": "o".repeat(300) }],
+  ["GET", "/r2/long-meta"],
+  ["HEAD", "/r2/long-meta"],
+  ["GET", "/r2-stream/long-meta"],
+  ["PUT", "/kv/long-text", "é".repeat(5000)],
+  ["GET", "/kv-text/long-text"],
+  ["PUT", "/kv/huge-text", "h".repeat(100_000)],
+  ["GET", "/kv-text/huge-text"],
   ["PUT", `/kv/expiring?expiration=${Math.floor(Date.now() / 1000) + 3600}`, "soon gone"],
   ["GET", "/kv/expiring"],
   ["GET", "/kv-list?prefix=&limit=1"],
@@ -106,10 +117,10 @@ const PLAN = [
   ["GET", "/nothing-here"],
 ];
 
-/** Sends `[method, path, body, headers]`; { status, headers (content-type, etag, x-size), body }. */
+/** Sends `[method, path, body, headers]`; { status, headers (content-type, etag, x-size, x-owner), body }. */
 async function send(server, [method, path, body, headers]) {
   const r = await fetch(`${server.base}${path}`, { method, body, headers, signal: AbortSignal.timeout(20_000) });
-  const pick = Object.fromEntries(["content-type", "etag", "x-size"].map((n) => [n, r.headers.get(n)]));
+  const pick = Object.fromEntries(["content-type", "etag", "x-size", "x-owner"].map((n) => [n, r.headers.get(n)]));
   return { status: r.status, headers: pick, body: Buffer.from(await r.arrayBuffer()).toString("hex") };
 }
 
@@ -168,6 +179,22 @@ for (const build of TEST_BUILDS) {
       const [cfStatus, cf] = await server.get("/cf");
       assert.equal(cfStatus, 200);
       assert.equal(typeof JSON.parse(cf), "object");
+      // Issue 31, item 5 (and 32): an object of any size the platform takes is stored and read
+      // back byte for byte, streamed both ways (never whole in wasm): with a content-length and
+      // without one (chunked), 200 KB to 100 MiB.
+      for (const [key, size, chunked] of [["r2-200k", 200_000], ["r2-20m", 20 << 20, true], ["r2-100m", 100 << 20]]) {
+        const data = Buffer.alloc(size);
+        for (let i = 0; i < size; i += 4096) data[i] = (i / 4096) & 255;
+        const body = chunked ? new Blob([data]).stream() : data;
+        const put = await fetch(`${server.base}/r2/${key}`, { method: "PUT", body, duplex: "half", headers: { "content-type": "application/octet-stream" }, signal: AbortSignal.timeout(120_000) });
+        assert.deepEqual([put.status, await put.text()], [201, "stored\n"], key);
+        const got = await fetch(`${server.base}/r2/${key}`, { signal: AbortSignal.timeout(120_000) });
+        assert.equal(got.status, 200, key);
+        const back = Buffer.from(await got.arrayBuffer());
+        assert.equal(back.length, size, key);
+        assert.ok(back.equals(data), `${key}: byte for byte`);
+        assert.equal((await fetch(`${server.base}/r2/${key}`, { method: "DELETE" })).status, 204);
+      }
       // The digest is SHA-256.
       const big = Buffer.alloc(50_000, 7);
       const digest = await (await fetch(`${server.base}/sha256`, { method: "POST", body: big })).text();
@@ -196,6 +223,22 @@ for (const build of TEST_BUILDS) {
       await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: panicked after an R2 get/);
       await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: aborted after a D1 write/);
       await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: out of memory/);
+
+      // The queue consumer a batch at a time (`queue_consumer!`): each fault in the middle of a
+      // batch, after the messages before it were acknowledged: those are never delivered again;
+      // it and the ones after it are, once.
+      const logLines = async () => (await server.get("/queue-log"))[1].split("\n").filter(Boolean).sort();
+      const expected = [];
+      for (const kind of ["panic", "abort", "oom", "trap"]) {
+        const lines = [`${kind}-before-1`, `${kind}-before-2`, kind, `${kind}-after`];
+        assert.equal((await fetch(`${server.base}/queue-batch`, { method: "POST", body: lines.join("\n") })).status, 202);
+        expected.push(`${kind}-before-1`, `${kind}-before-2`, `${kind} (attempt 2)`, `${kind}-after (attempt 2)`);
+        let log;
+        for (const deadline = Date.now() + 60_000; (log = await logLines()).length < expected.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 200));
+        assert.deepEqual(log, [...expected].sort(), `after a ${kind} in a batch`);
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.deepEqual(await logLines(), [...expected].sort(), "nothing is delivered a third time");
     } finally {
       await server.stop();
       rmSync(persist, { recursive: true, force: true });

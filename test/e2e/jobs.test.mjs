@@ -1,8 +1,9 @@
 // examples/jobs under wrangler dev (its local queue, KV and cron), both builds: a cron event and
 // a queue batch arrive with their fields; a panic, an abort, out of memory and a trap in either
 // handler are the platform's failed invocation, and the next event runs on a healthy instance;
-// a batch whose consumer faults after acknowledging some messages is delivered again with
-// exactly the others.
+// the consumer takes one message at a time (`queue_message!`): a message that faults is
+// delivered again alone, and one that faults on every delivery never takes its batch-mates with
+// it. (The batch form, `queue_consumer!`, is examples/bindings': test/e2e/bindings.test.mjs.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -62,7 +63,7 @@ for (const build of TEST_BUILDS) {
     });
   });
 
-  test(`wrangler dev, ${build} build: queue batches; a fault after some acks redelivers exactly the others`, async () => {
+  test(`wrangler dev, ${build} build: a message at a time; a fault redelivers only its message; a poison message takes no batch-mate with it`, async () => {
     await withJobs(build, "queue", async (server) => {
       // One message: its fields.
       const sent = Date.now();
@@ -76,17 +77,29 @@ for (const build of TEST_BUILDS) {
       assert.ok(Math.abs(Number(timestamp) - sent) < 60_000);
       assert.deepEqual([attempts, body], ["1", "first é"]);
 
-      // Each fault in the middle of a batch: the messages before it were acknowledged and are
-      // never delivered again; it and the ones after it are, once.
+      // Each fault in the middle of a batch: only that message is delivered again, once; the
+      // ones before and after it are each logged once, on their first delivery.
       const expected = ["first é"];
       for (const kind of FAULTS) {
         const lines = [`${kind}-before-1`, `${kind}-before-2`, kind, `${kind}-after`];
         const response = await fetch(`${server.base}/enqueue-batch`, { method: "POST", body: lines.join("\n") });
         assert.equal(response.status, 202);
-        expected.push(`${kind}-before-1`, `${kind}-before-2`, `${kind} (attempt 2)`, `${kind}-after (attempt 2)`);
+        expected.push(`${kind}-before-1`, `${kind}-before-2`, `${kind} (attempt 2)`, `${kind}-after`);
         const log = await until(() => logLines(server), (l) => l.length >= expected.length, 60);
         assert.deepEqual(log, [...expected].sort(), `after a ${kind} in a batch`);
       }
+      // Issue 31, item 4: a poison message (it faults on every delivery) in a batch of ten: it
+      // is retried alone until its retries run out (max_retries = 2: three deliveries), and
+      // every one of its batch-mates is logged exactly once.
+      const mates = Array.from({ length: 9 }, (_, i) => `mate-${i}`);
+      const poisoned = [...mates.slice(0, 4), "poison-1", ...mates.slice(4)];
+      assert.equal((await fetch(`${server.base}/enqueue-batch`, { method: "POST", body: poisoned.join("\n") })).status, 202);
+      expected.push(...mates);
+      const poison = /tinyworker: fault [0-9a-f]{8}: panic: a poison message/g;
+      const deliveries = () => server.output().match(poison)?.length ?? 0;
+      await until(() => logLines(server), (l) => l.length >= expected.length && deliveries() >= 3, 60);
+      assert.deepEqual(await logLines(server), [...expected].sort(), "each batch-mate of the poison message logged once");
+      assert.equal(deliveries(), 3, "the poison message: delivered three times, alone");
       // A message retried explicitly with a delay: delivered again a second later, once.
       const retried = Date.now();
       await fetch(`${server.base}/enqueue`, { method: "POST", body: "retry" });
@@ -96,6 +109,7 @@ for (const build of TEST_BUILDS) {
       // Nothing more arrives later (no message is delivered a third time).
       await sleep(3000);
       assert.deepEqual(await logLines(server), [...expected].sort());
+      assert.equal(deliveries(), 3, "the poison message is not delivered again");
       await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: asked to abort/);
     });
   });

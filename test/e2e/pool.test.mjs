@@ -73,8 +73,9 @@ for (const build of TEST_BUILDS) {
   test(`workerd, ${build} build: requests whose clients went away leave the queue and the pool`, async () => {
     const server = await serveProxy(build);
     try {
-      // 1,300 requests: 128 take every instance, 1,024 wait, the rest get 503. Their clients
-      // reset the connection after 0.8 s: workerd cancels them (request.signal aborts).
+      // 1,300 requests, each on an instance of its own (the pool's memory holds 2,048 of
+      // examples/proxy's 128 KiB). Their clients reset the connection after 0.8 s: workerd
+      // aborts request.signal, each call's host call answers an error and it ends.
       const abandoned = [];
       for (let i = 0; i < 1300; i++) abandoned.push(rawRequest(server.base, "GET /slow?ms=5000 HTTP/1.1\r\nHost: x"));
       await sleep(800);

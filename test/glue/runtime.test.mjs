@@ -63,6 +63,21 @@ test("a panic (the tag) is a 500 with an id, the message logged, and the instanc
   assert.equal(worker.runtime.instances, 2, "the next request ran on a fresh instance (abort build)");
 }));
 
+// Issue 31, item 10: a response the platform refuses is the handler's error, not a fault.
+test("a status outside 200-599 or a body on a 204 is a logged 500 without a fault id; the instance is kept", quiet(async (log) => {
+  for (const [status, len] of [[700, 2], [99, 2], [204, 2], [1000, 0]]) {
+    log.length = 0;
+    const worker = createWorker(fixture({ body: `(i32.store (i32.const 160) (i32.const ${status})) (i32.store (i32.const 184) (i32.const ${len})) (i32.const 0)` }));
+    const r = await worker.fetch(new Request("http://x/"));
+    assert.deepEqual([r.status, await r.text()], [500, "internal error\n"], `status ${status}`);
+    assert.equal(log.length, 1);
+    assert.match(log[0], new RegExp(`^tinyworker: the handler's response \\(status ${status}\\) was refused: `));
+    assert.doesNotMatch(log[0], /fault/);
+    await worker.fetch(new Request("http://x/"));
+    assert.equal(worker.runtime.instances, 1, "nothing of the module failed: its instance is kept");
+  }
+}));
+
 test("the keep-or-replace decision, per fault kind and build", () => {
   const cases = [
     // [what __tw_fetch does, flags, kind, kept]

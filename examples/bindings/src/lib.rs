@@ -39,6 +39,7 @@
 //! | `POST /queue-json?delay=<s>` | sends the body as a JSON message delivered after s seconds, 202 |
 //! | `GET /monotonic` | two readings of the monotonic clock, in order: `ok` |
 //! | `GET /r2-stream/<key>` | the object passed through (its body never enters wasm), its content type and etag; 404 when absent |
+//! | `GET /queue-log` | every message the queue consumer (a batch at a time) handled, one per line |
 //! | `GET /bridge-loop?n=<n>&kind=<sync\|async>` | n bridge calls (`Date.now()`, or the host function `tick`, which answers a Promise): `make bench` times them |
 //!
 //! Every error of a binding is the handler's 502 (or 400 for an argument the platform refuses);
@@ -52,13 +53,14 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::bridge::{self, Arg, Error, Target};
 use tinyworker::cache::Cache;
+use tinyworker::consumer;
 use tinyworker::d1::{self, Database, Param};
 use tinyworker::kv::{self, Namespace};
 use tinyworker::platform::{self, Level};
 use tinyworker::queue::{Body, Queue};
 use tinyworker::r2::{Bucket, ListOptions, PutOptions};
 use tinyworker::service::Service;
-use tinyworker::{Header, Request, Response};
+use tinyworker::{stream, Header, Request, Response};
 
 const BUCKET: Bucket<'static> = Bucket::new("BUCKET");
 const DB: Database<'static> = Database::new("DB");
@@ -98,7 +100,15 @@ fn r2<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
                 custom: if owner.is_some() { &custom } else { &[] },
                 ..PutOptions::default()
             };
-            BUCKET.put(key, request.body(), &options)?;
+            // The body goes to the bucket as it arrives (worker.js streams PUT /r2/ bodies), never
+            // into wasm: any size the platform takes. A stream needs a known length; a body sent
+            // without `content-length` is gathered by the host first.
+            let body = if request.header("content-length").is_some() {
+                stream::request_body()?
+            } else {
+                bridge::call(Target::Request, "arrayBuffer", &[])?
+            };
+            BUCKET.put_value(key, &body, &options)?;
             Ok(Response::text(201, "stored\n"))
         }
         "GET" | "HEAD" => {
@@ -107,26 +117,17 @@ fn r2<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
             let Some(object) = found else {
                 return Ok(Response::text(404, "absent\n"));
             };
-            let mut etag = [0u8; 64];
-            let mut content_type = [0u8; 128];
-            let etag = alloc::string::String::from(object.http_etag(&mut etag)?);
-            let content_type = object.content_type(&mut content_type)?.map(alloc::string::String::from);
-            let mut owner = [0u8; 128];
-            let owner = object.custom("owner", &mut owner)?.map(alloc::string::String::from);
-            let body = if head { Vec::new() } else { object.body_owned()? };
-            let mut response = Response::owned(200, body).with_headers(&[]).header_owned("etag", etag);
-            if let Some(content_type) = content_type {
-                response = response.header_owned("content-type", content_type);
-            }
-            if let Some(owner) = owner {
-                response = response.header_owned("x-owner", owner);
+            // The headers are made on the host from the object's metadata (none of it copied into
+            // wasm, whatever its length), the body passed on as a stream.
+            let headers = object_headers(&object, None)?;
+            if let Some(owner) = object.custom_value("owner")? {
+                set_header(&headers, "x-owner", Arg::value(&owner))?;
             }
             if head {
-                let mut digits = [0u8; 20];
-                let size = alloc::string::String::from(decimal(object.size()?, &mut digits));
-                response = response.header_owned("x-size", size);
+                set_header(&headers, "x-size", Arg::number(object.size()? as f64))?;
+                return bridge::respond_with_headers_of(200, &headers, Arg::NULL);
             }
-            Ok(response)
+            bridge::respond_with_headers_of(200, &headers, Arg::value(&object.body_stream()?))
         }
         "DELETE" => {
             BUCKET.delete(key)?;
@@ -134,6 +135,26 @@ fn r2<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
         }
         _ => Ok(Response::text(405, "method not allowed: GET, HEAD, PUT or DELETE\n")),
     }
+}
+
+/// `headers.set(name, value)` on a `Headers` the bridge holds.
+fn set_header(headers: &bridge::Value, name: &str, value: Arg<'_>) -> Result<(), Error> {
+    headers
+        .call("set", &[Arg::str(name), value])
+        .map(bridge::Value::release)
+}
+
+/// A `Headers` made on the host with an R2 object's `etag` and content type (`default` when it
+/// has none): nothing of either is copied into wasm.
+fn object_headers(object: &tinyworker::r2::Object, default: Option<&str>) -> Result<bridge::Value, Error> {
+    let headers = bridge::construct(Target::Global("Headers"), "", &[])?;
+    set_header(&headers, "etag", Arg::value(&object.http_etag_value()?))?;
+    match (object.content_type_value()?, default) {
+        (Some(content_type), _) => set_header(&headers, "content-type", Arg::value(&content_type))?,
+        (None, Some(default)) => set_header(&headers, "content-type", Arg::str(default))?,
+        (None, None) => {}
+    }
+    Ok(headers)
 }
 
 fn r2_range<'a>(request: &Request<'a>, key: &str) -> Result<Response<'a>, Error> {
@@ -317,8 +338,10 @@ fn d1_more<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Err
 
 fn kv_route<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
     match request.method() {
-        "GET" => match KV.get_owned(key)? {
-            Some(value) => Ok(Response::owned(200, value).with_headers(OCTETS)),
+        // Both ways as streams (worker.js leaves PUT /kv/ bodies unread): a value of any size the
+        // namespace takes, none of it in wasm.
+        "GET" => match KV.get_stream(key)? {
+            Some(value) => stream::respond(200, &[("content-type", "application/octet-stream")], &value),
             None => Ok(Response::text(404, "absent\n")),
         },
         "PUT" => {
@@ -327,7 +350,7 @@ fn kv_route<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Err
                 expiration_ttl: param(request, "ttl").and_then(|t| t.parse().ok()),
                 metadata_json: request.header("x-metadata"),
             };
-            KV.put(key, request.body(), &options)?;
+            KV.put_value(key, &stream::request_body()?, &options)?;
             Ok(Response::text(201, "stored\n"))
         }
         "DELETE" => {
@@ -434,12 +457,16 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
         return Ok(Response::owned(200, answer.bytes_owned()?));
     }
     if let Some(key) = path.strip_prefix("/kv-text/") {
-        let Some(buffer) = request.scratch(4096) else {
-            return Ok(Response::text(413, "no room\n"));
-        };
-        return match KV.get_text(key, buffer)? {
-            Some(text) => Ok(Response::text(200, text)),
-            None => Ok(Response::text(404, "absent\n")),
+        // Read into the request's memory, sized by the platform; a text larger than that memory
+        // is answered by the platform as a stream instead.
+        return match KV.get_text_in(key, request) {
+            Ok(Some(text)) => Ok(Response::text(200, text)),
+            Ok(None) => Ok(Response::text(404, "absent\n")),
+            Err(Error::TooLarge { .. }) => match KV.get_stream(key)? {
+                Some(body) => stream::respond(200, &[("content-type", "text/plain; charset=utf-8")], &body),
+                None => Ok(Response::text(404, "absent\n")),
+            },
+            Err(error) => Err(error),
         };
     }
     if path == "/queue-json" && request.method() == "POST" {
@@ -491,13 +518,8 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
         let Some(object) = BUCKET.get(key)? else {
             return Ok(Response::text(404, "no such object\n"));
         };
-        let (mut content_type, mut etag) = ([0u8; 256], [0u8; 128]);
-        let content_type = object
-            .content_type(&mut content_type)?
-            .unwrap_or("application/octet-stream");
-        let etag = object.http_etag(&mut etag)?;
-        let body = object.value().get("body")?;
-        return tinyworker::stream::respond(200, &[("content-type", content_type), ("etag", etag)], &body);
+        let headers = object_headers(&object, Some("application/octet-stream"))?;
+        return bridge::respond_with_headers_of(200, &headers, Arg::value(&object.body_stream()?));
     }
     if let Some(key) = path.strip_prefix("/r2-then-panic/") {
         BUCKET.get(key)?;
@@ -589,6 +611,7 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             Ok(Response::text(200, hex))
         }
         "/time" => Ok(Response::number(200, platform::now_ms()? as u64)),
+        "/queue-log" => queue_log(),
         "/d1-bad" => {
             DB.exec("SELEKT nothing")?;
             Ok(Response::text(500, "D1 took it\n"))
@@ -607,4 +630,73 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
     route(request).unwrap_or_else(failed)
 }
 
+/// Where the queue consumer logs what it handled (a namespace of its own: the routes' KV listings
+/// stay the twin's).
+const QUEUE_LOG: Namespace<'static> = Namespace::new("QUEUE_LOG");
+
+/// `GET /queue-log`: every message the consumer handled, one per line, in key order.
+fn queue_log<'a>() -> Result<Response<'a>, Error> {
+    let listing = QUEUE_LOG.list(&kv::ListOptions::default())?;
+    let mut out = Vec::new();
+    let mut name = [0u8; 512];
+    for i in 0..listing.len()? {
+        if let Some(line) = QUEUE_LOG.get_owned(listing.name(i, &mut name)?)? {
+            out.extend_from_slice(&line);
+            out.push(b'\n');
+        }
+    }
+    Ok(Response::owned(200, out))
+}
+
+/// The queue consumer, a batch at a time (`queue_consumer!`): logs and acknowledges each message
+/// in turn. A message `panic`, `abort`, `oom` or `trap` faults that way on its first delivery,
+/// after the ones before it were acknowledged: the platform delivers it and the ones after it
+/// again (logged as `<body> (attempt <n>)`), never the acknowledged ones.
+fn consume(batch: &consumer::Batch) -> Result<(), Error> {
+    for i in 0..batch.len()? {
+        let message = batch.message(i)?;
+        let body = message.body()?;
+        let text = if body.kind() == bridge::Kind::String {
+            body.text_owned()?
+        } else {
+            body.json_owned()?
+        };
+        let attempts = message.attempts()?;
+        if attempts == 1 {
+            match text.as_str() {
+                "panic" => panic!("asked to panic"),
+                "abort" => tinyworker::abort("asked to abort"),
+                "oom" => {
+                    let mut hoard: Vec<Vec<u8>> = Vec::new();
+                    loop {
+                        hoard.push(Vec::with_capacity(black_box(1 << 20)));
+                    }
+                }
+                "trap" => core::arch::wasm32::unreachable(),
+                _ => {}
+            }
+        }
+        // The key `<time, 15 digits>/<id>/<attempt>` and the line, without core::fmt (which
+        // would more than double this example's formatting code).
+        let (mut time, mut count, mut id) = ([0u8; 20], [0u8; 20], [0u8; 128]);
+        let time = decimal(message.timestamp()? as u64, &mut time);
+        let attempt = decimal(u64::from(attempts), &mut count);
+        let mut key = String::new();
+        (time.len()..15).for_each(|_| key.push('0'));
+        for part in [time, "/", message.id(&mut id)?, "/", attempt] {
+            key.push_str(part);
+        }
+        let mut line = text;
+        if attempts > 1 {
+            for part in [" (attempt ", attempt, ")"] {
+                line.push_str(part);
+            }
+        }
+        QUEUE_LOG.put(&key, line.as_bytes(), &kv::PutOptions::default())?;
+        message.ack()?;
+    }
+    Ok(())
+}
+
 tinyworker::entry!(handle);
+tinyworker::queue_consumer!(consume);

@@ -29,11 +29,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, Ordering};
-use tinyworker::bridge::{self, Error};
+use tinyworker::bridge::{self, Arg, Error};
 use tinyworker::object::{self, Namespace, SocketClose, SocketError, SocketMessage};
 use tinyworker::sql::{self, Param};
 use tinyworker::storage::Storage;
-use tinyworker::{Request, Response};
+use tinyworker::{stream, Request, Response};
 
 /// How many messages a room keeps.
 const HISTORY: u32 = 1000;
@@ -92,16 +92,21 @@ fn room<'a>(request: &Request<'a>, _: &Storage) -> Response<'a> {
     answer.unwrap_or_else(|_| Response::text(500, "the room failed\n"))
 }
 
-/// Column `text` of every row of `query`, one per line.
+/// Column `text` of every row of `query`, one per line: the body is made on the host from the
+/// stored values (a binary message as its bytes), none of which enters wasm, so a history of
+/// any size is answered (the twin's body, `text/plain;charset=UTF-8`).
 fn lines<'a>(query: &str) -> Result<Response<'a>, Error> {
     let rows = sql::exec(query, &[])?.rows()?;
-    let mut out = Vec::new();
+    let body = stream::Parts::new()?;
     for i in 0..rows.len() {
         let row = rows.row(i)?;
-        out.extend_from_slice(row.get("text")?.text_owned()?.as_bytes());
-        out.push(b'\n');
+        let text = row.get("text")?;
+        body.push(Arg::value(&text))?;
+        body.push(Arg::str("\n"))?;
+        text.release();
+        row.release();
     }
-    Ok(Response::owned(200, out))
+    body.respond(200, &[("content-type", "text/plain;charset=UTF-8")])
 }
 
 /// A new instance of a room: its tables (in the restore hook's own transaction).
@@ -138,9 +143,29 @@ fn fault(what: &str) {
     }
 }
 
-/// A message on one of the room's sockets: stored, then sent to every socket of the room.
+/// A message on one of the room's sockets: stored, then sent to every socket of the room as it
+/// came (a binary message as binary, stored as a blob), without entering wasm.
 fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
-    let text: String = event.data()?.text_owned()?;
+    let data = event.data()?;
+    // (A command is short: a longer text is a message, and is never copied into wasm.)
+    let mut short = [0u8; 32];
+    if !event.is_binary()? {
+        if let Ok(text) = data.text(&mut short) {
+            if command(text)? {
+                return Ok(());
+            }
+        }
+    }
+    sql::exec("INSERT INTO messages (text) VALUES (?)", &[Param::Value(&data)])?;
+    object::web_sockets(Some(MEMBERS))?.broadcast_value(&data)?;
+    if object::alarm()?.is_none() {
+        object::set_alarm(tinyworker::platform::now_ms()? + 1000.0)?;
+    }
+    Ok(())
+}
+
+/// A text message that asks for something of the room: an alarm (done: true), a fault.
+fn command(text: &str) -> Result<bool, Error> {
     if text == "/alarm-cancel" {
         // Set, then deleted: the alarm never runs, and the call reads its own delete.
         object::set_alarm(tinyworker::platform::now_ms()? + 2000.0)?;
@@ -151,24 +176,20 @@ fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
             "still set"
         };
         sql::exec("INSERT INTO alarm_runs (text) VALUES (?)", &[Param::Text(note)])?;
-        return Ok(());
+        return Ok(true);
     }
     if let Some(kind) = text.strip_prefix("/alarm-") {
         sql::exec(
             "INSERT OR REPLACE INTO settings VALUES ('alarm-fault', ?)",
             &[Param::Text(kind)],
         )?;
-        return object::set_alarm(tinyworker::platform::now_ms()?);
+        object::set_alarm(tinyworker::platform::now_ms()?)?;
+        return Ok(true);
     }
     if let Some(kind) = text.strip_prefix('/') {
         fault(kind);
     }
-    sql::exec("INSERT INTO messages (text) VALUES (?)", &[Param::Text(&text)])?;
-    object::web_sockets(Some(MEMBERS))?.broadcast(&text)?;
-    if object::alarm()?.is_none() {
-        object::set_alarm(tinyworker::platform::now_ms()? + 1000.0)?;
-    }
-    Ok(())
+    Ok(false)
 }
 
 /// A socket closed: the room closes its side too.

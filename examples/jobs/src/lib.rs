@@ -6,17 +6,19 @@
 //! | `POST /enqueue` | sends the body to the queue as one text message, 202 |
 //! | `POST /enqueue-batch` | sends each line of the body as a message of one batch, 202 |
 //! | `GET /log` | every message the consumer handled, one per line, in the order they were sent |
-//! | `GET /last-batch` | the last batch the consumer saw: its queue, then each message's id, timestamp, attempts and body |
+//! | `GET /last-batch` | the last message the consumer saw: its queue, then its id, timestamp, attempts and body |
 //! | `GET /ticks` | how many scheduled events ran |
 //! | `GET /last-tick` | the cron expression and scheduled time of the last one |
 //! | `GET /__scheduled?cron=<expression>` | (wrangler dev `--test-scheduled`) fires a scheduled event |
 //!
-//! The consumer logs each message in KV (one key per delivery) and acknowledges it, one by one:
-//! a message whose body is `panic`, `abort`, `oom` or `trap` makes it fault that way on its
-//! first delivery, so the platform delivers again exactly that message and the ones after it;
-//! a message delivered again is logged as `<body> (attempt <n>)`; a message `retry` is retried
-//! explicitly on its first delivery, a second later. A cron expression of `panic`,
-//! `abort`, `oom` or `trap` makes the scheduled handler fault the same way.
+//! The consumer takes one message at a time (`queue_message!`): it logs each in KV (one key per
+//! delivery) and acknowledges it by returning. A message whose body is `panic`, `abort`, `oom` or
+//! `trap` makes it fault that way on its first delivery, so the platform delivers again exactly
+//! that message (logged as `<body> (attempt <n>)`), never its batch-mates; a message whose body
+//! starts with `poison` faults on every delivery and is dropped after its retries, its batch-mates
+//! each logged once; a message `retry` is retried explicitly on its first delivery, a second
+//! later. A cron expression of `panic`, `abort`, `oom` or `trap` makes the scheduled handler
+//! fault the same way.
 #![no_std]
 
 extern crate alloc;
@@ -26,7 +28,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::bridge::Error;
-use tinyworker::consumer::Batch;
+use tinyworker::consumer::Message;
 use tinyworker::kv::{ListOptions, Namespace, PutOptions};
 use tinyworker::queue::{Body, Queue};
 use tinyworker::scheduled::Scheduled;
@@ -130,42 +132,42 @@ fn tick(event: &Scheduled) -> Result<(), Error> {
     LOG.put("ticks", format!("{n}").as_bytes(), &PutOptions::default())
 }
 
-/// The queue consumer: logs and acknowledges each message in turn.
-fn consume(batch: &Batch) -> Result<(), Error> {
+/// The queue consumer, a message at a time: logs it and acknowledges it. A fault (or an error)
+/// retries only this message; its batch-mates are not touched.
+fn consume(message: &Message) -> Result<(), Error> {
     let mut name = [0u8; 256];
-    let mut summary = format!("queue={}\n", batch.queue(&mut name)?);
-    for i in 0..batch.len()? {
-        let message = batch.message(i)?;
-        let id = String::from(message.id(&mut name)?);
-        let body = message.body()?.text_owned()?;
-        let (time, attempts) = (message.timestamp()?, message.attempts()?);
-        summary += &format!("id={id} timestamp={time} attempts={attempts} body={body}\n");
-        LOG.put("batch/last", summary.as_bytes(), &PutOptions::default())?;
-        // (Only on its first delivery: delivered again, it is logged with its attempt.)
-        if attempts == 1 {
-            fault(&body);
-            if body == "retry" {
-                // Retried explicitly, after a second: not logged now, not a failure.
-                message.retry(Some(1))?;
-                continue;
-            }
-        }
-        let line = if attempts == 1 {
-            body
-        } else {
-            format!("{body} (attempt {attempts})")
-        };
-        // One key per delivery: a message delivered twice would be logged twice.
-        LOG.put(
-            &format!("log/{time:015}/{id}/{attempts}"),
-            line.as_bytes(),
-            &PutOptions::default(),
-        )?;
-        message.ack()?;
+    let queue = String::from(message.queue(&mut name)?);
+    let id = String::from(message.id(&mut name)?);
+    let body = message.body()?.text_owned()?;
+    let (time, attempts) = (message.timestamp()?, message.attempts()?);
+    let summary = format!("queue={queue}\nid={id} timestamp={time} attempts={attempts} body={body}\n");
+    LOG.put("batch/last", summary.as_bytes(), &PutOptions::default())?;
+    // A poison message faults on every delivery.
+    if body.starts_with("poison") {
+        panic!("a poison message");
     }
-    Ok(())
+    // (Only on its first delivery: delivered again, it is logged with its attempt.)
+    if attempts == 1 {
+        fault(&body);
+        if body == "retry" {
+            // Retried explicitly, after a second: not logged now, not a failure.
+            return message.retry(Some(1));
+        }
+    }
+    let line = if attempts == 1 {
+        body
+    } else {
+        format!("{body} (attempt {attempts})")
+    };
+    // One key per delivery: a message delivered twice would be logged twice.
+    LOG.put(
+        &format!("log/{time:015}/{id}/{attempts}"),
+        line.as_bytes(),
+        &PutOptions::default(),
+    )
+    // (Acknowledged by returning.)
 }
 
 tinyworker::entry!(handle);
 tinyworker::scheduled!(tick);
-tinyworker::queue_consumer!(consume);
+tinyworker::queue_message!(consume);

@@ -21,9 +21,21 @@ export default {
       return Response.json({ method: request.method, headers: Object.fromEntries(request.headers), body: hex });
     }
     if (path === "/digest") {
-      const body = await request.arrayBuffer();
-      const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", body))].map((b) => b.toString(16).padStart(2, "0")).join("");
-      return new Response(`${hex} ${body.byteLength}\n`);
+      // Hashed as it arrives where the platform can (workerd's DigestStream): an upload of any
+      // length costs the origin no memory; elsewhere (Node) read whole.
+      let digest, length = 0;
+      if (globalThis.crypto.DigestStream && request.body) {
+        const hasher = new crypto.DigestStream("SHA-256");
+        const counted = new TransformStream({ transform: (chunk, c) => ((length += chunk.byteLength), c.enqueue(chunk)) });
+        await request.body.pipeThrough(counted).pipeTo(hasher);
+        digest = await hasher.digest;
+      } else {
+        const body = await request.arrayBuffer();
+        length = body.byteLength;
+        digest = await crypto.subtle.digest("SHA-256", body);
+      }
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      return new Response(`${hex} ${length}\n`);
     }
     if (path === "/binary") return new Response(Uint8Array.from({ length: 256 }, (_, i) => i), { headers: { "content-type": "application/octet-stream" } });
     if (path.startsWith("/status/")) {

@@ -266,4 +266,4 @@ fn kv<'a>(request: &Request<'a>, key: &str) -> Response<'a> {
     }
 }
 
-tinyworker::entry!(handle);
+tinyworker::entry!(handle, 32 * 1024);

@@ -97,7 +97,7 @@ pub fn generated_upload(url: &str, kib: u64) -> Result<Response<'static>, Error>
 /// `POST /sha256`: the request body read in chunks into the request's I/O buffer and hashed in
 /// Rust; its SHA-256 in lowercase hex.
 pub fn sha256<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
-    let Some(chunk) = request.scratch(32 * 1024) else {
+    let Some(chunk) = request.scratch(16 * 1024) else {
         return Ok(Response::text(413, "no room for a chunk\n"));
     };
     let mut hasher = Sha256::new();

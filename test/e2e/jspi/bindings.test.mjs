@@ -13,11 +13,15 @@ function bucket() {
   const object = (key, body, httpMetadata = {}) => ({
     key, size: body.length, etag: "e", httpEtag: '"e"', httpMetadata, customMetadata: {},
     arrayBuffer: async () => body.slice().buffer,
+    get body() {
+      return new Blob([body]).stream();
+    },
   });
   return {
     get: async (key) => objects.get(key) ?? null,
     head: async (key) => objects.get(key) ?? null,
     put: async (key, body, options) => {
+      if (body instanceof ReadableStream) body = await new Response(body).arrayBuffer();
       objects.set(key, object(key, new Uint8Array(body), options?.httpMetadata));
       return objects.get(key);
     },

@@ -162,7 +162,7 @@ for (const build of TEST_BUILDS) {
 }
 
 for (const build of TEST_BUILDS) {
-  test(`wrangler dev, ${build} build: a Durable Object that waits for I/O commits a call's writes when it answers`, { timeout: 120_000 }, async () => {
+  test(`wrangler dev, ${build} build: a Durable Object that waits for I/O commits a call's writes when it answers; binary frames; a 16 MB history`, { timeout: 180_000 }, async () => {
     const persist = mkdtempSync(join(tmpdir(), `ledger-${build}-`));
     const server = await startWranglerDev(dirOf("chat", "talc", build), { persist });
     const post = async (path, body) => {
@@ -196,6 +196,36 @@ for (const build of TEST_BUILDS) {
       talker.socket.close();
       // No SQL in an object whose writes wait for the answer.
       assert.deepEqual(await server.get("/ledger/a/sql"), [409, "no SQL in an object that waits for I/O\n"]);
+
+      // Issue 31, item 6: a binary frame reaches Rust as bytes and is relayed as binary (bytes
+      // that are not UTF-8 too); text stays text; the sender is not closed.
+      const [a, b] = [await join_(server.base, "binary"), await join_(server.base, "binary")];
+      for (const c of [a, b]) c.socket.binaryType = "arraybuffer";
+      const raw = Uint8Array.from([0, 255, 128, 1, 0xc3, 0x28, 0x0a]);
+      a.socket.send(raw);
+      a.socket.send("text stays text");
+      assert.ok(await until(() => b.received.length == 2 && a.received.length == 2, 20), `received ${b.received.length}`);
+      assert.ok(b.received[0] instanceof ArrayBuffer, `a binary frame arrives as ${typeof b.received[0]}`);
+      assert.deepEqual(new Uint8Array(b.received[0]), raw);
+      assert.equal(b.received[1], "text stays text");
+      assert.equal(a.closed, null, "the sender of bytes that are not UTF-8 is not closed");
+
+      // Issue 31, item 3: a history past the heap (16 messages of 1 MB, which a copy into wasm
+      // cannot hold under its 32 MiB heap limit) is answered, byte for byte, as often as asked.
+      const big = Array.from({ length: 16 }, (_, i) => `${i}:`.padEnd(1_000_000, String.fromCharCode(97 + i)));
+      for (const m of big) a.socket.send(m);
+      assert.ok(await until(() => b.received.length == 18, 60), `received ${b.received.length} of 18`);
+      const expected = Buffer.concat([raw, Buffer.from("\ntext stays text\n"), Buffer.from(big.map((m) => `${m}\n`).join(""))]);
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${server.base}/room/binary/history`, { signal: AbortSignal.timeout(30_000) });
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get("content-type"), "text/plain;charset=UTF-8");
+        const body = Buffer.from(await response.arrayBuffer());
+        assert.equal(body.length, expected.length);
+        assert.ok(body.equals(expected), "the history, byte for byte");
+      }
+      a.socket.close();
+      b.socket.close();
     } catch (e) {
       e.message += `\n--- wrangler dev output ---\n${server.output().slice(-4000)}`;
       throw e;
