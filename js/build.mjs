@@ -233,6 +233,13 @@ async function cargoBuild(args, dir) {
  * folder: worker.js and app.wasm); without, the glue for the module beside it (glue.js and
  * features.js, for a project whose wrangler.toml bundles: an earlier template's aliases them).
  */
+/** What a project of the layout before `--entry` is told: it ships more than it needs to. */
+export const OLD_LAYOUT_NOTE =
+  "tinyworker-build: note: this project has wrangler bundle the glue (build/glue.js, the layout of an earlier `make new`), " +
+  "which ships about 3.5 KB gzip more than the glue cut for its module. Today's template builds with " +
+  "`tinyworker-build --entry src/worker.js` and uploads build/worker/worker.js as it is (`main = \"build/worker/worker.js\"`, " +
+  "`no_bundle = true`): see CHANGELOG.md, \"Upgrading\".";
+
 export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [], entry, worker = "build/worker" } = {}) {
   await cargoBuild(["build", "--release", "--target", TARGET, ...cargoArgs], dir);
   const meta = JSON.parse(execFileSync("cargo", ["metadata", "--no-deps", "--format-version", "1"], { cwd: dir, encoding: "utf8" }));
@@ -252,6 +259,7 @@ export async function build({ dir = process.cwd(), out = "build/app.wasm", cargo
     // wrangler.toml that bundles aliases "tinyworker/features" and imports the glue from there.
     writeFileSync(join(dirname(optimized), "features.js"), features(wasm));
     writeFileSync(join(dirname(optimized), "glue.js"), await bundledGlue(wasm, { from: dir }));
+    console.error(OLD_LAYOUT_NOTE);
   }
   return optimized;
 }

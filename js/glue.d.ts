@@ -74,8 +74,8 @@ export interface PoolOptions {
    * The linear memory the pool's instances may hold in all, in bytes (default 256 MiB): a new
    * instance is made, one per request in flight, while the pages of all of them (grown ones
    * included) stay within it. What an instance makes resident is a fraction of its pages: a
-   * suspended examples/proxy request costs about 44 KiB more than a plain JavaScript Worker's
-   * (README, "The pool").
+   * suspended examples/proxy request costs 19 KiB of RSS more than a plain JavaScript Worker's
+   * (`make bench-trust`).
    */
   memory?: number;
   /** Instances at most, whatever their memory (default: no count, only `memory`). */

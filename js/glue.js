@@ -1,4 +1,4 @@
-// tinyworker's JavaScript side, host ABI v2 (docs/ABI.md): the package's face. Serves a
+// tinyworker's JavaScript side (the host ABI of abi.js, docs/ABI.md): the package's face. Serves a
 // tinyworker module as a Worker or a Durable Object, tells its faults apart and replaces an
 // instance a fault poisoned (serve.js, runtime.js, with imports.js and pool.js); resilient()
 // does the same for wasm-bindgen libraries (resilient.js). Types: glue.d.ts.

