@@ -1,6 +1,6 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
@@ -9,6 +9,11 @@ export const OUTCOME_RESPONSE = 0;
 export const OUTCOME_FAULT = 1;
 // What an event export returns beside those: the handler returned an error (the instance is kept).
 export const OUTCOME_FAILED = 2;
+// The levels of `__tw_log(level, text, len)`: console.debug, info, warn, error.
+export const LOG_DEBUG = 0;
+export const LOG_INFO = 1;
+export const LOG_WARN = 2;
+export const LOG_ERROR = 3;
 // The parts `__tw_request(part, dst, room)` serves.
 export const PART_METHOD = 0;
 export const PART_URL = 1;
@@ -84,6 +89,7 @@ export const EXPORT_SOCKET_ERROR = "__tw_socket_error";
 export const IMPORT_TAG = "__cpp_exception";
 export const IMPORT_REQUEST = "__tw_request";
 export const IMPORT_ENV = "__tw_env";
+export const IMPORT_LOG = "__tw_log";
 export const IMPORT_IO = "__tw_io";
 export const IMPORT_RESULT = "__tw_result";
 export const IMPORT_STORAGE = "__tw_storage";

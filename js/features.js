@@ -13,6 +13,8 @@ export const FAULT_RECORDS = true;
 export const HOST_IMPORTS = true;
 // The module imports env.__tw_env: it reads text variables and secrets of the Worker's env.
 export const ENV_VARS = true;
+// The module imports env.__tw_log: it logs lines (platform::log, a handler's error).
+export const LOG = true;
 // The module imports env.__tw_io: it makes subrequests or KV calls, suspending (JSPI) until the
 // host answers, so it is served through WebAssembly.promising by a pool of instances.
 export const IO = true;

@@ -216,8 +216,9 @@ export function createWorker(
  * storage (`ctx.storage.kv`, SQLite-backed) synchronously; each request runs inside
  * `ctx.storage.transactionSync`, so a request that ends in a fault leaves storage as it was.
  * The module's restore hook runs once on every new instance (made by the request that needs it,
- * in a storage transaction of its own; a hook that faults is that request's fault). A module
- * that suspends needs `io: true`; constructing an object throws unless its storage is
+ * in a storage transaction of its own; a hook that faults is that request's fault). A class
+ * whose calls wait for I/O needs `io: true` (without it, such a call answers an error: the
+ * class keeps SQL even when its module's Worker fetches); constructing an object throws unless its storage is
  * SQLite-backed (`new_sqlite_classes`). Its alarm and hibernating WebSocket handlers run the
  * same way (`durable_object!(class ...)`).
  */

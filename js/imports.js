@@ -6,14 +6,14 @@ import {
   IO_KV_DELETE, IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, IO_INVALID_ARGUMENT, IO_RECORD_WORDS, STORAGE_GET,
   STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT, VALUE_BOOLEAN,
   VALUE_NULL, VALUE_JSON, VALUE_OTHER, IMPORT_TAG, IMPORT_REQUEST, IMPORT_ENV, IMPORT_RESULT, IMPORT_STORAGE,
-  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
+  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, IMPORT_LOG, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
   CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, CALL_PROMISE, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
   ARG_BYTES, ARG_VALUE, ARG_JSON, ARG_ARRAY, ARG_OBJECT, ARG_BIGINT, READ_KIND, READ_BYTES, READ_NUMBER,
   READ_JSON, READ_LENGTH, READ_DROP, JS_UNDEFINED, JS_NULL, JS_BOOLEAN, JS_NUMBER, JS_BIGINT, JS_STRING, JS_BYTES,
   JS_ARRAY, JS_OBJECT, JS_FUNCTION, BRIDGE_NO_METHOD, BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, BRIDGE_NO_VALUE,
   ERROR_HANDLE,
 } from "./abi.js";
-import { BRIDGE, ENV_VARS, FAULT_RECORDS, IO, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, ENV_VARS, FAULT_RECORDS, IO, LOG, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
 /**
  * The error code of an exception a host call threw: the platform refusing an argument (a
@@ -385,13 +385,15 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
   if (FAULT_RECORDS) imports[IMPORT_TAG] = tag;
   if (REQUEST_PARTS) imports[IMPORT_REQUEST] = requestPart;
   if (ENV_VARS) imports[IMPORT_ENV] = envVariable;
+  // `__tw_log(level, text, len)`: one line at LOG_DEBUG, LOG_INFO, LOG_WARN or LOG_ERROR.
+  if (LOG) imports[IMPORT_LOG] = (level, at, len) => console[["debug", "info", "warn"][level] ?? "error"](text(at, len));
   if (IO || STORAGE) imports[IMPORT_RESULT] = resultPart;
   // (A module that serves a Worker and a Durable Object class: its Worker has no storage.)
   if (STORAGE) imports[IMPORT_STORAGE] = storage ? storageOperation : () => IO_FAILED;
-  if (suspends && IO) {
-    // Suspending: the module waits for the Promise while the isolate serves other requests.
-    imports[IMPORT_IO] = new WebAssembly.Suspending(ioOperation);
-  }
+  // Suspending: the module waits for the Promise while the isolate serves other requests. A
+  // Durable Object served without `io: true` cannot wait: its subrequests and KV calls answer
+  // BRIDGE_WOULD_SUSPEND (the Worker of its module may still make them; the class keeps SQL).
+  if (IO) imports[IMPORT_IO] = suspends ? new WebAssembly.Suspending(ioOperation) : () => BRIDGE_WOULD_SUSPEND;
   if (BRIDGE) {
     // In a Worker the call suspends the module (JSPI) when it answers a Promise; a Durable
     // Object's module, which cannot suspend, gets BRIDGE_WOULD_SUSPEND for one.

@@ -16,7 +16,6 @@ const decoder = new TextDecoder();
 const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE || BRIDGE) && new TextEncoder();
 
 /** Whether `module` imports the I/O import (which always suspends: a Durable Object refuses it). */
-export const doesIo = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO);
 
 /**
  * Whether a Worker serves `module` through JSPI: it imports the I/O import or the bridge
@@ -255,6 +254,7 @@ export function createRuntime(wasm, options = {}) {
   // the escaped frames never popped, restored) or dropped.
   const fault = (e) => {
     if (e instanceof Fault) return e; // read from the record after a fault caught inside
+    if (OBJECTS && e?.rolledBack) return e; // a handler's `Err`, not a fault (the instance is kept)
     // Ours: the tag, or a trap while the record names a fault (the unwind build's abort). What
     // leaves a module that imports nothing can only be a trap.
     const f =
@@ -373,15 +373,20 @@ export function createRuntime(wasm, options = {}) {
           return r;
         };
         // The response, or the fault the outcome reports (the same, once the Promise settles).
+        // A Durable Object handler's `Err` (OUTCOME_FAILED) is thrown out of the object's
+        // transaction, which rolls its writes back; serve.js then sends its answer.
         if ((IO || BRIDGE) && suspends) {
           return exported(fetchExport)(length).then((outcome) => {
             if (outcome == OUTCOME_FAULT) throw record();
+            if (OBJECTS && outcome == OUTCOME_FAILED && options.storage) throw { rolledBack: BRIDGE ? answer() : response() };
             return BRIDGE ? answer() : response();
           });
         }
         // (Only a module with fault records can report one: for any other the glue's own
         // capacity check above is the only limit.)
-        if (exports[fetchExport](length) == OUTCOME_FAULT && FAULT_RECORDS) throw record();
+        const outcome = exports[fetchExport](length);
+        if (outcome == OUTCOME_FAULT && FAULT_RECORDS) throw record();
+        if (OBJECTS && outcome == OUTCOME_FAILED && options.storage) throw { rolledBack: BRIDGE ? answer() : response() };
         return BRIDGE ? answer() : response();
       });
     },

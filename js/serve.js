@@ -2,7 +2,7 @@
 // suspends) and as a Durable Object class (createDurableObject), with the answers to faults.
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
-import { createRuntime, doesIo, suspending } from "./runtime.js";
+import { createRuntime, suspending } from "./runtime.js";
 import { BRIDGE, CLASSES, ENV_VARS, EVENTS, HOST_IMPORTS, IO, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR } from "./abi.js";
 
@@ -85,7 +85,13 @@ export function createWorker(wasm, options = {}) {
           // A Durable Object runs the call inside its storage transaction, after making sure
           // of its instance (a new one's restore hook runs in a transaction of its own).
           r.ensure(); // again: a fault of another request may have dropped it meanwhile
-          served = options.run ? await options.run(serve) : options.storage.transactionSync(serve);
+          try {
+            served = options.run ? await options.run(serve) : options.storage.transactionSync(serve);
+          } catch (e) {
+            // The handler answered an `Err`: its writes were rolled back, its answer goes out.
+            if (!e?.rolledBack) throw e;
+            served = e.rolledBack;
+          }
         } else if (runtimes) {
           // Should the client go away mid-call (workerd reports a reset), the call is
           // cancelled: the host call it waits for answers an error at once, and so does every
@@ -358,7 +364,6 @@ function requireSqlite(storage) {
  */
 export function createDurableObject(wasm, options = {}) {
   const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
-  if (IO && doesIo(module) && !options.io) throw Error("tinyworker: a Durable Object module that suspends needs `io: true` (its writes then commit when a call answers)");
   const suffix = CLASSES && options.className ? `_${options.className}` : "";
   const has = (name) => EVENTS && WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
   const alarms = has(EXPORT_ALARM);

@@ -62,6 +62,16 @@ export default {
       await env.BUCKET.delete((param("keys") ?? "").split(",").filter(Boolean));
       return new Response(null, { status: 204 });
     }
+    if (path.startsWith("/d1/int/")) {
+      // An integer stored and read back exactly, or a 400: D1 takes numbers, so one past
+      // Number.MAX_SAFE_INTEGER would be stored rounded.
+      const raw = path.slice(8);
+      if (!/^-?[0-9]{1,19}$/.test(raw)) return text("an integer, please\n", 400);
+      if (!Number.isSafeInteger(Number(raw))) return text("bad request: the platform refused an argument\n", 400);
+      await env.DB.exec("CREATE TABLE IF NOT EXISTS ints (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL)");
+      const row = await env.DB.prepare("INSERT INTO ints (n) VALUES (?) RETURNING n").bind(Number(raw)).first();
+      return text(String(row.n));
+    }
     if (path == "/d1/typed" || path.startsWith("/d1/typed/") || path == "/d1/clear") {
       await notes(env);
       await env.DB.exec("CREATE TABLE IF NOT EXISTS typed (id INTEGER PRIMARY KEY AUTOINCREMENT, n REAL, z TEXT, t TEXT)");

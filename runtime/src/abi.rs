@@ -17,6 +17,7 @@
 //! | `env.__tw_storage(op, record) -> handle` | import, func | the Durable Object's storage, synchronously ([`STORAGE_GET`], ...; values by kind, [`VALUE_BYTES`], ...) |
 //! | `env.__tw_call(record) -> handle` | import, func, **suspending** in a pooled Worker | the host bridge: a method or property of a binding, a global, a held value, a host function ([`CallRecord`]) |
 //! | `env.__tw_value(handle, op, dst, room) -> len` | import, func | reads a value the bridge holds ([`READ_KIND`], ...) |
+//! | `env.__tw_log(level, text, len)` | import, func | one log line at a level ([`LOG_ERROR`], ...) |
 //! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
 //! | `__tw_scheduled()`, `__tw_queue()`, `__tw_queue_message()` `-> outcome` | export, func | a Worker's cron and queue-consumer events, a batch or a message at a time ([`OUTCOME_FAILED`]) |
 //! | `__tw_alarm()`, `__tw_socket_message()`, `__tw_socket_close()` `-> outcome` | export, func | a Durable Object's alarm and hibernating WebSocket events |
@@ -27,7 +28,7 @@
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 7;
+pub const ABI_VERSION: u32 = 8;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;
@@ -37,8 +38,19 @@ pub const OUTCOME_RESPONSE: u32 = 0;
 /// `__tw_fetch` outcome: a fault was caught inside the module; the fault record says which.
 pub const OUTCOME_FAULT: u32 = 1;
 /// An event export's outcome: the handler returned an error (not a fault: the instance is
-/// kept); the glue reports the invocation as failed to the platform.
+/// kept); the glue reports the invocation as failed to the platform. `__tw_fetch`'s: the
+/// handler returned an error, the response record holds its answer, and a Durable Object's
+/// glue rolls the request's writes back before sending it.
 pub const OUTCOME_FAILED: u32 = 2;
+
+/// `__tw_log` level: `console.debug`.
+pub const LOG_DEBUG: u32 = 0;
+/// `__tw_log` level: `console.info`.
+pub const LOG_INFO: u32 = 1;
+/// `__tw_log` level: `console.warn`.
+pub const LOG_WARN: u32 = 2;
+/// `__tw_log` level: `console.error`.
+pub const LOG_ERROR: u32 = 3;
 
 /// `__tw_request` part: the method.
 pub const PART_METHOD: u32 = 0;
@@ -546,6 +558,10 @@ mod tests {
             ("OUTCOME_RESPONSE", OUTCOME_RESPONSE),
             ("OUTCOME_FAULT", OUTCOME_FAULT),
             ("OUTCOME_FAILED", OUTCOME_FAILED),
+            ("LOG_DEBUG", LOG_DEBUG),
+            ("LOG_INFO", LOG_INFO),
+            ("LOG_WARN", LOG_WARN),
+            ("LOG_ERROR", LOG_ERROR),
             ("PART_METHOD", PART_METHOD),
             ("PART_URL", PART_URL),
             ("PART_HEADERS", PART_HEADERS),

@@ -142,7 +142,7 @@ macro_rules! queue_consumer {
             #[doc(hidden)]
             #[unsafe(no_mangle)]
             pub extern "C-unwind" fn __tw_queue() -> u32 {
-                $crate::__private::event(|| $handler(&$crate::consumer::Batch::current()))
+                $crate::__private::event("queue", || $handler(&$crate::consumer::Batch::current()))
             }
             /// A module has one queue consumer.
             #[doc(hidden)]
@@ -178,9 +178,12 @@ macro_rules! queue_message {
             #[doc(hidden)]
             #[unsafe(no_mangle)]
             pub extern "C-unwind" fn __tw_queue_message() -> u32 {
-                $crate::__private::event(|| match $crate::consumer::Message::current() {
-                    Ok(message) if !$crate::__private::EventResult::failed(&$handler(&message)) => Ok(()),
-                    _ => Err(()),
+                $crate::__private::event("queue message", || -> Result<(), $crate::Error> {
+                    let message = $crate::consumer::Message::current()?;
+                    match $crate::__private::EventResult::into_error($handler(&message)) {
+                        Some(error) => Err(error),
+                        None => Ok(()),
+                    }
                 })
             }
             /// A module has one queue consumer.

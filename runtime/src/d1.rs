@@ -15,7 +15,9 @@ pub struct Database<'n> {
 pub enum Param<'a> {
     /// `NULL`.
     Null,
-    /// An integer (exact up to 2^53, JavaScript's safe integers).
+    /// An integer within ±(2^53 − 1), JavaScript's safe integers: D1 and a Durable Object's
+    /// SQL take numbers, not BigInts, so one past that range would be stored rounded; binding it
+    /// is refused instead ([`Error::InvalidArgument`]).
     Integer(i64),
     /// A real.
     Real(f64),
@@ -28,16 +30,34 @@ pub enum Param<'a> {
     Value(&'a Value),
 }
 
+/// The largest integer a JavaScript number holds exactly, and every one below it
+/// (`Number.MAX_SAFE_INTEGER`, 2^53 − 1).
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// `n` as an integer when a JavaScript number holds it exactly (integral, within
+/// ±[`MAX_SAFE_INTEGER`]); else `Err(InvalidArgument)`: never a rounded value.
+pub(crate) fn exact_integer(n: f64) -> Result<i64, Error> {
+    // (`as` saturates, and NaN becomes 0: neither compares equal to what it came from.)
+    let integer = n as i64;
+    if integer as f64 == n && integer.unsigned_abs() <= MAX_SAFE_INTEGER as u64 {
+        Ok(integer)
+    } else {
+        Err(Error::InvalidArgument)
+    }
+}
+
 impl<'a> Param<'a> {
-    pub(crate) fn arg(self) -> Arg<'a> {
-        match self {
+    /// The argument it binds as; an integer no JavaScript number holds exactly is refused.
+    pub(crate) fn arg(self) -> Result<Arg<'a>, Error> {
+        Ok(match self {
             Param::Null => Arg::NULL,
+            Param::Integer(n) if n.unsigned_abs() > MAX_SAFE_INTEGER as u64 => return Err(Error::InvalidArgument),
             Param::Integer(n) => Arg::number(n as f64),
             Param::Real(n) => Arg::number(n),
             Param::Text(s) => Arg::str(s),
             Param::Blob(b) => Arg::bytes(b),
             Param::Value(v) => Arg::value(v),
-        }
+        })
     }
 }
 
@@ -83,14 +103,15 @@ pub struct Statement {
 }
 
 impl Statement {
-    /// The statement with `params` bound (at most [`MAX_PARAMS`]).
+    /// The statement with `params` bound (at most [`MAX_PARAMS`]; an integer past
+    /// ±[`MAX_SAFE_INTEGER`] is refused, [`Error::InvalidArgument`]).
     pub fn bind(&self, params: &[Param<'_>]) -> Result<Statement, Error> {
         if params.len() > MAX_PARAMS {
             return Err(Error::InvalidArgument);
         }
         let mut args = [Arg::UNDEFINED; MAX_PARAMS];
         for (slot, param) in args.iter_mut().zip(params) {
-            *slot = param.arg();
+            *slot = param.arg()?;
         }
         let value = self.value.call("bind", args.get(..params.len()).unwrap_or_default())?;
         Ok(Statement { value })
@@ -205,9 +226,11 @@ impl Row {
         }
     }
 
-    /// Column `name` as an integer.
+    /// Column `name` as an integer: `Err(InvalidArgument)` for a number that is not one, or
+    /// is past ±[`MAX_SAFE_INTEGER`] (the platform hands it over as a JavaScript number, which
+    /// may have rounded it: refused, never a misread value).
     pub fn integer(&self, name: &str) -> Result<i64, Error> {
-        Ok(self.get(name)?.number()? as i64)
+        exact_integer(self.get(name)?.number()?)
     }
 
     /// Column `name` as text, in `buffer`.
@@ -240,11 +263,37 @@ pub struct Meta {
 impl Meta {
     /// Rows it changed.
     pub fn changes(&self) -> Result<u64, Error> {
-        Ok(self.value.get("changes")?.number()? as u64)
+        exact_integer(self.value.get("changes")?.number()?).map(|n| n.unsigned_abs())
     }
 
     /// The rowid of the last row it inserted.
     pub fn last_row_id(&self) -> Result<i64, Error> {
-        Ok(self.value.get("last_row_id")?.number()? as i64)
+        exact_integer(self.value.get("last_row_id")?.number()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_exact_or_refused() {
+        for n in [0, 1, -1, MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER] {
+            assert!(Param::Integer(n).arg().is_ok(), "{n}");
+            assert_eq!(exact_integer(n as f64), Ok(n));
+        }
+        // 2^53 + 1 would be stored as 2^53: refused, as is every integer past the safe range.
+        for n in [
+            MAX_SAFE_INTEGER + 1,
+            MAX_SAFE_INTEGER + 2,
+            i64::MAX,
+            i64::MIN,
+            -MAX_SAFE_INTEGER - 1,
+        ] {
+            assert_eq!(Param::Integer(n).arg().err(), Some(Error::InvalidArgument), "{n}");
+        }
+        for read in [9007199254740992.0, 1.5, f64::NAN, f64::INFINITY, -1e300] {
+            assert_eq!(exact_integer(read), Err(Error::InvalidArgument), "{read}");
+        }
     }
 }

@@ -4,8 +4,10 @@
 use crate::abi::{
     FaultKind, ModuleHeader, ResponseRecord, HEADERS_STATIC, OUTCOME_FAILED, OUTCOME_FAULT, OUTCOME_RESPONSE,
 };
+use crate::error::Error;
 use crate::request::Request;
 use crate::response::{Header, Kept, Response};
+use crate::storage::Storage;
 use tinyworker_alloc::SingleThreaded;
 
 /// The static buffer a request's body and parts go into (`entry!` declares one per module).
@@ -48,31 +50,172 @@ per_instance! {
     static KEPT: Kept = Kept::EMPTY;
 }
 
-/// The handler type `entry!` accepts.
-pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
+/// A handler `entry!` accepts: a `fn(&Request<'a>) -> Response<'a>`, or one that answers a
+/// `Result<Response<'a>, E>` where `E` converts into [`Error`] (any error of this crate, or a
+/// `&'static str`). `M` tells the two apart (the handler's signature picks it); a Worker never
+/// names it.
+pub trait Handler<M>: Copy {
+    /// Whether an `Err` may become its response (a `Result` handler's, or a route's inside a
+    /// Durable Object's): then the call's outcome says so. `false` costs nothing.
+    const FALLIBLE: bool;
+    /// The handler's response to `request` (an `Err` answered with its status and generic
+    /// body, and logged).
+    fn answer<'a>(self, request: &Request<'a>) -> Response<'a>;
+}
+
+/// [`Handler`]'s `M` for a handler that answers a `Response`.
+pub enum Infallible {}
+
+/// [`Handler`]'s `M` for a handler that answers a `Result<Response, E>`.
+pub struct Fallible<E>(core::marker::PhantomData<E>);
+
+impl<F> Handler<Infallible> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>) -> Response<'a>,
+{
+    const FALLIBLE: bool = false;
+    fn answer<'a>(self, request: &Request<'a>) -> Response<'a> {
+        self(request)
+    }
+}
+
+impl<F, E> Handler<Fallible<E>> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>) -> Result<Response<'a>, E>,
+    E: Into<Error>,
+{
+    const FALLIBLE: bool = true;
+    fn answer<'a>(self, request: &Request<'a>) -> Response<'a> {
+        answer_result(request, self(request))
+    }
+}
+
+/// A Durable Object's request handler, as `durable_object!` accepts it: a
+/// `fn(&Request<'a>, &Storage) -> Response<'a>`, or one that answers a `Result<Response<'a>, E>`
+/// (an `Err` rolls the request's writes back before its answer is sent).
+pub trait ObjectHandler<M>: Copy {
+    /// The handler's response to `request`.
+    fn answer<'a>(self, request: &Request<'a>, storage: &Storage) -> Response<'a>;
+}
+
+impl<F> ObjectHandler<Infallible> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>, &Storage) -> Response<'a>,
+{
+    fn answer<'a>(self, request: &Request<'a>, storage: &Storage) -> Response<'a> {
+        self(request, storage)
+    }
+}
+
+impl<F, E> ObjectHandler<Fallible<E>> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>, &Storage) -> Result<Response<'a>, E>,
+    E: Into<Error>,
+{
+    fn answer<'a>(self, request: &Request<'a>, storage: &Storage) -> Response<'a> {
+        answer_result(request, self(request, storage))
+    }
+}
+
+/// An [`ObjectHandler`] served as a [`Handler`], with the object's storage.
+#[derive(Clone, Copy)]
+pub struct WithStorage<H>(pub H);
+
+/// [`Handler`]'s `M` for a [`WithStorage`].
+pub struct Stored<M>(core::marker::PhantomData<M>);
+
+impl<H: ObjectHandler<M>, M> Handler<Stored<M>> for WithStorage<H> {
+    // (Even a plain handler may route, and a route's `Err` rolls the writes back too.)
+    const FALLIBLE: bool = true;
+    fn answer<'a>(self, request: &Request<'a>) -> Response<'a> {
+        self.0.answer(request, &Storage::new())
+    }
+}
+
+/// A handler's `Result` as its response: an `Err` is logged (with the request's method and
+/// path) and answered with its status and body (generic unless the error is public).
+pub fn answer_result<'a, E: Into<Error>>(request: &Request<'_>, result: Result<Response<'a>, E>) -> Response<'a> {
+    result.unwrap_or_else(|error| error_response(request, &error.into()))
+}
+
+per_instance! {
+    /// Set when a handler's `Err` became the response (a route's, which `dispatch` answers
+    /// inside the handler): a Durable Object then rolls the request's writes back.
+    static ERRED: bool = false;
+}
+
+/// The response to `error`, logged with the request's method and path.
+#[cold]
+#[inline(never)]
+pub(crate) fn error_response<'a>(request: &Request<'_>, error: &Error) -> Response<'a> {
+    crate::error::log(&[request.method(), " ", request.path()], error);
+    // SAFETY: the closure only stores the flag.
+    unsafe { ERRED.with(|erred| *erred = true) };
+    Response::from(*error)
+}
+
+/// Whether an `Err` became a response since the last call, and clears the flag.
+pub(crate) fn take_erred() -> bool {
+    // SAFETY: the closure only swaps the flag out.
+    unsafe { ERRED.with(core::mem::take) }
+}
 
 /// One request (`__tw_fetch`): release the previous response, call the handler on the body
-/// the glue wrote into `io`, publish the response. Returns an outcome (docs/ABI.md).
+/// the glue wrote into `io`, publish the response. Returns an outcome (docs/ABI.md):
+/// `OUTCOME_FAILED` when the handler answered an error (a Durable Object's glue then rolls
+/// the request's writes back).
 ///
 /// # Safety
 /// `io` must be the module's I/O buffer with the glue's `body_len` bytes of body written at
 /// its start, and the call must not be reentrant or concurrent with another `fetch` (the
 /// glue's call guard): for its duration the call owns the buffer.
-pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: Handler) -> u32 {
-    begin();
+pub unsafe fn fetch<const N: usize, M>(io: &IoBuffer<N>, body_len: usize, handler: impl Handler<M>) -> u32 {
     // SAFETY: the caller gives this call the buffer: no other reference into it exists (the
     // previous response's record holds raw addresses only, and nothing reads them now).
     let buffer: &mut [u8; N] = unsafe { &mut *io.0.as_ptr() };
+    serve(buffer, body_len, handler)
+}
+
+/// `fetch` on the I/O buffer the module header (`__tw_abi`, which `entry!` exports) names:
+/// what a Durable Object class's fetch export calls, from any module of the crate.
+///
+/// # Safety
+/// As `fetch`'s: the glue wrote the body at the buffer's start, and the call is not reentrant.
+pub unsafe fn fetch_in_module<M>(body_len: usize, handler: impl Handler<M>) -> u32 {
+    unsafe extern "C" {
+        /// The header `entry!` exports (the link fails without an `entry!` in the crate).
+        static __tw_abi: ModuleHeader;
+    }
+    // SAFETY: `__tw_abi` is an immutable static of the crate's `entry!`, initialised at compile
+    // time; reading its words races with nothing.
+    let (io, capacity) = unsafe { (__tw_abi.io, __tw_abi.io_capacity) };
+    // SAFETY: the header names the module's I/O buffer and its size, and the caller gives this
+    // call the buffer (as `fetch`'s).
+    let buffer: &mut [u8] = unsafe { core::slice::from_raw_parts_mut(io, capacity) };
+    serve(buffer, body_len, handler)
+}
+
+/// One request on `buffer` (the module's I/O buffer, the body at its start).
+fn serve<H: Handler<M>, M>(buffer: &mut [u8], body_len: usize, handler: H) -> u32 {
+    begin();
     let Some(request) = Request::in_buffer(buffer, body_len) else {
         crate::fault::record_kind(FaultKind::TooLarge);
         return OUTCOME_FAULT;
     };
-    match catch(|| handler(&request)) {
+    if H::FALLIBLE {
+        take_erred();
+    }
+    // Through a function pointer, as a plain handler always was: the optimiser then makes of a
+    // plain handler what it made before handlers could answer a `Result` (`counter` is 23 B
+    // gzip smaller than with a direct call).
+    let call = trampoline_of(handler);
+    match catch(|| call(&request)) {
         Some(response) => {
+            let failed = H::FALLIBLE && take_erred();
             // A documented limit, not a fault of the instance: a response past it is refused as
             // a fault would be (a 500, logged with the line that went over), the instance kept.
             let (response, outcome) = match crate::response::take_header_overflow() {
-                None => (response, OUTCOME_RESPONSE),
+                None => (response, if failed { OUTCOME_FAILED } else { OUTCOME_RESPONSE }),
                 Some(at) => {
                     crate::fault::report(FaultKind::Abort, crate::response::TOO_MANY_HEADERS, at);
                     (Response::text(500, "internal error\n"), OUTCOME_FAULT)
@@ -83,6 +226,22 @@ pub unsafe fn fetch<const N: usize>(io: &IoBuffer<N>, body_len: usize, handler: 
         }
         None => OUTCOME_FAULT,
     }
+}
+
+/// A handler as a function pointer. Handlers are function items (zero-sized, one value), so the
+/// pointer's target makes the value again where it is called.
+fn trampoline_of<H: Handler<M>, M>(handler: H) -> for<'a> fn(&Request<'a>) -> Response<'a> {
+    const { assert!(size_of::<H>() == 0, "a handler is a function's name (a `fn` item)") };
+    fn call<'a, H: Handler<M>, M>(request: &Request<'a>) -> Response<'a> {
+        // SAFETY: H is zero-sized (asserted above), so reading one from a dangling, aligned
+        // pointer reads no memory; and a zero-sized handler (a function item, or a closure that
+        // captures nothing) has exactly one value, which `trampoline_of` was given and which is
+        // `Copy`: making it again duplicates nothing that was not freely copyable.
+        let handler: H = unsafe { core::ptr::NonNull::<H>::dangling().as_ptr().read() };
+        handler.answer(request)
+    }
+    let _ = handler;
+    call::<H, M>
 }
 
 /// What every call into the module starts with: a clean fault record, and the previous
@@ -98,34 +257,41 @@ pub(crate) fn begin() {
     tinyworker_alloc::end_of_request();
 }
 
-/// What an event handler answers: nothing, or a `Result` whose error tells the platform the
-/// invocation failed (a queue batch is retried, an alarm runs again).
+/// What an event handler answers: nothing, or a `Result` whose error (anything that converts
+/// into [`Error`]) tells the platform the invocation failed (a queue batch is retried, an
+/// alarm runs again); the error is logged.
 pub trait EventResult {
-    /// Whether the invocation failed.
-    fn failed(&self) -> bool;
+    /// The error, when the invocation failed.
+    fn into_error(self) -> Option<Error>;
 }
 
 impl EventResult for () {
-    fn failed(&self) -> bool {
-        false
+    fn into_error(self) -> Option<Error> {
+        None
     }
 }
 
-impl<E> EventResult for Result<(), E> {
-    fn failed(&self) -> bool {
-        self.is_err()
+impl<E: Into<Error>> EventResult for Result<(), E> {
+    fn into_error(self) -> Option<Error> {
+        self.err().map(Into::into)
     }
 }
 
 /// One event (`__tw_scheduled`, `__tw_queue`, a Durable Object's alarm or WebSocket message):
 /// runs `handler` as `fetch` runs a request handler; returns `OUTCOME_RESPONSE` when it
-/// succeeded, `OUTCOME_FAILED` when it returned an error, `OUTCOME_FAULT` when it panicked
-/// (unwind build; in the abort build a fault leaves by the tag).
-pub fn event<R: EventResult>(handler: impl FnOnce() -> R) -> u32 {
+/// succeeded, `OUTCOME_FAILED` when it returned an error (logged with `what`, the event's
+/// name), `OUTCOME_FAULT` when it panicked (unwind build; in the abort build a fault leaves by
+/// the tag).
+pub fn event<R: EventResult>(what: &str, handler: impl FnOnce() -> R) -> u32 {
     begin();
     match catch(handler) {
-        Some(result) if result.failed() => OUTCOME_FAILED,
-        Some(_) => OUTCOME_RESPONSE,
+        Some(result) => match result.into_error() {
+            Some(error) => {
+                crate::error::log(&[what], &error);
+                OUTCOME_FAILED
+            }
+            None => OUTCOME_RESPONSE,
+        },
         None => OUTCOME_FAULT,
     }
 }
@@ -280,10 +446,50 @@ mod tests {
     }
 
     #[test]
+    fn an_err_is_its_status_a_generic_body_and_a_log_line() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        static IO: IoBuffer<256> = IoBuffer::new();
+        fn fallible<'a>(r: &Request<'a>) -> Result<Response<'a>, Error> {
+            match r.path() {
+                "/ok" => Ok(Response::text(200, "fine")),
+                "/secret" => Err(Error::new(409, "internal detail")),
+                "/public" => Err(Error::new(422, "say this").public()),
+                _ => Err(crate::io::Error::Failed)?,
+            }
+        }
+        crate::sys::LOGGED.with(|l| l.borrow_mut().clear());
+        for (url, outcome, status, body) in [
+            ("http://h/ok", OUTCOME_RESPONSE, 200, &b"fine"[..]),
+            ("http://h/secret", OUTCOME_FAILED, 409, b"conflict\n"),
+            ("http://h/public", OUTCOME_FAILED, 422, b"say this"),
+            ("http://h/io", OUTCOME_FAILED, 502, b"bad gateway\n"),
+        ] {
+            crate::sys::set_request("GET", url, b"");
+            // SAFETY: no other fetch runs (the lock); the body is empty.
+            assert_eq!(unsafe { fetch(&IO, 0, fallible) }, outcome, "{url}");
+            let (got_status, got_body, _) = read();
+            assert_eq!((got_status, &got_body[..]), (status, body), "{url}");
+        }
+        let logged = crate::sys::LOGGED.with(|l| l.borrow().clone());
+        let lines: Vec<&str> = logged.iter().map(|(_, line)| line.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "GET /secret: 409 internal detail",
+                "GET /public: 422 say this",
+                "GET /io: 502 a subrequest or KV operation failed"
+            ]
+        );
+    }
+
+    #[test]
     fn an_event_reports_success_and_failure() {
         let _guard = crate::tests::LOCK.lock().unwrap();
-        assert_eq!(event(|| ()), OUTCOME_RESPONSE);
-        assert_eq!(event(|| Ok::<(), ()>(())), OUTCOME_RESPONSE);
-        assert_eq!(event(|| Err::<(), _>("no")), OUTCOME_FAILED);
+        assert_eq!(event("cron", || ()), OUTCOME_RESPONSE);
+        assert_eq!(event("cron", || Ok::<(), Error>(())), OUTCOME_RESPONSE);
+        crate::sys::LOGGED.with(|l| l.borrow_mut().clear());
+        assert_eq!(event("cron", || Err::<(), _>("no")), OUTCOME_FAILED);
+        let logged = crate::sys::LOGGED.with(|l| l.borrow().clone());
+        assert_eq!(logged, [(crate::abi::LOG_ERROR, "cron: 500 no".to_string())]);
     }
 }

@@ -51,6 +51,9 @@ pub enum Error {
     /// bytes, a body on a GET or HEAD subrequest, a header name or value it does not allow. A
     /// mistake of whoever chose the argument (often the client: answer 400), not an outage.
     InvalidArgument,
+    /// A Durable Object served without `io: true` cannot wait for the host: its subrequests
+    /// and KV calls answer this (its Worker, in the same module, makes them as usual).
+    WouldSuspend,
     /// The answer needs `needed` bytes and the buffer (or, for owned answers, the heap limit)
     /// has fewer.
     TooLarge {
@@ -65,6 +68,7 @@ fn error(code: i32) -> Error {
         IO_INVALID_URL => Error::InvalidUrl,
         IO_NO_BINDING => Error::NoBinding,
         IO_INVALID_ARGUMENT => Error::InvalidArgument,
+        crate::abi::BRIDGE_WOULD_SUSPEND => Error::WouldSuspend,
         _ => Error::Failed,
     }
 }

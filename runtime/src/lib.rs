@@ -64,6 +64,7 @@ mod sys;
 // The runtime: faults, text helpers, the request and the response, one request's path, and the
 // reader of operation answers.
 mod entry;
+pub mod error;
 // (Parts of it serve only the wasm32 panic handler; host tests exercise them.)
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod fault;
@@ -117,7 +118,8 @@ mod guide {
     mod testing {}
 }
 
-pub use entry::EventResult;
+pub use entry::{EventResult, Fallible, Handler, Infallible, ObjectHandler, Stored};
+pub use error::Error;
 pub use fault::abort;
 pub use needs_alloc::NeedsAllocatorFeature;
 pub use request::Request;
@@ -137,7 +139,10 @@ pub const DEFAULT_IO_CAPACITY: usize = 64 * 1024;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::abi::ModuleHeader;
-    pub use crate::entry::{event, fetch, module_header, EventResult, Handler, IoBuffer};
+    pub use crate::entry::{
+        answer_result, event, fetch, fetch_in_module, module_header, EventResult, Handler, IoBuffer, ObjectHandler,
+        WithStorage,
+    };
     pub use crate::storage::Storage;
 }
 
@@ -149,13 +154,13 @@ pub mod __private {
 /// state from storage. Serve it with the glue's `createDurableObject`.
 ///
 /// A Worker and its Durable Object classes in one crate and one module: `entry!` serves the
-/// Worker, and each class is named with its handlers (only `fetch` is required), in the same
-/// module as `entry!` (the class shares its I/O buffer):
+/// Worker, and each class is named with its handlers (only `fetch` is required), in any module
+/// of the crate that has the `entry!` (the class shares its I/O buffer):
 ///
 /// ```ignore
 /// tinyworker::entry!(worker);
 /// tinyworker::durable_object!(class Room {
-///     fetch: room_fetch,       // fn(&Request<'a>, &Storage) -> Response<'a>
+///     fetch: room_fetch,       // fn(&Request<'a>, &Storage) -> Response<'a> (or a Result)
 ///     restore: room_restore,   // fn(&Storage)
 ///     alarm: room_alarm,       // fn(&Storage) -> R
 ///     message: room_message,   // fn(&object::SocketMessage, &Storage) -> R
@@ -164,7 +169,9 @@ pub mod __private {
 /// });
 /// ```
 ///
-/// (`R` is `()` or a `Result<(), E>`.) Each handler is an export `<name>_Room`; serve the class
+/// (`R` is `()` or a `Result<(), E>`, `E` any error that converts into [`Error`]; a fetch
+/// handler's `Err` is answered with its status, and rolls the request's writes back as a fault
+/// does.) Each handler is an export `<name>_Room`; serve the class
 /// with `createDurableObject(wasm, { className: "Room" })`. An alarm handler's fault or error
 /// rolls its writes back and the platform runs it again; a message handler's closes that
 /// socket with 1011 and touches no other.
@@ -175,17 +182,13 @@ macro_rules! durable_object {
     };
     (@member $class:ident fetch $handler:path) => {
         const _: () = {
-            fn __tw_handle<'a>(request: &$crate::Request<'a>) -> $crate::Response<'a> {
-                let handler: for<'r> fn(&$crate::Request<'r>, &$crate::storage::Storage) -> $crate::Response<'r> = $handler;
-                handler(request, &$crate::__private::Storage::new())
-            }
             /// A request to an object of the class (docs/ABI.md, "Events").
             #[doc(hidden)]
             #[unsafe(export_name = concat!("__tw_fetch_", stringify!($class)))]
             pub extern "C-unwind" fn __tw_member(body_len: usize) -> u32 {
-                // SAFETY: __TW_IO is this module's I/O buffer (`entry!`'s) and the glue wrote
-                // the body at its start; its call guard makes calls one at a time.
-                unsafe { $crate::__private::fetch(&__TW_IO, body_len, __tw_handle) }
+                // SAFETY: the glue wrote the body at the start of the module's I/O buffer (the
+                // one `__tw_abi` names); its call guard makes calls one at a time.
+                unsafe { $crate::__private::fetch_in_module(body_len, $crate::__private::WithStorage($handler)) }
             }
         };
     };
@@ -206,7 +209,7 @@ macro_rules! durable_object {
             #[doc(hidden)]
             #[unsafe(export_name = concat!("__tw_alarm_", stringify!($class)))]
             pub extern "C-unwind" fn __tw_member() -> u32 {
-                $crate::__private::event(|| $handler(&$crate::__private::Storage::new()))
+                $crate::__private::event(concat!(stringify!($class), " alarm"), || $handler(&$crate::__private::Storage::new()))
             }
         };
     };
@@ -216,7 +219,7 @@ macro_rules! durable_object {
             #[doc(hidden)]
             #[unsafe(export_name = concat!("__tw_socket_message_", stringify!($class)))]
             pub extern "C-unwind" fn __tw_member() -> u32 {
-                $crate::__private::event(|| {
+                $crate::__private::event(concat!(stringify!($class), " websocket message"), || {
                     $handler(&$crate::object::SocketMessage::current(), &$crate::__private::Storage::new())
                 })
             }
@@ -228,7 +231,7 @@ macro_rules! durable_object {
             #[doc(hidden)]
             #[unsafe(export_name = concat!("__tw_socket_close_", stringify!($class)))]
             pub extern "C-unwind" fn __tw_member() -> u32 {
-                $crate::__private::event(|| {
+                $crate::__private::event(concat!(stringify!($class), " websocket close"), || {
                     $handler(&$crate::object::SocketClose::current(), &$crate::__private::Storage::new())
                 })
             }
@@ -240,7 +243,7 @@ macro_rules! durable_object {
             #[doc(hidden)]
             #[unsafe(export_name = concat!("__tw_socket_error_", stringify!($class)))]
             pub extern "C-unwind" fn __tw_member() -> u32 {
-                $crate::__private::event(|| {
+                $crate::__private::event(concat!(stringify!($class), " websocket error"), || {
                     $handler(&$crate::object::SocketError::current(), &$crate::__private::Storage::new())
                 })
             }
@@ -272,39 +275,38 @@ macro_rules! durable_object {
         #[doc(hidden)]
         #[unsafe(no_mangle)]
         pub static __tw_object: u8 = 0;
-        const _: () = {
-            fn __tw_durable<'a>(request: &$crate::Request<'a>) -> $crate::Response<'a> {
-                let handler: for<'r> fn(&$crate::Request<'r>, &$crate::storage::Storage) -> $crate::Response<'r> = $handler;
-                handler(request, &$crate::__private::Storage::new())
-            }
-            $crate::entry!(__tw_durable);
-        };
+        $crate::entry!(@serve $crate::__private::WithStorage($handler), $crate::DEFAULT_IO_CAPACITY);
     };
 }
 
-/// Registers `handler` (a `fn(&Request<'a>) -> Response<'a>`) as the module's entry point and
-/// declares its I/O buffer: `entry!(handle)`, or `entry!(handle, 1 << 20)` for a larger
-/// request limit in bytes. Defines the module's exports `__tw_abi` and `__tw_fetch`
-/// (docs/ABI.md) and the module's I/O buffer `__TW_IO`; a second `entry!` in one module is a
-/// compile error (`__TW_IO` defined twice).
+/// Registers `handler` as the module's entry point and declares its I/O buffer:
+/// `entry!(handle)`, or `entry!(handle, 1 << 20)` for a larger request limit in bytes. The
+/// handler is a `fn(&Request<'a>) -> Response<'a>`, or a `fn(&Request<'a>) -> Result<Response<'a>,
+/// E>` where `E` converts into [`Error`] (so `?` works in it): an `Err` is answered with its
+/// status and a generic body, and logged with its message. Defines the module's exports
+/// `__tw_abi` and `__tw_fetch` (docs/ABI.md) and its I/O buffer; a second `entry!` in one
+/// crate is a compile error (`__tw_abi` defined twice). Any module of the crate may hold it.
 #[macro_export]
 macro_rules! entry {
     ($handler:path) => {
-        $crate::entry!($handler, $crate::DEFAULT_IO_CAPACITY);
+        $crate::entry!(@serve $handler, $crate::DEFAULT_IO_CAPACITY);
     };
     ($handler:path, $capacity:expr) => {
-        /// The module's I/O buffer (a Durable Object class of the module shares it).
-        #[doc(hidden)]
-        static __TW_IO: $crate::__private::IoBuffer<{ $capacity }> = $crate::__private::IoBuffer::new();
+        $crate::entry!(@serve $handler, $capacity);
+    };
+    (@serve $handler:expr, $capacity:expr) => {
         const _: () = {
             const CAPACITY: usize = $capacity;
+            /// The module's I/O buffer (a Durable Object class of the module finds it through
+            /// the header).
+            static IO: $crate::__private::IoBuffer<CAPACITY> = $crate::__private::IoBuffer::new();
 
             /// The module header the glue reads when it instantiates the module.
             #[allow(non_upper_case_globals)]
             #[doc(hidden)]
             #[unsafe(no_mangle)]
             pub static __tw_abi: $crate::__private::ModuleHeader =
-                $crate::__private::module_header(__TW_IO.as_ptr(), CAPACITY);
+                $crate::__private::module_header(IO.as_ptr(), CAPACITY);
 
             /// Serves the request whose `body_len` bytes of body the glue wrote into the I/O
             /// buffer. "C-unwind": a JS exception from an import leaves through here to the
@@ -312,10 +314,9 @@ macro_rules! entry {
             #[doc(hidden)]
             #[unsafe(no_mangle)]
             pub extern "C-unwind" fn __tw_fetch(body_len: usize) -> u32 {
-                let handler: $crate::__private::Handler = $handler;
                 // SAFETY: IO is this module's I/O buffer and the glue wrote the body at its
                 // start; the glue's call guard makes calls one at a time, never reentrant.
-                unsafe { $crate::__private::fetch(&__TW_IO, body_len, handler) }
+                unsafe { $crate::__private::fetch(&IO, body_len, $handler) }
             }
         };
     };

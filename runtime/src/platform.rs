@@ -1,5 +1,5 @@
 //! The platform's basics through the bridge: the wall clock and a monotonic clock, random bytes
-//! (`crypto.getRandomValues`), SHA-256 (`crypto.subtle.digest`), logging at levels (`console`),
+//! (`crypto.getRandomValues`), SHA-256 (`crypto.subtle.digest`), logging at levels (`__tw_log`),
 //! the incoming request's `cf` properties.
 
 use crate::bridge::{self, Arg, Error, Target, Value};
@@ -49,18 +49,16 @@ pub enum Level {
     Error,
 }
 
-/// Logs `message` at `level` (`console.<level>`): what the platform's logs and `wrangler tail`
-/// show. A failure to log is ignored.
+/// Logs `message` at `level` (`console.<level>`, through `__tw_log`: no bridge call): what the
+/// platform's logs and `wrangler tail` show.
 pub fn log(level: Level, message: &str) {
-    let method = match level {
-        Level::Debug => "debug",
-        Level::Info => "info",
-        Level::Warn => "warn",
-        Level::Error => "error",
+    let level = match level {
+        Level::Debug => crate::abi::LOG_DEBUG,
+        Level::Info => crate::abi::LOG_INFO,
+        Level::Warn => crate::abi::LOG_WARN,
+        Level::Error => crate::abi::LOG_ERROR,
     };
-    if let Ok(answer) = bridge::call(Target::Global("console"), method, &[Arg::str(message)]) {
-        answer.release();
-    }
+    crate::sys::log(level, message);
 }
 
 /// The incoming request's `cf` properties (`request.cf`: country, colo, TLS version...), as a

@@ -30,69 +30,213 @@
 //!   `/static/*path` matches `/static/` and `/static/css/a.css`, not `/static`.
 //! - Empty segments count: `/a//b` does not match `/a/b`, and `:name` never matches an empty
 //!   segment. A trailing slash counts: `/users/` does not match `/users`.
-//! - Routes are tried in order; the first whose pattern and method match answers. A `GET` route
-//!   also answers `HEAD` (the platform sends no body for it).
-//! - No route's pattern matches: `404 not found`. Some do, none with the request's method:
-//!   `405 method not allowed` with an `allow` header naming theirs.
+//! - The most specific pattern that matches answers, whatever the table's order: at the first
+//!   segment where two matching patterns differ, a literal beats `:name`, which beats `*name`
+//!   (`/users/new` before `/users/:id` before `/users/*rest`). Of two equally specific
+//!   patterns, the one listed first.
+//! - Of that pattern's routes, the one for the request's method answers (a `GET` route also
+//!   answers `HEAD`: the platform sends no body for it), else its [`Route::any`] route.
+//! - No pattern matches: `404 not found`, or the table's [`Route::not_found`]. One does, but
+//!   none of its routes takes the method: `405 method not allowed`, or the table's
+//!   [`Route::method_not_allowed`], with one `allow` header per method it takes.
+//! - A handler may answer a `Result` (an `Err` is its status with a generic body, logged), and
+//!   in a table of `Route<C>` take the context [`dispatch_with`] passes (a Durable Object's
+//!   `&Storage`).
 
-use crate::{Request, Response};
+use crate::entry::{Fallible, Infallible};
+use crate::{Error, Request, Response};
+use core::marker::PhantomData;
 
 /// At most this many parameters in one pattern (`:name` and `*name`).
 pub const MAX_PARAMS: usize = 8;
 
-/// A handler of a route: the request and the parameters its pattern captured.
+/// A route handler in its plain form: the request and the parameters its pattern captured.
+/// A route also takes one that answers a `Result`, and (in a table of `Route<C>`) one that also
+/// takes the dispatch's context `&C` ([`RouteHandler`]).
 pub type Handler = for<'a> fn(&Request<'a>, &Params<'a>) -> Response<'a>;
 
-/// One route: a method, a pattern and its handler. Made in a `static` table with
-/// [`Route::get`], [`Route::post`], ... or [`Route::new`] for any method.
-#[derive(Clone, Copy)]
-pub struct Route {
-    method: &'static str,
-    pattern: &'static str,
-    handler: Handler,
+/// A route's handler as the table holds it: a function that makes the handler (a function
+/// item, zero-sized) and calls it.
+type Call<C> = for<'a> fn(&Request<'a>, &Params<'a>, &C) -> Response<'a>;
+
+/// A handler a route accepts, in a table whose dispatch passes a context `&C` (`()` for a
+/// Worker's [`dispatch`], the object's `&Storage` for [`dispatch_with`] in a Durable Object):
+///
+/// | form | `M` |
+/// |---|---|
+/// | `fn(&Request<'a>, &Params<'a>) -> Response<'a>` | [`Infallible`] |
+/// | `fn(&Request<'a>, &Params<'a>) -> Result<Response<'a>, E>` | [`Fallible<E>`] |
+/// | `fn(&Request<'a>, &Params<'a>, &C) -> Response<'a>` | [`WithContext<Infallible>`] |
+/// | `fn(&Request<'a>, &Params<'a>, &C) -> Result<Response<'a>, E>` | [`WithContext<Fallible<E>>`] |
+///
+/// `E` is any error that converts into [`Error`]: an `Err` is answered with its status and a
+/// generic body, and logged. A Worker never names `M`.
+pub trait RouteHandler<M, C>: Copy {
+    /// The handler's response.
+    fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, context: &C) -> Response<'a>;
 }
 
-impl core::fmt::Debug for Route {
+/// [`RouteHandler`]'s `M` for a handler that takes the context.
+pub struct WithContext<M>(PhantomData<M>);
+
+impl<F, C> RouteHandler<Infallible, C> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>) -> Response<'a>,
+{
+    fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, _: &C) -> Response<'a> {
+        self(request, params)
+    }
+}
+
+impl<F, C, E: Into<Error>> RouteHandler<Fallible<E>, C> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>) -> Result<Response<'a>, E>,
+{
+    fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, _: &C) -> Response<'a> {
+        self(request, params).unwrap_or_else(|e| crate::entry::error_response(request, &e.into()))
+    }
+}
+
+impl<F, C> RouteHandler<WithContext<Infallible>, C> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>, &C) -> Response<'a>,
+{
+    fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, context: &C) -> Response<'a> {
+        self(request, params, context)
+    }
+}
+
+impl<F, C, E: Into<Error>> RouteHandler<WithContext<Fallible<E>>, C> for F
+where
+    F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>, &C) -> Result<Response<'a>, E>,
+{
+    fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, context: &C) -> Response<'a> {
+        self(request, params, context).unwrap_or_else(|e| crate::entry::error_response(request, &e.into()))
+    }
+}
+
+/// `handler` as the table holds it. Handlers are function items (zero-sized, one value): the
+/// function this answers makes the value again where it is called.
+const fn call_of<H: RouteHandler<M, C>, M, C>(handler: H) -> Call<C> {
+    const {
+        assert!(
+            size_of::<H>() == 0,
+            "router: a route's handler is a function's name (a `fn` item)"
+        )
+    };
+    fn call<'a, H: RouteHandler<M, C>, M, C>(request: &Request<'a>, params: &Params<'a>, context: &C) -> Response<'a> {
+        // SAFETY: H is zero-sized (asserted in `call_of`), so the read from a dangling, aligned
+        // pointer reads no memory; a zero-sized handler (a function item, or a closure that
+        // captures nothing) has one value, which `call_of` was given and which is `Copy`: making
+        // it again duplicates nothing that was not freely copyable.
+        let handler: H = unsafe { core::ptr::NonNull::<H>::dangling().as_ptr().read() };
+        handler.call(request, params, context)
+    }
+    let _ = handler;
+    call::<H, M, C>
+}
+
+/// What a route is: a method and a pattern, the 404 or the 405 of its table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `method` and `pattern`; the method `*` answers any.
+    Path,
+    /// The table's answer when no pattern matches.
+    NotFound,
+    /// The table's answer when a pattern matches but no route of it takes the method (the
+    /// router adds the `allow` headers).
+    NotAllowed,
+}
+
+/// One route: a method, a pattern and its handler. Made in a `static` table with
+/// [`Route::get`], [`Route::post`], ..., [`Route::any`], or [`Route::new`] for any method, and
+/// the table's own 404 and 405 with [`Route::not_found`] and [`Route::method_not_allowed`].
+/// `C` is the context its dispatch passes (`()` for [`dispatch`]; a Durable Object's
+/// `Storage` for [`dispatch_with`]).
+pub struct Route<C: 'static = ()> {
+    kind: Kind,
+    method: &'static str,
+    pattern: &'static str,
+    call: Call<C>,
+}
+
+impl<C> Clone for Route<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for Route<C> {}
+
+impl<C> core::fmt::Debug for Route<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{} {}", self.method, self.pattern)
     }
 }
 
-impl Route {
-    /// A route for `method` (e.g. `"OPTIONS"`). A pattern starts with `/`; `*name` may only be
-    /// its last segment; at most [`MAX_PARAMS`] parameters. A pattern that breaks these rules
-    /// fails to compile when the route is made in a `static` or `const`.
-    pub const fn new(method: &'static str, pattern: &'static str, handler: Handler) -> Self {
+impl<C> Route<C> {
+    /// A route for `method` (e.g. `"OPTIONS"`; `"*"` answers any method, as [`Route::any`]). A
+    /// pattern starts with `/`; `*name` may only be its last segment; at most [`MAX_PARAMS`]
+    /// parameters. A pattern that breaks these rules fails to compile when the route is made in
+    /// a `static` or `const`.
+    pub const fn new<M>(method: &'static str, pattern: &'static str, handler: impl RouteHandler<M, C>) -> Self {
         assert!(valid_pattern(pattern.as_bytes()), "router: a pattern starts with '/', has at most 8 parameters, `*name` only last, and no empty `:` or `*` names");
         Self {
+            kind: Kind::Path,
             method,
             pattern,
-            handler,
+            call: call_of(handler),
         }
     }
     /// A `GET` route (it also answers `HEAD`).
-    pub const fn get(pattern: &'static str, handler: Handler) -> Self {
+    pub const fn get<M>(pattern: &'static str, handler: impl RouteHandler<M, C>) -> Self {
         Self::new("GET", pattern, handler)
     }
     /// A `POST` route.
-    pub const fn post(pattern: &'static str, handler: Handler) -> Self {
+    pub const fn post<M>(pattern: &'static str, handler: impl RouteHandler<M, C>) -> Self {
         Self::new("POST", pattern, handler)
     }
     /// A `PUT` route.
-    pub const fn put(pattern: &'static str, handler: Handler) -> Self {
+    pub const fn put<M>(pattern: &'static str, handler: impl RouteHandler<M, C>) -> Self {
         Self::new("PUT", pattern, handler)
     }
     /// A `PATCH` route.
-    pub const fn patch(pattern: &'static str, handler: Handler) -> Self {
+    pub const fn patch<M>(pattern: &'static str, handler: impl RouteHandler<M, C>) -> Self {
         Self::new("PATCH", pattern, handler)
     }
     /// A `DELETE` route.
-    pub const fn delete(pattern: &'static str, handler: Handler) -> Self {
+    pub const fn delete<M>(pattern: &'static str, handler: impl RouteHandler<M, C>) -> Self {
         Self::new("DELETE", pattern, handler)
     }
+    /// A route for every method (a route of the same pattern for the request's own method
+    /// comes first).
+    pub const fn any<M>(pattern: &'static str, handler: impl RouteHandler<M, C>) -> Self {
+        Self::new("*", pattern, handler)
+    }
+    /// The table's answer when no route's pattern matches (instead of `404 not found`). Its
+    /// handler gets no parameters.
+    pub const fn not_found<M>(handler: impl RouteHandler<M, C>) -> Self {
+        Self {
+            kind: Kind::NotFound,
+            method: "",
+            pattern: "",
+            call: call_of(handler),
+        }
+    }
+    /// The table's answer when a pattern matches but none of its routes takes the request's
+    /// method (instead of `405 method not allowed`); the router adds one `allow` header per
+    /// method the pattern takes. Its handler gets the parameters of that pattern.
+    pub const fn method_not_allowed<M>(handler: impl RouteHandler<M, C>) -> Self {
+        Self {
+            kind: Kind::NotAllowed,
+            method: "",
+            pattern: "",
+            call: call_of(handler),
+        }
+    }
 
-    /// Whether this route answers `method`.
-    fn answers(&self, method: &str) -> bool {
+    /// Whether this route answers `method` exactly (a `GET` route also answers `HEAD`).
+    fn takes(&self, method: &str) -> bool {
         self.method == method || (method == "HEAD" && self.method == "GET")
     }
 }
@@ -145,6 +289,17 @@ impl<'r> Params<'r> {
     /// the pattern has none of that name, else what [`percent_decode`] answers.
     pub fn decoded<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Option<Result<&'b str, DecodeError>> {
         Some(percent_decode(self.get(name)?, buffer, false))
+    }
+
+    /// Parameter `name` percent-decoded into the request's memory, sized by it (decoded text
+    /// is never longer than sent): `None` if the pattern has none of that name, else what
+    /// [`percent_decode`] answers (`TooLarge` only when the request's memory is exhausted).
+    pub fn decoded_in(&self, name: &str, request: &Request<'r>) -> Option<Result<&'r str, DecodeError>> {
+        let raw = self.get(name)?;
+        Some(match request.scratch(raw.len()) {
+            Some(buffer) => percent_decode(raw, buffer, false),
+            None => Err(DecodeError::TooLarge),
+        })
     }
 
     /// The parameters in pattern order: (name, value as sent).
@@ -303,19 +458,92 @@ pub fn query<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
     query_value(request.query()?, name)
 }
 
-/// Answers `request` with the first route whose pattern and method match; else 404, or 405 with
-/// `allow` when a pattern matched with other methods (one `allow` header per method; the
-/// platform joins them: `GET, HEAD, POST`).
+/// Whether `pattern` is more specific than `other` (both matched one path): at the first
+/// segment where their kinds differ, a literal beats `:name`, which beats `*name`.
+fn more_specific(pattern: &str, other: &str) -> bool {
+    // (Byte by byte, not a split by a char searcher: less code in the module.)
+    let (mut a, mut b) = (pattern.as_bytes(), other.as_bytes());
+    loop {
+        // Each is empty, or starts with the `/` of its next segment.
+        match (a.is_empty(), b.is_empty()) {
+            (false, true) => return true,
+            (true, _) => return false,
+            _ => {}
+        }
+        let (rank_a, rank_b) = (rank(a.get(1)), rank(b.get(1)));
+        if rank_a != rank_b {
+            return rank_a > rank_b;
+        }
+        (a, b) = (next_segment(a), next_segment(b));
+    }
+}
+
+/// The rank of a segment that starts with `first`: a literal 2, `:name` 1, `*name` 0.
+fn rank(first: Option<&u8>) -> u8 {
+    match first {
+        Some(b'*') => 0,
+        Some(b':') => 1,
+        _ => 2,
+    }
+}
+
+/// `s` (a `/` and a segment, maybe more) from the `/` of its next segment; empty if none.
+fn next_segment(s: &[u8]) -> &[u8] {
+    let rest = s.get(1..).unwrap_or_default();
+    match rest.iter().position(|b| *b == b'/') {
+        Some(at) => rest.get(at..).unwrap_or_default(),
+        None => &[],
+    }
+}
+
+/// Answers `request` from the table `routes` (the rules are in the module's docs): the most
+/// specific pattern that matches the path, then its route for the request's method; else the
+/// table's 404 (`not found\n` unless it has a [`Route::not_found`]), or its 405 with one
+/// `allow` header per method the pattern takes (`method not allowed\n` unless it has a
+/// [`Route::method_not_allowed`]).
 pub fn dispatch<'a>(request: &Request<'a>, routes: &[Route]) -> Response<'a> {
+    dispatch_with(request, &(), routes)
+}
+
+/// [`dispatch`] with a context every handler that takes one gets (a Durable Object's
+/// `&Storage`: `router::dispatch_with(request, storage, ROUTES)` with a `static ROUTES:
+/// &[Route<Storage>]`).
+pub fn dispatch_with<'a, C>(request: &Request<'a>, context: &C, routes: &[Route<C>]) -> Response<'a> {
     let (method, path) = (request.method(), request.path());
+    // The most specific pattern that matches, its parameters, and the table's 404 and 405.
+    let mut best: Option<(&'static str, Params<'a>)> = None;
+    let (mut not_found, mut not_allowed) = (None, None);
+    for route in routes {
+        match route.kind {
+            Kind::NotFound => not_found = Some(route.call),
+            Kind::NotAllowed => not_allowed = Some(route.call),
+            Kind::Path => {
+                if best.is_some_and(|(pattern, _)| pattern == route.pattern || !more_specific(route.pattern, pattern)) {
+                    continue;
+                }
+                if let Some(params) = match_path(route.pattern, path) {
+                    best = Some((route.pattern, params));
+                }
+            }
+        }
+    }
+    let Some((pattern, params)) = best else {
+        return match not_found {
+            Some(call) => call(request, &Params::EMPTY, context),
+            None => Response::text(404, "not found\n"),
+        };
+    };
+    // That pattern's route for the method, else its any-method route, else a 405 naming the
+    // methods it takes.
+    let mut any = None;
     let mut allowed: [&'static str; crate::EXTRA_HEADERS] = [""; crate::EXTRA_HEADERS];
     let mut count = 0;
-    for route in routes {
-        let Some(params) = match_path(route.pattern, path) else {
-            continue;
-        };
-        if route.answers(method) {
-            return (route.handler)(request, &params);
+    for route in routes.iter().filter(|r| r.kind == Kind::Path && r.pattern == pattern) {
+        if route.takes(method) {
+            return (route.call)(request, &params, context);
+        }
+        if route.method == "*" {
+            any = Some(route.call);
         }
         for m in [route.method, if route.method == "GET" { "HEAD" } else { "" }] {
             if !m.is_empty() && !allowed.iter().take(count).any(|a| *a == m) {
@@ -326,23 +554,27 @@ pub fn dispatch<'a>(request: &Request<'a>, routes: &[Route]) -> Response<'a> {
             }
         }
     }
-    if count == 0 {
-        return Response::text(404, "not found\n");
+    if let Some(call) = any {
+        return call(request, &params, context);
     }
+    let answer = match not_allowed {
+        Some(call) => call(request, &params, context),
+        None => Response::text(405, "method not allowed\n"),
+    };
     allowed
         .iter()
         .take(count)
-        // (At most EXTRA_HEADERS methods are collected: every one fits.)
-        .fold(Response::text(405, "method not allowed\n"), |r, m| {
-            match r.try_header("allow", m) {
-                Ok(r) | Err(crate::TooManyHeaders(r)) => r,
-            }
+        // (At most EXTRA_HEADERS methods are collected: every one fits a new response.)
+        .fold(answer, |r, m| match r.try_header("allow", m) {
+            Ok(r) | Err(crate::TooManyHeaders(r)) => r,
         })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::String;
+    use std::vec::Vec;
 
     fn params(pattern: &'static str, path: &str) -> Option<std::vec::Vec<(&'static str, std::string::String)>> {
         match_path(pattern, path).map(|p| p.iter().map(|(n, v)| (n, v.into())).collect())
@@ -414,6 +646,136 @@ mod tests {
         let p = match_path("/files/:name", "/files/a%2Fb").unwrap_or(Params::EMPTY);
         assert_eq!(p.decoded("name", &mut buffer), Some(Ok("a/b")));
         assert_eq!(p.decoded("other", &mut buffer), None);
+    }
+
+    /// `routes`' answer to `method path` with `context`: (status, body, allow headers).
+    fn answer<C>(method: &str, path: &str, context: &C, routes: &[Route<C>]) -> (u16, String, Vec<String>) {
+        crate::sys::set_request(method, &std::format!("http://h{path}"), b"");
+        let mut buffer = [0u8; 512];
+        let request = Request::in_buffer(&mut buffer, 0).unwrap();
+        let response = dispatch_with(&request, context, routes);
+        let allow = response
+            .headers()
+            .filter(|(n, _)| *n == "allow")
+            .map(|(_, v)| v.into())
+            .collect();
+        (
+            response.status(),
+            String::from_utf8_lossy(response.body()).into(),
+            allow,
+        )
+    }
+
+    fn named<'a>(_: &Request<'a>, params: &Params<'a>) -> Response<'a> {
+        Response::text(200, params.get("id").unwrap_or("static"))
+    }
+    fn tail<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+        Response::text(200, "tail")
+    }
+    fn new_user<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+        Response::text(200, "new")
+    }
+    fn anything<'a>(request: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+        Response::text(200, request.method())
+    }
+    fn fails<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+        match params.get("id") {
+            Some("0") => Err(Error::not_found("no user 0")),
+            _ => Err(crate::io::Error::Failed)?,
+        }
+    }
+    fn my_404<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+        Response::json(404, r#"{"error":"Not Found"}"#)
+    }
+    fn my_405<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+        Response::text(405, "Method Not Allowed")
+    }
+
+    #[test]
+    fn the_most_specific_pattern_answers_whatever_the_order() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        // Listed least specific first: static still beats a parameter, which beats a tail.
+        static ROUTES: &[Route] = &[
+            Route::get("/users/*rest", tail),
+            Route::get("/users/:id", named),
+            Route::get("/users/new", new_user),
+            Route::post("/users/new", new_user),
+        ];
+        assert_eq!(answer("GET", "/users/new", &(), ROUTES).1, "new");
+        assert_eq!(answer("GET", "/users/7", &(), ROUTES).1, "7");
+        assert_eq!(answer("GET", "/users/7/posts", &(), ROUTES).1, "tail");
+        // The static pattern matched: its methods decide (no fall-through to `:id`).
+        let (status, _, allow) = answer("DELETE", "/users/new", &(), ROUTES);
+        assert_eq!(
+            (status, allow),
+            (405, std::vec!["GET".into(), "HEAD".into(), "POST".into()])
+        );
+        assert_eq!(answer("HEAD", "/users/new", &(), ROUTES).0, 200);
+    }
+
+    #[test]
+    fn specificity_compares_segment_kinds() {
+        assert!(more_specific("/users/new", "/users/:id"));
+        assert!(more_specific("/users/:id", "/users/*rest"));
+        assert!(more_specific("/a/:x/c", "/a/*rest"));
+        assert!(!more_specific("/users/:id", "/users/new"));
+        assert!(
+            !more_specific("/users/:id", "/users/:name"),
+            "equally specific: the first listed"
+        );
+        assert!(more_specific("/", "/*all"));
+    }
+
+    #[test]
+    fn any_method_routes_and_a_tables_own_404_and_405() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        static ROUTES: &[Route] = &[
+            Route::any("/echo", anything),
+            Route::get("/echo", named),
+            Route::get("/only-get", named),
+            Route::not_found(my_404),
+            Route::method_not_allowed(my_405),
+        ];
+        // The route for the method first, then the any-method one.
+        assert_eq!(answer("GET", "/echo", &(), ROUTES).1, "static");
+        assert_eq!(answer("PATCH", "/echo", &(), ROUTES).1, "PATCH");
+        assert_eq!(answer("GET", "/nowhere", &(), ROUTES).1, r#"{"error":"Not Found"}"#);
+        let (status, body, allow) = answer("POST", "/only-get", &(), ROUTES);
+        assert_eq!(
+            (status, &body[..], allow),
+            (405, "Method Not Allowed", std::vec!["GET".into(), "HEAD".into()])
+        );
+    }
+
+    #[test]
+    fn a_routes_err_is_its_status_and_a_generic_body() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        static ROUTES: &[Route] = &[Route::get("/users/:id", fails)];
+        assert_eq!(answer("GET", "/users/0", &(), ROUTES).0, 404);
+        assert_eq!(&answer("GET", "/users/1", &(), ROUTES).1[..], "bad gateway\n");
+    }
+
+    #[test]
+    fn a_table_with_a_context() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        fn count<'a>(_: &Request<'a>, _: &Params<'a>, n: &u64) -> Response<'a> {
+            Response::number(200, *n)
+        }
+        fn checked<'a>(_: &Request<'a>, _: &Params<'a>, n: &u64) -> Result<Response<'a>, Error> {
+            if *n > 10 {
+                return Err(Error::new(409, "too many"));
+            }
+            Ok(Response::number(200, n + 1))
+        }
+        static ROUTES: &[Route<u64>] = &[
+            Route::get("/count", count),
+            Route::get("/next", checked),
+            Route::get("/plain", named),
+        ];
+        assert_eq!(answer("GET", "/count", &5, ROUTES).1, "5");
+        assert_eq!(answer("GET", "/next", &5, ROUTES).1, "6");
+        assert_eq!(answer("GET", "/next", &11, ROUTES).0, 409);
+        assert_eq!(answer("GET", "/plain", &11, ROUTES).1, "static");
     }
 
     #[test]

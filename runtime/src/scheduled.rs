@@ -48,7 +48,7 @@ macro_rules! scheduled {
             #[doc(hidden)]
             #[unsafe(no_mangle)]
             pub extern "C-unwind" fn __tw_scheduled() -> u32 {
-                $crate::__private::event(|| $handler(&$crate::scheduled::Scheduled::current()))
+                $crate::__private::event("scheduled", || $handler(&$crate::scheduled::Scheduled::current()))
             }
         };
     };

@@ -15,7 +15,7 @@ pub fn exec(query: &str, params: &[Param<'_>]) -> Result<Cursor, Error> {
     let mut args = [Arg::UNDEFINED; MAX_PARAMS + 1];
     args[0] = Arg::str(query);
     for (slot, param) in args[1..].iter_mut().zip(params) {
-        *slot = param.arg();
+        *slot = param.arg()?;
     }
     let storage = bridge::get(Target::Context, "storage")?;
     let sql = storage.get("sql");

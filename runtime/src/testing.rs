@@ -44,10 +44,39 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-/// A Worker's handler (what `entry!` takes).
-pub type Handler = crate::entry::Handler;
-/// A Durable Object's request handler (what `durable_object!`'s `fetch` takes).
+/// A Worker's handler in its plain form (`entry!` takes it, or one that answers a `Result`).
+pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
+/// A Durable Object's request handler in its plain form (`durable_object!`'s `fetch` takes it,
+/// or one that answers a `Result`).
 pub type ObjectHandler = for<'a> fn(&Request<'a>, &Storage) -> Response<'a>;
+
+/// A class's handler run on a request: its response, and whether it answered an `Err`.
+type RunObject = dyn for<'a> Fn(&Request<'a>) -> (Response<'a>, bool);
+
+/// A Durable Object class as the stand-in holds it: its handler (any form `durable_object!`
+/// takes, with the object's storage as the module gives it), known by its type.
+#[derive(Clone)]
+struct Class {
+    id: core::any::TypeId,
+    run: std::rc::Rc<RunObject>,
+}
+
+impl Class {
+    fn of<H: crate::ObjectHandler<M> + 'static, M>(handler: H) -> Self {
+        fn higher_ranked<F: for<'a> Fn(&Request<'a>) -> (Response<'a>, bool)>(f: F) -> F {
+            f
+        }
+        let served = crate::entry::WithStorage(handler);
+        Self {
+            id: core::any::TypeId::of::<H>(),
+            run: std::rc::Rc::new(higher_ranked(move |request| {
+                crate::entry::take_erred();
+                let response = crate::Handler::answer(served, request);
+                (response, crate::entry::take_erred())
+            })),
+        }
+    }
+}
 
 /// One test's platform on this thread.
 #[derive(Default)]
@@ -62,7 +91,7 @@ struct World {
     /// The I/O buffer's size (what `entry!` was given): a request past it is the glue's 413.
     capacity: Option<usize>,
     /// Durable Object classes by binding: a Worker's stubs reach them.
-    classes: HashMap<String, ObjectHandler>,
+    classes: HashMap<String, Class>,
     /// What the Worker holds of them (ids, stubs, the request, answers), by id.
     values: Vec<Held>,
     /// The request of each `fetch` running now, innermost last (what `forward` sends).
@@ -77,13 +106,12 @@ type ObjectKey = (String, String);
 /// The class `handler` serves, for [`TestEnv::object_fetch`]: the one class [`TestEnv::object`]
 /// added (or none), else the one whose handler it is. (A function's address is not a reliable identity, so
 /// a test of several classes names the class: [`TestEnv::object_fetch_in`].)
-fn class_of(world: &World, handler: ObjectHandler) -> String {
+fn class_of(world: &World, handler: core::any::TypeId) -> String {
     // (No class added: the objects a test fetches directly share one unnamed class.)
     if world.classes.len() <= 1 {
         return world.classes.keys().next().cloned().unwrap_or_default();
     }
-    #[allow(unpredictable_function_pointer_comparisons)]
-    let mut bindings = world.classes.iter().filter(|(_, h)| **h == handler);
+    let mut bindings = world.classes.iter().filter(|(_, class)| class.id == handler);
     match (bindings.next(), bindings.next()) {
         (Some((binding, _)), None) => binding.clone(),
         _ => panic!("tinyworker::testing: which class does this handler serve? name it: object_fetch_in(binding, ..)"),
@@ -142,6 +170,9 @@ pub struct TestResponse {
     /// refused the response), when it faulted: the response is then the glue's `500 internal
     /// error`, and nothing of the fault is in it.
     pub fault: Option<String>,
+    /// Whether the handler answered an `Err` (the response is its status and body; the error
+    /// was logged, and a Durable Object's writes of the request were rolled back).
+    pub failed: bool,
 }
 
 impl TestRequest {
@@ -231,6 +262,7 @@ impl TestResponse {
                 .collect(),
             body: response.body().to_vec(),
             fault: None,
+            failed: false,
         }
     }
 
@@ -241,6 +273,7 @@ impl TestResponse {
             headers: std::vec![("content-type".into(), "text/plain;charset=UTF-8".into())],
             body: b"request too large\n".to_vec(),
             fault: None,
+            failed: false,
         }
     }
 
@@ -263,6 +296,7 @@ impl TestResponse {
                 "the handler's response (status {}) was refused: {reason}",
                 self.status
             )),
+            failed: false,
         }
     }
 
@@ -273,6 +307,7 @@ impl TestResponse {
             headers: std::vec![("content-type".into(), "text/plain; charset=utf-8".into())],
             body: b"internal error\n".to_vec(),
             fault: Some(message),
+            failed: false,
         }
     }
 }
@@ -326,8 +361,9 @@ impl TestEnv {
     /// by `handler`: a Worker's `object::Namespace::new(binding).by_name(name)` reaches object
     /// `name` of it (its own storage, as [`object_fetch`](Self::object_fetch) uses), and
     /// `forward()` or `fetch(..)` with `bridge::respond_with` answer with what it answered.
-    pub fn object(self, binding: &str, handler: ObjectHandler) -> Self {
-        with_world(|w| w.classes.insert(binding.into(), handler));
+    pub fn object<M>(self, binding: &str, handler: impl crate::ObjectHandler<M> + 'static) -> Self {
+        let class = Class::of(handler);
+        with_world(|w| w.classes.insert(binding.into(), class));
         self
     }
 
@@ -366,21 +402,31 @@ impl TestEnv {
     }
 
     /// Runs the Worker's `handler` on `request`.
-    pub fn fetch(&self, handler: Handler, request: TestRequest) -> TestResponse {
-        serve(&request, handler)
+    pub fn fetch<M>(&self, handler: impl crate::Handler<M>, request: TestRequest) -> TestResponse {
+        serve(&request, |r| {
+            crate::entry::take_erred();
+            let response = handler.answer(r);
+            (response, crate::entry::take_erred())
+        })
     }
 
     /// Runs the Durable Object handler `handler` of the object named `object` on `request`,
     /// with that object's storage. A request that faults leaves the storage as it was.
-    pub fn object_fetch(&self, handler: ObjectHandler, object: &str, request: TestRequest) -> TestResponse {
-        let class = with_world(|w| class_of(w, handler)).unwrap_or_default();
+    pub fn object_fetch<M>(
+        &self,
+        handler: impl crate::ObjectHandler<M> + 'static,
+        object: &str,
+        request: TestRequest,
+    ) -> TestResponse {
+        let handler = Class::of(handler);
+        let class = with_world(|w| class_of(w, handler.id)).unwrap_or_default();
         run_object(class, handler, object, &request)
     }
 
     /// Runs object `object` of the class bound as `binding` ([`TestEnv::object`]) on `request`,
     /// with that object's storage (object "x" of one class is not object "x" of another).
     pub fn object_fetch_in(&self, binding: &str, object: &str, request: TestRequest) -> TestResponse {
-        let handler = with_world(|w| w.classes.get(binding).copied()).flatten();
+        let handler = with_world(|w| w.classes.get(binding).cloned()).flatten();
         let Some(handler) = handler else {
             panic!("tinyworker::testing: no Durable Object class bound as {binding:?} (add it with TestEnv::object)")
         };
@@ -395,19 +441,18 @@ impl Drop for TestEnv {
 }
 
 /// Runs object `object` of `class` (its `handler`) on `request` in a storage transaction: a
-/// fault rolls its writes back.
-fn run_object(class: String, handler: ObjectHandler, object: &str, request: &TestRequest) -> TestResponse {
+/// fault, or an error the handler answered, rolls its writes back.
+fn run_object(class: String, handler: Class, object: &str, request: &TestRequest) -> TestResponse {
     let key = (class, object.to_string());
     let (outer, before) = with_world(|w| {
         let outer = w.current_object.replace(key.clone());
         (outer, w.objects.entry(key.clone()).or_default().clone())
     })
     .unzip();
-    let storage = Storage::new();
-    let response = serve(request, |r| handler(r, &storage));
+    let response = serve(request, |r| (handler.run)(r));
     with_world(|w| {
         w.current_object = outer.flatten();
-        if let (Some(_), Some(before)) = (&response.fault, before) {
+        if let (true, Some(before)) = (response.fault.is_some() || response.failed, before) {
             w.objects.insert(key, before);
         }
     });
@@ -424,7 +469,7 @@ fn namespace<'w>(world: &'w mut World, binding: &str) -> &'w mut BTreeMap<String
 
 /// Runs `handler` on `request` in an I/O buffer of the module's default size, as the glue
 /// would: the body in the buffer, the head pulled when read; a fault becomes the glue's 500.
-fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Response<'a>) -> TestResponse {
+fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> (Response<'a>, bool)) -> TestResponse {
     let capacity = with_world(|w| w.capacity)
         .flatten()
         .unwrap_or(crate::DEFAULT_IO_CAPACITY);
@@ -445,10 +490,13 @@ fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> Re
     let Some(parsed) = Request::in_buffer(&mut buffer, request.body.len()) else {
         unreachable!("the buffer holds the body")
     };
-    let answer = |response: Response<'_>| match crate::response::take_header_overflow() {
+    let answer = |(response, failed): (Response<'_>, bool)| match crate::response::take_header_overflow() {
         // Refused as the runtime refuses it in the module: a 500, the reason and the line.
         Some(at) => TestResponse::fault(std::format!("{} (at {at})", crate::response::TOO_MANY_HEADERS)),
-        None => TestResponse::of(&response).refused(),
+        None => TestResponse {
+            failed,
+            ..TestResponse::of(&response).refused()
+        },
     };
     let result = catch_unwind(AssertUnwindSafe(|| answer(handler(&parsed))));
     let responded = with_world(|w| {
@@ -520,7 +568,7 @@ enum ObjectCall {
     /// This answer.
     Answer(BridgeAnswer),
     /// Object `.2` of class `.0` (its handler `.1`) run on this request.
-    Run(String, ObjectHandler, String, TestRequest),
+    Run(String, Class, String, TestRequest),
 }
 
 /// Holds `value` for the Worker; the bridge's answer for it.
@@ -583,7 +631,7 @@ fn object_call(
                 }
                 other => panic!("tinyworker::testing: a stub's fetch({other:?}) is not stood in"),
             };
-            let handler = world.classes[&binding];
+            let handler = world.classes[&binding].clone();
             return Some(ObjectCall::Run(binding, handler, name, request));
         }
         (CALL_EVENT, "", "response", [HostArg::Value(response)]) => match held(world, *response) {
@@ -893,5 +941,47 @@ mod tests {
             "rolled back"
         );
         assert_eq!(env.object_fetch(counter, "a", TestRequest::get("/")).text(), "103");
+    }
+
+    #[test]
+    fn an_objects_routes_take_its_storage_and_a_routes_err_rolls_back() {
+        use crate::router::{self, Params, Route};
+        fn put<'a>(_: &Request<'a>, params: &Params<'a>, storage: &Storage) -> Result<Response<'a>, crate::Error> {
+            storage.put_u64("count", 9)?;
+            match params.get("then") {
+                Some("fail") => Err(crate::Error::new(409, "refused after writing")),
+                _ => Ok(Response::text(200, "kept\n")),
+            }
+        }
+        static ROUTES: &[Route<Storage>] = &[Route::post("/put/:then", put)];
+        fn object<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
+            router::dispatch_with(request, storage, ROUTES)
+        }
+        let env = TestEnv::new();
+        let failed = env.object_fetch(object, "a", TestRequest::post("/put/fail", std::vec::Vec::new()));
+        assert_eq!((failed.status, failed.failed), (409, true));
+        assert_eq!(env.storage_get("a", "count"), None, "rolled back");
+        let kept = env.object_fetch(object, "a", TestRequest::post("/put/keep", std::vec::Vec::new()));
+        assert_eq!((kept.status, kept.failed), (200, false));
+        assert_eq!(env.storage_get("a", "count"), Some(9u64.to_le_bytes().to_vec()));
+    }
+
+    #[test]
+    fn an_objects_err_is_answered_and_rolls_its_writes_back() {
+        fn writes_then_fails<'a>(request: &Request<'a>, storage: &Storage) -> Result<Response<'a>, crate::Error> {
+            storage.put_u64("count", 7)?;
+            match request.path() {
+                "/keep" => Ok(Response::text(200, "kept\n")),
+                _ => Err(crate::Error::new(409, "refused after writing")),
+            }
+        }
+        let env = TestEnv::new();
+        let failed = env.object_fetch(writes_then_fails, "a", TestRequest::get("/fail"));
+        assert_eq!((failed.status, failed.text(), failed.failed), (409, "conflict\n", true));
+        assert_eq!(failed.fault, None, "an Err is not a fault");
+        assert_eq!(env.storage_get("a", "count"), None, "rolled back");
+        let kept = env.object_fetch(writes_then_fails, "a", TestRequest::get("/keep"));
+        assert_eq!((kept.status, kept.failed), (200, false));
+        assert_eq!(env.storage_get("a", "count"), Some(7u64.to_le_bytes().to_vec()));
     }
 }

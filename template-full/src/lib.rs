@@ -22,7 +22,7 @@ use tinyworker::json;
 use tinyworker::kv::{Namespace, PutOptions};
 use tinyworker::router::{self, Params, Route};
 use tinyworker::storage::Storage;
-use tinyworker::{bridge, object, Request, Response};
+use tinyworker::{bridge, object, Error, Request, Response};
 
 #[cfg(test)]
 mod tests;
@@ -35,6 +35,14 @@ const COUNTERS: object::Namespace = object::Namespace::new("COUNTERS");
 /// into the request's scratch space, 64 KiB less the request).
 const NOTE_LIMIT: usize = 4096;
 
+/// The client's mistakes, answered as JSON. Any other error (a binding that failed) is a
+/// generic 5xx for the client and a log line with its message (`wrangler tail`).
+const NOT_JSON: Error = Error::new(400, r#"{"error":"the body is not JSON"}"#).public_json();
+const UNAUTHORIZED: Error = Error::new(401, r#"{"error":"unauthorized"}"#).public_json();
+const NOT_FOUND: Error = Error::new(404, r#"{"error":"not found"}"#).public_json();
+const TOO_LARGE: Error = Error::new(413, r#"{"error":"too large"}"#).public_json();
+const NO_TEXT: Error = Error::new(422, r#"{"error":"the body needs a \"text\" string"}"#).public_json();
+
 static ROUTES: &[Route] = &[
     Route::get("/", index),
     Route::get("/hello/:name", hello),
@@ -45,10 +53,11 @@ static ROUTES: &[Route] = &[
     Route::get("/counters/:name", counter),
     Route::post("/counters/:name", counter),
     Route::get("/fault", fault),
+    Route::not_found(not_found),
 ];
 
-/// The Worker: routes by method and path; 404 for an unknown path, 405 (with `allow`) for a
-/// known path and another method.
+/// The Worker: routes by method and path; a JSON 404 for an unknown path, 405 (with `allow`)
+/// for a known path and another method.
 pub fn handle<'a>(request: &Request<'a>) -> Response<'a> {
     router::dispatch(request, ROUTES)
 }
@@ -62,55 +71,38 @@ fn index<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
     )
 }
 
-/// A JSON error `{"error": message}` (static text: no room needed).
-fn error<'a>(status: u16, message: &'static str) -> Response<'a> {
-    let body = match status {
-        400 => r#"{"error":"the body is not JSON"}"#,
-        401 => r#"{"error":"unauthorized"}"#,
-        404 => r#"{"error":"not found"}"#,
-        413 => r#"{"error":"too large"}"#,
-        422 => r#"{"error":"the body needs a \"text\" string"}"#,
-        _ => r#"{"error":"a binding failed"}"#,
-    };
-    // The message is for the log (`wrangler tail`), not for the client.
-    tinyworker::platform::log(tinyworker::platform::Level::Warn, message);
-    Response::json(status, body)
+fn not_found<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    Err(NOT_FOUND)
 }
 
-/// Writes an answer with `write` into 4 KiB of the request's scratch space: a JSON response, or
-/// a 500 when it did not fit.
-fn json_answer<'a>(request: &Request<'a>, status: u16, write: impl FnOnce(&mut json::Writer<'_>)) -> Response<'a> {
-    let Some(out) = request.scratch(NOTE_LIMIT * 2 + 256) else {
-        return error(413, "no scratch space left for the answer");
-    };
+/// Writes an answer with `write` into the request's scratch space: a JSON response.
+fn json_answer<'a>(
+    request: &Request<'a>,
+    status: u16,
+    write: impl FnOnce(&mut json::Writer<'_>),
+) -> Result<Response<'a>, Error> {
+    let out = request.scratch(NOTE_LIMIT * 2 + 256).ok_or(TOO_LARGE)?;
     let mut writer = json::Writer::new(out);
     write(&mut writer);
-    match writer.finish() {
-        Ok(text) => Response::json(status, text),
-        Err(_) => error(500, "the answer did not fit"),
-    }
+    Ok(Response::json(status, writer.finish()?))
 }
 
-fn hello<'a>(request: &Request<'a>, params: &Params<'a>) -> Response<'a> {
+fn hello<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let greeting = request.var("GREETING").unwrap_or("Hello");
-    let Some(Ok(name)) = request.scratch(256).and_then(|buffer| params.decoded("name", buffer)) else {
-        return error(400, "a name that does not decode");
-    };
+    let name = params.decoded_in("name", request).ok_or(NOT_FOUND)??;
     json_answer(request, 200, |w| {
         // Two strings, one JSON string: the writer escapes each.
         w.begin_object().key("greeting").string_of(&[greeting, ", ", name, "!"]).end_object();
     })
 }
 
-fn me<'a>(request: &Request<'a>, _: &Params<'a>) -> Response<'a> {
-    let token = request.var("API_TOKEN");
-    let sent = request.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
-    match (token, sent) {
-        (Some(token), Some(sent)) if !token.is_empty() && constant_time_eq(token.as_bytes(), sent.as_bytes()) => {
-            Response::json(200, r#"{"authorized":true}"#)
-        }
-        _ => error(401, "a request without the API token"),
+fn me<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let token = request.var("API_TOKEN").filter(|token| !token.is_empty()).ok_or(UNAUTHORIZED)?;
+    let sent = request.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).ok_or(UNAUTHORIZED)?;
+    if !constant_time_eq(token.as_bytes(), sent.as_bytes()) {
+        return Err(UNAUTHORIZED);
     }
+    Ok(Response::json(200, r#"{"authorized":true}"#))
 }
 
 /// Whether `a == b`, in a time that does not depend on where they differ.
@@ -118,70 +110,50 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn get_note<'a>(request: &Request<'a>, params: &Params<'a>) -> Response<'a> {
+fn get_note<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let key = params.get("key").unwrap_or_default();
-    let Some(buffer) = request.scratch(NOTE_LIMIT) else {
-        return error(413, "no scratch space left for the note");
-    };
-    match NOTES.get_text(key, buffer) {
-        Ok(Some(text)) => json_answer(request, 200, |w| {
-            w.begin_object().key("key").string(key).key("text").string(text).end_object();
-        }),
-        Ok(None) => error(404, "no such note"),
-        Err(_) => error(502, "KV get failed"),
-    }
+    let buffer = request.scratch(NOTE_LIMIT).ok_or(TOO_LARGE)?;
+    let text = NOTES.get_text(key, buffer)?.ok_or(NOT_FOUND)?;
+    json_answer(request, 200, |w| {
+        w.begin_object().key("key").string(key).key("text").string(text).end_object();
+    })
 }
 
-fn put_note<'a>(request: &Request<'a>, params: &Params<'a>) -> Response<'a> {
+fn put_note<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let key = params.get("key").unwrap_or_default();
-    let Some(doc) = core::str::from_utf8(request.body()).ok().and_then(|body| json::parse(body).ok()) else {
-        return error(400, "a note that is not JSON");
-    };
-    let Some(buffer) = request.scratch(NOTE_LIMIT) else {
-        return error(413, "no scratch space left for the note");
-    };
+    let body = core::str::from_utf8(request.body()).map_err(|_| NOT_JSON)?;
+    let doc = json::parse(body).map_err(|_| NOT_JSON)?;
+    let buffer = request.scratch(NOTE_LIMIT).ok_or(TOO_LARGE)?;
     let text = match doc.get("text").map(|text| text.str(buffer)) {
         Some(Ok(text)) => text,
-        Some(Err(json::Error::Full)) => return error(413, "a note over NOTE_LIMIT"),
-        _ => return error(422, "a note without a text string"),
+        Some(Err(json::Error::Full)) => return Err(TOO_LARGE),
+        _ => return Err(NO_TEXT),
     };
-    match NOTES.put(key, text.as_bytes(), &PutOptions::default()) {
-        Ok(()) => json_answer(request, 201, |w| {
-            w.begin_object().key("key").string(key).key("stored").bool(true).end_object();
-        }),
-        Err(_) => error(502, "KV put failed"),
-    }
+    NOTES.put(key, text.as_bytes(), &PutOptions::default())?;
+    json_answer(request, 201, |w| {
+        w.begin_object().key("key").string(key).key("stored").bool(true).end_object();
+    })
 }
 
-fn delete_note<'a>(_: &Request<'a>, params: &Params<'a>) -> Response<'a> {
-    match NOTES.delete(params.get("key").unwrap_or_default()) {
-        Ok(()) => Response::bytes(204, b""),
-        Err(_) => error(502, "KV delete failed"),
-    }
+fn delete_note<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    NOTES.delete(params.get("key").unwrap_or_default())?;
+    Ok(Response::bytes(204, b""))
 }
 
 /// The Worker's side of a counter: the request goes on to the object named in the path, whose
 /// answer is the Worker's.
-fn counter<'a>(_: &Request<'a>, params: &Params<'a>) -> Response<'a> {
-    let answer = COUNTERS
-        .by_name(params.get("name").unwrap_or_default())
-        .and_then(|object| object.forward())
-        .and_then(|response| bridge::respond_with(&response));
-    answer.unwrap_or_else(|_| error(502, "the counter failed"))
+fn counter<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let object = COUNTERS.by_name(params.get("name").unwrap_or_default())?;
+    Ok(bridge::respond_with(&object.forward()?)?)
 }
 
 /// The Durable Object `Counter`: `POST` counts one more, `GET` answers the count. Each request
-/// runs in a storage transaction: one that faults writes nothing.
-fn count<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
-    let Ok(count) = storage.get_u64("count") else {
-        return error(503, "storage get failed");
-    };
-    let mut count = count.unwrap_or(0);
+/// runs in a storage transaction: one that faults or answers an `Err` writes nothing.
+fn count<'a>(request: &Request<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
+    let mut count = storage.get_u64("count")?.unwrap_or(0);
     if request.method() == "POST" {
         count += 1;
-        if storage.put_u64("count", count).is_err() {
-            return error(503, "storage put failed");
-        }
+        storage.put_u64("count", count)?;
     }
     json_answer(request, 200, |w| {
         w.begin_object().key("count").u64(count).end_object();

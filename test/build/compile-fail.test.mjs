@@ -1,5 +1,6 @@
 // Misuse fails at build time with a message that says what to do: two allocator backends at
-// once, the `alloc` feature without a backend, two `entry!`s in one module, two copies of the
+// once, the `alloc` feature without a backend, two `entry!`s in one crate, a handler that is not
+// a function's name (and, as a control, the macros from modules of their own build), two copies of the
 // runtime in one dependency graph (Cargo's own `links` message), a route pattern the router
 // cannot match, an API that needs an allocator used without one.
 import { test } from "node:test";
@@ -51,6 +52,40 @@ tinyworker::entry!(b);
   try {
     // (Caught before linking: the module's I/O buffer `__TW_IO` is named twice in one module.)
     mustFail(["build", "--target", "wasm32-unknown-unknown"], /the name `__TW_IO` is defined multiple times|symbol `__tw_(fetch|abi)` is already defined/, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a handler that is not a function's name fails to compile, saying so", () => {
+  const dir = crate("pointer-handler", `#![no_std]
+use tinyworker::{Request, Response};
+fn a<'a>(_: &Request<'a>) -> Response<'a> { Response::text(200, "a") }
+const HANDLER: for<'a> fn(&Request<'a>) -> Response<'a> = a;
+tinyworker::entry!(HANDLER);
+`, "", `\n[profile.dev]\npanic = "abort"\n`);
+  try {
+    mustFail(["build", "--target", "wasm32-unknown-unknown"], /a handler is a function's name \(a `fn` item\)/, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("entry! and durable_object! from modules of their own build (they once needed the crate root)", () => {
+  const dir = crate("nested-macros", `#![no_std]
+use tinyworker::storage::Storage;
+use tinyworker::{Error, Request, Response};
+fn worker<'a>(_: &Request<'a>) -> Result<Response<'a>, Error> { Ok(Response::text(200, "w")) }
+fn room<'a>(_: &Request<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
+    storage.put_u64("n", 1)?;
+    Ok(Response::text(200, "r"))
+}
+mod serve { tinyworker::entry!(super::worker); }
+mod objects { pub mod rooms { tinyworker::durable_object!(class Room { fetch: crate::room }); } }
+`, "", `\n[profile.dev]\npanic = "abort"\n`);
+  try {
+    const r = cargo(["build", "--target", "wasm32-unknown-unknown"], dir);
+    assert.equal(r.status, 0, r.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -108,6 +108,12 @@ const PLAN = [
   ["GET", "/kv-list?prefix=&limit=1&pages"],
   ["GET", "/r2-list?prefix=owned/&limit=1&pages"],
   ["GET", "/r2-list?prefix=&delimiter=/&limit=1&pages"],
+  // Integers exact or refused: 2^53 + 1 would be stored as 2^53 (D1 takes numbers).
+  ["GET", "/d1/int/9007199254740991"],
+  ["GET", "/d1/int/-9007199254740991"],
+  ["GET", "/d1/int/9007199254740993"],
+  ["GET", "/d1/int/-9007199254740993"],
+  ["GET", "/d1/int/x"],
   ["POST", "/d1/typed", "a text"],
   ["GET", "/d1/typed/1"],
   ["POST", "/d1/clear"],

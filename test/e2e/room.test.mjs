@@ -77,6 +77,17 @@ for (const build of TEST_BUILDS) {
           assert.equal(await get("a", "/count"), 3, `${fault}: the write before the fault was rolled back`);
         }
         await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: abort: aborted after writing/);
+
+        // A handler's `Err`: its status with a generic body, its writes rolled back (as a
+        // fault's), its instance kept (not a fault), its message logged; public on opt-in.
+        const [mem, restored] = [await get("a", "/mem"), await get("a", "/restored")];
+        assert.deepEqual(await server.get("/incr-then-err?name=a"), [409, "conflict\n"]);
+        assert.equal(await get("a", "/count"), 3, "the write before the Err was rolled back");
+        assert.equal(await get("a", "/mem"), mem + 1, "the instance was kept (its in-memory count went on)");
+        assert.equal(await get("a", "/restored"), restored, "no new instance");
+        assert.deepEqual(await server.get("/err-public?name=a"), [422, "told to the client\n"]);
+        assert.deepEqual(await server.get("/nowhere?name=a"), [404, "not found\n"]);
+        await assertLogged(server, /GET \/incr-then-err: 409 an error after writing/);
       } finally {
         await server.stop();
       }

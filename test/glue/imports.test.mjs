@@ -110,9 +110,21 @@ test("__tw_storage: an unknown operation is refused; the platform's refusal is n
 
 test("only the imports a module can ask for are made; a Worker's storage refuses", () => {
   const { imports } = setup();
-  assert.deepEqual(Object.keys(imports).sort(), ["__cpp_exception", "__tw_call", "__tw_env", "__tw_request", "__tw_result", "__tw_storage", "__tw_value"]);
+  assert.deepEqual(Object.keys(imports).sort(), ["__cpp_exception", "__tw_call", "__tw_env", "__tw_io", "__tw_log", "__tw_request", "__tw_result", "__tw_storage", "__tw_value"]);
+  // A runtime that cannot suspend (a Durable Object without `io: true`) refuses a subrequest or
+  // KV call at once, instead of failing to link the module (whose Worker may make them).
+  assert.equal(imports.__tw_io(abi.IO_FETCH, 0), abi.BRIDGE_WOULD_SUSPEND);
   // (One module may serve a Worker and a Durable Object class: the Worker has no storage.)
   for (const op of [abi.STORAGE_GET, abi.STORAGE_PUT, abi.STORAGE_DELETE, abi.STORAGE_LIST]) assert.equal(imports.__tw_storage(op, 0), abi.IO_FAILED);
   assert.ok("__tw_storage" in setup({ storage: { kv: {} } }).imports);
   assert.ok("__tw_result" in setup({ storage: { kv: {} } }).imports);
+});
+
+test("__tw_log: one line at its level; an unknown level is an error", (t) => {
+  const { imports, write } = setup();
+  const seen = [];
+  for (const level of ["debug", "info", "warn", "error"]) t.mock.method(console, level, (line) => void seen.push([level, line]));
+  const [at, len] = write("GET /é: 409 refused");
+  for (const level of [abi.LOG_DEBUG, abi.LOG_INFO, abi.LOG_WARN, abi.LOG_ERROR, 9]) assert.equal(imports.__tw_log(level, at, len), undefined);
+  assert.deepEqual(seen, ["debug", "info", "warn", "error", "error"].map((level) => [level, "GET /é: 409 refused"]));
 });

@@ -33,6 +33,7 @@
 //! | `GET /log` | logs one line at each level |
 //! | `GET /cf` | the request's `cf` properties as JSON |
 //! | `GET /kv-text/<key>` | the value read as text into the request's buffer (no allocator needed) |
+//! | `GET /d1/int/<n>` | `n` (an `i64`) stored and read back exactly; 400 when it is not an integer or lies past ±(2^53 − 1), which D1 would store rounded |
 //! | `POST /d1/typed` | inserts a row of a real (1.5), a NULL and the body as text; its id |
 //! | `GET /d1/typed/<id>` | that row as JSON (its columns' kinds kept) |
 //! | `POST /d1/clear` | deletes every note; how many rows changed |
@@ -244,6 +245,23 @@ fn d1<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Error> {
     Ok(Response::text(404, "not found\n"))
 }
 
+/// `GET /d1/int/<n>`: `n` stored and read back exactly, or a 400 (an integer past
+/// ±(2^53 − 1) is refused: D1 would store it rounded).
+fn d1_integer<'a>(raw: &str) -> Result<Response<'a>, Error> {
+    let Ok(n) = raw.parse::<i64>() else {
+        return Ok(Response::text(400, "an integer, please\n"));
+    };
+    DB.exec("CREATE TABLE IF NOT EXISTS ints (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL)")?;
+    let insert = DB
+        .prepare("INSERT INTO ints (n) VALUES (?) RETURNING n")?
+        .bind(&[Param::Integer(n)])?;
+    let n = insert.first()?.ok_or(Error::Failed)?.integer("n")?;
+    let mut digits = [0u8; 20]; // (u64::MAX has 20 digits)
+    let mut text = Vec::from(if n < 0 { "-" } else { "" });
+    text.extend_from_slice(decimal(n.unsigned_abs(), &mut digits).as_bytes());
+    Ok(Response::owned(200, text))
+}
+
 /// `n` in decimal into `digits`.
 fn decimal(n: u64, digits: &mut [u8; 20]) -> &str {
     let mut rest = n;
@@ -390,6 +408,9 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
     }
     if let Some(key) = path.strip_prefix("/r2-range/") {
         return r2_range(request, key);
+    }
+    if let Some(raw) = path.strip_prefix("/d1/int/") {
+        return d1_integer(raw);
     }
     if path == "/d1/typed" || path.starts_with("/d1/typed/") || path == "/d1/clear" {
         notes()?;

@@ -13,6 +13,7 @@
 //! | `GET /ledger/<name>/count`, `/entries` | the count; the entries, `<key> <sha-256>` per line |
 //! | `GET /ledger/<name>/history?room=<room>` | waits for room `<room>`'s history (another object) and answers it |
 //! | `GET /ledger/<name>/sql` | 409: an object that waits for I/O has no SQL |
+//! | `GET /room/<name>/io` | 409: a subrequest through `tinyworker::io` from the room (served without `io: true`) is refused, not waited for; the room keeps SQL |
 //! | `GET /room/<name>/instance` | a random number drawn when the room's current instance was made (it changes when the object was evicted, hibernated or replaced) |
 //!
 //! A message `/panic`, `/abort`, `/oom` or `/trap` makes the room's message handler fault that
@@ -82,6 +83,18 @@ fn room<'a>(request: &Request<'a>, _: &Storage) -> Response<'a> {
         ))
     } else if path.ends_with("/alarms") {
         lines("SELECT text FROM alarm_runs ORDER BY id")
+    } else if path.ends_with("/io") {
+        // A subrequest through `tinyworker::io` from a class served without `io: true`: it
+        // cannot wait, so it answers an error, and the class keeps SQL (the module imports the
+        // I/O door, which once made every class of it refuse to start).
+        let mut buffer = [0u8; 64]; // (nothing is read: the call is refused before it is made)
+        match tinyworker::io::fetch(
+            &tinyworker::io::Subrequest::new("GET", "https://example.com/"),
+            &mut buffer,
+        ) {
+            Err(tinyworker::io::Error::WouldSuspend) => Ok(Response::text(409, "a room cannot wait for I/O\n")),
+            _ => Ok(Response::text(500, "the subrequest was not refused\n")),
+        }
     } else if path.ends_with("/errors") {
         lines("SELECT text FROM socket_errors ORDER BY id")
     } else if request.header("upgrade") == Some("websocket") {
@@ -289,7 +302,11 @@ fn add(body: &[u8], storage: &Storage) -> Result<u64, Error> {
 }
 
 tinyworker::entry!(worker);
-tinyworker::durable_object!(class Ledger { fetch: ledger });
+
+/// The ledger's class, named from a module of its own (any module of the crate may hold one).
+mod ledger_class {
+    tinyworker::durable_object!(class Ledger { fetch: super::ledger });
+}
 tinyworker::durable_object!(class Room {
     fetch: room,
     restore: restore,

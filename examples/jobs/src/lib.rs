@@ -168,6 +168,9 @@ fn consume(message: &Message) -> Result<(), Error> {
     // (Acknowledged by returning.)
 }
 
-tinyworker::entry!(handle);
+/// The Worker's entry, declared from a module of its own (any module of the crate may hold it).
+mod serve {
+    tinyworker::entry!(super::handle);
+}
 tinyworker::scheduled!(tick);
 tinyworker::queue_message!(consume);

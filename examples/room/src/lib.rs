@@ -13,6 +13,8 @@
 //! | `GET /value/<key>` | any stored value as `<kind> <hex of its form>` (what JavaScript wrote reads as its kind) |
 //! | `GET /u64/<key>` | `get_u64`: the number, 404 when absent, 409 `wrong type <kind>` for a value that is not one |
 //! | `GET /restore-fault/<panic\|abort\|oom>` | stores that fault for the restore hook of every later instance (the test entry clears it) |
+//! | `GET /incr-then-err` | increments both counters, then answers an `Err` (409, generic body, logged): the write is rolled back, the instance kept |
+//! | `GET /err-public` | an `Err` whose message the Worker made public: 422 with it as the body |
 #![no_std]
 
 extern crate alloc;
@@ -21,7 +23,7 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU64, Ordering};
 use tinyworker::storage::{self, Kind, Storage};
-use tinyworker::{Request, Response};
+use tinyworker::{Error, Request, Response};
 
 /// Requests this instance counted with `/incr`: it starts over whenever the instance is new.
 static MEM: AtomicU64 = AtomicU64::new(0);
@@ -116,26 +118,29 @@ fn read_u64<'a>(request: &Request<'a>, storage: &Storage, key: &str) -> Response
     }
 }
 
-fn handle<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
+fn handle<'a>(request: &Request<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
     tinyworker::heap::set_heap_limit(HEAP_LIMIT);
     let path = request.path();
     if let Some(key) = path.strip_prefix("/value/") {
-        return value(request, storage, key);
+        return Ok(value(request, storage, key));
     }
     if let Some(key) = path.strip_prefix("/u64/") {
-        return read_u64(request, storage, key);
+        return Ok(read_u64(request, storage, key));
     }
     if let Some(kind) = path.strip_prefix("/restore-fault/") {
-        return match storage.put(RESTORE_FAULT, kind.as_bytes()) {
-            Ok(()) => Response::text(200, "stored\n"),
-            Err(_) => Response::text(503, "storage failed\n"),
-        };
+        storage.put(RESTORE_FAULT, kind.as_bytes())?;
+        return Ok(Response::text(200, "stored\n"));
     }
     let result = match path {
         "/loaded" => match LOADED.load(Ordering::Relaxed) {
-            u64::MAX => return Response::text(503, "the restore hook could not read the counter\n"),
+            u64::MAX => return Err(Error::new(503, "the restore hook could not read the counter")),
             n => Ok(n),
         },
+        "/incr-then-err" => {
+            incr(storage)?;
+            return Err(Error::new(409, "an error after writing"));
+        }
+        "/err-public" => return Err(Error::new(422, "told to the client\n").public()),
         "/incr" => incr(storage),
         "/count" => stored(storage, "count"),
         "/mem" => Ok(MEM.load(Ordering::Relaxed)),
@@ -146,12 +151,9 @@ fn handle<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
         "/panic" => panic!("panicked on purpose"),
         "/abort" => tinyworker::abort("aborted on purpose"),
         "/oom" => run_out_of_memory(),
-        _ => return Response::text(404, "not found\n"),
+        _ => return Err(Error::not_found("no such route")),
     };
-    match result {
-        Ok(n) => Response::number(200, n),
-        Err(_) => Response::text(503, "storage failed\n"),
-    }
+    Ok(Response::number(200, result?))
 }
 
 /// The key whose value (`panic`, `abort` or `oom`) makes the restore hook fault that way.

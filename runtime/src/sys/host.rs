@@ -24,6 +24,8 @@ std::thread_local! {
     pub static RESULTS: RefCell<VecDeque<HostAnswer>> = const { RefCell::new(VecDeque::new()) };
     /// The answer `result` reads: the last one `io` or `storage` gave.
     static CURRENT: RefCell<(u16, Vec<u8>, Vec<u8>)> = const { RefCell::new((0, Vec::new(), Vec::new())) };
+    /// The lines the module logged: (level, text).
+    pub static LOGGED: RefCell<Vec<(u32, String)>> = const { RefCell::new(Vec::new()) };
     /// The operations the module asked for: (op, the record's slices as bytes).
     pub static ASKED: RefCell<Vec<(u32, Vec<Vec<u8>>)>> = const { RefCell::new(Vec::new()) };
 }
@@ -242,6 +244,12 @@ pub fn env(name: &str, dst: *mut u8, room: usize) -> i32 {
         Some((_, value)) => put(value.as_bytes(), dst, room) as i32,
         None => ABSENT,
     })
+}
+
+/// `__tw_log`: notes the line in `LOGGED` and prints it to stderr (as `cargo test` shows it).
+pub fn log(level: u32, text: &str) {
+    std::eprintln!("log {level}: {text}");
+    LOGGED.with(|l| l.borrow_mut().push((level, text.into())));
 }
 
 /// `__tw_io`: notes what was asked in `ASKED`, answers the next of `RESULTS`.

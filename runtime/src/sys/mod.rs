@@ -4,7 +4,7 @@
 //! (inert: nothing to call).
 //!
 //! Every platform provides the same functions: `request_part`, `env`, `io`, `storage`,
-//! `result` and `throw` (and, in the wasm unwind build, `trap`).
+//! `result`, `call`, `value`, `log` and `throw` (and, in the wasm unwind build, `trap`).
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -1,5 +1,5 @@
 //! wasm32: the imports of docs/ABI.md (`env.__tw_request`, `__tw_env`, `__tw_io`, `__tw_result`,
-//! `__tw_storage`) and the throw of the imported `__cpp_exception` tag (and, unwind build, a trap).
+//! `__tw_storage`, `__tw_call`, `__tw_value`, `__tw_log`) and the throw of the imported `__cpp_exception` tag (and, unwind build, a trap).
 
 use crate::abi::FaultRecord;
 
@@ -27,7 +27,15 @@ mod io_imports {
         pub fn __tw_storage(op: u32, record: *const crate::abi::IoRecord) -> i32;
         pub fn __tw_call(record: *const crate::abi::CallRecord) -> i32;
         pub fn __tw_value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32;
+        pub fn __tw_log(level: u32, text: *const u8, len: usize);
     }
+}
+
+/// `__tw_log`: one line at `level` (docs/ABI.md); a module that never logs does not import it.
+pub fn log(level: u32, text: &str) {
+    // SAFETY: the glue reads `text.len()` bytes at `text`, which the borrow keeps alive and
+    // unchanged for the call; it writes nothing.
+    unsafe { io_imports::__tw_log(level, text.as_ptr(), text.len()) }
 }
 
 /// `__tw_call`: a bridge call (suspending the module in a Worker when it answers a Promise); a

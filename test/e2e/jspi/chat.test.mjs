@@ -111,6 +111,11 @@ for (const build of TEST_BUILDS) {
       while ((history = (await server.get("/room/r0/history"))[1]).split("\n").length > 1001 && Date.now() < trimmed) await sleep(200);
       assert.deepEqual(history.split("\n").slice(0, -1), r0.slice(-1000));
 
+      // The module imports `tinyworker::io` (the room's /io), and its SQL classes, served
+      // without `io: true`, still start (they once refused to); the room's subrequest is
+      // refused, not waited for.
+      assert.deepEqual(await server.get("/room/r0/io"), [409, "a room cannot wait for I/O\n"]);
+
       // An alarm that faults after writing: its write rolls back, the platform runs it again.
       const alarmed = await join_(server.base, "alarmed");
       alarmed.socket.send("/alarm-panic");
