@@ -67,7 +67,7 @@ export default {
       // Number.MAX_SAFE_INTEGER would be stored rounded.
       const raw = path.slice(8);
       if (!/^-?[0-9]{1,19}$/.test(raw)) return text("an integer, please\n", 400);
-      if (!Number.isSafeInteger(Number(raw))) return text("bad request: the platform refused an argument\n", 400);
+      if (!Number.isSafeInteger(Number(raw))) return text("bad request\n", 400);
       await env.DB.exec("CREATE TABLE IF NOT EXISTS ints (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL)");
       const row = await env.DB.prepare("INSERT INTO ints (n) VALUES (?) RETURNING n").bind(Number(raw)).first();
       return text(String(row.n));

@@ -353,10 +353,25 @@ pub fn last_error(buffer: &mut [u8]) -> &str {
     }
 }
 
+/// The message of the last bridge error of this request (the binding's own error) in the
+/// request's memory, sized by the host: never cut. For the handler only: never send it to a
+/// client.
+pub fn last_error_in<'a>(request: &crate::Request<'a>) -> &'a str {
+    let read = |tail: &mut [u8]| -> Result<usize, ()> {
+        usize::try_from(sys::value(ERROR_HANDLE, READ_BYTES, tail.as_mut_ptr(), tail.len())).map_err(|_| ())
+    };
+    request.read_sized(read, |_| ()).map(crate::headers::text).unwrap_or("")
+}
+
 impl Value {
     /// Its kind.
     pub fn kind(&self) -> Kind {
         Kind::of(sys::value(self.handle as i32, READ_KIND, core::ptr::null_mut(), 0)).unwrap_or(Kind::Object)
+    }
+
+    /// The value when it is a string (an optional text property: `None` when unset).
+    pub(crate) fn string(self) -> Option<Value> {
+        (self.kind() == Kind::String).then_some(self)
     }
 
     /// Whether it is `null` or `undefined`.
@@ -430,6 +445,13 @@ impl Value {
     /// ([`Value::bytes_in`]).
     pub fn text_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
         utf8(self.bytes_in(request)?)
+    }
+
+    /// The value as JSON text (`JSON.stringify`) in the request's memory, sized by the host.
+    pub fn json_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        let bytes = request.read_sized(|tail| self.read(READ_JSON, tail), |needed| Error::TooLarge { needed })?;
+        // SAFETY: the glue writes the UTF-8 of a JavaScript string.
+        Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
     }
 
     /// The value as JSON text (`JSON.stringify`), in `buffer`.

@@ -75,6 +75,22 @@ impl Cached {
         Ok(self.value.get("status")?.number()? as u16)
     }
 
+    /// The value of its header `name` in the request's memory (sized by the host), `None` when
+    /// absent.
+    pub fn header_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        let value = self.value.get("headers")?.call("get", &[Arg::str(name)])?;
+        match value.kind() {
+            Kind::String => value.text_in(request).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Its body in the request's memory, sized by the host (it suspends while the body is
+    /// read).
+    pub fn body_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
+        self.value.call("arrayBuffer", &[])?.bytes_in(request)
+    }
+
     /// The value of its header `name`, `None` when absent.
     pub fn header<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
         let value = self.value.get("headers")?.call("get", &[Arg::str(name)])?;

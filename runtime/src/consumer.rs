@@ -81,6 +81,25 @@ impl Message {
         })
     }
 
+    /// The name of the queue it came from, in owned memory of its size (only inside a
+    /// `queue_message!` handler).
+    #[cfg(feature = "alloc")]
+    pub fn queue_owned(&self) -> Result<alloc::string::String, Error> {
+        let name = bridge::get(Target::Event, "queue")?;
+        let text = name.text_owned();
+        name.release();
+        text
+    }
+
+    /// Its id, in owned memory of its size.
+    #[cfg(feature = "alloc")]
+    pub fn id_owned(&self) -> Result<alloc::string::String, Error> {
+        let id = self.value.get("id")?;
+        let text = id.text_owned();
+        id.release();
+        text
+    }
+
     /// The name of the queue it came from, in `buffer` (only inside a `queue_message!`
     /// handler; a batch's is [`Batch::queue`]).
     pub fn queue<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {

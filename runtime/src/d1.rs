@@ -233,6 +233,11 @@ impl Row {
         exact_integer(self.get(name)?.number()?)
     }
 
+    /// Column `name` as text in the request's memory, sized by the host.
+    pub fn text_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.get(name)?.text_in(request)
+    }
+
     /// Column `name` as text, in `buffer`.
     pub fn text<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
         self.get(name)?.text(buffer)

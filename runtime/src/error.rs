@@ -6,7 +6,7 @@
 //!
 //! | kind | default status | from |
 //! |---|---:|---|
-//! | [`Kind::BadRequest`] | 400 | JSON that is not valid or nests too deep, a path or query that does not decode, an argument the platform refused (`InvalidArgument`, `InvalidUrl`) |
+//! | [`Kind::BadRequest`] | 400 | JSON that is not valid or nests too deep, a path or query that does not decode, a malformed form, an argument the platform refused (`InvalidArgument`, `InvalidUrl`) |
 //! | [`Kind::NotFound`] | 404 | [`Error::not_found`] |
 //! | [`Kind::PayloadTooLarge`] | 413 | [`Error::new`] with 413 |
 //! | [`Kind::Failed`] | 502 | a host operation that failed: a subrequest, KV, R2, D1, a service (`Failed`) |
@@ -83,7 +83,7 @@ impl Kind {
 /// }
 /// # fn main() {}
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Error {
     message: &'static str,
     /// The bytes an answer needed (0: no figure); 16 bytes in all, cheap to pass by value.
@@ -92,6 +92,9 @@ pub struct Error {
     kind: Kind,
     /// What the body is: [`GENERIC`], [`PUBLIC_TEXT`] or [`PUBLIC_JSON`].
     body: u8,
+    /// Where the log finds the platform's own message (a bridge error's: `bridge::last_error`),
+    /// read when the line is written. A function, so a module without the bridge links none.
+    cause: Option<fn(&mut [u8]) -> &str>,
 }
 
 impl Error {
@@ -113,6 +116,7 @@ impl Error {
             kind,
             status: kind.status(),
             body: GENERIC,
+            cause: None,
             message,
             needed: 0,
         }
@@ -209,6 +213,7 @@ impl Error {
             405 => "method not allowed\n",
             409 => "conflict\n",
             413 => "payload too large\n",
+            415 => "unsupported media type\n",
             422 => "unprocessable content\n",
             429 => "too many requests\n",
             502 => "bad gateway\n",
@@ -220,9 +225,9 @@ impl Error {
     }
 
     /// Writes the log line of this error, `<context>: <status> <message>[ (<needed> bytes
-    /// needed)]`, into `out` (cut at its end); the line. No `core::fmt`.
+    /// needed)][: <cause>]`, into `out` (cut at its end); the line. No `core::fmt`.
     #[inline(never)]
-    pub(crate) fn line<'o>(&self, context: &[&str], out: &'o mut [u8]) -> &'o str {
+    pub(crate) fn line<'o>(&self, context: &[&str], cause: &str, out: &'o mut [u8]) -> &'o str {
         let mut line = Line { out, len: 0 };
         for part in context {
             line.push(part);
@@ -236,6 +241,10 @@ impl Error {
             line.push(" (");
             line.push(bridge::decimal(needed, &mut digits));
             line.push(" bytes needed)");
+        }
+        if !cause.is_empty() {
+            line.push(": ");
+            line.push(cause);
         }
         line.finish()
     }
@@ -271,6 +280,10 @@ impl<'o> Line<'o> {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.message)?;
+        if let Some(read) = self.cause {
+            let mut cause = [0u8; 256];
+            write!(f, ": {}", read(&mut cause))?;
+        }
         match self.needed() {
             Some(needed) => write!(f, " ({needed} bytes needed)"),
             None => Ok(()),
@@ -307,7 +320,12 @@ impl From<bridge::Error> for Error {
             E::NoValue => (Kind::Internal, "a released value", None),
             E::TooLarge { needed } => (Kind::TooLarge, "an answer too large", Some(needed)),
         };
-        Self::made(kind, message, needed)
+        let mut error = Self::made(kind, message, needed);
+        // (The binding's own message, for the log: it is the platform's, never sent.)
+        if e == E::Failed {
+            error.cause = Some(bridge::last_error);
+        }
+        error
     }
 }
 
@@ -369,6 +387,20 @@ impl From<router::DecodeError> for Error {
     }
 }
 
+impl From<crate::form::FormError> for Error {
+    #[cold]
+    #[inline(never)]
+    fn from(e: crate::form::FormError) -> Self {
+        match e {
+            crate::form::FormError::NotForm => Self::new(415, "the body is not that form"),
+            crate::form::FormError::NoBoundary => Self::bad_request("a multipart body without a boundary"),
+            crate::form::FormError::Malformed => {
+                Self::bad_request("a multipart body that does not follow its boundary")
+            }
+        }
+    }
+}
+
 impl From<core::str::Utf8Error> for Error {
     #[cold]
     #[inline(never)]
@@ -385,6 +417,16 @@ impl<'a> From<crate::response::TooManyHeaders<'a>> for Error {
     }
 }
 
+/// Two errors are equal when they answer and log the same (the platform's own message aside).
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        (self.kind, self.status, self.body, self.message, self.needed)
+            == (other.kind, other.status, other.body, other.message, other.needed)
+    }
+}
+
+impl Eq for Error {}
+
 /// An error's answer: its status, and its generic body (or its message, when public).
 impl<'a> From<Error> for crate::Response<'a> {
     fn from(error: Error) -> Self {
@@ -399,8 +441,9 @@ impl<'a> From<Error> for crate::Response<'a> {
 #[cold]
 #[inline(never)]
 pub(crate) fn log(context: &[&str], error: &Error) {
-    let mut out = [0u8; 256];
-    crate::sys::log(crate::abi::LOG_ERROR, error.line(context, &mut out));
+    let (mut out, mut cause) = ([0u8; 384], [0u8; 256]);
+    let cause = error.cause.map_or("", |read| read(&mut cause));
+    crate::sys::log(crate::abi::LOG_ERROR, error.line(context, cause, &mut out));
 }
 
 #[cfg(test)]
@@ -456,13 +499,13 @@ mod tests {
         assert_eq!(e.to_string(), "an answer too large (70000 bytes needed)");
         let mut out = [0u8; 80];
         assert_eq!(
-            e.line(&["GET", " ", "/a"], &mut out),
+            e.line(&["GET", " ", "/a"], "", &mut out),
             "GET /a: 500 an answer too large (70000 bytes needed)"
         );
         // Cut at the buffer's end, at a char boundary.
         let mut small = [0u8; 12];
         assert_eq!(
-            Error::internal("éééééééééééééééééééé").line(&["x"], &mut small),
+            Error::internal("éééééééééééééééééééé").line(&["x"], "", &mut small),
             "x: 500 éé"
         );
     }

@@ -238,6 +238,13 @@ impl<'a> Value<'a> {
             .flatten()
     }
 
+    /// A string decoded into the request's memory, sized by it (decoded text is never longer
+    /// than its JSON): `Err(Full)` only when that memory is exhausted.
+    pub fn str_in<'r>(&self, request: &crate::Request<'r>) -> Result<&'r str, Error> {
+        let raw = self.raw_str().ok_or(Error::Invalid(0))?;
+        self.str(request.scratch(raw.len()).ok_or(Error::Full)?)
+    }
+
     /// A string decoded into `buffer` (escapes, `\u` surrogate pairs): `Err(Full)` when it does
     /// not fit, `Err(Invalid)` for another kind or a lone surrogate.
     pub fn str<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {

@@ -217,6 +217,25 @@ impl Listing {
         self.value.get("keys")?.index(index)?.get("name")?.text(buffer)
     }
 
+    /// The name of key `index` in the request's memory, sized by the host.
+    pub fn name_in<'a>(&self, index: usize, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.name_value(index)?.text_in(request)
+    }
+
+    /// The name of key `index` as a value the bridge holds (to pass on without copying it).
+    pub fn name_value(&self, index: usize) -> Result<Value, Error> {
+        self.value.get("keys")?.index(index)?.get("name")
+    }
+
+    /// When key `index` expires, in seconds since the epoch (`None` when it does not).
+    pub fn expiration(&self, index: usize) -> Result<Option<u64>, Error> {
+        let value = self.value.get("keys")?.index(index)?.get("expiration")?;
+        if value.is_nullish() {
+            return Ok(None);
+        }
+        Ok(Some(crate::d1::exact_integer(value.number()?)?.unsigned_abs()))
+    }
+
     /// The metadata of key `index` (`undefined` when it has none).
     pub fn metadata(&self, index: usize) -> Result<Value, Error> {
         self.value.get("keys")?.index(index)?.get("metadata")
@@ -225,6 +244,22 @@ impl Listing {
     /// Whether this is the last listing.
     pub fn complete(&self) -> Result<bool, Error> {
         self.value.get("list_complete")?.boolean()
+    }
+
+    /// Where to continue (in the request's memory, sized by the host), `None` for the last
+    /// listing.
+    pub fn cursor_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.value
+            .get("cursor")?
+            .string()
+            .map(|v| v.text_in(request))
+            .transpose()
+    }
+
+    /// Where to continue, in owned memory, `None` for the last listing.
+    #[cfg(feature = "alloc")]
+    pub fn cursor_owned(&self) -> Result<Option<alloc::string::String>, Error> {
+        self.value.get("cursor")?.string().map(|v| v.text_owned()).transpose()
     }
 
     /// Where to continue, `None` for the last listing.

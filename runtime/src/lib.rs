@@ -81,6 +81,7 @@ pub mod bridge;
 pub mod cache;
 pub mod consumer;
 pub mod d1;
+pub mod form;
 pub mod io;
 pub mod json;
 pub mod kv;

@@ -71,6 +71,14 @@ pub struct Stub {
 }
 
 impl Stub {
+    /// The object's id as 64 hex digits, in the request's memory.
+    pub fn id_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        let id = self.value.get("id")?;
+        let hex = id.call("toString", &[]).and_then(|hex| hex.text_in(request));
+        id.release();
+        hex
+    }
+
     /// The object's id as 64 hex digits, in `buffer`.
     pub fn id<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
         let id = self.value.get("id")?;

@@ -179,6 +179,33 @@ impl Object {
         self.text("key", buffer)
     }
 
+    /// The key, in the request's memory (sized by the host).
+    pub fn key_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.value.get("key")?.text_in(request)
+    }
+
+    /// The etag, in the request's memory (sized by the host).
+    pub fn etag_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.value.get("etag")?.text_in(request)
+    }
+
+    /// The etag in quotes (an `etag` header's value), in the request's memory.
+    pub fn http_etag_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.value.get("httpEtag")?.text_in(request)
+    }
+
+    /// `httpMetadata.contentType` in the request's memory, `None` when not set.
+    pub fn content_type_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.content_type_value()?
+            .map(|value| value.text_in(request))
+            .transpose()
+    }
+
+    /// `customMetadata[name]` in the request's memory, `None` when not set.
+    pub fn custom_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.custom_value(name)?.map(|value| value.text_in(request)).transpose()
+    }
+
     /// The object's size in bytes (the whole object, also for a range).
     pub fn size(&self) -> Result<u64, Error> {
         Ok(self.value.get("size")?.number()? as u64)
@@ -280,6 +307,22 @@ impl Listing {
     /// Whether more objects follow (list again with [`Listing::cursor`]).
     pub fn truncated(&self) -> Result<bool, Error> {
         self.value.get("truncated")?.boolean()
+    }
+
+    /// Where to continue (in the request's memory, sized by the host), `None` when it is the
+    /// last listing.
+    pub fn cursor_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.value
+            .get("cursor")?
+            .string()
+            .map(|v| v.text_in(request))
+            .transpose()
+    }
+
+    /// Where to continue, in owned memory, `None` when it is the last listing.
+    #[cfg(feature = "alloc")]
+    pub fn cursor_owned(&self) -> Result<Option<alloc::string::String>, Error> {
+        self.value.get("cursor")?.string().map(|v| v.text_owned()).transpose()
     }
 
     /// Where to continue, `None` when it is the last listing.

@@ -134,6 +134,46 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// `args` (`format_args!(...)`) written into the request's memory, without an allocator:
+    /// the text lives as long as the request. `Err` (a 500, [`crate::error::Kind::TooLarge`])
+    /// when the request's memory has no room for it.
+    ///
+    /// ```
+    /// # fn f<'a>(request: &tinyworker::Request<'a>) -> Result<tinyworker::Response<'a>, tinyworker::Error> {
+    /// let count = 3;
+    /// let text = request.format(format_args!("{count} items for {}\n", request.path()))?;
+    /// Ok(tinyworker::Response::text(200, text))
+    /// # }
+    /// ```
+    pub fn format(&self, args: core::fmt::Arguments<'_>) -> Result<&'a str, crate::Error> {
+        /// Writes into a buffer; past its end, only counts.
+        struct Into<'b> {
+            buffer: &'b mut [u8],
+            len: usize,
+        }
+        impl core::fmt::Write for Into<'_> {
+            fn write_str(&mut self, text: &str) -> core::fmt::Result {
+                let end = self.len + text.len();
+                if let Some(slot) = self.buffer.get_mut(self.len..end) {
+                    slot.copy_from_slice(text.as_bytes());
+                }
+                self.len = end;
+                Ok(())
+            }
+        }
+        let write = |tail: &mut [u8]| {
+            let mut into = Into { buffer: tail, len: 0 };
+            core::fmt::write(&mut into, args)
+                .map(|()| into.len)
+                .map_err(|_| crate::Error::internal("a formatting trait failed"))
+        };
+        let bytes = self.read_sized(write, |needed| {
+            crate::Error::too_large("formatted text past the request's memory", needed)
+        })?;
+        // SAFETY: the bytes are whole `str`s, written one after another (it fit: none was cut).
+        Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
+    }
+
     /// The text variable or secret `name` of the Worker's env (`None` if there is none, or it
     /// is not text). Read when asked, into the I/O buffer; one that does not fit ends the
     /// request with 413 like a request part.
@@ -210,6 +250,29 @@ mod tests {
 
     fn req(url: &'static str) -> Request<'static> {
         Request::new("GET", url, "host:example.com\ncontent-type:text/plain\nx-two:a:b", b"")
+    }
+
+    #[test]
+    fn format_writes_into_the_request_or_says_how_much_it_needed() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        crate::sys::set_request("GET", "http://h/x", b"");
+        let mut buffer = [0u8; 40];
+        let request = Request::in_buffer(&mut buffer, 0).unwrap();
+        let n = 42u64;
+        let first = request.format(format_args!("{n} items, é")).unwrap();
+        let second = request.format(format_args!("{}-{}", "a", 7)).unwrap();
+        assert_eq!(
+            (first, second),
+            ("42 items, é", "a-7"),
+            "both live as long as the request"
+        );
+        let long = request.format(format_args!("{:>30}", "x")).unwrap_err();
+        assert_eq!((long.kind(), long.needed()), (crate::error::Kind::TooLarge, Some(30)));
+        assert_eq!(
+            request.format(format_args!("ok")),
+            Ok("ok"),
+            "nothing was taken by the failure"
+        );
     }
 
     #[test]

@@ -93,7 +93,7 @@ where
     F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>) -> Result<Response<'a>, E>,
 {
     fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, _: &C) -> Response<'a> {
-        self(request, params).unwrap_or_else(|e| crate::entry::error_response(request, &e.into()))
+        crate::entry::answer_result(request, self(request, params))
     }
 }
 
@@ -111,7 +111,7 @@ where
     F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>, &C) -> Result<Response<'a>, E>,
 {
     fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, context: &C) -> Response<'a> {
-        self(request, params, context).unwrap_or_else(|e| crate::entry::error_response(request, &e.into()))
+        crate::entry::answer_result(request, self(request, params, context))
     }
 }
 
@@ -510,24 +510,23 @@ pub fn dispatch<'a>(request: &Request<'a>, routes: &[Route]) -> Response<'a> {
 /// &[Route<Storage>]`).
 pub fn dispatch_with<'a, C>(request: &Request<'a>, context: &C, routes: &[Route<C>]) -> Response<'a> {
     let (method, path) = (request.method(), request.path());
-    // The most specific pattern that matches, its parameters, and the table's 404 and 405.
-    let mut best: Option<(&'static str, Params<'a>)> = None;
+    // The most specific pattern that matches, and the table's 404 and 405. (Its parameters
+    // are matched again once it is known: no copy of them per better match.)
+    let mut best: Option<&'static str> = None;
     let (mut not_found, mut not_allowed) = (None, None);
     for route in routes {
         match route.kind {
             Kind::NotFound => not_found = Some(route.call),
             Kind::NotAllowed => not_allowed = Some(route.call),
             Kind::Path => {
-                if best.is_some_and(|(pattern, _)| pattern == route.pattern || !more_specific(route.pattern, pattern)) {
-                    continue;
-                }
-                if let Some(params) = match_path(route.pattern, path) {
-                    best = Some((route.pattern, params));
+                let better = best.is_none_or(|b| b != route.pattern && more_specific(route.pattern, b));
+                if better && match_path(route.pattern, path).is_some() {
+                    best = Some(route.pattern);
                 }
             }
         }
     }
-    let Some((pattern, params)) = best else {
+    let Some((pattern, params)) = best.and_then(|p| Some((p, match_path(p, path)?))) else {
         return match not_found {
             Some(call) => call(request, &Params::EMPTY, context),
             None => Response::text(404, "not found\n"),

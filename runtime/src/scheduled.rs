@@ -14,6 +14,16 @@ impl Scheduled {
         Self(())
     }
 
+    /// The cron expression that fired, in owned memory of its size (an event has no request
+    /// memory; without an allocator, [`Scheduled::cron`] takes a buffer).
+    #[cfg(feature = "alloc")]
+    pub fn cron_owned(&self) -> Result<alloc::string::String, Error> {
+        let cron = bridge::get(Target::Event, "cron")?;
+        let text = cron.text_owned();
+        cron.release();
+        text
+    }
+
     /// The cron expression that fired (e.g. `*/5 * * * *`), in `buffer`.
     pub fn cron<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
         let cron = bridge::get(Target::Event, "cron")?;

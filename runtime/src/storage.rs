@@ -264,6 +264,29 @@ impl Storage {
         self.get_value(key, buffer)?.map(|value| value.bytes()).transpose()
     }
 
+    /// The value of `key` in the request's memory, sized by the host; `None` when the key is
+    /// not there (bytes, or a string as UTF-8; another kind is `Err(WrongType)`).
+    pub fn get_in<'a>(&self, key: &str, request: &crate::Request<'a>) -> Result<Option<&'a [u8]>, Error> {
+        self.get_value_in(key, request)?.map(|value| value.bytes()).transpose()
+    }
+
+    /// The value of `key` of whatever kind, in its kind's form in the request's memory (sized
+    /// by the host); `None` when absent.
+    pub fn get_value_in<'a>(&self, key: &str, request: &crate::Request<'a>) -> Result<Option<Value<'a>>, Error> {
+        match op(STORAGE_GET, key, &[])? {
+            ABSENT => Ok(None),
+            handle => {
+                let kind = kind(handle)?;
+                let read = |tail: &mut [u8]| {
+                    let len = crate::sys::result(handle, RESULT_BODY, tail.as_mut_ptr(), tail.len());
+                    Ok::<_, Error>(len)
+                };
+                let form = request.read_sized(read, |needed| Error::TooLarge { needed })?;
+                Ok(Some(Value { kind, form }))
+            }
+        }
+    }
+
     /// The value of `key` of whatever kind, in its kind's form in `buffer`; `None` when absent.
     pub fn get_value<'b>(&self, key: &str, buffer: &'b mut [u8]) -> Result<Option<Value<'b>>, Error> {
         match op(STORAGE_GET, key, &[])? {

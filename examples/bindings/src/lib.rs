@@ -43,8 +43,9 @@
 //! | `GET /queue-log` | every message the queue consumer (a batch at a time) handled, one per line |
 //! | `GET /bridge-loop?n=<n>&kind=<sync\|async>` | n bridge calls (`Date.now()`, or the host function `tick`, which answers a Promise): `make bench` times them |
 //!
-//! Every error of a binding is the handler's 502 (or 400 for an argument the platform refuses);
-//! its message goes to the log, never to the client.
+//! Every route goes through `tinyworker::router`, and every error of a binding is the route's
+//! `Err`: a 502 (400 for an argument the platform refuses, 500 for a binding that is not there)
+//! with a generic body; its message, and the binding's own, go to the log, never to the client.
 #![no_std]
 
 extern crate alloc;
@@ -60,6 +61,7 @@ use tinyworker::kv::{self, Namespace};
 use tinyworker::platform::{self, Level};
 use tinyworker::queue::{Body, Queue};
 use tinyworker::r2::{Bucket, ListOptions, PutOptions};
+use tinyworker::router::{self, Params, Route};
 use tinyworker::service::Service;
 use tinyworker::{stream, Header, Request, Response};
 
@@ -68,17 +70,6 @@ const DB: Database<'static> = Database::new("DB");
 const QUEUE: Queue<'static> = Queue::new("QUEUE");
 const KV: Namespace<'static> = Namespace::new("KV");
 const GREETER: Service<'static> = Service::new("GREETER");
-
-/// The answer to a bridge error: logged with the binding's message, never sent.
-fn failed<'a>(error: Error) -> Response<'a> {
-    let mut message = [0u8; 256];
-    platform::log(Level::Error, bridge::last_error(&mut message));
-    match error {
-        Error::InvalidArgument => Response::text(400, "bad request: the platform refused an argument\n"),
-        Error::NoTarget | Error::NoMethod => Response::text(500, "misconfigured: no such binding\n"),
-        _ => Response::text(502, "bad gateway: the binding failed\n"),
-    }
-}
 
 /// The value of query parameter `name`.
 fn param<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
@@ -91,7 +82,8 @@ fn param<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
         })
 }
 
-fn r2<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
+fn r2<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let key = key(params);
     match request.method() {
         "PUT" => {
             let owner = request.header("x-owner");
@@ -158,7 +150,8 @@ fn object_headers(object: &tinyworker::r2::Object, default: Option<&str>) -> Res
     Ok(headers)
 }
 
-fn r2_range<'a>(request: &Request<'a>, key: &str) -> Result<Response<'a>, Error> {
+fn r2_range<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let key = key(params);
     let number = |name| param(request, name).and_then(|v: &str| v.parse::<u64>().ok());
     let (Some(offset), Some(length)) = (number("offset"), number("length")) else {
         return Ok(Response::text(400, "offset and length, please\n"));
@@ -169,12 +162,11 @@ fn r2_range<'a>(request: &Request<'a>, key: &str) -> Result<Response<'a>, Error>
     }
 }
 
-fn r2_list<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
+fn r2_list<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
     // With `pages`, follows the listing's cursor to the end, a line "page" between pages.
     let every_page = param(request, "pages").is_some();
     let mut out = Vec::new();
     let mut next: Option<String> = None;
-    let mut text = [0u8; 1024];
     loop {
         let listing = BUCKET.list(&ListOptions {
             prefix: param(request, "prefix"),
@@ -183,7 +175,7 @@ fn r2_list<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             cursor: next.as_deref(),
         })?;
         for i in 0..listing.len()? {
-            out.extend_from_slice(listing.object(i)?.key(&mut text)?.as_bytes());
+            out.extend_from_slice(&listing.object(i)?.value().get("key")?.bytes_owned()?);
             out.push(b'\n');
         }
         // The prefixes a delimiter grouped keys under, then whether more follow.
@@ -200,7 +192,7 @@ fn r2_list<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             out.extend_from_slice(b"truncated\n");
             break;
         }
-        next = listing.cursor(&mut text)?.map(String::from);
+        next = listing.cursor_owned()?;
         out.extend_from_slice(b"page\n");
     }
     Ok(Response::owned(200, out))
@@ -211,7 +203,8 @@ fn notes() -> Result<(), Error> {
     DB.exec("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)")
 }
 
-fn d1<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Error> {
+fn d1<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let path = request.path();
     notes()?;
     if path == "/d1/notes" && request.method() == "POST" {
         let Ok(text) = core::str::from_utf8(request.body()) else {
@@ -247,7 +240,8 @@ fn d1<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Error> {
 
 /// `GET /d1/int/<n>`: `n` stored and read back exactly, or a 400 (an integer past
 /// ±(2^53 − 1) is refused: D1 would store it rounded).
-fn d1_integer<'a>(raw: &str) -> Result<Response<'a>, Error> {
+fn d1_integer<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let raw = params.get("n").unwrap_or_default();
     let Ok(n) = raw.parse::<i64>() else {
         return Ok(Response::text(400, "an integer, please\n"));
     };
@@ -285,7 +279,8 @@ fn lines<'a>(request: &Request<'a>) -> Option<Vec<&'a str>> {
     Some(text.split('\n').filter(|l| !l.is_empty()).collect())
 }
 
-fn d1_more<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Error> {
+fn d1_more<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let path = request.path();
     notes()?;
     DB.exec("CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB)")?;
     match (request.method(), path) {
@@ -302,7 +297,7 @@ fn d1_more<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Err
             let batch = DB.batch(&refs)?;
             let mut out = Vec::new();
             for i in 0..statements.len() {
-                let mut digits = [0u8; 20];
+                let mut digits = [0u8; 20]; // (u64::MAX has 20 digits)
                 let id = batch.result(i)?.row(0)?.integer("id")?;
                 out.extend_from_slice(decimal(id as u64, &mut digits).as_bytes());
                 out.push(b'\n');
@@ -314,7 +309,7 @@ fn d1_more<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Err
             let mut out = Vec::new();
             for i in 0..rows.len()? {
                 let row = rows.row(i)?;
-                let mut digits = [0u8; 20];
+                let mut digits = [0u8; 20]; // (u64::MAX has 20 digits)
                 out.extend_from_slice(decimal(row.integer("id")? as u64, &mut digits).as_bytes());
                 out.push(b' ');
                 out.extend_from_slice(&row.get("text")?.bytes_owned()?);
@@ -354,7 +349,8 @@ fn d1_more<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Err
     }
 }
 
-fn kv_route<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Error> {
+fn kv_route<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let key = key(params);
     match request.method() {
         // Both ways as streams (worker.js leaves PUT /kv/ bodies unread): a value of any size the
         // namespace takes, none of it in wasm.
@@ -379,7 +375,8 @@ fn kv_route<'a>(request: &Request<'a>, key: &'a str) -> Result<Response<'a>, Err
     }
 }
 
-fn cache_route<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>, Error> {
+fn cache_route<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let path = params.get("path").unwrap_or_default();
     let cache = match param(request, "cache") {
         Some(name) => Cache::open(name)?,
         None => Cache::default_cache()?,
@@ -401,21 +398,115 @@ fn cache_route<'a>(request: &Request<'a>, path: &'a str) -> Result<Response<'a>,
     }
 }
 
-fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
-    let path = request.path();
-    if let Some(key) = path.strip_prefix("/r2/") {
-        return r2(request, key);
+/// The routes. A binding's error is the handler's `Err`: a 502 (400 for an argument the platform
+/// refuses, 500 for a binding that is not there) with a generic body, its message (and the
+/// binding's own) only in the log.
+static ROUTES: &[Route] = &[
+    Route::get("/", index),
+    Route::any("/r2/*key", r2),
+    Route::get("/r2-range/*key", r2_range),
+    Route::get("/r2-stream/*key", r2_stream),
+    Route::get("/r2-list", r2_list),
+    Route::delete("/r2-many", r2_many),
+    Route::get("/r2-then-panic/*key", r2_then_panic),
+    Route::get("/r2-then-oom/*key", r2_then_oom),
+    Route::get("/d1/int/*n", d1_integer),
+    Route::post("/d1/typed", d1_typed),
+    Route::get("/d1/typed/*id", d1_typed),
+    Route::post("/d1/clear", d1_typed),
+    Route::post("/d1/batch", d1_more),
+    Route::get("/d1/all", d1_more),
+    Route::post("/d1/blob", d1_more),
+    Route::get("/d1/blob/*id", d1_more),
+    Route::post("/d1/notes", d1),
+    Route::get("/d1/count", d1),
+    Route::get("/d1/notes/*id", d1),
+    Route::get("/d1-bad", d1_bad),
+    Route::get("/d1-then-abort", d1_then_abort),
+    Route::any("/kv/*key", kv_route),
+    Route::get("/kv-meta/*key", kv_meta),
+    Route::get("/kv-text/*key", kv_text),
+    Route::get("/kv-list", kv_list),
+    Route::any("/cache/*path", cache_route),
+    Route::get("/rpc/*name", rpc),
+    Route::get("/host/*key", host),
+    Route::post("/after/*key", after),
+    Route::post("/queue", queue_send),
+    Route::post("/queue-json", queue_json),
+    Route::post("/queue-batch", queue_batch),
+    Route::get("/queue-log", queue_log),
+    Route::get("/random/*n", random),
+    Route::post("/sha256", sha256),
+    Route::get("/time", time),
+    Route::get("/monotonic", monotonic),
+    Route::get("/bridge-loop", bridge_loop),
+    Route::get("/log", log),
+    Route::get("/cf", cf),
+];
+
+fn handle<'a>(request: &Request<'a>) -> Response<'a> {
+    router::dispatch(request, ROUTES)
+}
+
+fn index<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    Response::text(200, "ok\n")
+}
+
+fn time<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(Response::number(200, platform::now_ms()? as u64))
+}
+
+fn cf<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let json = platform::cf()?.json_owned().unwrap_or_default();
+    Ok(Response::owned(200, json.into_bytes()))
+}
+
+/// Parameter `key` (a tail: it may hold slashes), as sent.
+fn key<'a>(params: &Params<'a>) -> &'a str {
+    params.get("key").unwrap_or_default()
+}
+
+/// The object's body passed through: its bytes never enter wasm.
+fn r2_stream<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let Some(object) = BUCKET.get(key(params))? else {
+        return Ok(Response::text(404, "no such object\n"));
+    };
+    let headers = object_headers(&object, Some("application/octet-stream"))?;
+    bridge::respond_with_headers_of(200, &headers, Arg::value(&object.body_stream()?))
+}
+
+fn r2_many<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let keys: Vec<&str> = param(request, "keys")
+        .unwrap_or("")
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .collect();
+    BUCKET.delete_many(&keys)?;
+    Ok(Response::bytes(204, b""))
+}
+
+fn r2_then_panic<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    BUCKET.get(key(params))?;
+    panic!("panicked after an R2 get");
+}
+
+fn r2_then_oom<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let object = BUCKET.get(key(params))?;
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    if let Some(object) = object {
+        hoard.push(object.body_owned()?);
     }
-    if let Some(key) = path.strip_prefix("/r2-range/") {
-        return r2_range(request, key);
+    loop {
+        hoard.push(Vec::with_capacity(black_box(1 << 20)));
     }
-    if let Some(raw) = path.strip_prefix("/d1/int/") {
-        return d1_integer(raw);
-    }
-    if path == "/d1/typed" || path.starts_with("/d1/typed/") || path == "/d1/clear" {
-        notes()?;
-        DB.exec("CREATE TABLE IF NOT EXISTS typed (id INTEGER PRIMARY KEY AUTOINCREMENT, n REAL, z TEXT, t TEXT)")?;
-        if path == "/d1/typed" {
+}
+
+/// `POST /d1/typed`, `GET /d1/typed/<id>`, `POST /d1/clear`.
+fn d1_typed<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    notes()?;
+    DB.exec("CREATE TABLE IF NOT EXISTS typed (id INTEGER PRIMARY KEY AUTOINCREMENT, n REAL, z TEXT, t TEXT)")?;
+    match request.path() {
+        "/d1/typed" => {
             let Ok(text) = core::str::from_utf8(request.body()) else {
                 return Ok(Response::text(400, "UTF-8, please\n"));
             };
@@ -423,232 +514,189 @@ fn route<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             let meta = insert
                 .bind(&[Param::Real(1.5), Param::Null, Param::Text(text)])?
                 .run()?;
-            return Ok(Response::number(201, meta.last_row_id()? as u64));
+            Ok(Response::number(201, meta.last_row_id()? as u64))
         }
-        if path == "/d1/clear" {
-            return Ok(Response::number(
-                200,
-                DB.prepare("DELETE FROM notes")?.run()?.changes()?,
-            ));
-        }
-        let id = path
-            .strip_prefix("/d1/typed/")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0);
-        return match DB
-            .prepare("SELECT * FROM typed WHERE id = ?")?
-            .bind(&[Param::Integer(id)])?
-            .first()?
-        {
-            Some(row) => Ok(Response::owned(200, row.value().json_owned()?.into_bytes())),
-            None => Ok(Response::text(404, "no such row\n")),
-        };
-    }
-    if path == "/d1/batch" || path == "/d1/all" || path.starts_with("/d1/blob") {
-        return d1_more(request, path);
-    }
-    if path.starts_with("/d1/") {
-        return d1(request, path);
-    }
-    if let Some(key) = path.strip_prefix("/kv/") {
-        return kv_route(request, key);
-    }
-    if let Some(key) = path.strip_prefix("/kv-meta/") {
-        return match KV.get_with_metadata(key)? {
-            Some(entry) => {
-                let json = if entry.metadata().is_nullish() {
-                    String::from("null")
-                } else {
-                    entry.metadata().json_owned()?
-                };
-                Ok(Response::owned(200, json.into_bytes()))
-            }
-            None => Ok(Response::text(404, "absent\n")),
-        };
-    }
-    if let Some(rest) = path.strip_prefix("/cache/") {
-        return cache_route(request, rest);
-    }
-    if let Some(name) = path.strip_prefix("/rpc/") {
-        let answer = GREETER.call("hello", &[Arg::str(name)])?;
-        return Ok(Response::owned(200, answer.bytes_owned()?));
-    }
-    if let Some(key) = path.strip_prefix("/host/") {
-        let answer = bridge::call(Target::Host("lookup"), "", &[Arg::str(key)])?;
-        return Ok(Response::owned(200, answer.bytes_owned()?));
-    }
-    if let Some(key) = path.strip_prefix("/kv-text/") {
-        // Read into the request's memory, sized by the platform; a text larger than that memory
-        // is answered by the platform as a stream instead.
-        return match KV.get_text_in(key, request) {
-            Ok(Some(text)) => Ok(Response::text(200, text)),
-            Ok(None) => Ok(Response::text(404, "absent\n")),
-            Err(Error::TooLarge { .. }) => match KV.get_stream(key)? {
-                Some(body) => stream::respond(200, &[("content-type", "text/plain; charset=utf-8")], &body),
-                None => Ok(Response::text(404, "absent\n")),
-            },
-            Err(error) => Err(error),
-        };
-    }
-    if path == "/queue-json" && request.method() == "POST" {
-        let Ok(json) = core::str::from_utf8(request.body()) else {
-            return Ok(Response::text(400, "JSON is UTF-8\n"));
-        };
-        let delay = param(request, "delay").and_then(|d| d.parse().ok()).unwrap_or(0);
-        QUEUE.send(Body::Json(json), delay)?;
-        return Ok(Response::text(202, "sent\n"));
-    }
-    if path == "/monotonic" {
-        let (first, second) = (platform::monotonic_ms()?, platform::monotonic_ms()?);
-        return Ok(Response::text(
+        "/d1/clear" => Ok(Response::number(
             200,
-            if second >= first && first >= 0.0 {
-                "ok"
-            } else {
-                "backwards"
-            },
-        ));
-    }
-    if path == "/bridge-loop" {
-        let n = param(request, "n").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
-        let suspending = param(request, "kind") == Some("async");
-        for _ in 0..n {
-            let answer = if suspending {
-                bridge::call(Target::Host("tick"), "", &[])?
-            } else {
-                bridge::call(Target::Global("Date"), "now", &[])?
-            };
-            answer.release();
-        }
-        return Ok(Response::number(200, n));
-    }
-    if let Some(key) = path.strip_prefix("/after/") {
-        bridge::detached(Target::Env("KV"), "put", &[Arg::str(key), Arg::bytes(request.body())])?;
-        return Ok(Response::text(202, "later\n"));
-    }
-    if let Some(n) = path.strip_prefix("/random/") {
-        let Some(n) = n.parse::<usize>().ok().filter(|n| *n <= 65536) else {
-            return Ok(Response::text(400, "at most 65536 bytes\n"));
-        };
-        let mut bytes = alloc::vec![0u8; n];
-        platform::random_bytes(&mut bytes)?;
-        return Ok(Response::owned(200, bytes).with_headers(OCTETS));
-    }
-    if let Some(key) = path.strip_prefix("/r2-stream/") {
-        // The object's body passed through: its bytes never enter wasm.
-        let Some(object) = BUCKET.get(key)? else {
-            return Ok(Response::text(404, "no such object\n"));
-        };
-        let headers = object_headers(&object, Some("application/octet-stream"))?;
-        return bridge::respond_with_headers_of(200, &headers, Arg::value(&object.body_stream()?));
-    }
-    if let Some(key) = path.strip_prefix("/r2-then-panic/") {
-        BUCKET.get(key)?;
-        panic!("panicked after an R2 get");
-    }
-    if let Some(key) = path.strip_prefix("/r2-then-oom/") {
-        let object = BUCKET.get(key)?;
-        let mut hoard: Vec<Vec<u8>> = Vec::new();
-        if let Some(object) = object {
-            hoard.push(object.body_owned()?);
-        }
-        loop {
-            hoard.push(Vec::with_capacity(black_box(1 << 20)));
-        }
-    }
-    match path {
-        "/" => Ok(Response::text(200, "ok\n")),
-        "/r2-list" => r2_list(request),
-        "/r2-many" if request.method() == "DELETE" => {
-            let keys: Vec<&str> = param(request, "keys")
-                .unwrap_or("")
-                .split(',')
-                .filter(|k| !k.is_empty())
-                .collect();
-            BUCKET.delete_many(&keys)?;
-            Ok(Response::bytes(204, b""))
-        }
-        "/queue-batch" if request.method() == "POST" => {
-            let Some(lines) = lines(request) else {
-                return Ok(Response::text(400, "messages are UTF-8 lines\n"));
-            };
-            let bodies: Vec<Body<'_>> = lines.iter().map(|l| Body::Text(l)).collect();
-            QUEUE.send_batch(&bodies, 0)?;
-            Ok(Response::text(202, "sent\n"))
-        }
-        "/kv-list" => {
-            // With `pages`, follows the cursor to the end, a line "page" between pages.
-            let every_page = param(request, "pages").is_some();
-            let mut out = Vec::new();
-            let mut next: Option<String> = None;
-            let mut name = [0u8; 600];
-            loop {
-                let listing = KV.list(&kv::ListOptions {
-                    prefix: param(request, "prefix"),
-                    limit: param(request, "limit").and_then(|n| n.parse().ok()),
-                    cursor: next.as_deref().or(param(request, "cursor")),
-                })?;
-                for i in 0..listing.len()? {
-                    out.extend_from_slice(listing.name(i, &mut name)?.as_bytes());
-                    out.push(b'\n');
-                }
-                if listing.complete()? {
-                    break;
-                }
-                if !every_page {
-                    out.extend_from_slice(b"more\n");
-                    break;
-                }
-                next = listing.cursor(&mut name)?.map(String::from);
-                out.extend_from_slice(b"page\n");
-            }
-            Ok(Response::owned(200, out))
-        }
-        "/log" => {
-            for (level, line) in [
-                (Level::Debug, "a debug line"),
-                (Level::Info, "an info line"),
-                (Level::Warn, "a warn line"),
-                (Level::Error, "an error line"),
-            ] {
-                platform::log(level, line);
-            }
-            Ok(Response::text(200, "logged\n"))
-        }
-        "/cf" => Ok(Response::owned(
-            200,
-            platform::cf()?.json_owned().unwrap_or_default().into_bytes(),
+            DB.prepare("DELETE FROM notes")?.run()?.changes()?,
         )),
-        "/queue" if request.method() == "POST" => {
-            QUEUE.send(Body::Bytes(request.body()), 0)?;
-            Ok(Response::text(202, "sent\n"))
+        _ => {
+            let id = params.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+            match DB
+                .prepare("SELECT * FROM typed WHERE id = ?")?
+                .bind(&[Param::Integer(id)])?
+                .first()?
+            {
+                Some(row) => Ok(Response::owned(200, row.value().json_owned()?.into_bytes())),
+                None => Ok(Response::text(404, "no such row\n")),
+            }
         }
-        "/sha256" if request.method() == "POST" => {
-            let digest = platform::sha256(request.body())?;
-            let Some(out) = request.scratch(64) else {
-                return Ok(Response::text(413, "no room\n"));
-            };
-            let hex = platform::hex(&digest, out).unwrap_or("");
-            Ok(Response::text(200, hex))
-        }
-        "/time" => Ok(Response::number(200, platform::now_ms()? as u64)),
-        "/queue-log" => queue_log(),
-        "/d1-bad" => {
-            DB.exec("SELEKT nothing")?;
-            Ok(Response::text(500, "D1 took it\n"))
-        }
-        "/d1-then-abort" => {
-            notes()?;
-            DB.prepare("INSERT INTO notes (text) VALUES ('written before an abort')")?
-                .run()?;
-            tinyworker::abort("aborted after a D1 write")
-        }
-        _ => Ok(Response::text(404, "not found\n")),
     }
 }
 
-fn handle<'a>(request: &Request<'a>) -> Response<'a> {
-    route(request).unwrap_or_else(failed)
+fn d1_bad<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    DB.exec("SELEKT nothing")?;
+    Ok(Response::text(500, "D1 took it\n"))
+}
+
+fn d1_then_abort<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    notes()?;
+    DB.prepare("INSERT INTO notes (text) VALUES ('written before an abort')")?
+        .run()?;
+    tinyworker::abort("aborted after a D1 write")
+}
+
+fn kv_meta<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    match KV.get_with_metadata(key(params))? {
+        Some(entry) => {
+            let json = if entry.metadata().is_nullish() {
+                String::from("null")
+            } else {
+                entry.metadata().json_owned()?
+            };
+            Ok(Response::owned(200, json.into_bytes()))
+        }
+        None => Ok(Response::text(404, "absent\n")),
+    }
+}
+
+/// The value read as text into the request's memory, sized by the platform; a text larger than
+/// that memory is answered by the platform as a stream instead.
+fn kv_text<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let key = key(params);
+    match KV.get_text_in(key, request) {
+        Ok(Some(text)) => Ok(Response::text(200, text)),
+        Ok(None) => Ok(Response::text(404, "absent\n")),
+        Err(Error::TooLarge { .. }) => match KV.get_stream(key)? {
+            Some(body) => stream::respond(200, &[("content-type", "text/plain; charset=utf-8")], &body),
+            None => Ok(Response::text(404, "absent\n")),
+        },
+        Err(error) => Err(error),
+    }
+}
+
+/// With `pages`, follows the cursor to the end, a line "page" between pages.
+fn kv_list<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let every_page = param(request, "pages").is_some();
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let listing = KV.list(&kv::ListOptions {
+            prefix: param(request, "prefix"),
+            limit: param(request, "limit").and_then(|n| n.parse().ok()),
+            cursor: next.as_deref().or(param(request, "cursor")),
+        })?;
+        for i in 0..listing.len()? {
+            out.extend_from_slice(&listing.name_value(i)?.bytes_owned()?);
+            out.push(b'\n');
+        }
+        if listing.complete()? {
+            break;
+        }
+        if !every_page {
+            out.extend_from_slice(b"more\n");
+            break;
+        }
+        next = listing.cursor_owned()?;
+        out.extend_from_slice(b"page\n");
+    }
+    Ok(Response::owned(200, out))
+}
+
+fn rpc<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let answer = GREETER.call("hello", &[Arg::str(params.get("name").unwrap_or_default())])?;
+    Ok(Response::owned(200, answer.bytes_owned()?))
+}
+
+fn host<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let answer = bridge::call(Target::Host("lookup"), "", &[Arg::str(key(params))])?;
+    Ok(Response::owned(200, answer.bytes_owned()?))
+}
+
+fn after<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    bridge::detached(
+        Target::Env("KV"),
+        "put",
+        &[Arg::str(key(params)), Arg::bytes(request.body())],
+    )?;
+    Ok(Response::text(202, "later\n"))
+}
+
+fn queue_send<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    QUEUE.send(Body::Bytes(request.body()), 0)?;
+    Ok(Response::text(202, "sent\n"))
+}
+
+fn queue_json<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let Ok(json) = core::str::from_utf8(request.body()) else {
+        return Ok(Response::text(400, "JSON is UTF-8\n"));
+    };
+    let delay = param(request, "delay").and_then(|d| d.parse().ok()).unwrap_or(0);
+    QUEUE.send(Body::Json(json), delay)?;
+    Ok(Response::text(202, "sent\n"))
+}
+
+fn queue_batch<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let Some(lines) = lines(request) else {
+        return Ok(Response::text(400, "messages are UTF-8 lines\n"));
+    };
+    let bodies: Vec<Body<'_>> = lines.iter().map(|l| Body::Text(l)).collect();
+    QUEUE.send_batch(&bodies, 0)?;
+    Ok(Response::text(202, "sent\n"))
+}
+
+fn random<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let Some(n) = params
+        .get("n")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n <= 65536)
+    else {
+        return Ok(Response::text(400, "at most 65536 bytes\n"));
+    };
+    let mut bytes = alloc::vec![0u8; n];
+    platform::random_bytes(&mut bytes)?;
+    Ok(Response::owned(200, bytes).with_headers(OCTETS))
+}
+
+fn sha256<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let digest = platform::sha256(request.body())?;
+    let Some(out) = request.scratch(64) else {
+        return Ok(Response::text(413, "no room\n"));
+    };
+    let hex = platform::hex(&digest, out).unwrap_or("");
+    Ok(Response::text(200, hex))
+}
+
+fn monotonic<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let (first, second) = (platform::monotonic_ms()?, platform::monotonic_ms()?);
+    let ordered = second >= first && first >= 0.0;
+    Ok(Response::text(200, if ordered { "ok" } else { "backwards" }))
+}
+
+fn bridge_loop<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let n = param(request, "n").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+    let suspending = param(request, "kind") == Some("async");
+    for _ in 0..n {
+        let answer = if suspending {
+            bridge::call(Target::Host("tick"), "", &[])?
+        } else {
+            bridge::call(Target::Global("Date"), "now", &[])?
+        };
+        answer.release();
+    }
+    Ok(Response::number(200, n))
+}
+
+fn log<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    for (level, line) in [
+        (Level::Debug, "a debug line"),
+        (Level::Info, "an info line"),
+        (Level::Warn, "a warn line"),
+        (Level::Error, "an error line"),
+    ] {
+        platform::log(level, line);
+    }
+    Response::text(200, "logged\n")
 }
 
 /// Where the queue consumer logs what it handled (a namespace of its own: the routes' KV listings
@@ -656,12 +704,11 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
 const QUEUE_LOG: Namespace<'static> = Namespace::new("QUEUE_LOG");
 
 /// `GET /queue-log`: every message the consumer handled, one per line, in key order.
-fn queue_log<'a>() -> Result<Response<'a>, Error> {
+fn queue_log<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
     let listing = QUEUE_LOG.list(&kv::ListOptions::default())?;
     let mut out = Vec::new();
-    let mut name = [0u8; 512];
     for i in 0..listing.len()? {
-        if let Some(line) = QUEUE_LOG.get_owned(listing.name(i, &mut name)?)? {
+        if let Some(line) = QUEUE_LOG.get_owned(&listing.name_value(i)?.text_owned()?)? {
             out.extend_from_slice(&line);
             out.push(b'\n');
         }
@@ -699,6 +746,8 @@ fn consume(batch: &consumer::Batch) -> Result<(), Error> {
         }
         // The key `<time, 15 digits>/<id>/<attempt>` and the line, without core::fmt (which
         // would more than double this example's formatting code).
+        // (Digits of a u64: at most 20. An event has no request memory: a message id, which the
+        // platform keeps short, in 128 bytes.)
         let (mut time, mut count, mut id) = ([0u8; 20], [0u8; 20], [0u8; 128]);
         let time = decimal(message.timestamp()? as u64, &mut time);
         let attempt = decimal(u64::from(attempts), &mut count);

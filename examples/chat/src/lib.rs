@@ -30,11 +30,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, Ordering};
-use tinyworker::bridge::{self, Arg, Error};
+use tinyworker::bridge::{self, Arg};
 use tinyworker::object::{self, Namespace, SocketClose, SocketError, SocketMessage};
+use tinyworker::router::{self, Params, Route};
 use tinyworker::sql::{self, Param};
 use tinyworker::storage::Storage;
-use tinyworker::{stream, Request, Response};
+use tinyworker::{stream, Error, Request, Response};
 
 /// How many messages a room keeps.
 const HISTORY: u32 = 1000;
@@ -45,64 +46,84 @@ const MEMBERS: &str = "member";
 /// Drawn by the restore hook of each new instance.
 static INSTANCE: AtomicU32 = AtomicU32::new(0);
 
-/// The Worker: a room's requests go to its object, a ledger's to its.
+/// The Worker's routes: a room's requests go to its object, a ledger's to its.
+static WORKER: &[Route] = &[
+    Route::get("/", index),
+    Route::any("/room/:name", to_object),
+    Route::any("/room/:name/*rest", to_object),
+    Route::any("/ledger/:name/*rest", to_object),
+];
+
 fn worker<'a>(request: &Request<'a>) -> Response<'a> {
-    let path = request.path();
-    let (namespace, rest) = match (path.strip_prefix("/room/"), path.strip_prefix("/ledger/")) {
-        (Some(rest), _) => ("ROOMS", rest),
-        (_, Some(rest)) => ("LEDGERS", rest),
-        _ => return Response::text(200, "chat: GET /room/<name> (WebSocket), /room/<name>/history\n"),
-    };
-    let name = rest.split('/').next().unwrap_or_default();
-    if name.is_empty() {
-        return Response::text(404, "no such object\n");
-    }
-    let answer = Namespace::new(namespace)
-        .by_name(name)
-        .and_then(|object| object.forward());
-    match answer.and_then(|response| bridge::respond_with(&response)) {
-        Ok(response) => response,
-        Err(_) => {
-            // The object's own error, for the log only.
-            let mut message = [0u8; 512];
-            tinyworker::platform::log(tinyworker::platform::Level::Error, bridge::last_error(&mut message));
-            Response::text(502, "the object failed\n")
-        }
-    }
+    router::dispatch(request, WORKER)
 }
 
-/// A room's request: its history, its alarm's runs, or a WebSocket joining it.
-fn room<'a>(request: &Request<'a>, _: &Storage) -> Response<'a> {
-    let path = request.path();
-    let answer = if path.ends_with("/history") {
-        lines("SELECT text FROM messages ORDER BY id")
-    } else if path.ends_with("/instance") {
-        Ok(Response::owned(
-            200,
-            alloc::format!("{}", INSTANCE.load(Ordering::Relaxed)).into_bytes(),
-        ))
-    } else if path.ends_with("/alarms") {
-        lines("SELECT text FROM alarm_runs ORDER BY id")
-    } else if path.ends_with("/io") {
-        // A subrequest through `tinyworker::io` from a class served without `io: true`: it
-        // cannot wait, so it answers an error, and the class keeps SQL (the module imports the
-        // I/O door, which once made every class of it refuse to start).
-        let mut buffer = [0u8; 64]; // (nothing is read: the call is refused before it is made)
-        match tinyworker::io::fetch(
-            &tinyworker::io::Subrequest::new("GET", "https://example.com/"),
-            &mut buffer,
-        ) {
-            Err(tinyworker::io::Error::WouldSuspend) => Ok(Response::text(409, "a room cannot wait for I/O\n")),
-            _ => Ok(Response::text(500, "the subrequest was not refused\n")),
-        }
-    } else if path.ends_with("/errors") {
-        lines("SELECT text FROM socket_errors ORDER BY id")
-    } else if request.header("upgrade") == Some("websocket") {
-        object::set_auto_response("ping", "pong").and_then(|()| object::accept_web_socket(&[MEMBERS]))
+fn index<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    Response::text(200, "chat: GET /room/<name> (WebSocket), /room/<name>/history\n")
+}
+
+/// The request goes on to the object named in the path; the object's answer is the Worker's
+/// (an object that failed is a 502, its own error only in the log).
+fn to_object<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let namespace = if request.path().starts_with("/room/") {
+        "ROOMS"
     } else {
-        Ok(Response::text(426, "a WebSocket upgrade, or /history\n"))
+        "LEDGERS"
     };
-    answer.unwrap_or_else(|_| Response::text(500, "the room failed\n"))
+    let object = Namespace::new(namespace).by_name(params.get("name").unwrap_or_default())?;
+    Ok(bridge::respond_with(&object.forward()?)?)
+}
+
+/// A room's routes: its history, its alarm's runs, its sockets' errors, or a WebSocket joining it.
+static ROOM: &[Route<Storage>] = &[
+    Route::get("/room/:name", join),
+    Route::get("/room/:name/history", history),
+    Route::get("/room/:name/alarms", alarm_runs),
+    Route::get("/room/:name/errors", socket_errors),
+    Route::get("/room/:name/instance", instance),
+    Route::get("/room/:name/io", io_refused),
+];
+
+fn room<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
+    router::dispatch_with(request, storage, ROOM)
+}
+
+/// A WebSocket joining the room (`ping` answered `pong` by the platform).
+fn join<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    if request.header("upgrade") != Some("websocket") {
+        return Err(Error::new(426, "a WebSocket upgrade, or /history\n").public());
+    }
+    object::set_auto_response("ping", "pong")?;
+    Ok(object::accept_web_socket(&[MEMBERS])?)
+}
+
+fn history<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    lines("SELECT text FROM messages ORDER BY id")
+}
+
+fn alarm_runs<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    lines("SELECT text FROM alarm_runs ORDER BY id")
+}
+
+fn socket_errors<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    lines("SELECT text FROM socket_errors ORDER BY id")
+}
+
+/// The number the current instance drew (it changes when the object was evicted or replaced).
+fn instance<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    Response::number(200, u64::from(INSTANCE.load(Ordering::Relaxed)))
+}
+
+/// A subrequest through `tinyworker::io` from a class served without `io: true`: it cannot
+/// wait, so it answers an error, and the class keeps SQL (the module imports the I/O door,
+/// which once made every class of it refuse to start).
+fn io_refused<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    let mut buffer = [0u8; 64]; // (nothing is read: the call is refused before it is made)
+    let subrequest = tinyworker::io::Subrequest::new("GET", "https://example.com/");
+    match tinyworker::io::fetch(&subrequest, &mut buffer) {
+        Err(tinyworker::io::Error::WouldSuspend) => Response::text(409, "a room cannot wait for I/O\n"),
+        _ => Response::text(500, "the subrequest was not refused\n"),
+    }
 }
 
 /// Column `text` of every row of `query`, one per line: the body is made on the host from the
@@ -119,12 +140,12 @@ fn lines<'a>(query: &str) -> Result<Response<'a>, Error> {
         text.release();
         row.release();
     }
-    body.respond(200, &[("content-type", "text/plain;charset=UTF-8")])
+    Ok(body.respond(200, &[("content-type", "text/plain;charset=UTF-8")])?)
 }
 
 /// A new instance of a room: its tables (in the restore hook's own transaction).
 fn restore(_: &Storage) {
-    let mut random = [0u8; 4];
+    let mut random = [0u8; 4]; // (a u32's bytes)
     if tinyworker::platform::random_bytes(&mut random).is_ok() {
         INSTANCE.store(u32::from_le_bytes(random), Ordering::Relaxed);
     }
@@ -161,7 +182,7 @@ fn fault(what: &str) {
 fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
     let data = event.data()?;
     // (A command is short: a longer text is a message, and is never copied into wasm.)
-    let mut short = [0u8; 32];
+    let mut short = [0u8; 32]; // (the longest command, `/alarm-cancel`, fits; a longer text is no command)
     if !event.is_binary()? {
         if let Ok(text) = data.text(&mut short) {
             if command(text)? {
@@ -214,9 +235,10 @@ fn close(event: &SocketClose, _: &Storage) -> Result<(), Error> {
 
 /// A socket failed (a frame the protocol refuses): noted; the platform closes that socket.
 fn error(event: &SocketError, _: &Storage) -> Result<(), Error> {
-    let mut message = [0u8; 512];
+    let mut message = [0u8; 512]; // (an event has no request memory: the platform's message, cut to 512 B)
     let text = event.message(&mut message).unwrap_or("an error without a message");
-    sql::exec("INSERT INTO socket_errors (text) VALUES (?)", &[Param::Text(text)]).map(|_| ())
+    sql::exec("INSERT INTO socket_errors (text) VALUES (?)", &[Param::Text(text)])?;
+    Ok(())
 }
 
 /// The alarm: trims the history to the newest messages and notes its run; faults after writing
@@ -241,63 +263,75 @@ fn alarm(_: &Storage) -> Result<(), Error> {
     Ok(())
 }
 
-/// A ledger: an object that waits for I/O in its calls (`io: true`); its writes commit when a
-/// call answers.
+/// A ledger's routes: an object that waits for I/O in its calls (`io: true`); its writes commit
+/// when a call answers (an `Err` or a fault writes nothing).
+static LEDGER: &[Route<Storage>] = &[
+    Route::post("/ledger/:name/:add", add_entry),
+    Route::get("/ledger/:name/count", count),
+    Route::get("/ledger/:name/entries", entries),
+    Route::get("/ledger/:name/history", room_history),
+    Route::get("/ledger/:name/sql", no_sql),
+];
+
 fn ledger<'a>(request: &Request<'a>, storage: &Storage) -> Response<'a> {
-    let action = request.path().rsplit('/').next().unwrap_or_default();
-    let answer = if let Some(then) = action.strip_prefix("add") {
-        add(request.body(), storage).map(|count| {
-            fault(then.trim_start_matches("-then-"));
-            Response::owned(200, alloc::format!("{count}\n").into_bytes())
-        })
-    } else if action == "count" {
-        storage
-            .get_u64("count")
-            .map(|count| Response::owned(200, alloc::format!("{}\n", count.unwrap_or(0)).into_bytes()))
-            .map_err(|_| Error::Failed)
-    } else if action == "entries" {
-        storage.list_owned("entry/").map_err(|_| Error::Failed).map(|entries| {
-            let mut out = Vec::new();
-            for (key, value) in entries {
-                out.extend_from_slice(key.as_bytes());
-                out.push(b' ');
-                out.extend_from_slice(value.as_value().form());
-                out.push(b'\n');
-            }
-            Response::owned(200, out)
-        })
-    } else if action == "history" {
-        let room = request.query().and_then(|q| q.strip_prefix("room=")).unwrap_or("lobby");
-        let url = alloc::format!("https://chat.internal/room/{room}/history");
-        Namespace::new("ROOMS")
-            .by_name(room)
-            .and_then(|room| room.fetch("GET", &url, b""))
-            .and_then(|response| bridge::respond_with(&response))
-    } else if action == "sql" {
-        Ok(match sql::exec("SELECT 1", &[]) {
-            Ok(_) => Response::text(200, "SQL ran\n"),
-            Err(_) => Response::text(409, "no SQL in an object that waits for I/O\n"),
-        })
-    } else {
-        Ok(Response::text(404, "not found\n"))
-    };
-    answer.unwrap_or_else(|_| Response::text(500, "the ledger failed\n"))
+    router::dispatch_with(request, storage, LEDGER)
+}
+
+/// `POST .../add`, or `.../add-then-<panic|abort|oom>`: the entry, then that fault.
+fn add_entry<'a>(request: &Request<'a>, params: &Params<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
+    let then = params
+        .get("add")
+        .unwrap_or_default()
+        .strip_prefix("add")
+        .ok_or(Error::not_found("no such action"))?;
+    let count = add(request.body(), storage)?;
+    fault(then.trim_start_matches("-then-"));
+    Ok(Response::owned(200, alloc::format!("{count}\n").into_bytes()))
+}
+
+fn count<'a>(_: &Request<'a>, _: &Params<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
+    let count = storage.get_u64("count")?.unwrap_or(0);
+    Ok(Response::owned(200, alloc::format!("{count}\n").into_bytes()))
+}
+
+fn entries<'a>(_: &Request<'a>, _: &Params<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
+    let mut out = Vec::new();
+    for (key, value) in storage.list_owned("entry/")? {
+        out.extend_from_slice(key.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(value.as_value().form());
+        out.push(b'\n');
+    }
+    Ok(Response::owned(200, out))
+}
+
+/// Waits for room `?room=<room>`'s history (another object) and answers it.
+fn room_history<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let room = router::query(request, "room").unwrap_or("lobby");
+    let url = alloc::format!("https://chat.internal/room/{room}/history");
+    let response = Namespace::new("ROOMS").by_name(room)?.fetch("GET", &url, b"")?;
+    Ok(bridge::respond_with(&response)?)
+}
+
+fn no_sql<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    match sql::exec("SELECT 1", &[]) {
+        Ok(_) => Response::text(200, "SQL ran\n"),
+        Err(_) => Response::text(409, "no SQL in an object that waits for I/O\n"),
+    }
 }
 
 /// Waits for the SHA-256 of `body`, then stores it as the next entry; the new count (read back:
 /// the call sees its own writes before they commit).
 fn add(body: &[u8], storage: &Storage) -> Result<u64, Error> {
     let digest = tinyworker::platform::sha256(body)?;
-    let mut hex = [0u8; 64];
-    let hex = tinyworker::platform::hex(&digest, &mut hex).ok_or(Error::Failed)?;
-    let count = storage.get_u64("count").map_err(|_| Error::Failed)?.unwrap_or(0) + 1;
-    storage
-        .put(&alloc::format!("entry/{count:06}"), hex.as_bytes())
-        .map_err(|_| Error::Failed)?;
-    storage.put_u64("count", count).map_err(|_| Error::Failed)?;
-    match storage.get_u64("count") {
-        Ok(Some(read)) if read == count => Ok(count),
-        _ => Err(Error::Failed),
+    let mut hex = [0u8; 64]; // (a SHA-256 is 32 bytes: 64 hex digits)
+    let hex = tinyworker::platform::hex(&digest, &mut hex).ok_or("64 hex digits")?;
+    let count = storage.get_u64("count")?.unwrap_or(0) + 1;
+    storage.put(&alloc::format!("entry/{count:06}"), hex.as_bytes())?;
+    storage.put_u64("count", count)?;
+    match storage.get_u64("count")? {
+        Some(read) if read == count => Ok(count),
+        _ => Err(Error::internal("the count read back differs")),
     }
 }
 

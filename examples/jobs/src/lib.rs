@@ -82,7 +82,6 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
 fn log<'a>() -> Result<Response<'a>, Error> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
-    let mut name = [0u8; 512];
     loop {
         let listing = LOG.list(&ListOptions {
             prefix: Some("log/"),
@@ -90,7 +89,7 @@ fn log<'a>() -> Result<Response<'a>, Error> {
             cursor: cursor.as_deref(),
         })?;
         for i in 0..listing.len()? {
-            if let Some(line) = LOG.get_owned(listing.name(i, &mut name)?)? {
+            if let Some(line) = LOG.get_owned(&listing.name_value(i)?.text_owned()?)? {
                 out.extend_from_slice(&line);
                 out.push(b'\n');
             }
@@ -98,7 +97,7 @@ fn log<'a>() -> Result<Response<'a>, Error> {
         if listing.complete()? {
             return Ok(Response::owned(200, out));
         }
-        cursor = listing.cursor(&mut name)?.map(String::from);
+        cursor = listing.cursor_owned()?;
     }
 }
 
@@ -110,7 +109,7 @@ fn stored<'a>(key: &str) -> Result<Response<'a>, Error> {
 }
 
 fn count() -> Result<u64, Error> {
-    let mut digits = [0u8; 20];
+    let mut digits = [0u8; 20]; // (a u64 has at most 20 digits)
     Ok(LOG
         .get_text("ticks", &mut digits)?
         .and_then(|n| n.parse().ok())
@@ -119,9 +118,8 @@ fn count() -> Result<u64, Error> {
 
 /// A cron trigger: counts the run and keeps what it was told.
 fn tick(event: &Scheduled) -> Result<(), Error> {
-    let mut cron = [0u8; 256];
-    let cron = event.cron(&mut cron)?;
-    fault(cron);
+    let cron = event.cron_owned()?;
+    fault(&cron);
     let time = event.scheduled_time()?;
     LOG.put(
         "tick/last",
@@ -135,9 +133,7 @@ fn tick(event: &Scheduled) -> Result<(), Error> {
 /// The queue consumer, a message at a time: logs it and acknowledges it. A fault (or an error)
 /// retries only this message; its batch-mates are not touched.
 fn consume(message: &Message) -> Result<(), Error> {
-    let mut name = [0u8; 256];
-    let queue = String::from(message.queue(&mut name)?);
-    let id = String::from(message.id(&mut name)?);
+    let (queue, id) = (message.queue_owned()?, message.id_owned()?);
     let body = message.body()?.text_owned()?;
     let (time, attempts) = (message.timestamp()?, message.attempts()?);
     let summary = format!("queue={queue}\nid={id} timestamp={time} attempts={attempts} body={body}\n");

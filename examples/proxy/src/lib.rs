@@ -65,7 +65,7 @@ fn streamed<'a>(request: &Request<'a>, path: &str) -> Option<Result<Response<'a>
             let (route, _) = path.get(1..)?.split_once('/')?;
             let rest = path.get(route.len() + 1..)?; // "/<path>"
             match route {
-                "stream" => origin(rest).and_then(|url| streams::pass_through(&url)),
+                "stream" => origin(rest).and_then(|url| streams::pass_through(request, &url)),
                 "headers-of" => origin(rest).and_then(|url| streams::headers_of(&url)),
                 "upload" => origin(rest).and_then(|url| streams::upload(&url)),
                 "generated-upload" => origin_url(request, rest)

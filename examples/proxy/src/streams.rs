@@ -21,14 +21,14 @@ fn platform_fetch(url: &str, method: &str, body: Option<&Value>) -> Result<Value
 
 /// `GET /stream/<path>`: the origin's answer for `<path>` passed through: its status, its
 /// content type and its body, which never enters wasm.
-pub fn pass_through(url: &str) -> Result<Response<'static>, Error> {
+pub fn pass_through<'a>(request: &Request<'a>, url: &str) -> Result<Response<'a>, Error> {
     let response = platform_fetch(url, "GET", None)?;
     let status = response.get("status")?.number()? as u16;
-    let mut content_type = [0u8; 256];
     let headers = response.get("headers")?;
+    // (In the request's memory, sized by the platform: a content type of any length.)
     let content_type = match headers.call("get", &[Arg::str("content-type")])? {
         value if value.is_nullish() => "application/octet-stream",
-        value => value.text(&mut content_type)?,
+        value => value.text_in(request)?,
     };
     let body = response.get("body")?;
     stream::respond(
@@ -78,7 +78,7 @@ pub fn generated_upload(url: &str, kib: u64) -> Result<Response<'static>, Error>
         "fetch",
         &[Arg::str(url), Arg::object(&fields)],
     )?;
-    let mut chunk = [0u8; 16 * 1024];
+    let mut chunk = [0u8; 16 * 1024]; // (the upload is generated 16 KiB at a time)
     for (k, byte) in chunk.iter_mut().enumerate() {
         *byte = (7 * k as u32 + 3) as u8;
     }
@@ -109,7 +109,7 @@ pub fn sha256<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             }
         }
     }
-    let mut hex = [0u8; 65];
+    let mut hex = [0u8; 65]; // (a SHA-256's 64 hex digits and a newline)
     let digest: [u8; 32] = hasher.finalize().into();
     let text = tinyworker::platform::hex(&digest, &mut hex[..64]).ok_or(Error::Failed)?;
     let len = text.len();
@@ -132,7 +132,7 @@ fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
 
 /// `GET /memory`: the instance's linear memory, in 64 KiB pages.
 pub fn memory() -> Response<'static> {
-    let mut digits = [0u8; 20];
+    let mut digits = [0u8; 20]; // (a u64 has at most 20 digits)
     let pages = decimal(core::arch::wasm32::memory_size(0) as u64, &mut digits);
     Response::owned(200, pages.to_vec())
 }
@@ -144,6 +144,7 @@ pub fn sse(n: u64) -> Result<Response<'static>, Error> {
         200,
         &[("content-type", "text/event-stream"), ("cache-control", "no-cache")],
     )?;
+    // (An event is `data: <n>\n\n`: a u64's 20 digits and 8 bytes fit in 32.)
     let mut event = [0u8; 32];
     let mut digits = [0u8; 20];
     for i in 1..=n {
@@ -162,7 +163,7 @@ pub fn sse(n: u64) -> Result<Response<'static>, Error> {
 /// (7k + 3) mod 256), then panics: the client sees the body end uncleanly.
 pub fn stream_then_panic(mib: u64) -> Result<Response<'static>, Error> {
     let body = stream::start(200, &[("content-type", "application/octet-stream")])?;
-    let mut chunk = [0u8; 16 * 1024];
+    let mut chunk = [0u8; 16 * 1024]; // (the stream is written 16 KiB at a time)
     for (k, byte) in chunk.iter_mut().enumerate() {
         *byte = (7 * k as u32 + 3) as u8;
     }

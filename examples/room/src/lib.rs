@@ -70,8 +70,7 @@ fn kind_name(kind: Kind) -> &'static str {
 
 /// `GET /value/<key>`: `<kind> <hex of the form>`, written into the request's I/O buffer.
 fn value<'a>(request: &Request<'a>, storage: &Storage, key: &str) -> Response<'a> {
-    let mut buffer = [0u8; 256];
-    let value = match storage.get_value(key, &mut buffer) {
+    let value = match storage.get_value_in(key, request) {
         Ok(Some(value)) => value,
         Ok(None) => return Response::text(404, "absent\n"),
         Err(_) => return Response::text(503, "storage failed\n"),
@@ -168,7 +167,7 @@ fn restore(storage: &Storage) {
     if let Ok(n) = stored(storage, "count") {
         LOADED.store(n, Ordering::Relaxed);
     }
-    let mut fault = [0u8; 8];
+    let mut fault = [0u8; 8]; // (the restore hook has no request memory; `panic`, `abort`, `oom` fit)
     match storage.get(RESTORE_FAULT, &mut fault) {
         Ok(Some(b"panic")) => panic!("the restore hook panicked on purpose"),
         Ok(Some(b"abort")) => tinyworker::abort("the restore hook aborted on purpose"),

@@ -61,7 +61,7 @@ for (const build of TEST_BUILDS) {
     assert.equal(looked, 1, "the async host function ran");
     assert.equal((await text("/random/64"))[1].length > 0, true);
     assert.deepEqual(await text("/sha256", { method: "POST", body: "abc" }), [200, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"]);
-    assert.deepEqual(await text("/rpc/x"), [500, "misconfigured: no such binding\n"], "an absent binding is an error value, not a fault");
+    assert.deepEqual(await text("/rpc/x"), [500, "internal error\n"], "an absent binding is an error value, not a fault");
     // Instances that replaced another (each runtime's first does not count).
     const replacements = () => worker.pool.reduce((n, r) => n + r.instances - 1, 0);
     assert.equal(replacements(), 0);
