@@ -27,8 +27,10 @@
 //! `get_text`, `get_owned`, `put` and `delete`, a Durable Object's [`Storage`] (every
 //! operation; a request that faults leaves it as it was, as `transactionSync` does), a
 //! Worker's stubs of a Durable Object class ([`TestEnv::object`]: `by_name`, `forward`,
-//! `fetch`, answered with `bridge::respond_with`), and
-//! `console.*` logging (printed to stderr) and `Date.now()`. Any other binding or platform call panics with
+//! `fetch`, answered with `bridge::respond_with`), a queue's `send` and `send_batch`
+//! ([`TestEnv::queue`], [`TestEnv::queue_sent`]: the messages kept in order, with their content
+//! type and delay), the log (`platform::log` and a handler's `Err`: printed to stderr),
+//! `console.*` logging and `Date.now()`. Any other binding or platform call panics with
 //! its name, so a test never passes on an answer nobody gave.
 
 use crate::abi::{
@@ -83,6 +85,8 @@ impl Class {
 struct World {
     /// KV namespaces by binding: key to bytes.
     kv: HashMap<String, BTreeMap<String, Vec<u8>>>,
+    /// Queues by binding: the messages sent to each, in order.
+    queues: HashMap<String, Vec<SentMessage>>,
     /// Durable Objects' storage by class (its binding) and object name: key to (kind, form).
     /// Object "x" of one class is not object "x" of another (their ids differ).
     objects: HashMap<ObjectKey, BTreeMap<String, (u32, Vec<u8>)>>,
@@ -155,6 +159,42 @@ pub struct TestRequest {
     url: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+}
+
+/// A message a Worker sent to a stood-in queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentMessage {
+    /// Its body: bytes as sent, text as UTF-8, JSON as its text.
+    pub body: Vec<u8>,
+    /// `text`, `bytes` or `json`.
+    pub content_type: String,
+    /// Its delay in seconds (0: at once).
+    pub delay_seconds: u32,
+}
+
+/// A message of a `send` or of a `sendBatch` entry: its body and options, as the platform
+/// reads them; `None` for a shape the platform would refuse.
+fn sent_message(body: &HostArg, options: &[(String, HostArg)]) -> Option<SentMessage> {
+    let field = |name: &str| options.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let content_type = match field("contentType") {
+        Some(HostArg::Str(kind)) => kind.clone(),
+        _ => "json".into(),
+    };
+    let delay_seconds = match field("delaySeconds") {
+        Some(HostArg::Number(n)) if *n >= 0.0 && *n <= 43_200.0 => *n as u32,
+        None => 0,
+        _ => return None,
+    };
+    let body = match body {
+        HostArg::Bytes(bytes) => bytes.clone(),
+        HostArg::Str(text) | HostArg::Json(text) => text.clone().into_bytes(),
+        _ => return None,
+    };
+    Some(SentMessage {
+        body,
+        content_type,
+        delay_seconds,
+    })
 }
 
 /// What a handler answered, owned.
@@ -365,6 +405,23 @@ impl TestEnv {
         let class = Class::of(handler);
         with_world(|w| w.classes.insert(binding.into(), class));
         self
+    }
+
+    /// With the queue bound as `binding` (`[[queues.producers]]`): what a Worker sends to it is
+    /// kept, in order ([`TestEnv::queue_sent`]).
+    pub fn queue(self, binding: &str) -> Self {
+        with_world(|w| {
+            w.queues.entry(binding.into()).or_default();
+        });
+        self
+    }
+
+    /// The messages sent to queue `binding` so far, in order (`send`, then each of a
+    /// `sendBatch`).
+    pub fn queue_sent(&self, binding: &str) -> Vec<SentMessage> {
+        with_world(|w| w.queues.get(binding).cloned())
+            .flatten()
+            .unwrap_or_else(|| panic!("tinyworker::testing: no queue {binding:?} (add it with TestEnv::queue)"))
     }
 
     /// Stores `value` under `key` in namespace `binding` (which must have been added).
@@ -669,6 +726,32 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
             namespace(world, binding).remove(key);
             BridgeAnswer::Undefined
         }
+        (CALL_ENV, binding, "send", [body, HostArg::Object(options)]) if world.queues.contains_key(binding) => {
+            let message = sent_message(body, options);
+            let message =
+                message.unwrap_or_else(|| panic!("tinyworker::testing: a queue message {body:?} the platform refuses"));
+            world.queues.entry(binding.into()).or_default().push(message);
+            BridgeAnswer::Undefined
+        }
+        (CALL_ENV, binding, "sendBatch", [HostArg::Array(messages)]) if world.queues.contains_key(binding) => {
+            assert!(
+                messages.len() <= 100,
+                "tinyworker::testing: a batch of more than 100 messages"
+            );
+            for message in messages {
+                let sent = match message {
+                    HostArg::Object(fields) => fields
+                        .iter()
+                        .find(|(k, _)| k == "body")
+                        .and_then(|(_, body)| sent_message(body, fields)),
+                    _ => None,
+                };
+                let sent = sent
+                    .unwrap_or_else(|| panic!("tinyworker::testing: a batch message {message:?} the platform refuses"));
+                world.queues.entry(binding.into()).or_default().push(sent);
+            }
+            BridgeAnswer::Undefined
+        }
         (CALL_GLOBAL, "Date", "now", []) => {
             let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
             BridgeAnswer::Number(since.map_or(0.0, |d| d.as_millis() as f64))
@@ -677,13 +760,19 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
             std::eprintln!("console.{level}: {message}");
             BridgeAnswer::Undefined
         }
-        (CALL_ENV, binding, _, _) if !world.kv.contains_key(binding) && !world.classes.contains_key(binding) => panic!(
-            "tinyworker::testing: no binding {binding:?} stood in for env {binding}.{member}({args:?}) \
-             (TestEnv::kv adds a KV namespace, TestEnv::object a Durable Object class)"
-        ),
+        (CALL_ENV, binding, _, _)
+            if !world.kv.contains_key(binding)
+                && !world.classes.contains_key(binding)
+                && !world.queues.contains_key(binding) =>
+        {
+            panic!(
+                "tinyworker::testing: no binding {binding:?} stood in for env {binding}.{member}({args:?}) \
+                 (TestEnv::kv adds a KV namespace, TestEnv::queue a queue, TestEnv::object a Durable Object class)"
+            )
+        }
         _ => panic!(
             "tinyworker::testing: {} {name}.{member}({args:?}) is not stood in (variables, KV get/put/delete, \
-             Durable Objects and their storage, Date.now and console are)",
+             queue send/sendBatch, Durable Objects and their storage, Date.now and console are)",
             crate::sys::target_name(target)
         ),
     }
@@ -964,6 +1053,45 @@ mod tests {
         let kept = env.object_fetch(object, "a", TestRequest::post("/put/keep", std::vec::Vec::new()));
         assert_eq!((kept.status, kept.failed), (200, false));
         assert_eq!(env.storage_get("a", "count"), Some(9u64.to_le_bytes().to_vec()));
+    }
+
+    #[test]
+    fn a_queue_keeps_what_is_sent_in_order() {
+        use crate::queue::{Body, Queue};
+        fn send<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {
+            let jobs = Queue::new("JOBS");
+            jobs.send(Body::Text("one"), 0)?;
+            jobs.send_batch(&[Body::Bytes(&[0, 255]), Body::Json(r#"{"n":2}"#)], 30)?;
+            if request.path() == "/unbound" {
+                Queue::new("ELSEWHERE").send(Body::Text("lost"), 0)?;
+            }
+            Ok(Response::text(202, "sent\n"))
+        }
+        let env = TestEnv::new().queue("JOBS");
+        assert_eq!(env.fetch(send, TestRequest::post("/", "")).status, 202);
+        let sent = env.queue_sent("JOBS");
+        let shapes: Vec<_> = sent
+            .iter()
+            .map(|m| (&m.body[..], m.content_type.as_str(), m.delay_seconds))
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                (&b"one"[..], "text", 0),
+                (&[0, 255][..], "bytes", 30),
+                (&br#"{"n":2}"#[..], "json", 30)
+            ]
+        );
+        // A queue the test did not add is a fault that names it, never a silent success.
+        let unbound = env.fetch(send, TestRequest::post("/unbound", ""));
+        assert!(
+            unbound
+                .fault
+                .as_deref()
+                .unwrap_or("")
+                .contains("no binding \"ELSEWHERE\""),
+            "{unbound:?}"
+        );
     }
 
     #[test]
