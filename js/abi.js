@@ -9,11 +9,15 @@ export const OUTCOME_RESPONSE = 0;
 export const OUTCOME_FAULT = 1;
 // What an event export returns beside those: the handler returned an error (the instance is kept).
 export const OUTCOME_FAILED = 2;
-// The levels of `__tw_log(level, text, len)`: console.debug, info, warn, error.
+// The levels of `__tw_log(level, status, needed, flags, text, len, context, context_len)`:
+// console.debug, info, warn, error.
 export const LOG_DEBUG = 0;
 export const LOG_INFO = 1;
 export const LOG_WARN = 2;
 export const LOG_ERROR = 3;
+// Its flags: append ` (<needed> bytes needed)`; append `: <the bridge's last error>`.
+export const LOG_NEEDED = 1;
+export const LOG_CAUSE = 2;
 // The parts `__tw_request(part, dst, room)` serves.
 export const PART_METHOD = 0;
 export const PART_URL = 1;

@@ -6,7 +6,7 @@ import {
   IO_KV_DELETE, IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, IO_INVALID_ARGUMENT, IO_RECORD_WORDS, STORAGE_GET,
   STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT, VALUE_BOOLEAN,
   VALUE_NULL, VALUE_JSON, VALUE_OTHER, IMPORT_TAG, IMPORT_REQUEST, IMPORT_ENV, IMPORT_RESULT, IMPORT_STORAGE,
-  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, IMPORT_LOG, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
+  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, IMPORT_LOG, LOG_NEEDED, LOG_CAUSE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
   CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, CALL_PROMISE, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
   ARG_BYTES, ARG_VALUE, ARG_JSON, ARG_ARRAY, ARG_OBJECT, ARG_BIGINT, READ_KIND, READ_BYTES, READ_NUMBER,
   READ_JSON, READ_LENGTH, READ_DROP, JS_UNDEFINED, JS_NULL, JS_BOOLEAN, JS_NUMBER, JS_BIGINT, JS_STRING, JS_BYTES,
@@ -385,8 +385,19 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
   if (FAULT_RECORDS) imports[IMPORT_TAG] = tag;
   if (REQUEST_PARTS) imports[IMPORT_REQUEST] = requestPart;
   if (ENV_VARS) imports[IMPORT_ENV] = envVariable;
-  // `__tw_log(level, text, len)`: one line at LOG_DEBUG, LOG_INFO, LOG_WARN or LOG_ERROR.
-  if (LOG) imports[IMPORT_LOG] = (level, at, len) => console[["debug", "info", "warn"][level] ?? "error"](text(at, len));
+  // `__tw_log(level, status, needed, flags, text, len, context, context_len)`: one line at
+  // LOG_DEBUG..LOG_ERROR; with a status, an error's: `<context, or the request's method and
+  // path>: <status> <text>[ (<needed> bytes needed)][: <the bridge's last error>]`.
+  if (LOG) {
+    imports[IMPORT_LOG] = (level, status, needed, flags, at, len, contextAt, contextLen) => {
+      const request = currentRequest();
+      const where = contextLen ? text(contextAt, contextLen) : request ? `${request.method} ${new URL(request.url).pathname}` : "";
+      const cause = BRIDGE && flags & LOG_CAUSE && bridge?.error;
+      console[["debug", "info", "warn"][level] ?? "error"](
+        (status ? `${where}: ${status} ` : "") + text(at, len) + (flags & LOG_NEEDED ? ` (${needed} bytes needed)` : "") + (cause ? `: ${cause.message ?? cause}` : ""),
+      );
+    };
+  }
   if (IO || STORAGE) imports[IMPORT_RESULT] = resultPart;
   // (A module that serves a Worker and a Durable Object class: its Worker has no storage.)
   if (STORAGE) imports[IMPORT_STORAGE] = storage ? storageOperation : () => IO_FAILED;

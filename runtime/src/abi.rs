@@ -17,7 +17,7 @@
 //! | `env.__tw_storage(op, record) -> handle` | import, func | the Durable Object's storage, synchronously ([`STORAGE_GET`], ...; values by kind, [`VALUE_BYTES`], ...) |
 //! | `env.__tw_call(record) -> handle` | import, func, **suspending** in a pooled Worker | the host bridge: a method or property of a binding, a global, a held value, a host function ([`CallRecord`]) |
 //! | `env.__tw_value(handle, op, dst, room) -> len` | import, func | reads a value the bridge holds ([`READ_KIND`], ...) |
-//! | `env.__tw_log(level, text, len)` | import, func | one log line at a level ([`LOG_ERROR`], ...) |
+//! | `env.__tw_log(level, status, needed, flags, text, len, context, context_len)` | import, func | one log line at a level ([`LOG_ERROR`], ...), an error's composed by the glue ([`LOG_NEEDED`], [`LOG_CAUSE`]) |
 //! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
 //! | `__tw_scheduled()`, `__tw_queue()`, `__tw_queue_message()` `-> outcome` | export, func | a Worker's cron and queue-consumer events, a batch or a message at a time ([`OUTCOME_FAILED`]) |
 //! | `__tw_alarm()`, `__tw_socket_message()`, `__tw_socket_close()` `-> outcome` | export, func | a Durable Object's alarm and hibernating WebSocket events |
@@ -51,6 +51,10 @@ pub const LOG_INFO: u32 = 1;
 pub const LOG_WARN: u32 = 2;
 /// `__tw_log` level: `console.error`.
 pub const LOG_ERROR: u32 = 3;
+/// `__tw_log` flag: the line ends with ` (<needed> bytes needed)`.
+pub const LOG_NEEDED: u32 = 1;
+/// `__tw_log` flag: the line ends with `: <the message of the bridge's last error>`.
+pub const LOG_CAUSE: u32 = 2;
 
 /// `__tw_request` part: the method.
 pub const PART_METHOD: u32 = 0;
@@ -562,6 +566,8 @@ mod tests {
             ("LOG_INFO", LOG_INFO),
             ("LOG_WARN", LOG_WARN),
             ("LOG_ERROR", LOG_ERROR),
+            ("LOG_NEEDED", LOG_NEEDED),
+            ("LOG_CAUSE", LOG_CAUSE),
             ("PART_METHOD", PART_METHOD),
             ("PART_URL", PART_URL),
             ("PART_HEADERS", PART_HEADERS),

@@ -148,7 +148,9 @@ per_instance! {
 #[cold]
 #[inline(never)]
 pub(crate) fn error_response<'a>(request: &Request<'_>, error: &Error) -> Response<'a> {
-    crate::error::log(&[request.method(), " ", request.path()], error);
+    // (The glue writes the request's method and path before the message.)
+    let _ = request;
+    crate::error::log("", error);
     // SAFETY: the closure only stores the flag.
     unsafe { ERRED.with(|erred| *erred = true) };
     Response::from(*error)
@@ -287,7 +289,7 @@ pub fn event<R: EventResult>(what: &str, handler: impl FnOnce() -> R) -> u32 {
     match catch(handler) {
         Some(result) => match result.into_error() {
             Some(error) => {
-                crate::error::log(&[what], &error);
+                crate::error::log(what, &error);
                 OUTCOME_FAILED
             }
             None => OUTCOME_RESPONSE,

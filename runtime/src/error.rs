@@ -24,12 +24,12 @@ const PUBLIC_TEXT: u8 = 1;
 /// [`Error`]'s body: its message, as JSON.
 const PUBLIC_JSON: u8 = 2;
 
-/// `needed` as [`Error`] keeps it (0: none; a figure past `u32::MAX` is kept as that).
+/// `needed` as [`Error`] keeps it: one more than the figure, 0 for none (a figure past
+/// `u32::MAX - 1`, which no wasm32 memory holds, is kept as that).
 const fn figure(needed: Option<usize>) -> u32 {
     match needed {
-        Some(0) => 1,
-        Some(n) if n > u32::MAX as usize => u32::MAX,
-        Some(n) => n as u32,
+        Some(n) if n >= u32::MAX as usize => u32::MAX,
+        Some(n) => n as u32 + 1,
         None => 0,
     }
 }
@@ -92,9 +92,9 @@ pub struct Error {
     kind: Kind,
     /// What the body is: [`GENERIC`], [`PUBLIC_TEXT`] or [`PUBLIC_JSON`].
     body: u8,
-    /// Where the log finds the platform's own message (a bridge error's: `bridge::last_error`),
-    /// read when the line is written. A function, so a module without the bridge links none.
-    cause: Option<fn(&mut [u8]) -> &str>,
+    /// Whether the log line ends with the platform's own message (the bridge's last error:
+    /// the glue has it).
+    cause: bool,
 }
 
 impl Error {
@@ -116,7 +116,7 @@ impl Error {
             kind,
             status: kind.status(),
             body: GENERIC,
-            cause: None,
+            cause: false,
             message,
             needed: 0,
         }
@@ -191,7 +191,7 @@ impl Error {
     pub const fn needed(&self) -> Option<usize> {
         match self.needed {
             0 => None,
-            n => Some(n as usize),
+            n => Some(n as usize - 1),
         }
     }
 
@@ -223,67 +223,11 @@ impl Error {
             _ => "",
         }
     }
-
-    /// Writes the log line of this error, `<context>: <status> <message>[ (<needed> bytes
-    /// needed)][: <cause>]`, into `out` (cut at its end); the line. No `core::fmt`.
-    #[inline(never)]
-    pub(crate) fn line<'o>(&self, context: &[&str], cause: &str, out: &'o mut [u8]) -> &'o str {
-        let mut line = Line { out, len: 0 };
-        for part in context {
-            line.push(part);
-        }
-        let mut digits = [0u8; 20];
-        line.push(": ");
-        line.push(bridge::decimal(usize::from(self.status), &mut digits));
-        line.push(" ");
-        line.push(self.message);
-        if let Some(needed) = self.needed() {
-            line.push(" (");
-            line.push(bridge::decimal(needed, &mut digits));
-            line.push(" bytes needed)");
-        }
-        if !cause.is_empty() {
-            line.push(": ");
-            line.push(cause);
-        }
-        line.finish()
-    }
-}
-
-/// A log line being written into a buffer; what does not fit is left out (at a char boundary).
-struct Line<'o> {
-    out: &'o mut [u8],
-    len: usize,
-}
-
-impl<'o> Line<'o> {
-    fn push(&mut self, text: &str) {
-        let room = self.out.len() - self.len;
-        let mut take = text.len().min(room);
-        while !text.is_char_boundary(take) {
-            take -= 1;
-        }
-        if let (Some(to), Some(from)) = (self.out.get_mut(self.len..self.len + take), text.as_bytes().get(..take)) {
-            to.copy_from_slice(from);
-            self.len += take;
-        }
-    }
-
-    fn finish(self) -> &'o str {
-        let written = self.out.get(..self.len).unwrap_or_default();
-        // SAFETY: `push` copies only whole chars of `str`s (it cuts at a char boundary), so
-        // the bytes written are UTF-8.
-        unsafe { core::str::from_utf8_unchecked(written) }
-    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.message)?;
-        if let Some(read) = self.cause {
-            let mut cause = [0u8; 256];
-            write!(f, ": {}", read(&mut cause))?;
-        }
         match self.needed() {
             Some(needed) => write!(f, " ({needed} bytes needed)"),
             None => Ok(()),
@@ -323,7 +267,7 @@ impl From<bridge::Error> for Error {
         let mut error = Self::made(kind, message, needed);
         // (The binding's own message, for the log: it is the platform's, never sent.)
         if e == E::Failed {
-            error.cause = Some(bridge::last_error);
+            error.cause = true;
         }
         error
     }
@@ -437,13 +381,24 @@ impl<'a> From<Error> for crate::Response<'a> {
     }
 }
 
-/// Logs `error` at the error level with `context` (e.g. the method and path) before it.
+/// Logs `error` at the error level: `<context>: <status> <message>[ (<needed> bytes
+/// needed)][: <the binding's own message>]`, composed by the glue (`context` empty: the
+/// request's method and path). No formatting in wasm.
 #[cold]
 #[inline(never)]
-pub(crate) fn log(context: &[&str], error: &Error) {
-    let (mut out, mut cause) = ([0u8; 384], [0u8; 256]);
-    let cause = error.cause.map_or("", |read| read(&mut cause));
-    crate::sys::log(crate::abi::LOG_ERROR, error.line(context, cause, &mut out));
+pub(crate) fn log(context: &str, error: &Error) {
+    use crate::abi::{LOG_CAUSE, LOG_ERROR, LOG_NEEDED};
+    let needed = error.needed();
+    let flags = if needed.is_some() { LOG_NEEDED } else { 0 } | if error.cause { LOG_CAUSE } else { 0 };
+    let needed = needed.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    crate::sys::log(
+        LOG_ERROR,
+        u32::from(error.status),
+        needed,
+        flags,
+        error.message,
+        context,
+    );
 }
 
 #[cfg(test)]
@@ -487,6 +442,12 @@ mod tests {
         assert_eq!(Error::from(io::Error::NoBinding).status(), 500);
         assert_eq!(Error::from(bridge::Error::Failed).kind(), Kind::Failed);
         assert_eq!(Error::from(bridge::Error::TooLarge { needed: 9 }).needed(), Some(9));
+        assert_eq!(
+            Error::too_large("x", 0).needed(),
+            Some(0),
+            "a figure of 0 is kept, not 1"
+        );
+        assert_eq!(Error::internal("x").needed(), None);
         assert_eq!(Error::from(storage::Error::InvalidArgument).status(), 400);
         assert_eq!(Error::from(json::Error::Invalid(3)).status(), 400);
         assert_eq!(Error::from(router::DecodeError::BadEscape).status(), 400);
@@ -495,18 +456,17 @@ mod tests {
 
     #[test]
     fn display_and_the_log_line_carry_the_figure() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
         let e = Error::from(io::Error::TooLarge { needed: 70000 });
         assert_eq!(e.to_string(), "an answer too large (70000 bytes needed)");
-        let mut out = [0u8; 80];
+        crate::sys::set_request("GET", "http://h/a?q=1", b"");
+        crate::sys::LOGGED.with(|l| l.borrow_mut().clear());
+        log("", &e);
+        log("cron", &Error::internal("no"));
+        let lines: Vec<String> = crate::sys::LOGGED.with(|l| l.borrow().iter().map(|(_, t)| t.clone()).collect());
         assert_eq!(
-            e.line(&["GET", " ", "/a"], "", &mut out),
-            "GET /a: 500 an answer too large (70000 bytes needed)"
-        );
-        // Cut at the buffer's end, at a char boundary.
-        let mut small = [0u8; 12];
-        assert_eq!(
-            Error::internal("éééééééééééééééééééé").line(&["x"], "", &mut small),
-            "x: 500 éé"
+            lines,
+            ["GET /a: 500 an answer too large (70000 bytes needed)", "cron: 500 no"]
         );
     }
 }

@@ -58,7 +58,7 @@ pub fn log(level: Level, message: &str) {
         Level::Warn => crate::abi::LOG_WARN,
         Level::Error => crate::abi::LOG_ERROR,
     };
-    crate::sys::log(level, message);
+    crate::sys::log(level, 0, 0, 0, message, "");
 }
 
 /// The incoming request's `cf` properties (`request.cf`: country, colo, TLS version...), as a

@@ -120,11 +120,18 @@ test("only the imports a module can ask for are made; a Worker's storage refuses
   assert.ok("__tw_result" in setup({ storage: { kv: {} } }).imports);
 });
 
-test("__tw_log: one line at its level; an unknown level is an error", (t) => {
-  const { imports, write } = setup();
+test("__tw_log: one line at its level; an error's line composed from its parts", (t) => {
+  const request = { method: "PUT", url: "https://h/notes/a%20b?x=1" };
+  const { imports, write } = setup({ request });
   const seen = [];
   for (const level of ["debug", "info", "warn", "error"]) t.mock.method(console, level, (line) => void seen.push([level, line]));
   const [at, len] = write("GET /é: 409 refused");
-  for (const level of [abi.LOG_DEBUG, abi.LOG_INFO, abi.LOG_WARN, abi.LOG_ERROR, 9]) assert.equal(imports.__tw_log(level, at, len), undefined);
+  for (const level of [abi.LOG_DEBUG, abi.LOG_INFO, abi.LOG_WARN, abi.LOG_ERROR, 9]) assert.equal(imports.__tw_log(level, 0, 0, 0, at, len, 0, 0), undefined);
   assert.deepEqual(seen, ["debug", "info", "warn", "error", "error"].map((level) => [level, "GET /é: 409 refused"]));
+  seen.length = 0;
+  const [m, mLen] = write("an answer too large");
+  const [c, cLen] = write("cron");
+  imports.__tw_log(abi.LOG_ERROR, 500, 70000, abi.LOG_NEEDED, m, mLen, 0, 0);
+  imports.__tw_log(abi.LOG_ERROR, 502, 0, 0, m, mLen, c, cLen);
+  assert.deepEqual(seen.map(([, line]) => line), ["PUT /notes/a%20b: 500 an answer too large (70000 bytes needed)", "cron: 502 an answer too large"]);
 });

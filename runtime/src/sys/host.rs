@@ -246,10 +246,31 @@ pub fn env(name: &str, dst: *mut u8, room: usize) -> i32 {
     })
 }
 
-/// `__tw_log`: notes the line in `LOGGED` and prints it to stderr (as `cargo test` shows it).
-pub fn log(level: u32, text: &str) {
-    std::eprintln!("log {level}: {text}");
-    LOGGED.with(|l| l.borrow_mut().push((level, text.into())));
+/// `__tw_log`: the line the glue composes (docs/ABI.md; the request's method and path from
+/// `set_request`; no bridge error on the host), noted in `LOGGED` and printed to stderr.
+pub fn log(level: u32, status: u32, needed: u32, flags: u32, text: &str, context: &str) {
+    let mut line = String::new();
+    if status != 0 {
+        let where_ = if context.is_empty() {
+            HOST_REQUEST.with(|r| {
+                let r = r.borrow();
+                let url = String::from_utf8_lossy(&r[1]).into_owned();
+                let path = url.splitn(4, '/').nth(3).map_or("/".into(), |p| {
+                    std::format!("/{}", p.split(['?', '#']).next().unwrap_or(""))
+                });
+                std::format!("{} {path}", String::from_utf8_lossy(&r[0]))
+            })
+        } else {
+            context.into()
+        };
+        line = std::format!("{where_}: {status} ");
+    }
+    line.push_str(text);
+    if flags & crate::abi::LOG_NEEDED != 0 {
+        line.push_str(&std::format!(" ({needed} bytes needed)"));
+    }
+    std::eprintln!("log {level}: {line}");
+    LOGGED.with(|l| l.borrow_mut().push((level, line)));
 }
 
 /// `__tw_io`: notes what was asked in `ASKED`, answers the next of `RESULTS`.

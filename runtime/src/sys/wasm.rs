@@ -27,15 +27,36 @@ mod io_imports {
         pub fn __tw_storage(op: u32, record: *const crate::abi::IoRecord) -> i32;
         pub fn __tw_call(record: *const crate::abi::CallRecord) -> i32;
         pub fn __tw_value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32;
-        pub fn __tw_log(level: u32, text: *const u8, len: usize);
+        pub fn __tw_log(
+            level: u32,
+            status: u32,
+            needed: u32,
+            flags: u32,
+            text: *const u8,
+            len: usize,
+            context: *const u8,
+            context_len: usize,
+        );
     }
 }
 
-/// `__tw_log`: one line at `level` (docs/ABI.md); a module that never logs does not import it.
-pub fn log(level: u32, text: &str) {
-    // SAFETY: the glue reads `text.len()` bytes at `text`, which the borrow keeps alive and
-    // unchanged for the call; it writes nothing.
-    unsafe { io_imports::__tw_log(level, text.as_ptr(), text.len()) }
+/// `__tw_log`: one line at `level` (docs/ABI.md): `text` as it is when `status` is 0, else an
+/// error's line, which the glue composes; a module that never logs does not import it.
+pub fn log(level: u32, status: u32, needed: u32, flags: u32, text: &str, context: &str) {
+    // SAFETY: the glue reads `text.len()` bytes at `text` and `context.len()` at `context`,
+    // which the borrows keep alive and unchanged for the call; it writes nothing.
+    unsafe {
+        io_imports::__tw_log(
+            level,
+            status,
+            needed,
+            flags,
+            text.as_ptr(),
+            text.len(),
+            context.as_ptr(),
+            context.len(),
+        )
+    }
 }
 
 /// `__tw_call`: a bridge call (suspending the module in a Worker when it answers a Promise); a
