@@ -218,8 +218,8 @@ export function createWorker(
  * The module's restore hook runs once on every new instance (made by the request that needs it,
  * in a storage transaction of its own; a hook that faults is that request's fault). A class
  * whose calls wait for I/O needs `io: true` (without it, such a call answers an error: the
- * class keeps SQL even when its module's Worker fetches); constructing an object throws unless its storage is
- * SQLite-backed (`new_sqlite_classes`). Its alarm and hibernating WebSocket handlers run the
+ * class keeps SQL even when its module's Worker fetches). A class without SQLite (`new_classes`)
+ * runs its calls without a transaction, and its storage calls answer `WouldSuspend`. Its alarm and hibernating WebSocket handlers run the
  * same way (`durable_object!(class ...)`).
  */
 export function createDurableObject(

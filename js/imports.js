@@ -136,12 +136,15 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
   };
 
   /**
-   * `__tw_storage(op, record)`: a Durable Object's synchronous storage (ctx.storage.kv). Answers a result handle (`answer`), ABSENT, a count, or an error code;
+   * `__tw_storage(op, record)`: a Durable Object's synchronous storage (ctx.storage.kv). Answers a result handle (`answer`), ABSENT, a count, or an error code
+   * (BRIDGE_WOULD_SUSPEND in an object without SQLite);
    * an operation this glue does not know is refused (IO_FAILED), never guessed.
    */
   const storageOperation = (op, at) => {
     const [key, keyLen, value, valueLen] = words().subarray(at >> 2, (at >> 2) + 4);
     const name = text(key, keyLen);
+    // (An object without SQLite: its storage has no synchronous API.)
+    if (!storage.kv) return BRIDGE_WOULD_SUSPEND;
     try {
       switch (op) {
         case STORAGE_GET: {

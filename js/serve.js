@@ -334,19 +334,20 @@ function streamedAnswer(event, admit) {
   return { started, end };
 }
 
-// Refuses storage that is not SQLite-backed: every tinyworker Durable Object needs its
-// synchronous API (ctx.storage.kv, transactionSync). workerd says so in a message naming the
-// fix; this says it when the object is made, not as a failure of every storage call.
-function requireSqlite(storage) {
+// Whether `storage` is SQLite-backed: only that storage has the synchronous API (ctx.storage.kv,
+// transactionSync) the module's storage calls use. A class declared under `new_classes` has not:
+// its calls run without a transaction, and each storage call answers BRIDGE_WOULD_SUSPEND
+// (`storage::Error::WouldSuspend`), since its operations are Promises.
+function hasSqlite(storage) {
   try {
-    void storage.sql.databaseSize;
-  } catch (cause) {
-    throw new Error(
-      "tinyworker: a Durable Object needs SQLite-backed storage: declare its class under `new_sqlite_classes` in wrangler.toml's migrations (workerd: `enableSql = true`)",
-      { cause },
-    );
+    return void storage.sql.databaseSize, true;
+  } catch {
+    return false;
   }
 }
+// What the module's storage calls reach in an object without SQLite: nothing (no `kv`), and its
+// restore hook runs as a plain call.
+const NO_SQLITE = { transactionSync: (call) => call() };
 
 /**
  * A Durable Object class for a module built with `durable_object!`: export it from the Worker
@@ -359,8 +360,9 @@ function requireSqlite(storage) {
  * before it (the transaction rolls back); one that answers keeps all its writes. Calls to one
  * object run one at a time on its instance (the call into the module is synchronous). An alarm
  * that faults or fails is thrown to the platform, which runs it again; a WebSocket message that
- * does closes that socket with 1011 and no other. The class must be SQLite-backed
- * (`new_sqlite_classes`); constructing it refuses other storage.
+ * does closes that socket with 1011 and no other. A class without SQLite (`new_classes`) runs
+ * too, but without a transaction, and its module's storage calls answer `WouldSuspend`: that
+ * storage has no synchronous API (docs/guide/durable-objects.md).
  */
 export function createDurableObject(wasm, options = {}) {
   const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
@@ -369,14 +371,15 @@ export function createDurableObject(wasm, options = {}) {
   const alarms = has(EXPORT_ALARM);
   return class {
     constructor(ctx, env) {
-      requireSqlite(ctx.storage);
+      const sqlite = hasSqlite(ctx.storage);
       // How each call runs: in one synchronous transaction, or (`io: true`) through JSPI, one
-      // at a time, its writes committed when it answers.
+      // at a time, its writes committed when it answers; without SQLite, as a plain call.
       const io = (IO || BRIDGE) && options.io && waitingObject(ctx);
       const state = io ? io.state : ctx;
-      const run = io ? io.run : (call) => ctx.storage.transactionSync(call);
+      const run = io ? io.run : sqlite ? (call) => ctx.storage.transactionSync(call) : NO_SQLITE.transactionSync;
       // (`alarms`: the glue reads the object's alarm before each call.)
-      const worker = createWorker(module, { ...options, storage: state.storage, lazy: true, run, ...(EVENTS && { alarms }) });
+      const storage = sqlite ? state.storage : NO_SQLITE;
+      const worker = createWorker(module, { ...options, storage, lazy: true, run, ...(EVENTS && { alarms }) });
       const rt = (this.runtime = worker.runtime);
       if (BRIDGE) rt.ctx = state; // (the object's state: its storage for the restore hook, its WebSockets)
       this.fetch = (req) => worker.fetch(req, env, state);

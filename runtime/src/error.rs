@@ -297,6 +297,11 @@ impl From<storage::Error> for Error {
         use storage::Error as E;
         let (kind, message, needed) = match e {
             E::Failed => (Kind::Internal, "the storage failed", None),
+            E::WouldSuspend => (
+                Kind::Internal,
+                "the storage is not SQLite-backed (new_classes): it has no synchronous API",
+                None,
+            ),
             E::InvalidArgument => (Kind::BadRequest, "the storage refused an argument", None),
             E::TooLarge { needed } => (Kind::TooLarge, "a stored value too large", Some(needed)),
             E::WrongType { .. } => (Kind::Internal, "a stored value of another kind", None),
@@ -449,6 +454,11 @@ mod tests {
         );
         assert_eq!(Error::internal("x").needed(), None);
         assert_eq!(Error::from(storage::Error::InvalidArgument).status(), 400);
+        let no_sqlite = Error::from(storage::Error::WouldSuspend);
+        assert_eq!(
+            (no_sqlite.status(), no_sqlite.to_string().contains("new_classes")),
+            (500, true)
+        );
         assert_eq!(Error::from(json::Error::Invalid(3)).status(), 400);
         assert_eq!(Error::from(router::DecodeError::BadEscape).status(), 400);
         assert_eq!(Error::from("oops").status(), 500);

@@ -18,12 +18,14 @@
 //!
 //! The glue runs each request inside `ctx.storage.transactionSync`: a request that ends in a
 //! fault (panic, abort, out of memory, trap) leaves storage exactly as it was before it; a
-//! request that returns a response keeps every write.
+//! request that returns a response keeps every write. An object whose class is not
+//! SQLite-backed (`new_classes`) has no synchronous storage: each operation is
+//! [`Error::WouldSuspend`] (its requests, alarms and WebSockets run as usual).
 
 use crate::abi::{
-    IoRecord, RawSlice, ABSENT, IO_INVALID_ARGUMENT, RESULT_BODY, RESULT_STATUS, STORAGE_DELETE, STORAGE_GET,
-    STORAGE_LIST, STORAGE_PUT, VALUE_BIGINT, VALUE_BOOLEAN, VALUE_BYTES, VALUE_JSON, VALUE_NULL, VALUE_NUMBER,
-    VALUE_OTHER, VALUE_TEXT,
+    IoRecord, RawSlice, ABSENT, BRIDGE_WOULD_SUSPEND, IO_INVALID_ARGUMENT, RESULT_BODY, RESULT_STATUS, STORAGE_DELETE,
+    STORAGE_GET, STORAGE_LIST, STORAGE_PUT, VALUE_BIGINT, VALUE_BOOLEAN, VALUE_BYTES, VALUE_JSON, VALUE_NULL,
+    VALUE_NUMBER, VALUE_OTHER, VALUE_TEXT,
 };
 use crate::sys;
 
@@ -33,6 +35,9 @@ use crate::sys;
 pub enum Error {
     /// The storage failed (the host threw: a closed object, no storage bound).
     Failed,
+    /// The object's storage has no synchronous API: its class is not SQLite-backed (declared
+    /// under `new_classes`, not `new_sqlite_classes`), so each of its operations is a Promise.
+    WouldSuspend,
     /// The storage refused an argument (the host threw a `TypeError` or `RangeError`: a value
     /// or key it does not take, such as one too large).
     InvalidArgument,
@@ -223,6 +228,7 @@ fn op(op: u32, key: &str, value: &[u8]) -> Result<i32, Error> {
     };
     match sys::storage(op, &record) {
         IO_INVALID_ARGUMENT => Err(Error::InvalidArgument),
+        BRIDGE_WOULD_SUSPEND => Err(Error::WouldSuspend),
         code if code < 0 && code != ABSENT => Err(Error::Failed),
         handle => Ok(handle),
     }

