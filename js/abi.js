@@ -35,14 +35,9 @@ export const HEADER_RECORD_BYTES = 16;
 export const HEADERS_STATIC = 2147483648;
 // `__tw_env` and `__tw_result`: not there.
 export const ABSENT = -1;
-// `__tw_io(op, record)`, suspending: the operations, and what a negative answer means. The
-// record is five (address, length) pairs (10 words).
-export const IO_FETCH = 1;
-export const IO_KV_GET = 2;
-export const IO_KV_PUT = 3;
-export const IO_KV_DELETE = 4;
+// What a negative answer of `__tw_storage` or `__tw_call` means (-3 and the ops 1-4 belonged
+// to `__tw_io`, gone in v8: subrequests go through the bridge).
 export const IO_FAILED = -2;
-export const IO_INVALID_URL = -3;
 export const IO_NO_BINDING = -4;
 // A TypeError or RangeError of the host: an argument it refused (a KV key, a body on a GET).
 export const IO_INVALID_ARGUMENT = -5;
@@ -94,7 +89,6 @@ export const IMPORT_TAG = "__cpp_exception";
 export const IMPORT_REQUEST = "__tw_request";
 export const IMPORT_ENV = "__tw_env";
 export const IMPORT_LOG = "__tw_log";
-export const IMPORT_IO = "__tw_io";
 export const IMPORT_RESULT = "__tw_result";
 export const IMPORT_STORAGE = "__tw_storage";
 // Word offsets in the module header.
@@ -112,7 +106,7 @@ export const RESPONSE_EXTRA = 3;
 export const RESPONSE_BODY = 5;
 export const RESPONSE_BODY_LEN = 6;
 export const HEADER_RECORD_WORDS = 4;
-// The `__tw_io` and `__tw_storage` record: five (address, length) pairs.
+// The `__tw_storage` record: five (address, length) pairs.
 export const IO_RECORD_WORDS = 10;
 // The host bridge (docs/ABI.md, "The host bridge"). `__tw_call(record)`: the record is
 // CALL_RECORD_WORDS words: target kind, handle, name (address, length), member (address,

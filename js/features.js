@@ -15,13 +15,11 @@ export const HOST_IMPORTS = true;
 export const ENV_VARS = true;
 // The module imports env.__tw_log: it logs lines (platform::log, a handler's error).
 export const LOG = true;
-// The module imports env.__tw_io: it makes subrequests or KV calls, suspending (JSPI) until the
-// host answers, so it is served through WebAssembly.promising by a pool of instances.
-export const IO = true;
 // The module imports env.__tw_storage: it is a Durable Object that uses its storage.
 export const STORAGE = true;
 // The module imports env.__tw_call and env.__tw_value: it calls bindings, globals, held values
-// and host functions through the bridge (in a Worker, suspending through JSPI like IO).
+// and host functions through the bridge (subrequests too); in a Worker a call that answers a
+// Promise suspends the module (JSPI), so it is served by a pool of instances.
 export const BRIDGE = true;
 // The module exports an event handler (`scheduled!`, `queue_consumer!`, a Durable Object class's
 // alarm or WebSocket handlers): the glue serves those events (they need the bridge).

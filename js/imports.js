@@ -2,18 +2,18 @@
 // `hostImports` makes them for one instance, each by a function of its own, behind its feature
 // flag once, so what a module cannot import does not ship (features.js).
 import {
-  ABSENT, PART_METHOD, PART_URL, PART_HEADERS, RESULT_STATUS, RESULT_HEADERS, IO_FETCH, IO_KV_GET, IO_KV_PUT,
-  IO_KV_DELETE, IO_FAILED, IO_INVALID_URL, IO_NO_BINDING, IO_INVALID_ARGUMENT, IO_RECORD_WORDS, STORAGE_GET,
+  ABSENT, PART_METHOD, PART_URL, PART_HEADERS, RESULT_STATUS, RESULT_HEADERS,
+  IO_FAILED, IO_NO_BINDING, IO_INVALID_ARGUMENT, STORAGE_GET,
   STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT, VALUE_BOOLEAN,
   VALUE_NULL, VALUE_JSON, VALUE_OTHER, IMPORT_TAG, IMPORT_REQUEST, IMPORT_ENV, IMPORT_RESULT, IMPORT_STORAGE,
-  IMPORT_IO, IMPORT_CALL, IMPORT_VALUE, IMPORT_LOG, LOG_NEEDED, LOG_CAUSE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
+  IMPORT_CALL, IMPORT_VALUE, IMPORT_LOG, LOG_NEEDED, LOG_CAUSE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
   CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, CALL_PROMISE, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
   ARG_BYTES, ARG_VALUE, ARG_JSON, ARG_ARRAY, ARG_OBJECT, ARG_BIGINT, READ_KIND, READ_BYTES, READ_NUMBER,
   READ_JSON, READ_LENGTH, READ_DROP, JS_UNDEFINED, JS_NULL, JS_BOOLEAN, JS_NUMBER, JS_BIGINT, JS_STRING, JS_BYTES,
   JS_ARRAY, JS_OBJECT, JS_FUNCTION, BRIDGE_NO_METHOD, BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, BRIDGE_NO_VALUE,
   ERROR_HANDLE,
 } from "./abi.js";
-import { BRIDGE, ENV_VARS, FAULT_RECORDS, IO, LOG, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, ENV_VARS, FAULT_RECORDS, LOG, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
 /**
  * The error code of an exception a host call threw: the platform refusing an argument (a
@@ -100,7 +100,7 @@ const word = (n) => new Uint8Array(new Uint32Array([n]).buffer);
  * (its client went away).
  */
 export function hostImports(tag, words, bytes, text, put, encoder, answer, currentRequest, currentEnv, currentResults, storage, suspends, bridge, waitFor) {
-  if ((IO || BRIDGE) && suspends && !WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
+  if (BRIDGE && suspends && !WebAssembly.Suspending) throw Error("tinyworker: the module does I/O through JSPI, which this engine lacks (workerd has it; Node from 24)");
   const imports = {};
 
   /**
@@ -179,61 +179,6 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
         default:
           return IO_FAILED;
       }
-    } catch (e) {
-      return hostError(e);
-    }
-  };
-
-  /**
-   * `__tw_io(op, record)`, suspending: a subrequest or a KV operation of the request's `env`. The
-   * module waits for the Promise while the isolate serves other requests (on other instances).
-   * Every failure is an error code for the module, never an exception; an operation this glue
-   * does not know is refused (IO_FAILED), never guessed.
-   */
-  const ioOperation = (op, at) => waitFor(ioRun(op, at), () => IO_FAILED);
-  const ioRun = async (op, at) => {
-    const u32 = words();
-    const w = u32.slice(at >> 2, (at >> 2) + IO_RECORD_WORDS); // five (address, length) pairs
-    const str = (i) => text(w[2 * i], w[2 * i + 1]);
-    const data = (i) => bytes(w[2 * i], w[2 * i + 1]).slice();
-    if (op == IO_FETCH) {
-      const name = str(4);
-      const target = name ? currentEnv()?.[name] : globalThis;
-      if (typeof target?.fetch != "function") return IO_NO_BINDING;
-      const url = str(1);
-      if (!URL.canParse(url)) return IO_INVALID_URL;
-      const headers = [];
-      for (let h = w[4] >> 2, end = h + 4 * w[5]; h < end; h += 4) headers.push([text(u32[h], u32[h + 1]), text(u32[h + 2], u32[h + 3])]);
-      let subrequest;
-      try {
-        // What the platform refuses to build (a body on a GET, a header it does not allow) is
-        // an invalid argument; what fails once sent is a failure.
-        subrequest = new Request(url, { method: str(0), headers, body: w[7] ? data(3) : undefined });
-      } catch (e) {
-        return hostError(e);
-      }
-      try {
-        const response = await target.fetch(subrequest);
-        const body = new Uint8Array(await response.arrayBuffer());
-        let head = "";
-        for (const [n, v] of response.headers) head += `${n}:${v}\n`;
-        return answer(response.status, encoder.encode(head), body);
-      } catch {
-        return IO_FAILED;
-      }
-    }
-    if (op != IO_KV_GET && op != IO_KV_PUT && op != IO_KV_DELETE) return IO_FAILED;
-    const kv = currentEnv()?.[str(0)];
-    const key = str(1);
-    if (typeof kv?.get != "function") return IO_NO_BINDING;
-    try {
-      if (op == IO_KV_GET) {
-        const value = await kv.get(key, "arrayBuffer");
-        return value == null ? ABSENT : answer(200, new Uint8Array(), new Uint8Array(value));
-      }
-      if (op == IO_KV_PUT) await kv.put(key, data(2));
-      else await kv.delete(key);
-      return 0;
     } catch (e) {
       return hostError(e);
     }
@@ -401,13 +346,12 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       );
     };
   }
-  if (IO || STORAGE) imports[IMPORT_RESULT] = resultPart;
+  if (STORAGE) imports[IMPORT_RESULT] = resultPart;
   // (A module that serves a Worker and a Durable Object class: its Worker has no storage.)
   if (STORAGE) imports[IMPORT_STORAGE] = storage ? storageOperation : () => IO_FAILED;
   // Suspending: the module waits for the Promise while the isolate serves other requests. A
   // Durable Object served without `io: true` cannot wait: its subrequests and KV calls answer
   // BRIDGE_WOULD_SUSPEND (the Worker of its module may still make them; the class keeps SQL).
-  if (IO) imports[IMPORT_IO] = suspends ? new WebAssembly.Suspending(ioOperation) : () => BRIDGE_WOULD_SUSPEND;
   if (BRIDGE) {
     // In a Worker the call suspends the module (JSPI) when it answers a Promise; a Durable
     // Object's module, which cannot suspend, gets BRIDGE_WOULD_SUSPEND for one.

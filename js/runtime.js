@@ -2,18 +2,18 @@
 // one call at a time; it classifies what leaves the module and keeps or replaces the instance.
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
-  RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, HEADERS_STATIC, IMPORT_MODULE, IMPORT_IO, IMPORT_CALL, EXPORT_HEADER,
+  RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, HEADERS_STATIC, IMPORT_MODULE, IMPORT_CALL, EXPORT_HEADER,
   EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED, WARM_UP,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, IO, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
 const { Module, Instance, RuntimeError } = WebAssembly;
 const decoder = new TextDecoder();
 // (Made for every module that writes strings into its memory: request parts, variables, I/O
 // answers, stored values, and the bridge's string and JSON reads.)
-const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE || BRIDGE) && new TextEncoder();
+const encoder = (REQUEST_PARTS || ENV_VARS || STORAGE || BRIDGE) && new TextEncoder();
 
 /** Whether `module` imports the I/O import (which always suspends: a Durable Object refuses it). */
 
@@ -21,15 +21,15 @@ const encoder = (REQUEST_PARTS || ENV_VARS || IO || STORAGE || BRIDGE) && new Te
  * Whether a Worker serves `module` through JSPI: it imports the I/O import or the bridge
  * (whose calls may answer a Promise).
  */
-export const suspending = (module) => Module.imports(module).some((i) => i.name == IMPORT_IO || i.name == IMPORT_CALL);
+export const suspending = (module) => Module.imports(module).some((i) => i.name == IMPORT_CALL);
 
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
   const tag = FAULT_RECORDS && new WebAssembly.Tag({ parameters: ["i32"] });
-  // Only a module that imports __tw_io or __tw_call is called through WebAssembly.promising, and
+  // Only a module that imports __tw_call is called through WebAssembly.promising, and
   // a Durable Object's only with `io: true` (else its calls run inside one synchronous
   // transaction).
-  const suspends = (IO || BRIDGE) && (!options.storage || options.io) && suspending(module);
+  const suspends = BRIDGE && (!options.storage || options.io) && suspending(module);
 
   // The runtime's state. (Variables of this closure rather than fields of an object: the
   // bundlers users run shorten variable names but never property names.)
@@ -96,7 +96,7 @@ export function createRuntime(wasm, options = {}) {
       wake = () => resolve(fail(cancelled));
       promise.then(++turns & 15 ? resolve : (answer) => setTimeout(resolve, 0, answer), reject);
     });
-  const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends, bridge, (IO || BRIDGE) && waitFor);
+  const imports = hostImports(tag, words, bytes, text, put, encoder, answer, () => request, () => env, () => results, STORAGE && options.storage, suspends, bridge, BRIDGE && waitFor);
 
   // A new instance of the module (its exports), not yet in use.
   const fresh = () => new Instance(module, { [IMPORT_MODULE]: HOST_IMPORTS ? { ...imports, ...options.imports?.(rt) } : imports }).exports;
@@ -118,9 +118,9 @@ export function createRuntime(wasm, options = {}) {
     instance = exports;
     bytesView = []; // views made on first use
     // (Read only where a busy guard may also mean reentry: in a module with imports.)
-    if (HOST_IMPORTS || IO || BRIDGE) terminatedAt = exports[EXPORT_TERMINATED]?.value >> 2;
+    if (HOST_IMPORTS || BRIDGE) terminatedAt = exports[EXPORT_TERMINATED]?.value >> 2;
     // (None can be kept for a module that imports nothing: it can only trap.)
-    if (FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
+    if (FAULT_RECORDS || HOST_IMPORTS || BRIDGE) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
     if (suspends) promised = {};
     rt.instances++;
     if (OBJECTS && options.storage && exports[restoreExport]) restore();
@@ -246,7 +246,7 @@ export function createRuntime(wasm, options = {}) {
   // bad input never replaces the instance), and only if the stack pointer can be restored.
   // (A module that imports nothing can only trap: never kept.)
   const keepable = (f) =>
-    (FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) &&
+    (FAULT_RECORDS || HOST_IMPORTS || BRIDGE) &&
     stackPointer &&
     (f.kind == "limit" || (f.kind == "error" && flags & FLAG_UNWIND) || (f.kind == "panic" && options.keepAfterPanic));
 
@@ -260,7 +260,7 @@ export function createRuntime(wasm, options = {}) {
     const f =
       FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && words()[faultAt >> 2]))
         ? record(e)
-        : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || IO || BRIDGE) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
+        : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || BRIDGE) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
     if (keepable(f)) instance[EXPORT_STACK_POINTER].value = stackPointer;
     else instance = null;
     return f;
@@ -268,7 +268,7 @@ export function createRuntime(wasm, options = {}) {
 
   // Releases what the bridge held for the request that ended (answered or faulted).
   const release = () => {
-    if (IO || BRIDGE) {
+    if (BRIDGE) {
       cancelled = wake = undefined;
       turns = 0;
     }
@@ -286,8 +286,8 @@ export function createRuntime(wasm, options = {}) {
   // bridge's ctx and event.
   const enter = (req, requestEnv, event) => {
     request = req;
-    if (ENV_VARS || IO || BRIDGE) env = requestEnv;
-    if (STORAGE || IO) results = [];
+    if (ENV_VARS || BRIDGE) env = requestEnv;
+    if (STORAGE) results = [];
     if (BRIDGE) {
       bridge.ctx = rt.ctx; // the call's ctx, which the Worker set (its waitUntil; an object's state)
       bridge.event = event;
@@ -302,19 +302,19 @@ export function createRuntime(wasm, options = {}) {
       // marked busy whose instance says the platform killed execution was cut off instead. (A
       // module that imports nothing cannot call back in: busy then only means cut off.)
       if (busy) {
-        if ((HOST_IMPORTS || IO || BRIDGE) && !killed()) throw Error("tinyworker: reentrant call refused");
+        if ((HOST_IMPORTS || BRIDGE) && !killed()) throw Error("tinyworker: reentrant call refused");
         cutOff();
       }
       ensureInstance();
       // (The platform writes the word of every instance in the isolate: cleared, so that it
       // speaks of this call only.)
-      if ((HOST_IMPORTS || IO || BRIDGE) && terminatedAt) words()[terminatedAt] = 0;
+      if ((HOST_IMPORTS || BRIDGE) && terminatedAt) words()[terminatedAt] = 0;
       busy = true;
       try {
         const result = fn(instance);
         // A module that suspends answers with a Promise: it stays busy (`busy` holds the
         // Promise) until that settles.
-        if ((IO || BRIDGE) && result instanceof Promise) {
+        if (BRIDGE && result instanceof Promise) {
           busy = result.then(
             (r) => {
               busy = false;
@@ -335,7 +335,7 @@ export function createRuntime(wasm, options = {}) {
         release();
         throw fault(e);
       } finally {
-        if (!(IO || BRIDGE) || busy === true) busy = false;
+        if (!BRIDGE || busy === true) busy = false;
       }
     },
     // After a request or event was answered: schedules the refill (a fault used the instance or
@@ -360,8 +360,8 @@ export function createRuntime(wasm, options = {}) {
         // The body (a Uint8Array, or an ArrayBuffer seen through one).
         if (length) bytes(ioAt, length).set(new Uint8Array(body));
         request = req;
-        if (ENV_VARS || IO || BRIDGE) env = requestEnv;
-        if (STORAGE || IO) results = [];
+        if (ENV_VARS || BRIDGE) env = requestEnv;
+        if (STORAGE) results = [];
         if (BRIDGE) {
           bridge.ctx = rt.ctx; // the request's ctx, which the Worker set (its waitUntil)
           bridge.event = event;
@@ -375,7 +375,7 @@ export function createRuntime(wasm, options = {}) {
         // The response, or the fault the outcome reports (the same, once the Promise settles).
         // A Durable Object handler's `Err` (OUTCOME_FAILED) is thrown out of the object's
         // transaction, which rolls its writes back; serve.js then sends its answer.
-        if ((IO || BRIDGE) && suspends) {
+        if (BRIDGE && suspends) {
           return exported(fetchExport)(length).then((outcome) => {
             if (outcome == OUTCOME_FAULT) throw record();
             if (OBJECTS && outcome == OUTCOME_FAILED && options.storage) throw { rolledBack: BRIDGE ? answer() : response() };
@@ -413,7 +413,7 @@ export function createRuntime(wasm, options = {}) {
   // the bytes of linear memory its instance holds (the pool's budget); and `cancel(reason)`:
   // the call in flight gets `reason` as the answer of the host call it waits for, and of every
   // later one (its client went away: it ends at its next read or write).
-  if (IO || BRIDGE) {
+  if (BRIDGE) {
     rt.killed = killed;
     rt.stale = stale;
     rt.memory = () => instance?.memory.buffer.byteLength ?? 0;

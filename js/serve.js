@@ -3,7 +3,7 @@
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, suspending } from "./runtime.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, HOST_IMPORTS, IO, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR } from "./abi.js";
 
 // The default fault response: nothing internal reaches the client, only an id to find the
@@ -12,7 +12,7 @@ const genericFault = (fault, id) => new Response(`internal error (fault ${id})\n
 
 // Whether the handler's response can be one the platform refuses: a module with no input at all
 // (hello) answers one constant response, and its glue carries no check for it.
-const REFUSABLE = REQUEST_PARTS || ENV_VARS || IO || BRIDGE || STORAGE || HOST_IMPORTS;
+const REFUSABLE = REQUEST_PARTS || ENV_VARS || BRIDGE || STORAGE || HOST_IMPORTS;
 
 // Logs fault `e` of an event (console.error, under a fresh id, as a request's fault); the id.
 const logFault = (e) => {
@@ -27,11 +27,11 @@ const logFault = (e) => {
 const failedEvent = (what, e) => new Error(`tinyworker: the ${what} handler ${e.kind == "failed" ? "returned an error" : `faulted (fault ${logFault(e)})`}`);
 
 export function createWorker(wasm, options = {}) {
-  const module = (IO || BRIDGE) && (wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm));
+  const module = BRIDGE && (wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm));
   // A module that suspends in I/O gets one instance per request in flight: JSPI switches the
   // wasm stack, not the module's shadow stack, I/O buffer or statics, so two requests must
   // never interleave on one instance.
-  const runtimes = (IO || BRIDGE) && !options.storage && suspending(module) && pool(module, options);
+  const runtimes = BRIDGE && !options.storage && suspending(module) && pool(module, options);
   // The first runtime, made now so a module of another ABI version is refused at start-up
   // (a Durable Object's is made by its first request, so a fault of its restore hook is that
   // request's).
@@ -79,7 +79,7 @@ export function createWorker(wasm, options = {}) {
         // Object's alarm (read before the call, which cannot wait).
         const event = BRIDGE ? {} : undefined;
         if (EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
-        const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS || IO ? r.serve(req, body, env) : r.serve(req, body));
+        const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS ? r.serve(req, body, env) : r.serve(req, body));
         let served;
         if (OBJECTS && options.storage) {
           // A Durable Object runs the call inside its storage transaction, after making sure
@@ -147,7 +147,7 @@ export function createWorker(wasm, options = {}) {
         if (e.kind == "limit") return new Response("request too large\n", { status: 413 });
         // A client that went away (while sending its body, or while its request waited for an
         // instance) is logged without a fault id: nothing of the module failed.
-        if (reading || ((IO || BRIDGE) && e.kind == "aborted")) {
+        if (reading || (BRIDGE && e.kind == "aborted")) {
           console.error("tinyworker: request aborted", e);
           return new Response(null, { status: 400 });
         }
@@ -374,7 +374,7 @@ export function createDurableObject(wasm, options = {}) {
       const sqlite = hasSqlite(ctx.storage);
       // How each call runs: in one synchronous transaction, or (`io: true`) through JSPI, one
       // at a time, its writes committed when it answers; without SQLite, as a plain call.
-      const io = (IO || BRIDGE) && options.io && waitingObject(ctx);
+      const io = BRIDGE && options.io && waitingObject(ctx);
       const state = io ? io.state : ctx;
       const run = io ? io.run : sqlite ? (call) => ctx.storage.transactionSync(call) : NO_SQLITE.transactionSync;
       // (`alarms`: the glue reads the object's alarm before each call.)

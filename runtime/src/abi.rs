@@ -12,8 +12,7 @@
 //! | `env.__cpp_exception` | import, tag `(param i32)` | thrown with the fault record's address |
 //! | `env.__tw_request(part, dst, room) -> len` | import, func | a request part on demand ([`PART_METHOD`], ...) |
 //! | `env.__tw_env(name, name_len, dst, room) -> len` | import, func | a text variable or secret of the Worker's env ([`ABSENT`] if none) |
-//! | `env.__tw_io(op, record) -> handle` | import, func, **suspending** | a subrequest or a KV operation ([`IO_FETCH`], ...; [`IoRecord`]) |
-//! | `env.__tw_result(handle, part, dst, room) -> len` | import, func | what an I/O or storage operation returned ([`RESULT_STATUS`], ...) |
+//! | `env.__tw_result(handle, part, dst, room) -> len` | import, func | what a storage operation returned ([`RESULT_STATUS`], ...) |
 //! | `env.__tw_storage(op, record) -> handle` | import, func | the Durable Object's storage, synchronously ([`STORAGE_GET`], ...; values by kind, [`VALUE_BYTES`], ...) |
 //! | `env.__tw_call(record) -> handle` | import, func, **suspending** in a pooled Worker | the host bridge: a method or property of a binding, a global, a held value, a host function ([`CallRecord`]) |
 //! | `env.__tw_value(handle, op, dst, room) -> len` | import, func | reads a value the bridge holds ([`READ_KIND`], ...) |
@@ -66,23 +65,11 @@ pub const PART_HEADERS: u32 = 2;
 /// `__tw_env` and `__tw_result`: the variable or value is not there.
 pub const ABSENT: i32 = -1;
 
-/// `__tw_io` operation: a subrequest. Record: method, URL, headers (a [`RawHeader`] array and
-/// its length), body, service binding (empty: a URL fetch).
-pub const IO_FETCH: u32 = 1;
-/// `__tw_io` operation: KV get. Record: binding, key. A miss is [`ABSENT`].
-pub const IO_KV_GET: u32 = 2;
-/// `__tw_io` operation: KV put. Record: binding, key, value.
-pub const IO_KV_PUT: u32 = 3;
-/// `__tw_io` operation: KV delete. Record: binding, key.
-pub const IO_KV_DELETE: u32 = 4;
-
-/// `__tw_io` error: the host operation failed (network failure, the Promise rejected).
+/// `__tw_storage` and `__tw_call` error: the host operation failed (the Promise rejected, it threw).
 pub const IO_FAILED: i32 = -2;
-/// `__tw_io` error: the URL is not valid.
-pub const IO_INVALID_URL: i32 = -3;
-/// `__tw_io` error: the Worker's env has no binding of that name and kind.
+/// `__tw_call` error: the Worker's env has no binding of that name and kind.
 pub const IO_NO_BINDING: i32 = -4;
-/// `__tw_io` and `__tw_storage` error: the host refused an argument (a `TypeError` or
+/// `__tw_storage` and `__tw_call` error: the host refused an argument (a `TypeError` or
 /// `RangeError`: a KV key the platform does not allow, a body on a GET, a header it refuses).
 pub const IO_INVALID_ARGUMENT: i32 = -5;
 
@@ -249,8 +236,8 @@ impl RawSlice {
     }
 }
 
-/// The operands of one `__tw_io` operation: five slices, 10 words; which slice means what
-/// depends on the operation (see [`IO_FETCH`] and the KV operations).
+/// The operands of one `__tw_storage` operation: five slices, 10 words (key, value; the rest
+/// empty).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct IoRecord {
@@ -579,10 +566,6 @@ mod tests {
             ("RESPONSE_WORDS", 7),
             ("HEADER_RECORD_BYTES", 16),
             ("HEADERS_STATIC", HEADERS_STATIC as u32),
-            ("IO_FETCH", IO_FETCH),
-            ("IO_KV_GET", IO_KV_GET),
-            ("IO_KV_PUT", IO_KV_PUT),
-            ("IO_KV_DELETE", IO_KV_DELETE),
             ("RESULT_STATUS", RESULT_STATUS),
             ("RESULT_HEADERS", RESULT_HEADERS),
             ("RESULT_BODY", RESULT_BODY),
@@ -646,7 +629,6 @@ mod tests {
         for (name, value) in [
             ("ABSENT", ABSENT),
             ("IO_FAILED", IO_FAILED),
-            ("IO_INVALID_URL", IO_INVALID_URL),
             ("IO_NO_BINDING", IO_NO_BINDING),
             ("IO_INVALID_ARGUMENT", IO_INVALID_ARGUMENT),
             ("BRIDGE_NO_METHOD", BRIDGE_NO_METHOD),

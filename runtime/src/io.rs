@@ -1,18 +1,18 @@
-//! Bindings and I/O from a synchronous handler: subrequests (`fetch`) and KV, each one call
-//! that the glue suspends through JSPI while the host's Promise settles (docs/ABI.md, `__tw_io`).
+//! Subrequests from a synchronous handler: `fetch` a URL or a service binding through the host
+//! bridge (one call that the glue suspends through JSPI while the Promise settles), and read the
+//! answer or hand it on untouched.
 //!
 //! ```
 //! use tinyworker::io::{self, Subrequest};
-//! use tinyworker::{Request, Response};
+//! use tinyworker::{Error, Request, Response};
 //!
-//! fn handle<'a>(req: &Request<'a>) -> Response<'a> {
-//!     // Without an allocator the answer lands in a buffer the caller provides (here: a
-//!     // part of the request's I/O buffer, which lives as long as the request).
-//!     let Some(buffer) = req.scratch(16 * 1024) else { return Response::text(413, "too large") };
-//!     match io::fetch(&Subrequest::get("https://origin.example/data"), buffer) {
-//!         Ok(answer) => Response::bytes(answer.status(), answer.body()),
-//!         Err(_) => Response::text(502, "the origin did not answer"),
+//! fn handle<'a>(req: &Request<'a>) -> Result<Response<'a>, Error> {
+//!     let answer = io::send(&Subrequest::get("https://origin.example/data"))?;
+//!     if req.path() == "/as-is" {
+//!         return Ok(answer.respond()?); // status, headers and body passed on, none in wasm
 //!     }
+//!     // Read into the request's memory, sized by the host.
+//!     Ok(Response::bytes(answer.status()?, answer.body_in(req)?))
 //! }
 //! tinyworker::entry!(handle);
 //! # fn main() {}
@@ -20,39 +20,31 @@
 //!
 //! The I/O functions never fault: every failure of the host (a network error, an invalid URL,
 //! a missing binding, an answer larger than the buffer) is an [`Error`] the handler matches on.
-//! A handler that does no I/O imports none of this, and its module stays synchronous.
+//! KV is [`crate::kv::Namespace`]; a handler that does no I/O imports none of this.
 
-use crate::abi::{
-    IoRecord, RawSlice, ABSENT, IO_FETCH, IO_INVALID_ARGUMENT, IO_INVALID_URL, IO_KV_DELETE, IO_KV_GET, IO_KV_PUT,
-    IO_NO_BINDING, RESULT_BODY, RESULT_HEADERS, RESULT_STATUS,
-};
+use crate::bridge::{self, Arg, Field, Target, Value};
 use crate::headers::header_lines;
 /// Without an allocator feature: a compile error that names it.
 #[cfg(not(feature = "alloc"))]
 pub use crate::needs_alloc::fetch_owned;
 use crate::response::Header;
-use crate::result::copy_part;
-#[cfg(feature = "alloc")]
-use crate::result::owned_part;
-use crate::sys;
 
 /// Why an I/O operation did not give an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// The host operation failed: the network, the origin, or the KV namespace (its Promise
-    /// rejected).
+    /// The host operation failed: the network or the origin (its Promise rejected).
     Failed,
     /// The URL is not valid.
     InvalidUrl,
-    /// The Worker's env has no binding of that name and kind.
+    /// The Worker's env has no binding of that name, or it has no `fetch`.
     NoBinding,
-    /// The platform refuses an argument: a KV key that is empty, `.`, `..` or longer than 512
-    /// bytes, a body on a GET or HEAD subrequest, a header name or value it does not allow. A
-    /// mistake of whoever chose the argument (often the client: answer 400), not an outage.
+    /// The platform refuses an argument: a body on a GET or HEAD subrequest, a header name or
+    /// value it does not allow. A mistake of whoever chose the argument (often the client:
+    /// answer 400), not an outage.
     InvalidArgument,
     /// A Durable Object served without `io: true` cannot wait for the host: its subrequests
-    /// and KV calls answer this (its Worker, in the same module, makes them as usual).
+    /// answer this (its Worker, in the same module, makes them as usual).
     WouldSuspend,
     /// The answer needs `needed` bytes and the buffer (or, for owned answers, the heap limit)
     /// has fewer.
@@ -62,14 +54,15 @@ pub enum Error {
     },
 }
 
-/// The `Error` of a negative `__tw_io` answer.
-fn error(code: i32) -> Error {
-    match code {
-        IO_INVALID_URL => Error::InvalidUrl,
-        IO_NO_BINDING => Error::NoBinding,
-        IO_INVALID_ARGUMENT => Error::InvalidArgument,
-        crate::abi::BRIDGE_WOULD_SUSPEND => Error::WouldSuspend,
-        _ => Error::Failed,
+impl From<bridge::Error> for Error {
+    fn from(e: bridge::Error) -> Self {
+        match e {
+            bridge::Error::NoTarget | bridge::Error::NoMethod => Error::NoBinding,
+            bridge::Error::InvalidArgument => Error::InvalidArgument,
+            bridge::Error::WouldSuspend => Error::WouldSuspend,
+            bridge::Error::TooLarge { needed } => Error::TooLarge { needed },
+            _ => Error::Failed,
+        }
     }
 }
 
@@ -118,40 +111,158 @@ impl<'a> Subrequest<'a> {
         self.binding = binding;
         self
     }
+}
 
-    fn record(&self) -> IoRecord {
-        IoRecord {
-            slices: [
-                RawSlice::of(self.method.as_bytes()),
-                RawSlice::of(self.url.as_bytes()),
-                RawSlice {
-                    at: Header::raw(self.headers).cast(),
-                    len: self.headers.len(),
-                },
-                RawSlice::of(self.body),
-                RawSlice::of(self.binding.as_bytes()),
-            ],
+/// How many headers a subrequest passes in its call; more are appended to a `Headers` one call
+/// each (the argument array lives on the stack: no allocator needed).
+const HEADERS_AT_ONCE: usize = 16;
+
+/// `fetch(url, { method, headers, body })` on `target`. Up to [`HEADERS_AT_ONCE`] headers of
+/// distinct names go in the call as an object; otherwise a `Headers` the bridge holds, one
+/// `append` call per header (repeated names are kept, as the platform keeps them).
+fn fetch_call(target: Target<'_>, request: &Subrequest<'_>) -> Result<Value, bridge::Error> {
+    let headers = request.headers;
+    let mut fields = [Field::EMPTY; HEADERS_AT_ONCE];
+    for (field, h) in fields.iter_mut().zip(headers) {
+        *field = Field::new(h.name(), Arg::str(h.value()));
+    }
+    let repeated = headers
+        .iter()
+        .enumerate()
+        .any(|(i, h)| headers[..i].iter().any(|e| e.name().eq_ignore_ascii_case(h.name())));
+    let all;
+    let headers = if headers.len() <= HEADERS_AT_ONCE && !repeated {
+        Arg::object(fields.get(..headers.len()).unwrap_or_default())
+    } else {
+        all = bridge::construct(Target::Global("Headers"), "", &[])?;
+        for h in headers {
+            all.call("append", &[Arg::str(h.name()), Arg::str(h.value())])?
+                .release();
         }
+        Arg::value(&all)
+    };
+    let body = match request.body {
+        [] => Arg::UNDEFINED,
+        body => Arg::bytes(body),
+    };
+    let init = [
+        Field::new("method", Arg::str(request.method)),
+        Field::new("headers", headers),
+        Field::new("body", body),
+    ];
+    bridge::call(target, "fetch", &[Arg::str(request.url), Arg::object(&init)])
+}
+
+/// Sends `request` and waits for its answer's head (the module is suspended meanwhile; other
+/// requests run on other instances): the platform's `Response`, held for the rest of the
+/// request. Its body is read only when asked for, or never ([`Fetched::respond`]).
+pub fn send(request: &Subrequest<'_>) -> Result<Fetched, Error> {
+    let target = match request.binding {
+        "" => Target::Global("globalThis"),
+        binding => Target::Env(binding),
+    };
+    send_to(target, request)
+}
+
+/// [`send`] to `target`'s `fetch` (a Durable Object's stub: [`crate::object::Stub::send`]).
+pub(crate) fn send_to(target: Target<'_>, request: &Subrequest<'_>) -> Result<Fetched, Error> {
+    match fetch_call(target, request) {
+        Ok(response) => Ok(Fetched { response }),
+        // (What the platform refused: the URL, or another argument; asked only then.)
+        Err(bridge::Error::InvalidArgument) if !url_parses(request.url) => Err(Error::InvalidUrl),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Runs `op` on `record`, suspended until the host answers; a result handle.
-fn io(op: u32, record: &IoRecord) -> Result<i32, Error> {
-    match sys::io(op, record) {
-        code if code < 0 && code != ABSENT => Err(error(code)),
-        handle => Ok(handle),
+/// Whether the platform parses `url` (`URL.canParse`).
+fn url_parses(url: &str) -> bool {
+    bridge::call(Target::Global("URL"), "canParse", &[Arg::str(url)]).and_then(|ok| ok.boolean()) == Ok(true)
+}
+
+/// A subrequest's answer as the platform gave it (a `Response` the bridge holds, released when
+/// the request ends): read its parts, or hand it on untouched.
+#[derive(Debug)]
+pub struct Fetched {
+    response: Value,
+}
+
+impl Fetched {
+    /// The status.
+    pub fn status(&self) -> Result<u16, Error> {
+        Ok(self.response.get("status")?.number()? as u16)
+    }
+
+    /// The value of the header `name` (the platform's `headers.get`: repeated ones joined by
+    /// `, `) in the request's memory, `None` when there is none.
+    pub fn header_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        let value = self.response.get("headers")?.call("get", &[Arg::str(name)])?;
+        if value.is_nullish() {
+            return Ok(None);
+        }
+        Ok(Some(value.text_in(request)?))
+    }
+
+    /// The body, read whole into the request's memory (sized by the host).
+    pub fn body_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
+        Ok(self.response.call("arrayBuffer", &[])?.bytes_in(request)?)
+    }
+
+    /// Answers the request with this response as it is: status, headers and body (streamed),
+    /// none of it copied into wasm.
+    pub fn respond(self) -> Result<crate::Response<'static>, Error> {
+        Ok(bridge::respond_with(&self.response)?)
+    }
+
+    /// The `Response` itself, for what this type does not say (its `body` stream, `headers`).
+    pub fn value(&self) -> &Value {
+        &self.response
+    }
+
+    /// Every header as `name=value&...` (`URLSearchParams` of the `Headers`: one string the
+    /// host sizes), for [`header_block`].
+    fn encoded_headers(&self) -> Result<Value, Error> {
+        let headers = self.response.get("headers")?;
+        let params = bridge::construct(Target::Global("URLSearchParams"), "", &[Arg::value(&headers)])?;
+        Ok(params.call("toString", &[])?)
     }
 }
 
-/// `owned_part` with an I/O error.
-#[cfg(feature = "alloc")]
-fn read_owned(handle: i32, part: u32) -> Result<alloc::vec::Vec<u8>, Error> {
-    owned_part(handle, part).map_err(|needed| Error::TooLarge { needed })
+/// Turns `block`, headers as `application/x-www-form-urlencoded` (what `URLSearchParams`
+/// writes), into `name:value` lines in place (a line is never longer than its pair: each `%XX`
+/// shrinks to a byte, `=` becomes `:`, `&` a `\n`); the lines' length. Names and values keep the
+/// platform's text, so a malformed escape (which `URLSearchParams` never writes) stays as it is.
+fn header_block(block: &mut [u8]) -> usize {
+    let (mut read, mut write, mut in_name) = (0, 0, true);
+    while let Some(&byte) = block.get(read) {
+        let byte = match byte {
+            b'+' => b' ',
+            b'=' if in_name => {
+                in_name = false;
+                b':'
+            }
+            b'&' => {
+                in_name = true;
+                b'\n'
+            }
+            b'%' => match block.get(read + 1..read + 3).map(|d| (hex(d[0]), hex(d[1]))) {
+                Some((Some(high), Some(low))) => {
+                    read += 2;
+                    high << 4 | low
+                }
+                _ => b'%',
+            },
+            other => other,
+        };
+        block[write] = byte;
+        write += 1;
+        read += 1;
+    }
+    write
 }
 
-/// Copies part `part` of result `handle` into `into`; its length, or `Err(TooLarge)`.
-fn read(handle: i32, part: u32, into: &mut [u8]) -> Result<usize, Error> {
-    copy_part(handle, part, into).map_err(|needed| Error::TooLarge { needed })
+/// The value of hex digit `d`.
+fn hex(d: u8) -> Option<u8> {
+    (d as char).to_digit(16).map(|v| v as u8)
 }
 
 /// A subrequest's answer, its headers and body in the buffer `fetch` was given.
@@ -186,26 +297,45 @@ impl<'b> Answer<'b> {
     }
 }
 
-/// Sends `request` and waits for the whole answer (the module is suspended meanwhile; other
-/// requests run on other instances). The answer's headers and body land in `buffer`; when it
-/// is too small the answer is `Err(TooLarge { needed })` (the subrequest was still made).
+/// [`send`], then the whole answer read: its headers and body land in `buffer`; when it is too
+/// small the answer is `Err(TooLarge { needed })` (the subrequest was still made). Prefer
+/// [`send`] with [`Fetched::body_in`] (sized by the host) or [`Fetched::respond`].
 pub fn fetch<'b>(request: &Subrequest<'_>, buffer: &'b mut [u8]) -> Result<Answer<'b>, Error> {
-    let handle = io(IO_FETCH, &request.record())?;
-    let status = sys::result(handle, RESULT_STATUS, buffer.as_mut_ptr(), 0) as u16;
-    let head = read(handle, RESULT_HEADERS, buffer)?;
+    let answer = send(request)?;
+    let status = answer.status()?;
+    let encoded = answer.encoded_headers()?;
+    let body = answer.response.call("arrayBuffer", &[])?;
+    // (Too small: the figure is the whole answer's, so one retry with that much succeeds.)
+    let head = match encoded.bytes(buffer) {
+        Ok(head) => head.len(),
+        Err(bridge::Error::TooLarge { needed }) => {
+            return Err(Error::TooLarge {
+                needed: needed + length_of(&body),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let encoded = head;
+    let head = header_block(&mut buffer[..encoded]);
     let (head, rest) = buffer.split_at_mut(head);
-    let body = read(handle, RESULT_BODY, rest).map_err(|e| match e {
-        Error::TooLarge { needed } => Error::TooLarge {
-            needed: needed + head.len(),
+    let body = body.bytes(rest).map_err(|e| match e {
+        // (The encoded headers are read first, so the retry needs room for them too.)
+        bridge::Error::TooLarge { needed } => Error::TooLarge {
+            needed: encoded.max(needed + head.len()),
         },
-        other => other,
+        other => other.into(),
     })?;
+    // The platform's strings, encoded: UTF-8 (and every split was at an ASCII byte).
     let headers = core::str::from_utf8(head).unwrap_or("");
-    Ok(Answer {
-        status,
-        headers,
-        body: rest.get(..body).unwrap_or_default(),
-    })
+    Ok(Answer { status, headers, body })
+}
+
+/// The length of the bytes `value` holds (0 when it holds none).
+fn length_of(value: &Value) -> usize {
+    match value.bytes(&mut []) {
+        Err(bridge::Error::TooLarge { needed }) => needed,
+        _ => 0,
+    }
 }
 
 /// A subrequest's answer in owned memory (with an allocator feature).
@@ -247,191 +377,157 @@ impl OwnedAnswer {
     }
 }
 
-/// `fetch`, with the answer in owned memory of exactly its size; `Err(TooLarge { needed })`
+/// [`fetch`], with the answer in owned memory of exactly its size; `Err(TooLarge { needed })`
 /// when the heap cannot hold it (the instance goes on: nothing aborts).
 #[cfg(feature = "alloc")]
 pub fn fetch_owned(request: &Subrequest<'_>) -> Result<OwnedAnswer, Error> {
-    let handle = io(IO_FETCH, &request.record())?;
-    let status = sys::result(handle, RESULT_STATUS, core::ptr::NonNull::dangling().as_ptr(), 0) as u16;
-    let headers = read_owned(handle, RESULT_HEADERS)?;
-    let body = read_owned(handle, RESULT_BODY).map_err(|e| match e {
-        Error::TooLarge { needed } => Error::TooLarge {
-            needed: needed + headers.len(),
-        },
-        other => other,
-    })?;
+    let answer = send(request)?;
+    let status = answer.status()?;
+    let mut headers = answer.encoded_headers()?.bytes_owned()?;
+    let lines = header_block(&mut headers);
+    headers.truncate(lines);
+    let body = answer
+        .response
+        .call("arrayBuffer", &[])?
+        .bytes_owned()
+        .map_err(|e| match e {
+            bridge::Error::TooLarge { needed } => Error::TooLarge {
+                needed: needed + headers.len(),
+            },
+            other => other.into(),
+        })?;
     Ok(OwnedAnswer {
         status,
-        // The glue writes UTF-8 (the platform's header strings, encoded).
+        // The platform's strings, encoded: UTF-8.
         headers: alloc::string::String::from_utf8(headers).unwrap_or_default(),
         body,
     })
 }
 
-/// The longest KV key the platform takes, in bytes of UTF-8.
-pub const KV_KEY_LIMIT: usize = 512;
-
-/// A KV namespace bound to the Worker as `binding`. Keys the platform refuses (empty, `.`,
-/// `..`, over [`KV_KEY_LIMIT`] bytes) are `Err(InvalidArgument)` without a call.
-#[derive(Debug, Clone, Copy)]
-pub struct Kv<'n> {
-    binding: &'n str,
-}
-
-impl<'n> Kv<'n> {
-    /// The namespace bound as `binding` (e.g. `Kv::new("CACHE")`).
-    pub const fn new(binding: &'n str) -> Self {
-        Self { binding }
-    }
-
-    /// The record of an operation on `key`, or `Err(InvalidArgument)` for a key the platform
-    /// refuses (empty, `.`, `..`, longer than 512 bytes), without asking it.
-    fn record(&self, key: &str, value: &[u8]) -> Result<IoRecord, Error> {
-        if matches!(key, "" | "." | "..") || key.len() > KV_KEY_LIMIT {
-            return Err(Error::InvalidArgument);
-        }
-        Ok(IoRecord {
-            slices: [
-                RawSlice::of(self.binding.as_bytes()),
-                RawSlice::of(key.as_bytes()),
-                RawSlice::of(value),
-                RawSlice::EMPTY,
-                RawSlice::EMPTY,
-            ],
-        })
-    }
-
-    /// The value of `key` in `buffer`, `None` when the key is not there.
-    pub fn get<'b>(&self, key: &str, buffer: &'b mut [u8]) -> Result<Option<&'b [u8]>, Error> {
-        match io(IO_KV_GET, &self.record(key, &[])?)? {
-            ABSENT => Ok(None),
-            handle => {
-                let len = read(handle, RESULT_BODY, buffer)?;
-                Ok(buffer.get(..len))
-            }
-        }
-    }
-
-    /// The value of `key` in owned memory, `None` when the key is not there.
-    #[cfg(feature = "alloc")]
-    pub fn get_owned(&self, key: &str) -> Result<Option<alloc::vec::Vec<u8>>, Error> {
-        match io(IO_KV_GET, &self.record(key, &[])?)? {
-            ABSENT => Ok(None),
-            handle => read_owned(handle, RESULT_BODY).map(Some),
-        }
-    }
-
-    /// Stores `value` under `key`.
-    pub fn put(&self, key: &str, value: &[u8]) -> Result<(), Error> {
-        io(IO_KV_PUT, &self.record(key, value)?).map(|_| ())
-    }
-
-    /// Removes `key` (not an error when it is not there).
-    pub fn delete(&self, key: &str) -> Result<(), Error> {
-        io(IO_KV_DELETE, &self.record(key, &[])?).map(|_| ())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::IO_FAILED;
-    use crate::sys::{ASKED, ENV, RESULTS};
+    use crate::abi::{BRIDGE_WOULD_SUSPEND, IO_FAILED, IO_INVALID_ARGUMENT, IO_NO_BINDING};
+    use crate::sys::{BridgeAnswer as B, BRIDGE_ASKED, BRIDGE_VALUES, ENV};
     use crate::Request;
 
-    /// Queues what the host answers to the next `__tw_io` calls.
-    fn answers(list: &[(i32, u16, &[u8], &[u8])]) {
-        RESULTS.with(|r| {
-            *r.borrow_mut() = list
-                .iter()
-                .map(|&(c, s, h, b)| (c, s, h.to_vec(), b.to_vec()))
-                .collect();
-        });
-        ASKED.with(|a| a.borrow_mut().clear());
+    /// Queues what the bridge answers to the next calls (handles from 1 in order; a negative
+    /// code is that error).
+    fn answers(list: &[(i32, B)]) {
+        BRIDGE_VALUES.with(|v| *v.borrow_mut() = list.to_vec());
+        BRIDGE_ASKED.with(|a| a.borrow_mut().clear());
+    }
+
+    /// A fetch's answers: the response, its status, its headers (`URLSearchParams` text), its body.
+    fn fetched(status: f64, encoded_headers: &str, body: &[u8]) -> [(i32, B); 6] {
+        [
+            (1, B::Object(0)),
+            (2, B::Number(status)),
+            (3, B::Object(0)),
+            (4, B::Object(0)),
+            (5, B::Text(encoded_headers.into())),
+            (6, B::Bytes(body.to_vec())),
+        ]
     }
 
     #[test]
-    fn fetch_sends_the_record_and_reads_the_answer_into_the_buffer() {
-        answers(&[(0, 201, b"content-type:text/plain\nx-a:1\n", b"made")]);
+    fn fetch_sends_one_call_and_reads_the_answer_into_the_buffer() {
+        answers(&fetched(
+            201.0,
+            "content-type=text%2Fplain%3B+charset%3DUTF-8&x-a=1%3A2",
+            b"made",
+        ));
         let headers = [Header::new("x-b", "2")];
         let sub = Subrequest::new("POST", "https://o/p")
             .headers(&headers)
             .body(b"in")
             .via("ORIGIN");
-        let mut buffer = [0u8; 64];
+        let mut buffer = [0u8; 96];
         let answer = fetch(&sub, &mut buffer).unwrap();
         assert_eq!((answer.status(), answer.body()), (201, &b"made"[..]));
-        assert_eq!(answer.header("X-A"), Some("1"));
+        assert_eq!(answer.header("Content-Type"), Some("text/plain; charset=UTF-8"));
+        assert_eq!(answer.header("x-a"), Some("1:2"));
         assert_eq!(answer.headers().count(), 2);
-        let asked = ASKED.with(|a| a.borrow().clone());
-        assert_eq!(asked[0].0, IO_FETCH);
-        let slices: Vec<&[u8]> = asked[0].1.iter().map(Vec::as_slice).collect();
-        assert_eq!(slices, [&b"POST"[..], b"https://o/p", b"", b"in", b"ORIGIN"]);
+        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+        assert!(asked[0].starts_with("env ORIGIN.fetch("), "{asked:?}");
+        for part in ["https://o/p", "POST", "x-b", "\"2\"", "body"] {
+            assert!(asked[0].contains(part), "{part} in {}", asked[0]);
+        }
+        assert_eq!(
+            asked.len(),
+            6,
+            "fetch, status, headers, URLSearchParams, toString, arrayBuffer"
+        );
+    }
+
+    #[test]
+    fn many_or_repeated_headers_go_through_a_headers_object() {
+        let names: Vec<String> = (0..=HEADERS_AT_ONCE).map(|i| format!("x-{i}")).collect();
+        let many: Vec<Header<'_>> = names.iter().map(|n| Header::new(n, "v")).collect();
+        let repeated = [Header::new("accept", "a"), Header::new("Accept", "b")];
+        for headers in [&many[..], &repeated[..]] {
+            let mut list = vec![(1, B::Object(0))];
+            list.extend((0..headers.len()).map(|i| (2 + i as i32, B::Undefined)));
+            list.push((99, B::Object(0)));
+            answers(&list);
+            send(&Subrequest::get("https://o/").headers(headers)).unwrap();
+            let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+            assert!(asked[0].starts_with("global Headers."), "{asked:?}");
+            assert_eq!(asked.len(), headers.len() + 2);
+            assert!(
+                asked[headers.len()].contains("append")
+                    && asked[headers.len()].contains(headers[headers.len() - 1].value())
+            );
+            assert!(asked[headers.len() + 1].starts_with("global globalThis.fetch("));
+        }
     }
 
     #[test]
     fn errors_are_values_never_faults() {
         answers(&[
-            (IO_FAILED, 0, b"", b""),
-            (IO_INVALID_URL, 0, b"", b""),
-            (IO_NO_BINDING, 0, b"", b""),
+            (IO_FAILED, B::Undefined),
+            (IO_INVALID_ARGUMENT, B::Undefined),
+            (7, B::Boolean(false)),
+            (IO_INVALID_ARGUMENT, B::Undefined),
+            (8, B::Boolean(true)),
+            (IO_NO_BINDING, B::Undefined),
+            (BRIDGE_WOULD_SUSPEND, B::Undefined),
         ]);
         let mut buffer = [0u8; 8];
         assert_eq!(fetch(&Subrequest::get("x"), &mut buffer).unwrap_err(), Error::Failed);
+        assert_eq!(send(&Subrequest::get("not a url")).unwrap_err(), Error::InvalidUrl);
+        // A URL that parses: what was refused is another argument (a body on a GET).
         assert_eq!(
-            fetch(&Subrequest::get("x"), &mut buffer).unwrap_err(),
-            Error::InvalidUrl
-        );
-        assert_eq!(fetch(&Subrequest::get("x"), &mut buffer).unwrap_err(), Error::NoBinding);
-    }
-
-    #[test]
-    fn keys_the_platform_refuses_are_invalid_arguments_without_a_call() {
-        answers(&[(IO_INVALID_ARGUMENT, 0, b"", b"")]);
-        let cache = Kv::new("CACHE");
-        let mut buffer = [0u8; 8];
-        let long = "k".repeat(KV_KEY_LIMIT + 1);
-        for key in ["", ".", "..", long.as_str()] {
-            assert_eq!(cache.get(key, &mut buffer), Err(Error::InvalidArgument), "{key:?}");
-            assert_eq!(cache.put(key, b"v"), Err(Error::InvalidArgument));
-            assert_eq!(cache.delete(key), Err(Error::InvalidArgument));
-        }
-        assert!(ASKED.with(|a| a.borrow().is_empty()), "the host was not asked");
-        // What the host refuses (a TypeError: a body on a GET) is the same error value.
-        assert_eq!(
-            fetch(&Subrequest::get("https://o/").body(b"x"), &mut buffer).unwrap_err(),
+            send(&Subrequest::get("https://o/").body(b"x")).unwrap_err(),
             Error::InvalidArgument
         );
+        assert_eq!(
+            send(&Subrequest::get("https://o/").via("NONE")).unwrap_err(),
+            Error::NoBinding
+        );
+        assert_eq!(send(&Subrequest::get("https://o/")).unwrap_err(), Error::WouldSuspend);
     }
 
     #[test]
     fn an_answer_larger_than_the_buffer_says_how_large() {
-        answers(&[(0, 200, b"a:1\n", b"0123456789")]);
-        let mut buffer = [0u8; 8];
-        assert_eq!(
-            fetch(&Subrequest::get("x"), &mut buffer).unwrap_err(),
-            Error::TooLarge { needed: 14 }
-        );
+        // Headers "a=1" (3) and a body of 10: 13 bytes, whichever part does not fit.
+        for room in [2, 8] {
+            answers(&fetched(200.0, "a=1", b"0123456789"));
+            let mut buffer = vec![0u8; room];
+            assert_eq!(
+                fetch(&Subrequest::get("x"), &mut buffer).unwrap_err(),
+                Error::TooLarge { needed: 13 },
+                "room {room}"
+            );
+        }
     }
 
     #[test]
-    fn kv_get_put_delete_and_a_miss() {
-        answers(&[
-            (0, 200, b"", b"value"),
-            (ABSENT, 0, b"", b""),
-            (0, 0, b"", b""),
-            (0, 0, b"", b""),
-        ]);
-        let cache = Kv::new("CACHE");
-        let mut buffer = [0u8; 16];
-        assert_eq!(cache.get("k", &mut buffer), Ok(Some(&b"value"[..])));
-        assert_eq!(cache.get("gone", &mut buffer), Ok(None));
-        assert_eq!(cache.put("k", b"v2"), Ok(()));
-        assert_eq!(cache.delete("k"), Ok(()));
-        let asked = ASKED.with(|a| a.borrow().clone());
-        let ops: Vec<u32> = asked.iter().map(|(op, _)| *op).collect();
-        assert_eq!(ops, [IO_KV_GET, IO_KV_GET, IO_KV_PUT, IO_KV_DELETE]);
-        assert_eq!(asked[2].1[..3], [b"CACHE".to_vec(), b"k".to_vec(), b"v2".to_vec()]);
+    fn header_blocks_decode_in_place() {
+        let mut block = *b"a=%2B+b&c=&d=e%3Df%zz&e=%4";
+        let len = header_block(&mut block);
+        assert_eq!(&block[..len], b"a:+ b\nc:\nd:e=f%zz\ne:%4");
+        assert_eq!(header_block(&mut []), 0);
     }
 
     #[test]
@@ -457,13 +553,12 @@ mod tests {
     #[cfg(feature = "alloc")]
     #[test]
     fn owned_answers_are_exactly_their_size() {
-        answers(&[(0, 200, b"x:y\n", b"owned body"), (0, 200, b"", b"kv")]);
+        answers(&fetched(200.0, "x=y", b"owned body"));
         let answer = fetch_owned(&Subrequest::get("x")).unwrap();
         assert_eq!(
             (answer.status(), answer.header("x"), answer.body()),
             (200, Some("y"), &b"owned body"[..])
         );
         assert_eq!(answer.into_body().capacity(), 10);
-        assert_eq!(Kv::new("C").get_owned("k"), Ok(Some(b"kv".to_vec())));
     }
 }

@@ -98,14 +98,6 @@ pub fn fetch_owned<R: NeedsAllocatorFeature>(_request: R) -> Result<R, io::Error
 }
 
 #[cfg(not(feature = "alloc"))]
-impl io::Kv<'_> {
-    /// Needs an allocator feature (then: the value of `key` in owned memory).
-    pub fn get_owned<K: NeedsAllocatorFeature>(&self, _key: K) -> Result<Option<K>, io::Error> {
-        unreachable!()
-    }
-}
-
-#[cfg(not(feature = "alloc"))]
 impl kv::Namespace<'_> {
     /// Needs an allocator feature (then: the value of `key` in owned memory).
     pub fn get_owned<K: NeedsAllocatorFeature>(&self, _key: K) -> Result<Option<K>, bridge::Error> {

@@ -103,6 +103,15 @@ impl Stub {
         self.value.call("fetch", &[Arg::str(url), Arg::object(fields)])
     }
 
+    /// Sends `request` to the object, with its method, headers and body (an upgrade request
+    /// with `upgrade: websocket`, a conditional request): the object's answer, read
+    /// ([`crate::io::Fetched::status`], ...) or handed on untouched
+    /// ([`crate::io::Fetched::respond`]: a 101 with its WebSocket). The request's URL is only
+    /// what the object sees (`Subrequest::via` does not apply).
+    pub fn send(&self, request: &crate::io::Subrequest<'_>) -> Result<crate::io::Fetched, crate::io::Error> {
+        crate::io::send_to(Target::Value(&self.value), request)
+    }
+
     /// The stub as a bridge value (to call its RPC methods).
     pub fn value(&self) -> &Value {
         &self.value

@@ -29,7 +29,9 @@
 //! Worker's stubs of a Durable Object class ([`TestEnv::object`]: `by_name`, `forward`,
 //! `fetch`, answered with `bridge::respond_with`), a queue's `send` and `send_batch`
 //! ([`TestEnv::queue`], [`TestEnv::queue_sent`]: the messages kept in order, with their content
-//! type and delay), the log (`platform::log` and a handler's `Err`: printed to stderr),
+//! type and delay), subrequests ([`TestEnv::subrequests`]: `io::send`, `io::fetch`,
+//! `fetch_owned`, answered by the test's function), the log (`platform::log` and a handler's
+//! `Err`: printed to stderr),
 //! `console.*` logging and `Date.now()`. Any other binding or platform call panics with
 //! its name, so a test never passes on an answer nobody gave.
 
@@ -102,7 +104,12 @@ struct World {
     requests: Vec<TestRequest>,
     /// The answer the running request handed the platform (`bridge::respond_with`).
     responded: Option<TestResponse>,
+    /// What answers the Worker's subrequests (`io::send`, `io::fetch`), if the test gave one.
+    subrequests: Option<std::rc::Rc<Subrequests>>,
 }
+
+/// A test's stand-in for the network: a subrequest in, its answer out.
+type Subrequests = dyn Fn(&TestRequest) -> TestResponse;
 
 /// A Durable Object: its class (the binding a Worker reaches it by) and its name.
 type ObjectKey = (String, String);
@@ -131,8 +138,12 @@ enum Held {
     Stub { binding: String, name: String },
     /// The incoming request.
     Request,
-    /// A Durable Object's answer.
+    /// A Durable Object's answer, or a subrequest's.
     Response(TestResponse),
+    /// A response's headers.
+    Headers(Vec<(String, String)>),
+    /// `new URLSearchParams(headers)`: its text.
+    Params(String),
 }
 
 std::thread_local! {
@@ -407,6 +418,16 @@ impl TestEnv {
         self
     }
 
+    /// With `answer` standing in for the network: every subrequest of the Worker (`io::send`,
+    /// `io::fetch`, `io::fetch_owned`, by URL or through a service binding's `fetch` the test
+    /// did not bind otherwise) is handed to it as a [`TestRequest`] (method, URL, headers,
+    /// body), and what it returns is the answer the Worker reads or hands on. Without it, a
+    /// subrequest fails the test, naming this.
+    pub fn subrequests(self, answer: impl Fn(&TestRequest) -> TestResponse + 'static) -> Self {
+        with_world(|w| w.subrequests = Some(std::rc::Rc::new(answer)));
+        self
+    }
+
     /// With the queue bound as `binding` (`[[queues.producers]]`): what a Worker sends to it is
     /// kept, in order ([`TestEnv::queue_sent`]).
     pub fn queue(self, binding: &str) -> Self {
@@ -608,15 +629,15 @@ pub(crate) fn bridge_call(
     member: &str,
     args: &[HostArg],
 ) -> Option<BridgeAnswer> {
-    // A stub's fetch runs the object's handler outside the world's borrow (it uses the world).
-    let (class, handler, object, request) =
-        match with_world(|world| object_call(world, target, handle, name, member, args)) {
-            None => return None,
-            Some(Some(ObjectCall::Answer(answer))) => return Some(answer),
-            Some(Some(ObjectCall::Run(class, handler, object, request))) => (class, handler, object, request),
-            Some(None) => return with_world(|world| platform_call(world, target, name, member, args)),
-        };
-    let response = run_object(class, handler, &object, &request);
+    // A stub's fetch runs the object's handler outside the world's borrow (it uses the world),
+    // and so does the test's answer to a subrequest (it may too).
+    let response = match with_world(|world| object_call(world, target, handle, name, member, args)) {
+        None => return None,
+        Some(Some(ObjectCall::Answer(answer))) => return Some(answer),
+        Some(Some(ObjectCall::Run(class, handler, object, request))) => run_object(class, handler, &object, &request),
+        Some(Some(ObjectCall::Subrequest(answer, request))) => answer(&request),
+        Some(None) => return with_world(|world| platform_call(world, target, name, member, args)),
+    };
     with_world(|world| hold(world, Held::Response(response)))
 }
 
@@ -626,6 +647,62 @@ enum ObjectCall {
     Answer(BridgeAnswer),
     /// Object `.2` of class `.0` (its handler `.1`) run on this request.
     Run(String, Class, String, TestRequest),
+    /// The test's stand-in for the network, asked this subrequest.
+    Subrequest(std::rc::Rc<Subrequests>, TestRequest),
+}
+
+/// The request of a `fetch(url, init)` call: its method (GET by default), headers and body.
+fn request_of(url: &str, init: &[(String, HostArg)]) -> TestRequest {
+    let field = |key: &str| init.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let method = match field("method") {
+        Some(HostArg::Str(method)) => method.as_str(),
+        _ => "GET",
+    };
+    let mut request = TestRequest::new(method, url);
+    if let Some(HostArg::Bytes(body)) = field("body") {
+        request = request.body(body.clone());
+    }
+    if let Some(HostArg::Object(headers)) = field("headers") {
+        for (name, value) in headers {
+            if let HostArg::Str(value) = value {
+                request = request.header(name, value);
+            }
+        }
+    }
+    request
+}
+
+/// `text` as `application/x-www-form-urlencoded` writes it (what `URLSearchParams` does).
+fn form_encoded(text: &str, out: &mut String) {
+    for byte in text.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&std::format!("%{byte:02X}")),
+        }
+    }
+}
+
+/// A call on a subrequest's answer (`status`, `headers`, `arrayBuffer`), its headers (`get`)
+/// or their `URLSearchParams` (`toString`).
+fn answer_call(world: &mut World, handle: u32, member: &str, args: &[HostArg]) -> Option<BridgeAnswer> {
+    Some(match (held(world, u64::from(handle))?, member, args) {
+        (Held::Response(r), "status", []) => BridgeAnswer::Number(f64::from(r.status)),
+        (Held::Response(r), "arrayBuffer", []) => BridgeAnswer::Bytes(r.body),
+        (Held::Response(r), "headers", []) => hold(world, Held::Headers(r.headers)),
+        (Held::Headers(headers), "get", [HostArg::Str(name)]) => {
+            let mut values = headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str());
+            match values.next() {
+                None => BridgeAnswer::Null,
+                Some(first) => BridgeAnswer::Text(values.fold(first.into(), |all: String, v| all + ", " + v)),
+            }
+        }
+        (Held::Params(text), "toString", []) => BridgeAnswer::Text(text),
+        _ => return None,
+    })
 }
 
 /// Holds `value` for the Worker; the bridge's answer for it.
@@ -666,6 +743,32 @@ fn object_call(
             }
         }
         (CALL_REQUEST, "", "", []) => hold(world, Held::Request),
+        (CALL_GLOBAL, "globalThis", "fetch", [HostArg::Str(url), HostArg::Object(init)]) => {
+            let answer = world.subrequests.clone().unwrap_or_else(|| {
+                panic!(
+                    "tinyworker::testing: a subrequest to {url} with no stand-in (TestEnv::subrequests answers them)"
+                )
+            });
+            return Some(ObjectCall::Subrequest(answer, request_of(url, init)));
+        }
+        (CALL_GLOBAL, "URLSearchParams", "", [HostArg::Value(headers)]) => match held(world, *headers) {
+            Some(Held::Headers(headers)) => {
+                let mut text = String::new();
+                for (i, (name, value)) in headers.iter().enumerate() {
+                    if i > 0 {
+                        text.push('&');
+                    }
+                    form_encoded(name, &mut text);
+                    text.push('=');
+                    form_encoded(value, &mut text);
+                }
+                hold(world, Held::Params(text))
+            }
+            _ => return None,
+        },
+        (CALL_VALUE, "", member, args) if !matches!(held(world, u64::from(handle)), Some(Held::Stub { .. })) => {
+            answer_call(world, handle, member, args)?
+        }
         (CALL_VALUE, "", "fetch", args) => {
             let Some(Held::Stub { binding, name }) = held(world, u64::from(handle)) else {
                 return None;
@@ -674,18 +777,7 @@ fn object_call(
                 [HostArg::Value(request)] if matches!(held(world, *request), Some(Held::Request)) => {
                     world.requests.last().cloned().expect("a request runs")
                 }
-                [HostArg::Str(url), HostArg::Object(init)] => {
-                    let field = |key: &str| init.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-                    let method = match field("method") {
-                        Some(HostArg::Str(method)) => method.as_str(),
-                        _ => "GET",
-                    };
-                    let body = match field("body") {
-                        Some(HostArg::Bytes(body)) => body.clone(),
-                        _ => Vec::new(),
-                    };
-                    TestRequest::new(method, url).body(body)
-                }
+                [HostArg::Str(url), HostArg::Object(init)] => request_of(url, init),
                 other => panic!("tinyworker::testing: a stub's fetch({other:?}) is not stood in"),
             };
             let handler = world.classes[&binding].clone();
@@ -772,7 +864,8 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
         }
         _ => panic!(
             "tinyworker::testing: {} {name}.{member}({args:?}) is not stood in (variables, KV get/put/delete, \
-             queue send/sendBatch, Durable Objects and their storage, Date.now and console are)",
+             queue send/sendBatch, Durable Objects and their storage, subrequests with TestEnv::subrequests, \
+             Date.now and console are)",
             crate::sys::target_name(target)
         ),
     }
@@ -859,7 +952,7 @@ mod tests {
         if storage.put_u64("count", count).is_err() {
             return Response::text(503, "storage failed");
         }
-        if request.path() == "/then-panic" {
+        if request.path() == "/then-panic" || request.header("x-then") == Some("panic") {
             panic!("after the write");
         }
         let mut buffer = [0u8; 256];
@@ -898,12 +991,81 @@ mod tests {
         );
     }
 
+    /// A Worker that asks its origin: `/read` reads the answer's parts, `/buffer` reads it
+    /// whole into a buffer, `/as-is` hands it on.
+    fn origin_user<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {
+        use crate::io::{self, Subrequest};
+        let headers = [crate::Header::new("x-token", "t 1")];
+        let sub = Subrequest::new("POST", "https://origin.test/data")
+            .headers(&headers)
+            .body(b"ask");
+        match request.path() {
+            "/read" => {
+                let answer = io::send(&sub)?;
+                let kind = answer.header_in("content-type", request)?.unwrap_or("none");
+                let body = answer.body_in(request)?;
+                let text = request.format(format_args!("{} {kind} {}", answer.status()?, body.len()))?;
+                Ok(Response::text(200, text))
+            }
+            "/buffer" => {
+                let buffer = request.scratch(256).ok_or(crate::Error::too_large("no room", 256))?;
+                let answer = io::fetch(&sub, buffer)?;
+                let same = answer.header("X-Echo") == Some("POST t 1 ask");
+                Ok(Response::text(if same { 200 } else { 500 }, "read"))
+            }
+            _ => Ok(io::send(&sub)?.respond()?),
+        }
+    }
+
+    #[test]
+    fn subrequests_are_answered_by_the_test() {
+        let env = TestEnv::new().subrequests(|request| {
+            let echo = std::format!(
+                "{} {} {}",
+                request.method,
+                request
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n == "x-token")
+                    .map_or("", |(_, v)| v),
+                String::from_utf8_lossy(&request.body)
+            );
+            TestResponse {
+                status: 203,
+                headers: std::vec![
+                    ("content-type".into(), "text/plain; a=b".into()),
+                    ("x-echo".into(), echo)
+                ],
+                body: b"from the origin".to_vec(),
+                fault: None,
+                failed: false,
+            }
+        });
+        assert_eq!(
+            env.fetch(origin_user, TestRequest::get("/read")).text(),
+            "203 text/plain; a=b 15"
+        );
+        assert_eq!(env.fetch(origin_user, TestRequest::get("/buffer")).status, 200);
+        let passed = env.fetch(origin_user, TestRequest::get("/as-is"));
+        assert_eq!((passed.status, passed.text()), (203, "from the origin"));
+        assert_eq!(passed.header("x-echo").as_deref(), Some("POST t 1 ask"));
+    }
+
     /// A Worker that forwards `/counters/<name>` to that object, or sends it a `POST /`.
     fn front<'a>(request: &Request<'a>) -> Response<'a> {
         let name = request.path().trim_start_matches("/counters/");
         let stub = crate::object::Namespace::new("COUNTERS").by_name(name);
         let answer = match request.query() {
             Some("post") => stub.and_then(|s| s.fetch("POST", "http://object/then-panic", b"")),
+            Some("send") => {
+                // With headers: what `Stub::fetch` cannot say (an upgrade, a condition).
+                let headers = [crate::Header::new("x-then", "panic")];
+                let sub = crate::io::Subrequest::new("POST", "http://object/").headers(&headers);
+                let sent = stub.map_err(crate::io::Error::from).and_then(|s| s.send(&sub));
+                return sent
+                    .and_then(|answer| answer.respond())
+                    .unwrap_or(Response::text(502, "object failed"));
+            }
             _ => stub.and_then(|s| s.forward()),
         };
         answer
@@ -925,6 +1087,10 @@ mod tests {
             (500, Some("after the write"))
         );
         assert_eq!(env.object_fetch(counter, "a", TestRequest::get("/")).text(), "103");
+        // `Stub::send` carries the request's headers to the object.
+        let sent = env.fetch(front, TestRequest::get("/counters/a?send"));
+        assert_eq!((sent.status, sent.fault.as_deref()), (500, Some("after the write")));
+        assert_eq!(env.object_fetch(counter, "a", TestRequest::get("/")).text(), "104");
     }
 
     #[test]

@@ -115,12 +115,12 @@ fn instance<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
 }
 
 /// A subrequest through `tinyworker::io` from a class served without `io: true`: it cannot
-/// wait, so it answers an error, and the class keeps SQL (the module imports the I/O door,
-/// which once made every class of it refuse to start).
+/// wait, so it answers an error, and the class keeps SQL (a module whose Worker made
+/// subrequests once made every class of it refuse to start).
 fn io_refused<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
-    let mut buffer = [0u8; 64]; // (nothing is read: the call is refused before it is made)
-    let subrequest = tinyworker::io::Subrequest::new("GET", "https://example.com/");
-    match tinyworker::io::fetch(&subrequest, &mut buffer) {
+    // (A closed port on loopback: the call answers a Promise, which this class drops.)
+    let subrequest = tinyworker::io::Subrequest::new("GET", "http://127.0.0.1:9/");
+    match tinyworker::io::send(&subrequest) {
         Err(tinyworker::io::Error::WouldSuspend) => Response::text(409, "a room cannot wait for I/O\n"),
         _ => Response::text(500, "the subrequest was not refused\n"),
     }

@@ -31,7 +31,8 @@ extern crate alloc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
-use tinyworker::io::{self, Error, Kv, Subrequest};
+use tinyworker::io::{self, Error, Subrequest};
+use tinyworker::kv::{Namespace, PutOptions};
 
 mod streams;
 use tinyworker::{Header, Request, Response};
@@ -247,20 +248,20 @@ fn path_and_query(request: &Request<'_>, rest: &str) -> String {
 }
 
 fn kv<'a>(request: &Request<'a>, key: &str) -> Response<'a> {
-    let cache = Kv::new("CACHE");
+    let cache = Namespace::new("CACHE");
     match request.method() {
         "GET" => match cache.get_owned(key) {
             Ok(Some(value)) => Response::owned(200, value).with_headers(&[]),
             Ok(None) => Response::text(404, "not found\n"),
-            Err(error) => bad_gateway(error),
+            Err(error) => bad_gateway(error.into()),
         },
-        "PUT" => match cache.put(key, request.body()) {
+        "PUT" => match cache.put(key, request.body(), &PutOptions::default()) {
             Ok(()) => Response::text(201, "stored\n"),
-            Err(error) => bad_gateway(error),
+            Err(error) => bad_gateway(error.into()),
         },
         "DELETE" => match cache.delete(key) {
             Ok(()) => Response::text(200, "deleted\n"),
-            Err(error) => bad_gateway(error),
+            Err(error) => bad_gateway(error.into()),
         },
         _ => Response::text(405, "method not allowed: GET, PUT or DELETE\n"),
     }

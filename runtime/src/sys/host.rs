@@ -6,8 +6,8 @@
 
 use crate::abi::{
     CallRecord, FaultRecord, RawArg, RawField, ABSENT, ARG_ARRAY, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL, ARG_NUMBER,
-    ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_VALUE, BRIDGE_WRONG_TYPE, IO_FETCH, JS_BYTES,
-    JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_KIND, READ_NUMBER,
+    ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_VALUE, BRIDGE_WRONG_TYPE, JS_BOOLEAN,
+    JS_BYTES, JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_KIND, READ_NUMBER,
     RESULT_HEADERS, RESULT_STATUS,
 };
 use std::cell::RefCell;
@@ -39,6 +39,8 @@ pub enum BridgeAnswer {
     Null,
     /// A number.
     Number(f64),
+    /// A boolean.
+    Boolean(bool),
     /// A string.
     Text(String),
     /// Bytes.
@@ -204,6 +206,8 @@ pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
         (READ_KIND, BridgeAnswer::Undefined) => JS_UNDEFINED as i32,
         (READ_KIND, BridgeAnswer::Null) => JS_NULL as i32,
         (READ_KIND, BridgeAnswer::Number(_)) => JS_NUMBER as i32,
+        (READ_KIND, BridgeAnswer::Boolean(_)) => JS_BOOLEAN as i32,
+        (READ_NUMBER, BridgeAnswer::Boolean(b)) => put(&f64::from(u8::from(b)).to_le_bytes(), dst, room) as i32,
         (READ_KIND, BridgeAnswer::Text(_)) => JS_STRING as i32,
         (READ_KIND, BridgeAnswer::Bytes(_)) => JS_BYTES as i32,
         (READ_KIND, BridgeAnswer::Object(_)) => JS_OBJECT as i32,
@@ -273,25 +277,7 @@ pub fn log(level: u32, status: u32, needed: u32, flags: u32, text: &str, context
     LOGGED.with(|l| l.borrow_mut().push((level, line)));
 }
 
-/// `__tw_io`: notes what was asked in `ASKED`, answers the next of `RESULTS`.
-pub fn io(op: u32, record: &crate::abi::IoRecord) -> i32 {
-    let slices = record
-        .slices
-        .iter()
-        .enumerate()
-        .map(|(i, slice)| match (slice.at.is_null(), op == IO_FETCH && i == 2) {
-            (true, _) | (_, true) => Vec::new(),
-            // SAFETY: the record borrows these slices for the call.
-            _ => unsafe { core::slice::from_raw_parts(slice.at, slice.len) }.to_vec(),
-        })
-        .collect();
-    ASKED.with(|asked| asked.borrow_mut().push((op, slices)));
-    let (code, status, headers, body) = RESULTS.with(|r| r.borrow_mut().pop_front()).expect("a queued result");
-    CURRENT.with(|c| *c.borrow_mut() = (status, headers, body));
-    code
-}
-
-/// `__tw_storage`: answers from a test platform's object, or from the same queue as `io`.
+/// `__tw_storage`: answers from a test platform's object, or from the queue `RESULTS`.
 pub fn storage(op: u32, record: &crate::abi::IoRecord) -> i32 {
     {
         // SAFETY: the record borrows its key and value for the call.
@@ -306,7 +292,17 @@ pub fn storage(op: u32, record: &crate::abi::IoRecord) -> i32 {
             return code;
         }
     }
-    io(op, record)
+    // The queue: what was asked (key and value) noted in `ASKED`, the next answer of `RESULTS`.
+    // SAFETY: the record borrows its slices for the call.
+    let slices = record
+        .slices
+        .iter()
+        .map(|s| unsafe { slice(s.at as usize as u64, s.len) }.to_vec())
+        .collect();
+    ASKED.with(|asked| asked.borrow_mut().push((op, slices)));
+    let (code, status, headers, body) = RESULTS.with(|r| r.borrow_mut().pop_front()).expect("a queued result");
+    CURRENT.with(|c| *c.borrow_mut() = (status, headers, body));
+    code
 }
 
 /// `__tw_result`: part `part` of the last answer.

@@ -17,11 +17,6 @@ pub fn env(_name: &str, _dst: *mut u8, _room: usize) -> i32 {
 /// `__tw_log`: the line goes to stderr where there is one (a doc test's).
 pub fn log(_level: u32, _status: u32, _needed: u32, _flags: u32, _text: &str, _context: &str) {}
 
-/// `__tw_io`: every operation fails.
-pub fn io(_op: u32, _record: &crate::abi::IoRecord) -> i32 {
-    IO_FAILED
-}
-
 /// `__tw_storage`: every operation fails.
 pub fn storage(_op: u32, _record: &crate::abi::IoRecord) -> i32 {
     IO_FAILED

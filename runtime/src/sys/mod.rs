@@ -3,7 +3,7 @@
 //! `cargo test` or with the `testing` feature (stand-ins a test drives), and the host otherwise
 //! (inert: nothing to call).
 //!
-//! Every platform provides the same functions: `request_part`, `env`, `io`, `storage`,
+//! Every platform provides the same functions: `request_part`, `env`, `storage`,
 //! `result`, `call`, `value`, `log` and `throw` (and, in the wasm unwind build, `trap`).
 
 #[cfg(target_arch = "wasm32")]

@@ -1,4 +1,4 @@
-//! wasm32: the imports of docs/ABI.md (`env.__tw_request`, `__tw_env`, `__tw_io`, `__tw_result`,
+//! wasm32: the imports of docs/ABI.md (`env.__tw_request`, `__tw_env`, `__tw_result`,
 //! `__tw_storage`, `__tw_call`, `__tw_value`, `__tw_log`) and the throw of the imported `__cpp_exception` tag (and, unwind build, a trap).
 
 use crate::abi::FaultRecord;
@@ -22,7 +22,6 @@ mod io_imports {
     #[link(wasm_import_module = "env")]
     extern "C-unwind" {
         pub fn __tw_env(name: *const u8, name_len: usize, dst: *mut u8, room: usize) -> i32;
-        pub fn __tw_io(op: u32, record: *const crate::abi::IoRecord) -> i32;
         pub fn __tw_result(handle: i32, part: u32, dst: *mut u8, room: usize) -> i32;
         pub fn __tw_storage(op: u32, record: *const crate::abi::IoRecord) -> i32;
         pub fn __tw_call(record: *const crate::abi::CallRecord) -> i32;
@@ -88,14 +87,6 @@ pub fn env(name: &str, dst: *mut u8, room: usize) -> i32 {
     // SAFETY: `name` is readable for its length; the glue writes at most `room` bytes at `dst`,
     // which the caller passes as the unused tail of the I/O buffer.
     unsafe { io_imports::__tw_env(name.as_ptr(), name.len(), dst, room) }
-}
-
-/// `__tw_io`: runs operation `op` (suspending the module until the host answers); a result
-/// handle, `ABSENT`, or a negative error code.
-pub fn io(op: u32, record: &crate::abi::IoRecord) -> i32 {
-    // SAFETY: the record and every slice it points at stay borrowed (so alive and unchanged)
-    // for the whole call; the glue only reads them.
-    unsafe { io_imports::__tw_io(op, record) }
 }
 
 /// `__tw_result`: part `part` of result `handle` (its length; written at `dst` if it fits in
