@@ -252,8 +252,10 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
     else if (kind == CALL_EVENT) target = bridge.event;
     else if (kind == CALL_CONTEXT) target = bridge.ctx;
     else if (kind == CALL_VALUE) {
-      if (!(handle in bridge.values)) return BRIDGE_NO_VALUE;
-      target = bridge.values[handle];
+      // (ERROR_HANDLE, as the record's unsigned word: the last error itself, its name, cause.)
+      if (handle == ERROR_HANDLE >>> 0) target = bridge.error;
+      else if (!(handle in bridge.values)) return BRIDGE_NO_VALUE;
+      else target = bridge.values[handle];
     } else return IO_FAILED; // a target this glue does not know: refused, never guessed
     if (kind != CALL_VALUE && target === undefined) return IO_NO_BINDING;
     const property = text(member, memberLen);

@@ -107,6 +107,18 @@ export default {
       const body = kind == "blob" ? Uint8Array.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data) : kind == "null" ? null : String(data);
       return new Response(body, { headers: { ...octets, "x-kind": kind } });
     }
+    if (path == "/d1/exec" || path == "/d1/raw" || path.startsWith("/d1/first/")) {
+      await notes(env);
+      if (path == "/d1/exec") {
+        const schema = "CREATE TABLE IF NOT EXISTS tags (id INTEGER PRIMARY KEY, tag TEXT)\nCREATE INDEX IF NOT EXISTS tags_by_tag ON tags (tag)\nDELETE FROM tags";
+        return text(String((await env.DB.exec(schema)).count));
+      }
+      const json = (value) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
+      const query = env.DB.prepare("SELECT id, text FROM notes ORDER BY id");
+      if (path == "/d1/raw") return json(await query.raw({ columnNames: url.search == "?columns" }));
+      const value = await query.first(path.slice(10));
+      return value === null ? text("no rows\n", 404) : json(value);
+    }
     if (path.startsWith("/d1/")) {
       await notes(env);
       if (path == "/d1/notes" && request.method == "POST") {
@@ -181,6 +193,14 @@ export default {
       const lines = (await request.text()).split("\n").filter(Boolean);
       await env.QUEUE.sendBatch(lines.map((body) => ({ body, contentType: "text", delaySeconds: 0 })));
       return text("sent\n", 202);
+    }
+    if (path == "/error-name") {
+      try {
+        JSON.parse("{");
+        return text("JSON took it\n", 500);
+      } catch (e) {
+        return text(e.name);
+      }
     }
     if (path.startsWith("/random/")) return new Response(crypto.getRandomValues(new Uint8Array(Number(path.slice(8)))), { headers: octets });
     if (path == "/queue" && request.method == "POST") {

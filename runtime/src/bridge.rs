@@ -363,6 +363,23 @@ pub fn last_error_in<'a>(request: &crate::Request<'a>) -> &'a str {
     request.read_sized(read, |_| ()).map(crate::headers::text).unwrap_or("")
 }
 
+/// The last bridge error of this request as a value, to read what its message does not say:
+/// its `name` ([`last_error_name_in`]), its `cause`, a binding's own fields. `undefined` when
+/// no call failed. For the handler only: never send it to a client.
+pub fn last_error_value() -> Value {
+    Value {
+        handle: ERROR_HANDLE as u32,
+    }
+}
+
+/// The name of the last bridge error of this request (`TypeError`, `AbortError`,
+/// `SyntaxError`, a binding's own) in the request's memory; empty when no call failed or it has
+/// none. Tells a timeout (`AbortError`, `TimeoutError`) from a refusal (`TypeError`).
+pub fn last_error_name_in<'a>(request: &crate::Request<'a>) -> &'a str {
+    let name = last_error_value().get("name");
+    name.and_then(|name| name.text_in(request)).unwrap_or("")
+}
+
 impl Value {
     /// Its kind.
     pub fn kind(&self) -> Kind {

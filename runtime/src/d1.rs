@@ -76,9 +76,11 @@ impl<'n> Database<'n> {
         Ok(Statement { value })
     }
 
-    /// Runs `sql` (one or more statements, no parameters; e.g. a schema).
-    pub fn exec(&self, sql: &str) -> Result<(), Error> {
-        bridge::call(Target::Env(self.binding), "exec", &[Arg::str(sql)]).map(Value::release)
+    /// Runs `sql` (one or more statements, one per line, no parameters; e.g. a schema); what
+    /// D1 reports of it (how many statements ran).
+    pub fn exec(&self, sql: &str) -> Result<Executed, Error> {
+        let value = bridge::call(Target::Env(self.binding), "exec", &[Arg::str(sql)])?;
+        Ok(Executed { value })
     }
 
     /// Runs `statements` in one transaction; the result of each (as from [`Statement::all`]).
@@ -121,6 +123,21 @@ impl Statement {
     pub fn first(&self) -> Result<Option<Row>, Error> {
         let value = self.value.call("first", &[])?;
         Ok(if value.is_nullish() { None } else { Some(Row { value }) })
+    }
+
+    /// Column `column` of the first row (D1's `first(column)`), `None` when there is no row;
+    /// an unknown column is D1's error.
+    pub fn first_column(&self, column: &str) -> Result<Option<Value>, Error> {
+        let value = self.value.call("first", &[Arg::str(column)])?;
+        Ok(if value.is_nullish() { None } else { Some(value) })
+    }
+
+    /// Every row as an array of its values, in column order (D1's `raw()`); with
+    /// `column_names`, the first array is the column names (`raw({ columnNames: true })`).
+    /// Read it as JSON ([`Value::json_in`]) or item by item ([`Value::index`]).
+    pub fn raw(&self, column_names: bool) -> Result<Value, Error> {
+        let options = [bridge::Field::new("columnNames", Arg::bool(column_names))];
+        self.value.call("raw", &[Arg::object(&options)])
     }
 
     /// Every row, and the meta.
@@ -256,6 +273,24 @@ impl Row {
     /// The column names, in the order the row has them.
     pub fn columns(&self) -> Result<Value, Error> {
         bridge::call(Target::Global("Object"), "keys", &[Arg::value(&self.value)])
+    }
+}
+
+/// What [`Database::exec`] reported.
+#[derive(Debug)]
+pub struct Executed {
+    value: Value,
+}
+
+impl Executed {
+    /// How many statements ran.
+    pub fn count(&self) -> Result<u32, Error> {
+        Ok(exact_integer(self.value.get("count")?.number()?)? as u32)
+    }
+
+    /// How long they took, in milliseconds.
+    pub fn duration(&self) -> Result<f64, Error> {
+        self.value.get("duration")?.number()
     }
 }
 

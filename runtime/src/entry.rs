@@ -86,7 +86,7 @@ where
 {
     const FALLIBLE: bool = true;
     fn answer<'a>(self, request: &Request<'a>) -> Response<'a> {
-        answer_result(request, self(request))
+        answer_result(self(request))
     }
 }
 
@@ -113,7 +113,7 @@ where
     E: Into<Error>,
 {
     fn answer<'a>(self, request: &Request<'a>, storage: &Storage) -> Response<'a> {
-        answer_result(request, self(request, storage))
+        answer_result(self(request, storage))
     }
 }
 
@@ -132,10 +132,20 @@ impl<H: ObjectHandler<M>, M> Handler<Stored<M>> for WithStorage<H> {
     }
 }
 
-/// A handler's `Result` as its response: an `Err` is logged (with the request's method and
-/// path) and answered with its status and body (generic unless the error is public).
-pub fn answer_result<'a, E: Into<Error>>(request: &Request<'_>, result: Result<Response<'a>, E>) -> Response<'a> {
-    result.unwrap_or_else(|error| error_response(request, &error.into()))
+/// A handler's `Result` as its response: an `Err` is logged (the glue writes the request's
+/// method and path before it) and answered with its status and body (generic unless the error
+/// is public).
+pub fn answer_result<E: Into<Error>>(result: Result<Response<'_>, E>) -> Response<'_> {
+    result.unwrap_or_else(|error| error_response(&error.into()))
+}
+
+/// Calls `handler` on `request`: its response, and whether that is an `Err` it answered (what
+/// `serve` reads from the flag, for the test platform's runs).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn answer_noting_err<'a, H: Handler<M>, M>(handler: H, request: &Request<'a>) -> (Response<'a>, bool) {
+    take_erred();
+    let response = handler.answer(request);
+    (response, take_erred())
 }
 
 per_instance! {
@@ -147,9 +157,7 @@ per_instance! {
 /// The response to `error`, logged with the request's method and path.
 #[cold]
 #[inline(never)]
-pub(crate) fn error_response<'a>(request: &Request<'_>, error: &Error) -> Response<'a> {
-    // (The glue writes the request's method and path before the message.)
-    let _ = request;
+pub(crate) fn error_response<'a>(error: &Error) -> Response<'a> {
     crate::error::log("", error);
     // SAFETY: the closure only stores the flag.
     unsafe { ERRED.with(|erred| *erred = true) };

@@ -93,7 +93,7 @@ where
     F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>) -> Result<Response<'a>, E>,
 {
     fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, _: &C) -> Response<'a> {
-        crate::entry::answer_result(request, self(request, params))
+        crate::entry::answer_result(self(request, params))
     }
 }
 
@@ -111,7 +111,7 @@ where
     F: Copy + for<'a> Fn(&Request<'a>, &Params<'a>, &C) -> Result<Response<'a>, E>,
 {
     fn call<'a>(self, request: &Request<'a>, params: &Params<'a>, context: &C) -> Response<'a> {
-        crate::entry::answer_result(request, self(request, params, context))
+        crate::entry::answer_result(self(request, params, context))
     }
 }
 

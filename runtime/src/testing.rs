@@ -74,9 +74,7 @@ impl Class {
         Self {
             id: core::any::TypeId::of::<H>(),
             run: std::rc::Rc::new(higher_ranked(move |request| {
-                crate::entry::take_erred();
-                let response = crate::Handler::answer(served, request);
-                (response, crate::entry::take_erred())
+                crate::entry::answer_noting_err(served, request)
             })),
         }
     }
@@ -481,11 +479,7 @@ impl TestEnv {
 
     /// Runs the Worker's `handler` on `request`.
     pub fn fetch<M>(&self, handler: impl crate::Handler<M>, request: TestRequest) -> TestResponse {
-        serve(&request, |r| {
-            crate::entry::take_erred();
-            let response = handler.answer(r);
-            (response, crate::entry::take_erred())
-        })
+        serve(&request, |r| crate::entry::answer_noting_err(handler, r))
     }
 
     /// Runs the Durable Object handler `handler` of the object named `object` on `request`,

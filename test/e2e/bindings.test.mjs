@@ -116,10 +116,19 @@ const PLAN = [
   ["GET", "/d1/int/x"],
   ["POST", "/d1/typed", "a text"],
   ["GET", "/d1/typed/1"],
+  // D1's other reads: exec's statement count, first(column), raw() with and without names.
+  ["GET", "/d1/exec"],
+  ["GET", "/d1/first/text"],
+  ["GET", "/d1/first/id"],
+  ["GET", "/d1/raw"],
+  ["GET", "/d1/raw?columns"],
   ["POST", "/d1/clear"],
   ["GET", "/d1/count"],
+  ["GET", "/d1/first/text"],
+  ["GET", "/d1/raw?columns"],
   ["POST", "/queue-json?delay=1", '{"n":[1,"x"]}'],
   ["GET", "/monotonic"],
+  ["GET", "/error-name"],
   ["GET", "/nothing-here"],
 ];
 
@@ -150,6 +159,12 @@ for (const build of TEST_BUILDS) {
       for (const [i, request] of PLAN.entries()) {
         assert.deepEqual(await send(server, request), twin.answers[i], `${request[0]} ${request[1]}`);
       }
+      // (The twin agreeing is not enough: what D1's other reads answered.)
+      const answered = (path) => Buffer.from(twin.answers[PLAN.findIndex(([, p]) => p == path)].body, "hex").toString();
+      assert.equal(answered("/d1/exec"), "3", "exec ran three statements");
+      assert.match(answered("/d1/raw?columns"), /^\[\["id","text"\],\[1,"first note é"\],/);
+      assert.match(answered("/d1/first/text"), /^"first note é"$/);
+      assert.equal(answered("/error-name"), "SyntaxError");
       // What differs by nature: random bytes (their number and kind), the clock (close).
       for (const n of [0, 1, 256, 65536]) {
         const r = await fetch(`${server.base}/random/${n}`);

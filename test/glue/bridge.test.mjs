@@ -101,10 +101,14 @@ test("errors keep their kind; the binding's message is the handler's to read", (
   assert.equal(call(abi.CALL_ENV, "BAD", "throwsType"), abi.IO_INVALID_ARGUMENT);
   assert.equal(call(abi.CALL_ENV, "BAD", "fails"), abi.IO_FAILED);
   assert.equal(read(abi.ERROR_HANDLE, abi.READ_BYTES), "bucket gone");
+  // The last error itself, as a CALL_VALUE target: its name (a TypeError's after the next).
+  assert.equal(call(abi.CALL_ENV, "BAD", "throwsType"), abi.IO_INVALID_ARGUMENT);
+  const name = call(abi.CALL_VALUE, "", "name", [], abi.CALL_GET, abi.ERROR_HANDLE >>> 0);
+  assert.equal(read(name, abi.READ_BYTES), "TypeError");
   assert.equal(call(abi.CALL_VALUE, "", "x", [], 0, 99), abi.BRIDGE_NO_VALUE);
   assert.equal(call(7, "x", "y"), abi.IO_FAILED, "a target kind this glue does not know is refused");
   assert.equal(call(abi.CALL_ENV, "BAD", "fails", [[99]]), abi.IO_INVALID_ARGUMENT, "an argument tag it does not know is refused");
-  assert.equal(read(0, abi.READ_KIND), abi.BRIDGE_NO_VALUE, "nothing is held after errors");
+  assert.equal(read(name + 1, abi.READ_KIND), abi.BRIDGE_NO_VALUE, "nothing else is held after errors");
 });
 
 test("a Promise where the module cannot suspend is refused; a detached one goes to waitUntil", async () => {

@@ -33,6 +33,8 @@
 //! | `GET /log` | logs one line at each level |
 //! | `GET /cf` | the request's `cf` properties as JSON |
 //! | `GET /kv-text/<key>` | the value read as text into the request's buffer (no allocator needed) |
+//! | `GET /error-name` | a call that throws (`JSON.parse("{")`): its error's name, read with `bridge::last_error_name_in` (`SyntaxError`) |
+//! | `GET /d1/exec`, `/d1/first/<column>`, `/d1/raw[?columns]` | D1's other reads as JSON: `exec`'s statement count, `first(column)` of the notes (404 without a row), `raw()` (with the column names first) |
 //! | `GET /d1/int/<n>` | `n` (an `i64`) stored and read back exactly; 400 when it is not an integer or lies past ±(2^53 − 1), which D1 would store rounded |
 //! | `POST /d1/typed` | inserts a row of a real (1.5), a NULL and the body as text; its id |
 //! | `GET /d1/typed/<id>` | that row as JSON (its columns' kinds kept) |
@@ -200,7 +202,8 @@ fn r2_list<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Er
 
 /// The notes table, made on first use.
 fn notes() -> Result<(), Error> {
-    DB.exec("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)")
+    DB.exec("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)")?;
+    Ok(())
 }
 
 fn d1<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
@@ -421,6 +424,9 @@ static ROUTES: &[Route] = &[
     Route::post("/d1/notes", d1),
     Route::get("/d1/count", d1),
     Route::get("/d1/notes/*id", d1),
+    Route::get("/d1/exec", d1_read),
+    Route::get("/d1/first/*column", d1_read),
+    Route::get("/d1/raw", d1_read),
     Route::get("/d1-bad", d1_bad),
     Route::get("/d1-then-abort", d1_then_abort),
     Route::any("/kv/*key", kv_route),
@@ -436,6 +442,7 @@ static ROUTES: &[Route] = &[
     Route::post("/queue-batch", queue_batch),
     Route::get("/queue-log", queue_log),
     Route::get("/random/*n", random),
+    Route::get("/error-name", error_name),
     Route::post("/sha256", sha256),
     Route::get("/time", time),
     Route::get("/monotonic", monotonic),
@@ -532,6 +539,27 @@ fn d1_typed<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'
             }
         }
     }
+}
+
+/// D1's other reads: `exec`'s statement count, `first(column)`, `raw()` (`?columns`: with the
+/// column names first), each answered as JSON (as `JSON.stringify` writes it).
+fn d1_read<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    notes()?;
+    let notes = DB.prepare("SELECT id, text FROM notes ORDER BY id")?;
+    let answer = match request.path() {
+        "/d1/exec" => {
+            let schema = "CREATE TABLE IF NOT EXISTS tags (id INTEGER PRIMARY KEY, tag TEXT)\n\
+                          CREATE INDEX IF NOT EXISTS tags_by_tag ON tags (tag)\n\
+                          DELETE FROM tags";
+            return Ok(Response::number(200, u64::from(DB.exec(schema)?.count()?)));
+        }
+        "/d1/raw" => notes.raw(request.query() == Some("columns"))?,
+        _ => match notes.first_column(params.get("column").unwrap_or(""))? {
+            Some(value) => value,
+            None => return Ok(Response::text(404, "no rows\n")),
+        },
+    };
+    Ok(Response::json(200, answer.json_in(request)?))
 }
 
 fn d1_bad<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
@@ -643,6 +671,15 @@ fn queue_batch<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>
     let bodies: Vec<Body<'_>> = lines.iter().map(|l| Body::Text(l)).collect();
     QUEUE.send_batch(&bodies, 0)?;
     Ok(Response::text(202, "sent\n"))
+}
+
+/// A call that throws (`JSON.parse("{")`): the name of the error it threw, read through the
+/// bridge (`bridge::last_error_name_in`), as the twin's `catch (e) { e.name }`.
+fn error_name<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    match bridge::call(Target::Global("JSON"), "parse", &[Arg::str("{")]) {
+        Ok(_) => Ok(Response::text(500, "JSON took it\n")),
+        Err(_) => Ok(Response::text(200, bridge::last_error_name_in(request))),
+    }
 }
 
 fn random<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
