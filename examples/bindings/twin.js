@@ -194,6 +194,17 @@ export default {
       await env.QUEUE.sendBatch(lines.map((body) => ({ body, contentType: "text", delaySeconds: 0 })));
       return text("sent\n", 202);
     }
+    if (path.startsWith("/var-json/")) {
+      const value = env[path.slice(10)];
+      if (value === undefined) return text("no such variable\n", 404);
+      return new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
+    }
+    if (path.startsWith("/sleep/")) {
+      const ms = /^[0-9]{1,10}$/.test(path.slice(7)) ? Number(path.slice(7)) : NaN;
+      if (!(ms <= 5000)) return text("milliseconds, at most 5000\n", 400);
+      await scheduler.wait(ms);
+      return text("slept\n");
+    }
     if (path == "/error-name") {
       try {
         JSON.parse("{");

@@ -1,6 +1,6 @@
-//! The platform's basics through the bridge: the wall clock and a monotonic clock, random bytes
-//! (`crypto.getRandomValues`), SHA-256 (`crypto.subtle.digest`), logging at levels (`__tw_log`),
-//! the incoming request's `cf` properties.
+//! The platform's basics through the bridge: the wall clock and a monotonic clock, a timer
+//! (`scheduler.wait`), random bytes (`crypto.getRandomValues`), SHA-256 (`crypto.subtle.digest`),
+//! logging at levels (`__tw_log`), the incoming request's `cf` properties.
 
 use crate::bridge::{self, Arg, Error, Target, Value};
 
@@ -12,6 +12,25 @@ pub fn now_ms() -> Result<f64, Error> {
 /// A monotonic clock in milliseconds (`performance.now()`).
 pub fn monotonic_ms() -> Result<f64, Error> {
     bridge::call(Target::Global("performance"), "now", &[])?.number()
+}
+
+/// The variable `name` of the Worker's env as JSON, in the request's memory (sized by the
+/// host): what `[vars]` holds that is not text (an object, an array, a number), or a text one
+/// as a JSON string. `None` when the env has no such variable.
+pub fn var_json_in<'a>(request: &crate::Request<'a>, name: &str) -> Result<Option<&'a str>, Error> {
+    let value = bridge::get(Target::Env(name), "");
+    match value {
+        Ok(value) if !value.is_nullish() => value.json_in(request).map(Some),
+        Ok(_) | Err(Error::NoTarget) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Waits `ms` milliseconds (`scheduler.wait`): the instance is suspended meanwhile, as for any
+/// I/O, and other requests run on other instances. A Durable Object served without `io: true`
+/// cannot wait: [`Error::WouldSuspend`].
+pub fn sleep(ms: u32) -> Result<(), Error> {
+    bridge::call(Target::Global("scheduler"), "wait", &[Arg::number(f64::from(ms))]).map(Value::release)
 }
 
 /// Fills `buffer` with cryptographically strong random bytes (`crypto.getRandomValues`, in

@@ -30,6 +30,15 @@ impl<'a> Body<'a> {
     }
 }
 
+/// One message of a batch with its own delay ([`Queue::send_each`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// The body (its kind is its content type).
+    pub body: Body<'a>,
+    /// Seconds before it is delivered (0: at once).
+    pub delay_seconds: u32,
+}
+
 /// The most messages a batch holds (the platform's limit is 100).
 pub const MAX_BATCH: usize = 100;
 
@@ -51,24 +60,38 @@ impl<'n> Queue<'n> {
 
     /// Sends `bodies` as one batch, each delivered after `delay_seconds`.
     pub fn send_batch(&self, bodies: &[Body<'_>], delay_seconds: u32) -> Result<(), Error> {
-        if bodies.len() > MAX_BATCH {
+        self.batch(bodies.len(), |i| Outgoing {
+            body: bodies[i],
+            delay_seconds,
+        })
+    }
+
+    /// Sends `messages` as one batch, each with its own content type (its body's kind) and
+    /// delay.
+    pub fn send_each(&self, messages: &[Outgoing<'_>]) -> Result<(), Error> {
+        self.batch(messages.len(), |i| messages[i])
+    }
+
+    /// Sends the `len` messages `message(i)` as one batch (at most [`MAX_BATCH`]).
+    fn batch<'a>(&self, len: usize, message: impl Fn(usize) -> Outgoing<'a>) -> Result<(), Error> {
+        if len > MAX_BATCH {
             return Err(Error::InvalidArgument);
         }
-        let delay = Arg::number(f64::from(delay_seconds));
         let mut fields = [[Field::EMPTY; 3]; MAX_BATCH];
-        for (slot, body) in fields.iter_mut().zip(bodies) {
+        for (i, slot) in fields.iter_mut().enumerate().take(len) {
+            let Outgoing { body, delay_seconds } = message(i);
             let (arg, content_type) = body.arg();
             *slot = [
                 Field::new("body", arg),
                 Field::new("contentType", Arg::str(content_type)),
-                Field::new("delaySeconds", delay),
+                Field::new("delaySeconds", Arg::number(f64::from(delay_seconds))),
             ];
         }
         let mut messages = [Arg::UNDEFINED; MAX_BATCH];
         for (slot, message) in messages.iter_mut().zip(fields.iter()) {
             *slot = Arg::object(message);
         }
-        let list = [Arg::array(messages.get(..bodies.len()).unwrap_or_default())];
+        let list = [Arg::array(messages.get(..len).unwrap_or_default())];
         bridge::call(Target::Env(self.binding), "sendBatch", &list).map(Value::release)
     }
 }

@@ -1217,11 +1217,23 @@ mod tests {
 
     #[test]
     fn a_queue_keeps_what_is_sent_in_order() {
-        use crate::queue::{Body, Queue};
+        use crate::queue::{Body, Outgoing, Queue};
         fn send<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {
             let jobs = Queue::new("JOBS");
             jobs.send(Body::Text("one"), 0)?;
             jobs.send_batch(&[Body::Bytes(&[0, 255]), Body::Json(r#"{"n":2}"#)], 30)?;
+            // Each with its own content type and delay.
+            let each = [
+                Outgoing {
+                    body: Body::Text("soon"),
+                    delay_seconds: 5,
+                },
+                Outgoing {
+                    body: Body::Json("[3]"),
+                    delay_seconds: 0,
+                },
+            ];
+            jobs.send_each(&each)?;
             if request.path() == "/unbound" {
                 Queue::new("ELSEWHERE").send(Body::Text("lost"), 0)?;
             }
@@ -1239,7 +1251,9 @@ mod tests {
             [
                 (&b"one"[..], "text", 0),
                 (&[0, 255][..], "bytes", 30),
-                (&br#"{"n":2}"#[..], "json", 30)
+                (&br#"{"n":2}"#[..], "json", 30),
+                (&b"soon"[..], "text", 5),
+                (&b"[3]"[..], "json", 0)
             ]
         );
         // A queue the test did not add is a fault that names it, never a silent success.

@@ -129,6 +129,11 @@ const PLAN = [
   ["POST", "/queue-json?delay=1", '{"n":[1,"x"]}'],
   ["GET", "/monotonic"],
   ["GET", "/error-name"],
+  ["GET", "/var-json/SETTINGS"],
+  ["GET", "/var-json/NOPE"],
+  ["GET", "/sleep/5"],
+  ["GET", "/sleep/6000"],
+  ["GET", "/sleep/x"],
   ["GET", "/nothing-here"],
 ];
 
@@ -165,6 +170,12 @@ for (const build of TEST_BUILDS) {
       assert.match(answered("/d1/raw?columns"), /^\[\["id","text"\],\[1,"first note é"\],/);
       assert.match(answered("/d1/first/text"), /^"first note é"$/);
       assert.equal(answered("/error-name"), "SyntaxError");
+      assert.equal(answered("/sleep/5"), "slept\n");
+      assert.deepEqual(JSON.parse(answered("/var-json/SETTINGS")), { greeting: "hé", limits: [1, 2.5, 3], nested: { on: true } });
+      // The timer waits as long as asked (the instance suspended meanwhile).
+      const t0 = performance.now();
+      assert.deepEqual(await server.get("/sleep/300"), [200, "slept\n"]);
+      assert.ok(performance.now() - t0 >= 290, `slept ${performance.now() - t0} ms`);
       // What differs by nature: random bytes (their number and kind), the clock (close).
       for (const n of [0, 1, 256, 65536]) {
         const r = await fetch(`${server.base}/random/${n}`);

@@ -33,6 +33,8 @@
 //! | `GET /log` | logs one line at each level |
 //! | `GET /cf` | the request's `cf` properties as JSON |
 //! | `GET /kv-text/<key>` | the value read as text into the request's buffer (no allocator needed) |
+//! | `GET /var-json/<name>` | the env variable `name` as JSON (`SETTINGS` holds an object in `[vars]`); 404 without one |
+//! | `GET /sleep/<ms>` | waits `ms` (at most 5,000) with `platform::sleep`, then `slept` |
 //! | `GET /error-name` | a call that throws (`JSON.parse("{")`): its error's name, read with `bridge::last_error_name_in` (`SyntaxError`) |
 //! | `GET /d1/exec`, `/d1/first/<column>`, `/d1/raw[?columns]` | D1's other reads as JSON: `exec`'s statement count, `first(column)` of the notes (404 without a row), `raw()` (with the column names first) |
 //! | `GET /d1/int/<n>` | `n` (an `i64`) stored and read back exactly; 400 when it is not an integer or lies past ±(2^53 − 1), which D1 would store rounded |
@@ -443,6 +445,8 @@ static ROUTES: &[Route] = &[
     Route::get("/queue-log", queue_log),
     Route::get("/random/*n", random),
     Route::get("/error-name", error_name),
+    Route::get("/sleep/*ms", sleep),
+    Route::get("/var-json/*name", var_json),
     Route::post("/sha256", sha256),
     Route::get("/time", time),
     Route::get("/monotonic", monotonic),
@@ -679,6 +683,25 @@ fn error_name<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>,
     match bridge::call(Target::Global("JSON"), "parse", &[Arg::str("{")]) {
         Ok(_) => Ok(Response::text(500, "JSON took it\n")),
         Err(_) => Ok(Response::text(200, bridge::last_error_name_in(request))),
+    }
+}
+
+/// The env variable `<name>` as JSON (`[vars]` may hold objects): 404 when there is none.
+fn var_json<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    match platform::var_json_in(request, params.get("name").unwrap_or(""))? {
+        Some(json) => Ok(Response::json(200, json)),
+        None => Ok(Response::text(404, "no such variable\n")),
+    }
+}
+
+/// Waits `<ms>` milliseconds (at most 5,000) through `platform::sleep`, then answers.
+fn sleep<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    match params.get("ms").and_then(|ms| ms.parse::<u32>().ok()) {
+        Some(ms) if ms <= 5000 => {
+            platform::sleep(ms)?;
+            Ok(Response::text(200, "slept\n"))
+        }
+        _ => Ok(Response::text(400, "milliseconds, at most 5000\n")),
     }
 }
 
