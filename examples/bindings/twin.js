@@ -45,12 +45,50 @@ export default {
       const object = await env.BUCKET.get(path.slice(10), { range: { offset: Number(param("offset")), length: Number(param("length")) } });
       return object ? new Response(await object.arrayBuffer()) : text("absent\n", 404);
     }
+    if (path.startsWith("/r2-if/")) {
+      const key = path.slice(7);
+      const unquoted = (etag) => etag?.replace(/^W\//, "").replace(/^"+|"+$/g, "");
+      const h = (name) => request.headers.get(name) ?? undefined;
+      const onlyIf = h("if-match") !== undefined || h("if-none-match") !== undefined ? { etagMatches: unquoted(h("if-match")), etagDoesNotMatch: unquoted(h("if-none-match")) } : undefined;
+      if (request.method == "PUT") {
+        const storageClass = h("x-storage-class");
+        if (storageClass !== undefined && storageClass != "Standard" && storageClass != "InfrequentAccess") return text("Standard or InfrequentAccess\n", 400);
+        const httpMetadata = { contentType: h("content-type"), cacheControl: h("cache-control"), contentLanguage: h("content-language"), contentDisposition: h("content-disposition") };
+        let object;
+        try {
+          object = await env.BUCKET.put(key, await request.arrayBuffer(), { httpMetadata, customMetadata: {}, sha256: h("x-sha256"), storageClass, onlyIf });
+        } catch (e) {
+          if (h("x-sha256") !== undefined) return text("checksum mismatch\n", 400);
+          throw e;
+        }
+        return object ? new Response("stored\n", { status: 201, headers: { "content-type": "text/plain; charset=utf-8", etag: object.httpEtag } }) : text("precondition failed\n", 412);
+      }
+      const suffix = param("suffix");
+      if (suffix !== null && !/^[0-9]+$/.test(suffix)) return text("bad request\n", 400);
+      const object = await env.BUCKET.get(key, { range: suffix !== null ? { suffix: Number(suffix) } : undefined, onlyIf });
+      if (!object) return text("absent\n", 404);
+      if (!("body" in object)) return new Response(null, { status: 304, headers: { etag: object.httpEtag } });
+      const headers = { "content-type": "application/octet-stream", etag: object.httpEtag, "x-storage-class": object.storageClass };
+      const m = object.httpMetadata ?? {};
+      for (const [name, field] of [["content-type", "contentType"], ["cache-control", "cacheControl"], ["content-language", "contentLanguage"], ["content-disposition", "contentDisposition"]]) if (m[field] !== undefined) headers[name] = m[field];
+      return new Response(await object.arrayBuffer(), { headers });
+    }
+    if (path == "/d1/session") {
+      await notes(env);
+      const start = param("bookmark") ?? (param("start") == "primary" ? "first-primary" : "first-unconstrained");
+      const session = env.DB.withSession(start);
+      const row = await session.prepare("SELECT COUNT(*) AS n FROM notes").first();
+      const bookmark = session.getBookmark();
+      return new Response(String(row?.n ?? 0), { headers: { "content-type": "text/plain; charset=utf-8", ...(bookmark ? { "x-bookmark": bookmark } : {}) } });
+    }
     if (path == "/r2-list") {
       const limit = param("limit");
+      const include = param("include") !== null;
       const lines = [];
       for (let cursor; ; ) {
-        const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined, delimiter: param("delimiter") ?? undefined, limit: limit ? Number(limit) : undefined, cursor });
-        lines.push(...listing.objects.map((o) => `${o.key}\n`), ...listing.delimitedPrefixes.map((p) => `prefix ${p}\n`));
+        const listing = await env.BUCKET.list({ prefix: param("prefix") ?? undefined, delimiter: param("delimiter") ?? undefined, limit: limit ? Number(limit) : undefined, cursor, startAfter: param("after") ?? undefined, include: include ? ["httpMetadata", "customMetadata"] : undefined });
+        const line = (o) => include ? `${o.key} type=${o.httpMetadata?.contentType ?? "-"} owner=${o.customMetadata?.owner ?? "-"}\n` : `${o.key}\n`;
+        lines.push(...listing.objects.map(line), ...listing.delimitedPrefixes.map((p) => `prefix ${p}\n`));
         if (!listing.truncated) break;
         if (param("pages") === null) { lines.push("truncated\n"); break; }
         cursor = listing.cursor;

@@ -242,6 +242,41 @@ impl<'a> Field<'a> {
     }
 }
 
+/// An options object of the fields that are set: each `(name, Some(arg))` of a list, in order
+/// (a `None` is left out, as JavaScript's optional members want).
+pub(crate) struct Options<'a, const N: usize> {
+    fields: [Field<'a>; N],
+    len: usize,
+}
+
+impl<'a, const N: usize> Options<'a, N> {
+    /// The fields of `pairs` that are `Some`.
+    pub(crate) fn of(pairs: [(&'a str, Option<Arg<'a>>); N]) -> Self {
+        let mut fields = [Field::EMPTY; N];
+        let len = keep_present(&pairs, &mut fields);
+        Self { fields, len }
+    }
+
+    /// The object, as an argument.
+    pub(crate) fn arg(&self) -> Arg<'_> {
+        Arg::object(self.fields.get(..self.len).unwrap_or_default())
+    }
+}
+
+/// Writes the fields of `pairs` that are `Some` to the front of `fields`; how many. (One copy
+/// of the loop for every size of [`Options`].)
+#[inline(never)]
+fn keep_present<'a>(pairs: &[(&'a str, Option<Arg<'a>>)], fields: &mut [Field<'a>]) -> usize {
+    let mut len = 0;
+    for (name, arg) in pairs {
+        if let (Some(arg), Some(slot)) = (arg, fields.get_mut(len)) {
+            *slot = Field::new(name, *arg);
+            len += 1;
+        }
+    }
+    len
+}
+
 /// A JavaScript value the bridge holds for this request (a binding, a response, an object, a
 /// string...). Read it ([`Value::text`], [`Value::number`], ...), call its methods, read its
 /// properties. It is released when the request ends (or by [`Value::release`]).

@@ -1,7 +1,7 @@
 //! The Cache API through the bridge: match, put and delete on the default cache
 //! (`caches.default`) and on named caches (`caches.open(name)`), keyed by URL.
 
-use crate::bridge::{self, Arg, Error, Field, Kind, Target, Value};
+use crate::bridge::{self, Arg, Error, Field, Target, Value};
 
 /// A cache: the default one or a named one.
 #[derive(Debug)]
@@ -33,7 +33,7 @@ impl Cache {
         Ok(if value.is_nullish() {
             None
         } else {
-            Some(Cached { value })
+            Some(Cached::held(value))
         })
     }
 
@@ -63,51 +63,6 @@ impl Cache {
     }
 }
 
-/// A cached response.
-#[derive(Debug)]
-pub struct Cached {
-    value: Value,
-}
-
-impl Cached {
-    /// Its status.
-    pub fn status(&self) -> Result<u16, Error> {
-        Ok(self.value.get("status")?.number()? as u16)
-    }
-
-    /// The value of its header `name` in the request's memory (sized by the host), `None` when
-    /// absent.
-    pub fn header_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        let value = self.value.get("headers")?.call("get", &[Arg::str(name)])?;
-        match value.kind() {
-            Kind::String => value.text_in(request).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    /// Its body in the request's memory, sized by the host (it suspends while the body is
-    /// read).
-    pub fn body_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
-        self.value.call("arrayBuffer", &[])?.bytes_in(request)
-    }
-
-    /// The value of its header `name`, `None` when absent.
-    pub fn header<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
-        let value = self.value.get("headers")?.call("get", &[Arg::str(name)])?;
-        match value.kind() {
-            Kind::String => value.text(buffer).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    /// Its body in `buffer` (it suspends while the body is read).
-    pub fn body<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b [u8], Error> {
-        self.value.call("arrayBuffer", &[])?.bytes(buffer)
-    }
-
-    /// Its body in owned memory.
-    #[cfg(feature = "alloc")]
-    pub fn body_owned(&self) -> Result<alloc::vec::Vec<u8>, Error> {
-        self.value.call("arrayBuffer", &[])?.bytes_owned()
-    }
-}
+/// A cached response: the platform's `Response`, as a subrequest's answer is (read its status,
+/// headers and body, or answer with it untouched: [`crate::io::Fetched::respond`]).
+pub type Cached = crate::io::Fetched;

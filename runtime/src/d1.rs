@@ -1,6 +1,6 @@
 //! D1 (SQLite) through the bridge: prepare, bind (null, integer, real, text, blob), first, all,
-//! run, batch; rows read column by column without serde, each value with its kind (integer or
-//! real as a number, text, blob, null); the meta a statement reports (changes, last row id).
+//! raw, run, batch, exec, sessions (read replicas, bookmarks); rows read column by column
+//! without serde, each value with its kind; the meta a statement reports (changes, last row id).
 
 use crate::bridge::{self, Arg, Error, Kind, Target, Value};
 
@@ -72,8 +72,7 @@ impl<'n> Database<'n> {
 
     /// A prepared statement for `sql` (`?` or `?1` placeholders).
     pub fn prepare(&self, sql: &str) -> Result<Statement, Error> {
-        let value = bridge::call(Target::Env(self.binding), "prepare", &[Arg::str(sql)])?;
-        Ok(Statement { value })
+        prepare(Target::Env(self.binding), sql)
     }
 
     /// Runs `sql` (one or more statements, one per line, no parameters; e.g. a schema); what
@@ -85,17 +84,81 @@ impl<'n> Database<'n> {
 
     /// Runs `statements` in one transaction; the result of each (as from [`Statement::all`]).
     pub fn batch(&self, statements: &[&Statement]) -> Result<Batch, Error> {
-        if statements.len() > MAX_PARAMS {
-            return Err(Error::InvalidArgument);
-        }
-        let mut args = [Arg::UNDEFINED; MAX_PARAMS];
-        for (slot, statement) in args.iter_mut().zip(statements) {
-            *slot = Arg::value(&statement.value);
-        }
-        let list = [Arg::array(args.get(..statements.len()).unwrap_or_default())];
-        let value = bridge::call(Target::Env(self.binding), "batch", &list)?;
-        Ok(Batch { value })
+        batch(Target::Env(self.binding), statements)
     }
+
+    /// A session (`withSession`): its queries see the database at least as new as where it
+    /// starts, and each later one at least as new as the one before (read replicas keep the
+    /// order). Hand [`Session::bookmark_in`] to the next request to go on from there.
+    pub fn with_session(&self, start: SessionStart<'_>) -> Result<Session, Error> {
+        let start = match start {
+            SessionStart::Unconstrained => "first-unconstrained",
+            SessionStart::Primary => "first-primary",
+            SessionStart::Bookmark(bookmark) => bookmark,
+        };
+        let value = bridge::call(Target::Env(self.binding), "withSession", &[Arg::str(start)])?;
+        Ok(Session { value })
+    }
+}
+
+/// Where a session's first query reads.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionStart<'a> {
+    /// Any replica (the fastest answer; D1's default, `first-unconstrained`).
+    Unconstrained,
+    /// The primary: the newest data (`first-primary`).
+    Primary,
+    /// A copy at least as new as this bookmark, from an earlier session
+    /// ([`Session::bookmark_in`]).
+    Bookmark(&'a str),
+}
+
+/// A D1 session ([`Database::with_session`]): statements prepared on it read in order.
+#[derive(Debug)]
+pub struct Session {
+    value: Value,
+}
+
+impl Session {
+    /// A prepared statement for `sql`, run within the session.
+    pub fn prepare(&self, sql: &str) -> Result<Statement, Error> {
+        prepare(Target::Value(&self.value), sql)
+    }
+
+    /// Runs `statements` in one transaction within the session.
+    pub fn batch(&self, statements: &[&Statement]) -> Result<Batch, Error> {
+        batch(Target::Value(&self.value), statements)
+    }
+
+    /// The bookmark of the newest data the session has seen (`getBookmark()`), in the
+    /// request's memory; `None` before its first query.
+    pub fn bookmark_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        let bookmark = self.value.call("getBookmark", &[])?;
+        match bookmark.kind() {
+            Kind::String => bookmark.text_in(request).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// `target.prepare(sql)`: on the database or a session.
+fn prepare(target: Target<'_>, sql: &str) -> Result<Statement, Error> {
+    let value = bridge::call(target, "prepare", &[Arg::str(sql)])?;
+    Ok(Statement { value })
+}
+
+/// `target.batch(statements)`: on the database or a session.
+fn batch(target: Target<'_>, statements: &[&Statement]) -> Result<Batch, Error> {
+    if statements.len() > MAX_PARAMS {
+        return Err(Error::InvalidArgument);
+    }
+    let mut args = [Arg::UNDEFINED; MAX_PARAMS];
+    for (slot, statement) in args.iter_mut().zip(statements) {
+        *slot = Arg::value(&statement.value);
+    }
+    let list = [Arg::array(args.get(..statements.len()).unwrap_or_default())];
+    let value = bridge::call(target, "batch", &list)?;
+    Ok(Batch { value })
 }
 
 /// A prepared statement.
@@ -315,6 +378,7 @@ impl Meta {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::{BridgeAnswer, BRIDGE_ASKED, BRIDGE_VALUES};
 
     #[test]
     fn integers_are_exact_or_refused() {
@@ -335,5 +399,32 @@ mod tests {
         for read in [9007199254740992.0, 1.5, f64::NAN, f64::INFINITY, -1e300] {
             assert_eq!(exact_integer(read), Err(Error::InvalidArgument), "{read}");
         }
+    }
+
+    #[test]
+    fn a_session_starts_where_asked_and_prepares_on_itself() {
+        BRIDGE_VALUES.with(|v| {
+            *v.borrow_mut() = std::vec![
+                (0, BridgeAnswer::Object(0)),
+                (1, BridgeAnswer::Object(1)),
+                (2, BridgeAnswer::Object(2)),
+                (3, BridgeAnswer::Object(3)),
+            ]
+        });
+        BRIDGE_ASKED.with(|a| a.borrow_mut().clear());
+        let db = Database::new("DB");
+        db.with_session(SessionStart::Primary).unwrap();
+        let session = db.with_session(SessionStart::Bookmark("0000-0002")).unwrap();
+        let statement = session.prepare("SELECT 1").unwrap();
+        session.batch(&[&statement]).unwrap();
+        assert_eq!(
+            BRIDGE_ASKED.with(|a| a.borrow().clone()),
+            [
+                "env DB.withSession(\"first-primary\") flags 0",
+                "env DB.withSession(\"0000-0002\") flags 0",
+                "value .prepare(\"SELECT 1\") flags 0",
+                "value .batch([value 2]) flags 0",
+            ]
+        );
     }
 }

@@ -187,6 +187,11 @@ pub struct Fetched {
 }
 
 impl Fetched {
+    /// The `Response` the bridge holds as `response`.
+    pub(crate) fn held(response: Value) -> Self {
+        Self { response }
+    }
+
     /// The status.
     pub fn status(&self) -> Result<u16, Error> {
         Ok(self.response.get("status")?.number()? as u16)
@@ -205,6 +210,26 @@ impl Fetched {
     /// The body, read whole into the request's memory (sized by the host).
     pub fn body_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
         Ok(self.response.call("arrayBuffer", &[])?.bytes_in(request)?)
+    }
+
+    /// The value of the header `name`, `None` when there is none.
+    pub fn header<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
+        let value = self.response.get("headers")?.call("get", &[Arg::str(name)])?;
+        if value.is_nullish() {
+            return Ok(None);
+        }
+        Ok(Some(value.text(buffer)?))
+    }
+
+    /// The body, read whole into `buffer`.
+    pub fn body<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        Ok(self.response.call("arrayBuffer", &[])?.bytes(buffer)?)
+    }
+
+    /// The body, read whole into owned memory of exactly its size.
+    #[cfg(feature = "alloc")]
+    pub fn body_owned(&self) -> Result<alloc::vec::Vec<u8>, Error> {
+        Ok(self.response.call("arrayBuffer", &[])?.bytes_owned()?)
     }
 
     /// Answers the request with this response as it is: status, headers and body (streamed),

@@ -2,7 +2,7 @@
 //! time to live and metadata, delete, list (prefix, limit, cursor). Keys the platform refuses
 //! (empty, `.`, `..`, over 512 bytes) are `Error::InvalidArgument` without a call.
 
-use crate::bridge::{self, Arg, Error, Field, Kind, Target, Value};
+use crate::bridge::{self, Arg, Error, Kind, Options, Target, Value};
 
 /// The longest key the platform takes, in bytes of UTF-8.
 pub const KEY_LIMIT: usize = 512;
@@ -125,20 +125,12 @@ impl<'n> Namespace<'n> {
 
     fn put_arg(&self, key: &str, value: Arg<'_>, options: &PutOptions<'_>) -> Result<(), Error> {
         check(key)?;
-        let mut fields = [Field::EMPTY; 3];
-        let mut len = 0;
-        for (name, arg) in [
+        let options = Options::of([
             ("expiration", options.expiration.map(|n| Arg::number(n as f64))),
             ("expirationTtl", options.expiration_ttl.map(|n| Arg::number(n as f64))),
             ("metadata", options.metadata_json.map(Arg::json)),
-        ] {
-            if let (Some(arg), Some(slot)) = (arg, fields.get_mut(len)) {
-                *slot = Field::new(name, arg);
-                len += 1;
-            }
-        }
-        let fields = fields.get(..len).unwrap_or_default();
-        let args = [Arg::str(key), value, Arg::object(fields)];
+        ]);
+        let args = [Arg::str(key), value, options.arg()];
         bridge::call(Target::Env(self.binding), "put", &args).map(Value::release)
     }
 
@@ -150,20 +142,12 @@ impl<'n> Namespace<'n> {
 
     /// Lists keys.
     pub fn list(&self, options: &ListOptions<'_>) -> Result<Listing, Error> {
-        let mut fields = [Field::EMPTY; 3];
-        let mut len = 0;
-        for (name, arg) in [
+        let options = Options::of([
             ("prefix", options.prefix.map(Arg::str)),
             ("limit", options.limit.map(|n| Arg::number(f64::from(n)))),
             ("cursor", options.cursor.map(Arg::str)),
-        ] {
-            if let (Some(arg), Some(slot)) = (arg, fields.get_mut(len)) {
-                *slot = Field::new(name, arg);
-                len += 1;
-            }
-        }
-        let fields = fields.get(..len).unwrap_or_default();
-        let value = bridge::call(Target::Env(self.binding), "list", &[Arg::object(fields)])?;
+        ]);
+        let value = bridge::call(Target::Env(self.binding), "list", &[options.arg()])?;
         Ok(Listing { value })
     }
 }

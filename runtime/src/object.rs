@@ -33,34 +33,83 @@ impl<'n> Namespace<'n> {
         Self { binding }
     }
 
-    fn stub(&self, id: Value) -> Result<Stub, Error> {
-        let stub = bridge::call(Target::Env(self.binding), "get", &[Arg::value(&id)]);
+    fn stub(&self, id: Value, options: &[bridge::Field<'_>]) -> Result<Stub, Error> {
+        let args = [Arg::value(&id), Arg::object(options)];
+        // (No options: `get(id)` alone.)
+        let stub = bridge::call(
+            Target::Env(self.binding),
+            "get",
+            &args[..1 + usize::from(!options.is_empty())],
+        );
         id.release();
         Ok(Stub { value: stub? })
     }
 
     /// The object named `name` (the same name always reaches the same object).
     pub fn by_name(&self, name: &str) -> Result<Stub, Error> {
-        self.stub(bridge::call(
-            Target::Env(self.binding),
-            "idFromName",
-            &[Arg::str(name)],
-        )?)
+        self.by_name_near(name, None)
+    }
+
+    /// The object named `name`, made (when it is new) near `hint` (`locationHint`; the platform
+    /// takes it as a preference, and an object that exists stays where it is).
+    pub fn by_name_near(&self, name: &str, hint: Option<LocationHint>) -> Result<Stub, Error> {
+        let id = bridge::call(Target::Env(self.binding), "idFromName", &[Arg::str(name)])?;
+        let options = hint.map(|hint| bridge::Field::new("locationHint", Arg::str(hint.name())));
+        self.stub(id, options.as_slice())
     }
 
     /// The object whose id is `hex` (64 hex digits, as [`Stub::id`] writes it); an id of another
     /// namespace or not an id is [`Error::InvalidArgument`].
     pub fn by_id(&self, hex: &str) -> Result<Stub, Error> {
-        self.stub(bridge::call(
-            Target::Env(self.binding),
-            "idFromString",
-            &[Arg::str(hex)],
-        )?)
+        self.stub(
+            bridge::call(Target::Env(self.binding), "idFromString", &[Arg::str(hex)])?,
+            &[],
+        )
     }
 
     /// A new object with a unique id.
     pub fn unique(&self) -> Result<Stub, Error> {
-        self.stub(bridge::call(Target::Env(self.binding), "newUniqueId", &[])?)
+        self.stub(bridge::call(Target::Env(self.binding), "newUniqueId", &[])?, &[])
+    }
+}
+
+/// Where a new Durable Object should live (`locationHint`): a region of the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocationHint {
+    /// Western North America (`wnam`).
+    Wnam,
+    /// Eastern North America (`enam`).
+    Enam,
+    /// South America (`sam`).
+    Sam,
+    /// Western Europe (`weur`).
+    Weur,
+    /// Eastern Europe (`eeur`).
+    Eeur,
+    /// Asia-Pacific (`apac`).
+    Apac,
+    /// Oceania (`oc`).
+    Oc,
+    /// Africa (`afr`).
+    Afr,
+    /// The Middle East (`me`).
+    Me,
+}
+
+impl LocationHint {
+    /// The platform's name for it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            LocationHint::Wnam => "wnam",
+            LocationHint::Enam => "enam",
+            LocationHint::Sam => "sam",
+            LocationHint::Weur => "weur",
+            LocationHint::Eeur => "eeur",
+            LocationHint::Apac => "apac",
+            LocationHint::Oc => "oc",
+            LocationHint::Afr => "afr",
+            LocationHint::Me => "me",
+        }
     }
 }
 
@@ -77,6 +126,18 @@ impl Stub {
         let hex = id.call("toString", &[]).and_then(|hex| hex.text_in(request));
         id.release();
         hex
+    }
+
+    /// The name the object was reached by ([`Namespace::by_name`]: its id's `name`), in the
+    /// request's memory; `None` for an object reached by id or made unique.
+    pub fn name_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        let id = self.value.get("id")?;
+        let name = id.get("name").and_then(|name| match name.kind() {
+            bridge::Kind::String => name.text_in(request).map(Some),
+            _ => Ok(None),
+        });
+        id.release();
+        name
     }
 
     /// The object's id as 64 hex digits, in `buffer`.
@@ -399,5 +460,29 @@ impl SocketError {
         let text = error.call("toString", &[]).and_then(|t| t.text(buffer));
         error.release();
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::{BridgeAnswer, BRIDGE_ASKED, BRIDGE_VALUES};
+
+    #[test]
+    fn a_location_hint_goes_with_the_get_only_when_given() {
+        BRIDGE_VALUES.with(|v| *v.borrow_mut() = (0..4).map(|n| (n, BridgeAnswer::Object(0))).collect());
+        BRIDGE_ASKED.with(|a| a.borrow_mut().clear());
+        let rooms = Namespace::new("ROOMS");
+        rooms.by_name_near("x", Some(LocationHint::Weur)).unwrap();
+        rooms.by_name("x").unwrap();
+        assert_eq!(
+            BRIDGE_ASKED.with(|a| a.borrow().clone()),
+            [
+                "env ROOMS.idFromName(\"x\") flags 0",
+                "env ROOMS.get(value 0, {locationHint: \"weur\"}) flags 0",
+                "env ROOMS.idFromName(\"x\") flags 0",
+                "env ROOMS.get(value 2) flags 0",
+            ]
+        );
     }
 }

@@ -14,6 +14,8 @@ import { ROOT, TEST_BUILDS, assertLogged, dirOf, load, startWranglerDev } from "
 
 const generic = /^internal error \(fault [0-9a-f]{8}\)\n$/;
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
+const OPT = "optional bytes";
+const hex = (algorithm, data) => createHash(algorithm).update(data).digest("hex");
 
 /** The twin's folder: its worker.js and the example's wrangler.toml. */
 function twinDir() {
@@ -135,13 +137,37 @@ const PLAN = [
   ["GET", "/sleep/6000"],
   ["GET", "/sleep/x"],
   ["GET", "/nothing-here"],
+  // R2's options: HTTP metadata, a checksum and a storage class on put; a suffix, conditions
+  // (a 304 without the body, a 412 without a write) and `include` on list.
+  ["PUT", "/r2-if/opt", OPT, { "content-type": "text/x-opt", "cache-control": "max-age=60", "content-language": "fr", "content-disposition": "inline", "x-storage-class": "InfrequentAccess", "x-sha256": hex("sha256", OPT) }],
+  ["GET", "/r2-if/opt"],
+  ["GET", "/r2-if/opt?suffix=5"],
+  ["GET", "/r2-if/opt", undefined, { "if-none-match": `"${hex("md5", OPT)}"` }],
+  ["GET", "/r2-if/opt", undefined, { "if-none-match": '"00000000000000000000000000000000"' }],
+  ["PUT", "/r2-if/opt", "again", { "if-match": '"00000000000000000000000000000000"' }],
+  ["GET", "/r2-if/opt"],
+  ["PUT", "/r2-if/opt", "again", { "if-match": `"${hex("md5", OPT)}"` }],
+  ["GET", "/r2-if/opt"],
+  ["PUT", "/r2-if/bad", "bytes", { "x-sha256": "00".repeat(32) }],
+  ["GET", "/r2-if/bad"],
+  ["PUT", "/r2-if/opt", "x", { "x-storage-class": "Glacier" }],
+  ["GET", "/r2-if/opt?suffix=x"],
+  ["PUT", "/r2/listed/a", "A", { "content-type": "text/a", "x-owner": "ann" }],
+  ["PUT", "/r2/listed/b", "B"],
+  ["GET", "/r2-list?prefix=listed/&include"],
+  ["GET", "/r2-list?prefix=listed/&after=listed/a"],
+  // D1 sessions (read replicas): the same count from any start.
+  ["GET", "/d1/session"],
+  ["GET", "/d1/session?start=primary"],
 ];
 
-/** Sends `[method, path, body, headers]`; { status, headers (content-type, etag, x-size, x-owner), body }. */
+/** Sends `[method, path, body, headers]`; { status, headers (content-type, etag, x-size, x-owner, the R2 metadata ones), body }. */
 async function send(server, [method, path, body, headers]) {
   const r = await fetch(`${server.base}${path}`, { method, body, headers, signal: AbortSignal.timeout(20_000) });
-  const pick = Object.fromEntries(["content-type", "etag", "x-size", "x-owner"].map((n) => [n, r.headers.get(n)]));
-  return { status: r.status, headers: pick, body: Buffer.from(await r.arrayBuffer()).toString("hex") };
+  const pick = Object.fromEntries(["content-type", "etag", "x-size", "x-owner", "cache-control", "content-language", "content-disposition", "x-storage-class"].map((n) => [n, r.headers.get(n)]));
+  const answer = { status: r.status, headers: pick, body: Buffer.from(await r.arrayBuffer()).toString("hex") };
+  // (A D1 session's bookmark differs from server to server: only whether there is one.)
+  return path.startsWith("/d1/session") ? { ...answer, bookmark: r.headers.has("x-bookmark") } : answer;
 }
 
 let twin;
@@ -170,6 +196,29 @@ for (const build of TEST_BUILDS) {
       assert.match(answered("/d1/raw?columns"), /^\[\["id","text"\],\[1,"first note é"\],/);
       assert.match(answered("/d1/first/text"), /^"first note é"$/);
       assert.equal(answered("/error-name"), "SyntaxError");
+      // R2's options did what they say: conditions answered 304 and 412 (and wrote nothing),
+      // a wrong checksum stored nothing, a suffix is the last bytes, `include` brought metadata.
+      const all = (path) => PLAN.flatMap(([, p], i) => (p == path ? [twin.answers[i]] : []));
+      const text = (answer) => Buffer.from(answer.body, "hex").toString();
+      const opt = all("/r2-if/opt");
+      assert.deepEqual(opt.map((a) => a.status), [201, 200, 304, 200, 412, 200, 201, 200, 400]);
+      assert.deepEqual([text(opt[1]), text(opt[5]), text(opt[7])], [OPT, OPT, "again"]);
+      assert.deepEqual(opt[1].headers, { "content-type": "text/x-opt", etag: `"${hex("md5", OPT)}"`, "x-size": null, "x-owner": null, "cache-control": "max-age=60", "content-language": "fr", "content-disposition": "inline", "x-storage-class": opt[1].headers["x-storage-class"] });
+      // (wrangler dev's simulator keeps no storage class: it names none, "", to either.)
+      assert.match(opt[1].headers["x-storage-class"], /^(Standard|InfrequentAccess|)$/);
+      assert.deepEqual(all("/r2-if/bad").map((a) => a.status), [400, 404]);
+      assert.equal(answered("/r2-if/opt?suffix=5"), "bytes");
+      assert.equal(answered("/r2-list?prefix=listed/&include"), "listed/a type=text/a owner=ann\nlisted/b type=text/plain;charset=UTF-8 owner=-\n");
+      assert.equal(answered("/r2-list?prefix=listed/&after=listed/a"), "listed/b\n");
+      // A session's bookmark, handed to the next request, goes on from there.
+      const session = await fetch(`${server.base}/d1/session`);
+      const bookmark = session.headers.get("x-bookmark");
+      assert.equal(session.status, 200);
+      assert.equal(bookmark !== null, twin.answers[PLAN.findIndex(([, p]) => p == "/d1/session")].bookmark, "a bookmark as the twin had one");
+      if (bookmark !== null) {
+        const next = await fetch(`${server.base}/d1/session?bookmark=${encodeURIComponent(bookmark)}`);
+        assert.deepEqual([next.status, await next.text()], [200, await session.text()]);
+      }
       assert.equal(answered("/sleep/5"), "slept\n");
       assert.deepEqual(JSON.parse(answered("/var-json/SETTINGS")), { greeting: "hé", limits: [1, 2.5, 3], nested: { on: true } });
       // The timer waits as long as asked (the instance suspended meanwhile).

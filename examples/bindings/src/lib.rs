@@ -8,7 +8,10 @@
 //! | `HEAD /r2/<key>` | the object's size and etag, no body; 404 when absent |
 //! | `GET /r2-range/<key>?offset=<o>&length=<n>` | n bytes of the object from o |
 //! | `DELETE /r2/<key>` | deletes it, 204 |
-//! | `GET /r2-list?prefix=<p>[&delimiter=][&limit=][&pages]` | the keys, one per line (with `pages`, every page by its cursor) |
+//! | `GET /r2-list?prefix=<p>[&delimiter=][&limit=][&after=<key>][&include][&pages]` | the keys, one per line (with `include`, each one's content type and owner; with `pages`, every page by its cursor) |
+//! | `PUT /r2-if/<key>` | stores the body with every `put` option the request names: `if-match`/`if-none-match` (412 when they do not hold), `x-sha256` (400 when it does not match), `x-storage-class`, `content-type`, `cache-control`, `content-language`, `content-disposition`; 201 with its etag |
+//! | `GET /r2-if/<key>[?suffix=<n>]` | the object (its last n bytes) with its HTTP metadata and storage class; 304 without its body when `if-none-match` names its etag |
+//! | `GET /d1/session[?start=primary\|?bookmark=<b>]` | the notes counted in a D1 session starting there; its bookmark in `x-bookmark` |
 //! | `POST /d1/notes` | inserts the body as a note, answers its id |
 //! | `GET /d1/notes/<id>` | the note (404 when absent) |
 //! | `GET /d1/count` | how many notes |
@@ -60,11 +63,11 @@ use core::hint::black_box;
 use tinyworker::bridge::{self, Arg, Error, Target};
 use tinyworker::cache::Cache;
 use tinyworker::consumer;
-use tinyworker::d1::{self, Database, Param};
+use tinyworker::d1::{self, Database, Param, SessionStart};
 use tinyworker::kv::{self, Namespace};
 use tinyworker::platform::{self, Level};
 use tinyworker::queue::{Body, Queue};
-use tinyworker::r2::{Bucket, ListOptions, PutOptions};
+use tinyworker::r2::{Bucket, Checksum, Conditions, GetOptions, ListOptions, PutOptions, Range, StorageClass};
 use tinyworker::router::{self, Params, Route};
 use tinyworker::service::Service;
 use tinyworker::{stream, Header, Request, Response};
@@ -154,6 +157,88 @@ fn object_headers(object: &tinyworker::r2::Object, default: Option<&str>) -> Res
     Ok(headers)
 }
 
+/// An etag as a condition takes it: without the quotes of an `If-Match` header.
+fn unquoted(etag: &str) -> &str {
+    etag.trim_start_matches("W/").trim_matches('"')
+}
+
+/// `PUT /r2-if/<key>`: every `put` option from the request: `if-match` / `if-none-match`
+/// (`onlyIf`), `x-sha256` (a checksum), `x-storage-class`, and the HTTP metadata headers.
+fn r2_put_if<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    let storage_class = match request.header("x-storage-class") {
+        None => None,
+        Some("Standard") => Some(StorageClass::Standard),
+        Some("InfrequentAccess") => Some(StorageClass::InfrequentAccess),
+        Some(_) => return Ok(Response::text(400, "Standard or InfrequentAccess\n")),
+    };
+    let checksum = request.header("x-sha256").map(Checksum::Sha256);
+    let options = PutOptions {
+        content_type: request.header("content-type"),
+        cache_control: request.header("cache-control"),
+        content_language: request.header("content-language"),
+        content_disposition: request.header("content-disposition"),
+        checksum,
+        storage_class,
+        only_if: conditions(request),
+        ..PutOptions::default()
+    };
+    match BUCKET.put(key(params), request.body(), &options) {
+        Ok(Some(object)) => Ok(Response::text(201, "stored\n").header("etag", object.http_etag_in(request)?)),
+        Ok(None) => Ok(Response::text(412, "precondition failed\n")),
+        // (R2 refuses bytes that do not match their checksum: the call fails.)
+        Err(Error::Failed) if checksum.is_some() => Ok(Response::text(400, "checksum mismatch\n")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The conditions of a request's `if-match` and `if-none-match` headers, if it has either.
+fn conditions<'a>(request: &Request<'a>) -> Option<Conditions<'a>> {
+    let (matches, does_not_match) = (request.header("if-match"), request.header("if-none-match"));
+    (matches.is_some() || does_not_match.is_some()).then(|| Conditions {
+        etag_matches: matches.map(unquoted),
+        etag_does_not_match: does_not_match.map(unquoted),
+        ..Conditions::default()
+    })
+}
+
+/// `GET /r2-if/<key>[?suffix=<n>]`: the object on the request's conditions (304 without its
+/// body when `if-none-match` names its etag), its last n bytes, and what `put` stored beside it.
+fn r2_get_if<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    let suffix = param(request, "suffix").map(|n| {
+        n.parse::<u64>()
+            .map_err(|_| tinyworker::Error::bad_request("a suffix is a number"))
+    });
+    let options = GetOptions {
+        range: suffix.transpose()?.map(Range::Suffix),
+        only_if: conditions(request),
+    };
+    let Some(object) = BUCKET.get_with(key(params), &options)? else {
+        return Ok(Response::text(404, "absent\n"));
+    };
+    let etag = object.http_etag_in(request)?;
+    if !object.has_body()? {
+        return Ok(Response::bytes(304, b"").with_headers(&[]).header("etag", etag));
+    }
+    // (wrangler dev's simulator keeps no class: it names none, as the twin sees too.)
+    let class = object.storage_class()?.map_or("", StorageClass::name);
+    let content_type = object.http_metadata_in("contentType", request)?;
+    let mut response = Response::owned(200, object.body_owned()?)
+        .with_headers(&[])
+        .header("content-type", content_type.unwrap_or("application/octet-stream"))
+        .header("etag", etag)
+        .header("x-storage-class", class);
+    for (name, field) in [
+        ("cache-control", "cacheControl"),
+        ("content-language", "contentLanguage"),
+        ("content-disposition", "contentDisposition"),
+    ] {
+        if let Some(value) = object.http_metadata_in(field, request)? {
+            response = response.header(name, value);
+        }
+    }
+    Ok(response)
+}
+
 fn r2_range<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let key = key(params);
     let number = |name| param(request, name).and_then(|v: &str| v.parse::<u64>().ok());
@@ -169,6 +254,7 @@ fn r2_range<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'
 fn r2_list<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
     // With `pages`, follows the listing's cursor to the end, a line "page" between pages.
     let every_page = param(request, "pages").is_some();
+    let include = param(request, "include").is_some();
     let mut out = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -177,9 +263,24 @@ fn r2_list<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Er
             delimiter: param(request, "delimiter"),
             limit: param(request, "limit").and_then(|n| n.parse().ok()),
             cursor: next.as_deref(),
+            start_after: param(request, "after"),
+            include_http_metadata: include,
+            include_custom_metadata: include,
         })?;
         for i in 0..listing.len()? {
-            out.extend_from_slice(&listing.object(i)?.value().get("key")?.bytes_owned()?);
+            let object = listing.object(i)?;
+            out.extend_from_slice(object.key_in(request)?.as_bytes());
+            if include {
+                // What `include` brought: the metadata a plain listing leaves out.
+                for part in [
+                    " type=",
+                    object.content_type_in(request)?.unwrap_or("-"),
+                    " owner=",
+                    object.custom_in("owner", request)?.unwrap_or("-"),
+                ] {
+                    out.extend_from_slice(part.as_bytes());
+                }
+            }
             out.push(b'\n');
         }
         // The prefixes a delimiter grouped keys under, then whether more follow.
@@ -380,7 +481,7 @@ fn kv_route<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'
     }
 }
 
-fn cache_route<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+fn cache_route<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
     let path = params.get("path").unwrap_or_default();
     let cache = match param(request, "cache") {
         Some(name) => Cache::open(name)?,
@@ -410,6 +511,9 @@ static ROUTES: &[Route] = &[
     Route::get("/", index),
     Route::any("/r2/*key", r2),
     Route::get("/r2-range/*key", r2_range),
+    Route::put("/r2-if/*key", r2_put_if),
+    Route::get("/r2-if/*key", r2_get_if),
+    Route::get("/d1/session", d1_session),
     Route::get("/r2-stream/*key", r2_stream),
     Route::get("/r2-list", r2_list),
     Route::delete("/r2-many", r2_many),
@@ -510,6 +614,27 @@ fn r2_then_oom<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>,
     loop {
         hoard.push(Vec::with_capacity(black_box(1 << 20)));
     }
+}
+
+/// `GET /d1/session[?start=primary|?bookmark=<b>]`: the notes counted in a session that starts
+/// there; its bookmark (where a next request goes on from) in `x-bookmark`.
+fn d1_session<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    notes()?;
+    let start = match (param(request, "start"), param(request, "bookmark")) {
+        (_, Some(bookmark)) => SessionStart::Bookmark(bookmark),
+        (Some("primary"), None) => SessionStart::Primary,
+        _ => SessionStart::Unconstrained,
+    };
+    let session = DB.with_session(start)?;
+    let count = session
+        .prepare("SELECT COUNT(*) AS n FROM notes")?
+        .first()?
+        .map(|row| row.integer("n"));
+    let response = Response::number(200, count.transpose()?.unwrap_or(0) as u64);
+    Ok(match session.bookmark_in(request)? {
+        Some(bookmark) => response.header("x-bookmark", bookmark),
+        None => response,
+    })
 }
 
 /// `POST /d1/typed`, `GET /d1/typed/<id>`, `POST /d1/clear`.
