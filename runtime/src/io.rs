@@ -52,6 +52,8 @@ pub enum Error {
         /// Bytes the answer needs (its headers and body).
         needed: usize,
     },
+    /// No answer came within the subrequest's [`Subrequest::timeout`] (a `TimeoutError`).
+    TimedOut,
 }
 
 impl From<bridge::Error> for Error {
@@ -74,6 +76,16 @@ pub struct Subrequest<'a> {
     headers: &'a [Header<'a>],
     body: &'a [u8],
     binding: &'a str,
+    deadline: Option<Deadline>,
+}
+
+/// A subrequest's timeout: its length and the code that sets and recognises it, reached
+/// through function pointers so that only a module that calls [`Subrequest::timeout`] links it.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    ms: u32,
+    signal: fn(u32) -> Result<Value, bridge::Error>,
+    timed_out: fn() -> bool,
 }
 
 impl<'a> Subrequest<'a> {
@@ -85,6 +97,7 @@ impl<'a> Subrequest<'a> {
             headers: &[],
             body: &[],
             binding: "",
+            deadline: None,
         }
     }
 
@@ -102,6 +115,21 @@ impl<'a> Subrequest<'a> {
     /// The same subrequest with this body.
     pub const fn body(mut self, body: &'a [u8]) -> Self {
         self.body = body;
+        self
+    }
+
+    /// The same subrequest abandoned after `ms` milliseconds without an answer's head
+    /// (`signal: AbortSignal.timeout(ms)`): it then answers [`Error::TimedOut`]. 0: no limit
+    /// but the platform's.
+    pub const fn timeout(mut self, ms: u32) -> Self {
+        self.deadline = match ms {
+            0 => None,
+            ms => Some(Deadline {
+                ms,
+                signal: abort_signal,
+                timed_out,
+            }),
+        };
         self
     }
 
@@ -145,10 +173,15 @@ fn fetch_call(target: Target<'_>, request: &Subrequest<'_>) -> Result<Value, bri
         [] => Arg::UNDEFINED,
         body => Arg::bytes(body),
     };
+    let signal = match request.deadline {
+        None => None,
+        Some(deadline) => Some((deadline.signal)(deadline.ms)?),
+    };
     let init = [
         Field::new("method", Arg::str(request.method)),
         Field::new("headers", headers),
         Field::new("body", body),
+        Field::new("signal", signal.as_ref().map_or(Arg::UNDEFINED, Arg::value)),
     ];
     bridge::call(target, "fetch", &[Arg::str(request.url), Arg::object(&init)])
 }
@@ -170,8 +203,22 @@ pub(crate) fn send_to(target: Target<'_>, request: &Subrequest<'_>) -> Result<Fe
         Ok(response) => Ok(Fetched { response }),
         // (What the platform refused: the URL, or another argument; asked only then.)
         Err(bridge::Error::InvalidArgument) if !url_parses(request.url) => Err(Error::InvalidUrl),
+        // (A timeout rejects with the platform's `TimeoutError`; asked only when one was set.)
+        Err(bridge::Error::Failed) if request.deadline.is_some_and(|d| (d.timed_out)()) => Err(Error::TimedOut),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `AbortSignal.timeout(ms)`.
+fn abort_signal(ms: u32) -> Result<Value, bridge::Error> {
+    bridge::call(Target::Global("AbortSignal"), "timeout", &[Arg::number(f64::from(ms))])
+}
+
+/// Whether the request's last error is the platform's `TimeoutError`.
+fn timed_out() -> bool {
+    let mut buffer = [0u8; 12]; // (exactly "TimeoutError"; a longer name is another error)
+    let name = bridge::last_error_value().get("name");
+    name.and_then(|name| name.text(&mut buffer).map(|n| n == "TimeoutError")) == Ok(true)
 }
 
 /// Whether the platform parses `url` (`URL.canParse`).
@@ -505,6 +552,38 @@ mod tests {
             );
             assert!(asked[headers.len() + 1].starts_with("global globalThis.fetch("));
         }
+    }
+
+    #[test]
+    fn a_timeout_goes_with_the_fetch_and_its_error_is_timed_out() {
+        answers(&[
+            (3, B::Object(0)),
+            (IO_FAILED, B::Undefined),
+            (4, B::Text("TimeoutError".into())),
+            (5, B::Object(0)),
+            (IO_FAILED, B::Undefined),
+            (6, B::Text("TypeError".into())),
+        ]);
+        assert_eq!(
+            send(&Subrequest::get("https://o/").timeout(100)).unwrap_err(),
+            Error::TimedOut
+        );
+        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+        assert_eq!(asked[0], "global AbortSignal.timeout(100) flags 0");
+        assert_eq!(
+            asked[1],
+            "global globalThis.fetch(\"https://o/\", {method: \"GET\", headers: {}, body: undefined, signal: value 3}) flags 0"
+        );
+        // Another failure of a subrequest with a timeout is not one.
+        assert_eq!(
+            send(&Subrequest::get("https://o/").timeout(100)).unwrap_err(),
+            Error::Failed
+        );
+        assert_eq!(
+            crate::Error::from(Error::TimedOut).status(),
+            504,
+            "a gateway timeout by default"
+        );
     }
 
     #[test]

@@ -446,6 +446,12 @@ impl Object {
         self.value.get("body")
     }
 
+    /// The body (of a `get`) in the request's memory, sized by the host (it suspends while
+    /// the body is read).
+    pub fn body_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
+        self.value.call("arrayBuffer", &[])?.bytes_in(request)
+    }
+
     /// The body (of a `get`) in `buffer` (it suspends while the body is read).
     pub fn body<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b [u8], Error> {
         self.value.call("arrayBuffer", &[])?.bytes(buffer)

@@ -1,6 +1,7 @@
 //! Stand-ins for the platform on the host, for a Worker's own `cargo test` (feature `testing`):
-//! variables and secrets, KV namespaces and Durable Object storage in memory; handlers called
-//! with requests built in Rust, faults answered as the glue answers them.
+//! variables and secrets, KV, R2, the Cache API, queues and Durable Object storage in memory, D1
+//! on SQLite itself; handlers called with requests built in Rust, faults answered as the glue
+//! answers them.
 //!
 //! ```
 //! use tinyworker::testing::{TestEnv, TestRequest};
@@ -30,8 +31,13 @@
 //! `fetch`, answered with `bridge::respond_with`), a queue's `send` and `send_batch`
 //! ([`TestEnv::queue`], [`TestEnv::queue_sent`]: the messages kept in order, with their content
 //! type and delay), subrequests ([`TestEnv::subrequests`]: `io::send`, `io::fetch`,
-//! `fetch_owned`, answered by the test's function), the log (`platform::log` and a handler's
-//! `Err`: printed to stderr),
+//! `fetch_owned`, answered by the test's function), R2 buckets ([`TestEnv::r2`]: every call of
+//! [`crate::r2::Bucket`], MD5 etags, conditions, ranges, checksums but SHA-1, listings),
+//! D1 databases ([`TestEnv::d1`]: every call of [`crate::d1::Database`], its SQL run by SQLite,
+//! rows and meta in D1's shapes; a session's bookmark is the database's count of writes), the
+//! Cache API ([`crate::cache::Cache`]: the default cache and named ones; `no-store` and
+//! `private` responses not kept), a stub's id and name, the log (`platform::log` and a
+//! handler's `Err`: printed to stderr),
 //! `console.*` logging and `Date.now()`. Any other binding or platform call panics with
 //! its name, so a test never passes on an answer nobody gave.
 
@@ -47,6 +53,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::string::{String, ToString};
 use std::vec::Vec;
+use value::Js;
+
+mod cache;
+mod d1;
+mod r2;
+mod value;
 
 /// A Worker's handler in its plain form (`entry!` takes it, or one that answers a `Result`).
 pub type Handler = for<'a> fn(&Request<'a>) -> Response<'a>;
@@ -104,6 +116,12 @@ struct World {
     responded: Option<TestResponse>,
     /// What answers the Worker's subrequests (`io::send`, `io::fetch`), if the test gave one.
     subrequests: Option<std::rc::Rc<Subrequests>>,
+    /// R2 buckets by binding.
+    r2: HashMap<String, r2::Bucket>,
+    /// D1 databases by binding.
+    d1: HashMap<String, d1::Database>,
+    /// The Cache API's caches.
+    caches: cache::Caches,
 }
 
 /// A test's stand-in for the network: a subrequest in, its answer out.
@@ -142,6 +160,14 @@ enum Held {
     Headers(Vec<(String, String)>),
     /// `new URLSearchParams(headers)`: its text.
     Params(String),
+    /// A value a binding answered (an R2 object, a D1 row, a date).
+    Js(Js),
+    /// A D1 statement.
+    Statement(d1::Statement),
+    /// A D1 session on the database bound as this.
+    Session(String),
+    /// A cache: the default one (`None`) or one by name.
+    Cache(Option<String>),
 }
 
 std::thread_local! {
@@ -426,6 +452,52 @@ impl TestEnv {
         self
     }
 
+    /// With an empty R2 bucket bound as `binding` (`[[r2_buckets]]`): objects kept in memory
+    /// with their metadata and an MD5 etag, as R2 makes it; conditions, ranges, SHA-2 and MD5
+    /// checksums and listings answered as the platform answers them.
+    pub fn r2(self, binding: &str) -> Self {
+        with_world(|w| {
+            w.r2.entry(binding.into()).or_default();
+        });
+        self
+    }
+
+    /// With an empty D1 database bound as `binding` (`[[d1_databases]]`): SQLite itself, in
+    /// memory, answering in D1's shapes (rows as objects, integers and reals as numbers, a blob
+    /// as its bytes, `meta`, `exec`'s count, a batch in one transaction, sessions).
+    pub fn d1(self, binding: &str) -> Self {
+        with_world(|w| {
+            w.d1.entry(binding.into()).or_default();
+        });
+        self
+    }
+
+    /// Runs `sql` on database `binding` (each line one statement, as D1's `exec`): a schema or
+    /// rows a test starts from.
+    pub fn d1_exec(&self, binding: &str, sql: &str) {
+        let ran = with_world(|w| database(w, binding).exec(sql));
+        if let Some(Err(e)) = ran {
+            panic!("tinyworker::testing: d1_exec({binding:?}): {e}");
+        }
+    }
+
+    /// Stores `body` under `key` in bucket `binding` (no metadata).
+    pub fn r2_put(&self, binding: &str, key: &str, body: impl AsRef<[u8]>) {
+        let body = Js::Bytes(body.as_ref().to_vec());
+        with_world(|w| bucket(w, binding).call("put", &[Js::text(key), body], now_ms()));
+    }
+
+    /// The bytes stored under `key` in bucket `binding`.
+    pub fn r2_get(&self, binding: &str, key: &str) -> Option<Vec<u8>> {
+        match with_world(|w| bucket(w, binding).call("get", &[Js::text(key)], now_ms()))? {
+            Ok(object) => match object.get("body") {
+                Js::Bytes(body) => Some(body),
+                _ => None,
+            },
+            Err(_) => None,
+        }
+    }
+
     /// With the queue bound as `binding` (`[[queues.producers]]`): what a Worker sends to it is
     /// kept, in order ([`TestEnv::queue_sent`]).
     pub fn queue(self, binding: &str) -> Self {
@@ -539,6 +611,313 @@ fn namespace<'w>(world: &'w mut World, binding: &str) -> &'w mut BTreeMap<String
     }
 }
 
+/// KV's `list(options)` of `namespace`: names in order from the prefix and the cursor (the last
+/// name a page held), at most `limit` (1,000) a page; no expiration or metadata (the stand-in
+/// keeps none).
+fn kv_list(namespace: &BTreeMap<String, Vec<u8>>, options: &Js) -> Js {
+    let text = |name| match options.get(name) {
+        Js::Text(t) => t,
+        _ => String::new(),
+    };
+    let limit = match options.get("limit") {
+        Js::Number(n) if n >= 1.0 => (n as usize).min(1000),
+        _ => 1000,
+    };
+    let (prefix, cursor) = (text("prefix"), text("cursor"));
+    let mut names = namespace
+        .keys()
+        .filter(|name| name.starts_with(&prefix) && (cursor.is_empty() || **name > cursor));
+    let page: Vec<&String> = names.by_ref().take(limit).collect();
+    let complete = names.next().is_none();
+    let keys = page
+        .iter()
+        .map(|name| Js::object([("name", Js::text(name.as_str()))]))
+        .collect();
+    let cursor = match (complete, page.last()) {
+        (false, Some(last)) => Js::text(last.as_str()),
+        _ => Js::Undefined,
+    };
+    Js::object([
+        ("keys", Js::Array(keys)),
+        ("list_complete", Js::Bool(complete)),
+        ("cursor", cursor),
+    ])
+}
+
+/// Bucket `binding` of `world`; a test that never added it fails here, by name.
+fn bucket<'w>(world: &'w mut World, binding: &str) -> &'w mut r2::Bucket {
+    match world.r2.get_mut(binding) {
+        Some(bucket) => bucket,
+        None => panic!("tinyworker::testing: no R2 bucket {binding:?} (add it with TestEnv::r2)"),
+    }
+}
+
+/// Database `binding` of `world`; a test that never added it fails here, by name.
+fn database<'w>(world: &'w mut World, binding: &str) -> &'w mut d1::Database {
+    match world.d1.get_mut(binding) {
+        Some(database) => database,
+        None => panic!("tinyworker::testing: no D1 database {binding:?} (add it with TestEnv::d1)"),
+    }
+}
+
+/// The wall clock in ms since the epoch (`Date.now()`).
+fn now_ms() -> f64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0.0, |d| d.as_millis() as f64)
+}
+
+/// An argument of a call as the stand-in platform's value (a held one as what it holds).
+fn js_of(world: &World, arg: &HostArg) -> Js {
+    match arg {
+        HostArg::Undefined | HostArg::Unknown(_) => Js::Undefined,
+        HostArg::Null => Js::Null,
+        HostArg::Bool(b) => Js::Bool(*b),
+        HostArg::Number(n) => Js::Number(*n),
+        HostArg::Str(t) | HostArg::Json(t) => Js::Text(t.clone()),
+        HostArg::Bytes(b) => Js::Bytes(b.clone()),
+        HostArg::Array(items) => Js::Array(items.iter().map(|item| js_of(world, item)).collect()),
+        HostArg::Object(fields) => Js::Object(fields.iter().map(|(k, v)| (k.clone(), js_of(world, v))).collect()),
+        HostArg::Value(handle) => match crate::sys::held(i32::try_from(*handle).unwrap_or(-1)) {
+            Some(BridgeAnswer::Object(id)) => match world.values.get(id) {
+                Some(Held::Js(js)) => js.clone(),
+                // (Another held object, e.g. a response: the call that takes it reads it.)
+                _ => Js::Undefined,
+            },
+            Some(BridgeAnswer::Text(t)) => Js::Text(t),
+            Some(BridgeAnswer::Bytes(b)) => Js::Bytes(b),
+            Some(BridgeAnswer::Number(n)) => Js::Number(n),
+            Some(BridgeAnswer::Boolean(b)) => Js::Bool(b),
+            Some(BridgeAnswer::Null) => Js::Null,
+            _ => Js::Undefined,
+        },
+    }
+}
+
+/// The bridge's answer for `value`: a primitive as itself, anything else held.
+fn answer_js(world: &mut World, value: Js) -> BridgeAnswer {
+    value.primitive().unwrap_or_else(|| hold(world, Held::Js(value)))
+}
+
+/// The bridge's answer for what a binding did: its value, or its error's message.
+fn answer_result(world: &mut World, result: Result<Js, String>) -> BridgeAnswer {
+    match result {
+        Ok(value) => answer_js(world, value),
+        Err(message) => BridgeAnswer::Failed(message),
+    }
+}
+
+/// What `__tw_value` reads of an object the world holds.
+#[derive(Debug)]
+pub(crate) enum ObjectRead {
+    /// Its kind (`JS_OBJECT`, `JS_ARRAY`).
+    Kind(u32),
+    /// Its bytes (an array of bytes) or JSON text.
+    Bytes(Vec<u8>),
+    /// An array's length.
+    Length(usize),
+}
+
+/// `__tw_value`'s op `op` on object `id` of this thread's world; `None` when it is not one it
+/// reads that way.
+pub(crate) fn read_object(id: usize, op: u32) -> Option<ObjectRead> {
+    use crate::abi::{JS_ARRAY, JS_OBJECT, READ_BYTES, READ_JSON, READ_KIND, READ_LENGTH};
+    let value = with_world(|w| w.values.get(id).cloned()).flatten()?;
+    let Held::Js(js) = value else {
+        return (op == READ_KIND).then_some(ObjectRead::Kind(JS_OBJECT));
+    };
+    Some(match (op, &js) {
+        (READ_KIND, Js::Array(_)) => ObjectRead::Kind(JS_ARRAY),
+        (READ_KIND, _) => ObjectRead::Kind(JS_OBJECT),
+        (READ_LENGTH, Js::Array(items)) => ObjectRead::Length(items.len()),
+        (READ_BYTES, Js::Array(items)) => ObjectRead::Bytes(
+            items
+                .iter()
+                .map(|item| match item {
+                    Js::Number(n) => *n as u8,
+                    _ => 0,
+                })
+                .collect(),
+        ),
+        (READ_JSON, js) => {
+            let mut text = String::new();
+            js.json(&mut text);
+            ObjectRead::Bytes(text.into_bytes())
+        }
+        _ => return None,
+    })
+}
+
+/// The response `new Response(body, init)` makes.
+fn response_of(world: &World, body: &HostArg, init: &[(String, HostArg)]) -> TestResponse {
+    let field = |key: &str| init.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let status = match field("status") {
+        Some(HostArg::Number(n)) => *n as u16,
+        _ => 200,
+    };
+    let headers = match field("headers") {
+        Some(HostArg::Object(headers)) => headers
+            .iter()
+            .filter_map(|(name, value)| match value {
+                HostArg::Str(value) => Some((name.to_ascii_lowercase(), value.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let body = match js_of(world, body) {
+        Js::Bytes(bytes) => bytes,
+        Js::Text(text) => text.into_bytes(),
+        _ => Vec::new(),
+    };
+    TestResponse {
+        status,
+        headers,
+        body,
+        fault: None,
+        failed: false,
+    }
+}
+
+/// A call on a binding this world stands in for (R2, D1, the Cache API) or on what one
+/// answered; `None` when it is none of them.
+fn binding_call(
+    world: &mut World,
+    target: u32,
+    handle: u32,
+    name: &str,
+    member: &str,
+    args: &[HostArg],
+) -> Option<BridgeAnswer> {
+    let js: Vec<Js> = args.iter().map(|arg| js_of(world, arg)).collect();
+    Some(match (target, name, member, args) {
+        (CALL_ENV, binding, member, _) if world.r2.contains_key(binding) => {
+            let result = bucket(world, binding).call(member, &js, now_ms());
+            answer_result(world, result)
+        }
+        (CALL_ENV, binding, "prepare", [HostArg::Str(sql)]) if world.d1.contains_key(binding) => {
+            let statement = d1::Statement {
+                binding: binding.into(),
+                sql: sql.clone(),
+                params: Vec::new(),
+            };
+            hold(world, Held::Statement(statement))
+        }
+        (CALL_ENV, binding, "exec", [HostArg::Str(sql)]) if world.d1.contains_key(binding) => {
+            let result = database(world, binding).exec(sql);
+            answer_result(world, result)
+        }
+        (CALL_ENV, binding, "batch", [list]) if world.d1.contains_key(binding) => {
+            let result = statements(world, list).and_then(|list| database(world, binding).batch(&list));
+            answer_result(world, result)
+        }
+        (CALL_ENV, binding, "withSession", [HostArg::Str(_)]) if world.d1.contains_key(binding) => {
+            hold(world, Held::Session(binding.into()))
+        }
+        (CALL_GLOBAL, "caches", "default", []) => hold(world, Held::Cache(None)),
+        (CALL_GLOBAL, "caches", "open", [HostArg::Str(name)]) => hold(world, Held::Cache(Some(name.clone()))),
+        (CALL_GLOBAL, "Response", "", [body, HostArg::Object(init)]) => {
+            let response = response_of(world, body, init);
+            hold(world, Held::Response(response))
+        }
+        (CALL_GLOBAL, "Date", "", [HostArg::Number(ms)]) => hold(world, Held::Js(Js::Date(*ms))),
+        (CALL_GLOBAL, "Object", "keys", [_]) => match js.first() {
+            Some(Js::Object(fields)) => answer_js(
+                world,
+                Js::Array(fields.iter().map(|(k, _)| Js::text(k.clone())).collect()),
+            ),
+            other => panic!("tinyworker::testing: Object.keys({other:?}) is not stood in"),
+        },
+        (CALL_VALUE, "", member, _) => return value_call(world, handle, member, args, &js),
+        _ => return None,
+    })
+}
+
+/// The D1 statements of a `batch` argument (an array of held statements).
+fn statements(world: &World, list: &HostArg) -> Result<Vec<d1::Statement>, String> {
+    let HostArg::Array(items) = list else {
+        return Err("D1_TYPE_ERROR: batch takes an array of statements".into());
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            HostArg::Value(handle) => match held(world, *handle) {
+                Some(Held::Statement(statement)) => Ok(statement),
+                other => Err(std::format!("D1_TYPE_ERROR: {other:?} is not a statement")),
+            },
+            other => Err(std::format!("D1_TYPE_ERROR: {other:?} is not a statement")),
+        })
+        .collect()
+}
+
+/// A call on a value a stood-in binding answered (its property, its method).
+fn value_call(world: &mut World, handle: u32, member: &str, args: &[HostArg], js: &[Js]) -> Option<BridgeAnswer> {
+    Some(match (held(world, u64::from(handle))?, member) {
+        (Held::Js(Js::Date(ms)), "getTime") => BridgeAnswer::Number(ms),
+        (Held::Js(value), "arrayBuffer") if js.is_empty() => match value.get("body") {
+            Js::Bytes(body) => BridgeAnswer::Bytes(body),
+            other => panic!("tinyworker::testing: arrayBuffer() of {other:?} is not stood in"),
+        },
+        (Held::Js(value), property) if js.is_empty() => answer_js(world, value.get(property)),
+        (Held::Statement(mut statement), "bind") => {
+            statement.params = js.to_vec();
+            hold(world, Held::Statement(statement))
+        }
+        (Held::Statement(statement), member) => {
+            let binding = statement.binding.clone();
+            let result = database(world, &binding).statement_call(&statement, member, js);
+            answer_result(world, result)
+        }
+        (Held::Session(binding), "prepare") => {
+            let Some(Js::Text(sql)) = js.first() else {
+                return None;
+            };
+            let statement = d1::Statement {
+                binding,
+                sql: sql.clone(),
+                params: Vec::new(),
+            };
+            hold(world, Held::Statement(statement))
+        }
+        (Held::Session(binding), "getBookmark") => BridgeAnswer::Text(database(world, &binding).bookmark()),
+        (Held::Cache(cache), "match") => {
+            let Some(Js::Text(url)) = js.first() else {
+                return None;
+            };
+            match world.caches.get(&cache, url) {
+                Some(response) => hold(world, Held::Response(response)),
+                None => BridgeAnswer::Undefined,
+            }
+        }
+        (Held::Cache(cache), "put") => {
+            let response = match args.get(1) {
+                Some(HostArg::Value(response)) => held(world, *response),
+                _ => None,
+            };
+            let (Some(Js::Text(url)), Some(Held::Response(response))) = (js.first(), response) else {
+                return None;
+            };
+            match world.caches.put(&cache, url, response) {
+                Ok(()) => BridgeAnswer::Undefined,
+                Err(message) => BridgeAnswer::Failed(message),
+            }
+        }
+        (Held::Cache(cache), "delete") => {
+            let Some(Js::Text(url)) = js.first() else {
+                return None;
+            };
+            BridgeAnswer::Boolean(world.caches.delete(&cache, url))
+        }
+        (Held::Stub { binding, name }, "id") => hold(world, Held::Id { binding, name }),
+        (Held::Id { name, .. }, "name") => BridgeAnswer::Text(name),
+        (Held::Id { binding, name }, "toString") => {
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(std::format!("{binding}\0{name}").as_bytes());
+            BridgeAnswer::Text(digest.iter().map(|b| std::format!("{b:02x}")).collect())
+        }
+        _ => return None,
+    })
+}
+
 /// Runs `handler` on `request` in an I/O buffer of the module's default size, as the glue
 /// would: the body in the buffer, the head pulled when read; a fault becomes the glue's 500.
 fn serve(request: &TestRequest, handler: impl for<'a> FnOnce(&Request<'a>) -> (Response<'a>, bool)) -> TestResponse {
@@ -630,7 +1009,12 @@ pub(crate) fn bridge_call(
         Some(Some(ObjectCall::Answer(answer))) => return Some(answer),
         Some(Some(ObjectCall::Run(class, handler, object, request))) => run_object(class, handler, &object, &request),
         Some(Some(ObjectCall::Subrequest(answer, request))) => answer(&request),
-        Some(None) => return with_world(|world| platform_call(world, target, name, member, args)),
+        Some(None) => {
+            return with_world(|world| {
+                binding_call(world, target, handle, name, member, args)
+                    .unwrap_or_else(|| platform_call(world, target, name, member, args))
+            })
+        }
     };
     with_world(|world| hold(world, Held::Response(response)))
 }
@@ -730,7 +1114,8 @@ fn object_call(
                 name: object.clone(),
             },
         ),
-        (CALL_ENV, binding, "get", [HostArg::Value(id)]) if world.classes.contains_key(binding) => {
+        // (With or without options: a location hint changes nothing here.)
+        (CALL_ENV, binding, "get", [HostArg::Value(id), ..]) if world.classes.contains_key(binding) => {
             match held(world, *id) {
                 Some(Held::Id { binding, name }) => hold(world, Held::Stub { binding, name }),
                 other => panic!("tinyworker::testing: {binding}.get({other:?}) is not an id of it"),
@@ -808,6 +1193,11 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
             namespace(world, binding).insert(key.clone(), value);
             BridgeAnswer::Undefined
         }
+        (CALL_ENV, binding, "list", [HostArg::Object(options)]) if world.kv.contains_key(binding) => {
+            let options = js_of(world, &HostArg::Object(options.clone()));
+            let listing = kv_list(namespace(world, binding), &options);
+            answer_js(world, listing)
+        }
         (CALL_ENV, binding, "delete", [HostArg::Str(key)]) if world.kv.contains_key(binding) => {
             namespace(world, binding).remove(key);
             BridgeAnswer::Undefined
@@ -853,13 +1243,14 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
         {
             panic!(
                 "tinyworker::testing: no binding {binding:?} stood in for env {binding}.{member}({args:?}) \
-                 (TestEnv::kv adds a KV namespace, TestEnv::queue a queue, TestEnv::object a Durable Object class)"
+                 (TestEnv::kv adds a KV namespace, TestEnv::r2 a bucket, TestEnv::d1 a database, TestEnv::queue a queue, \
+                 TestEnv::object a Durable Object class)"
             )
         }
         _ => panic!(
             "tinyworker::testing: {} {name}.{member}({args:?}) is not stood in (variables, KV get/put/delete, \
-             queue send/sendBatch, Durable Objects and their storage, subrequests with TestEnv::subrequests, \
-             Date.now and console are)",
+             R2, D1, the Cache API, queue send/sendBatch, Durable Objects and their storage, subrequests with \
+             TestEnv::subrequests, Date.now and console are)",
             crate::sys::target_name(target)
         ),
     }
@@ -1285,5 +1676,59 @@ mod tests {
         let kept = env.object_fetch(writes_then_fails, "a", TestRequest::get("/keep"));
         assert_eq!((kept.status, kept.failed), (200, false));
         assert_eq!(env.storage_get("a", "count"), Some(7u64.to_le_bytes().to_vec()));
+    }
+
+    // (D1's stand-in is SQLite, C, which Miri cannot run: this runs under `cargo test` only.)
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn r2_d1_kv_listings_and_sessions_are_stood_in() {
+        fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {
+            use crate::r2::{Bucket, ListOptions};
+            match request.path() {
+                "/r2" => {
+                    let listing = Bucket::new("B").list(&ListOptions {
+                        include_custom_metadata: true,
+                        ..ListOptions::default()
+                    })?;
+                    let first = listing.object(0)?;
+                    let size = request.format(format_args!("{} {}", first.key_in(request)?, first.size()?))?;
+                    Ok(Response::text(200, size))
+                }
+                "/kv" => {
+                    let listing = crate::kv::Namespace::new("K").list(&crate::kv::ListOptions {
+                        limit: Some(1),
+                        ..Default::default()
+                    })?;
+                    let cursor = listing.cursor_in(request)?.unwrap_or("-");
+                    let line = request.format(format_args!("{} {cursor}", listing.name_in(0, request)?))?;
+                    Ok(Response::text(200, line))
+                }
+                _ => {
+                    let db = crate::d1::Database::new("DB");
+                    let session = db.with_session(crate::d1::SessionStart::Primary)?;
+                    let row = session.prepare("SELECT n FROM t")?.first()?;
+                    let n = row.map(|row| row.integer("n")).transpose()?.unwrap_or(-1);
+                    let bookmark = session.bookmark_in(request)?.unwrap_or("");
+                    Ok(Response::text(200, request.format(format_args!("{n} {bookmark}"))?))
+                }
+            }
+        }
+        let env = TestEnv::new().r2("B").d1("DB").kv("K");
+        env.r2_put("B", "k", "four");
+        assert_eq!(env.r2_get("B", "k").as_deref(), Some(&b"four"[..]));
+        assert_eq!(env.fetch(handle, TestRequest::get("/r2")).text(), "k 4");
+        env.kv_put("K", "a", "1");
+        env.kv_put("K", "b", "2");
+        assert_eq!(env.fetch(handle, TestRequest::get("/kv")).text(), "a a");
+        env.d1_exec("DB", "CREATE TABLE t (n INTEGER)\nINSERT INTO t VALUES (42)");
+        let answer = env.fetch(handle, TestRequest::get("/d1"));
+        assert_eq!(
+            answer.text(),
+            "42 00000000-00000001-00000000-00000000000000000000000000000000"
+        );
+        // A statement D1 refuses is the binding's error: a 502, its message only in the log.
+        env.d1_exec("DB", "DROP TABLE t");
+        let failed = env.fetch(handle, TestRequest::get("/d1"));
+        assert_eq!((failed.status, failed.failed), (502, true), "{failed:?}");
     }
 }

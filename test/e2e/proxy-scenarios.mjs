@@ -39,6 +39,11 @@ export async function everyRoute(send) {
   assert.equal((await send(`/kv/${key}`)).status, 404, "deleted");
 
   assert.deepEqual(await text(await send("/slow?ms=20")), [200, "slow 20"]);
+  // A subrequest with a timeout: answered within it, or abandoned (the platform's TimeoutError).
+  assert.deepEqual(await text(await send("/slow?ms=20&timeout=5000")), [200, "slow 20"]);
+  const t0 = performance.now();
+  assert.deepEqual(await text(await send("/slow?ms=10000&timeout=100")), [504, "gateway timeout: the origin took too long\n"]);
+  assert.ok(performance.now() - t0 < 8000, `abandoned after ${Math.round(performance.now() - t0)} ms, not the origin's 10000`);
   for (const fault of ["/origin-then-panic", "/origin-then-abort", "/origin-then-oom"]) {
     const [status, body] = await text(await send(fault));
     assert.equal(status, 500, fault);

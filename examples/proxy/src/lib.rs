@@ -8,7 +8,7 @@
 //! | `GET /env` | 200, the value of `GREETING` |
 //! | `GET/POST /origin/<path>` | the origin's status, headers and body for `<path>` (POST forwards the body), plus `x-tinyworker: proxied` |
 //! | `GET/PUT/DELETE /kv/<key>`, `/kv?key=<key>` | the value (404 when absent); store the request body; delete (the key percent-decoded) |
-//! | `GET /slow?ms=<n>` | fetches the origin's `/slow?ms=<n>`, then 200 `slow <n>` |
+//! | `GET /slow?ms=<n>[&timeout=<t>]` | fetches the origin's `/slow?ms=<n>` (abandoned after t ms: 504), then 200 `slow <n>` |
 //! | `GET /origin-then-panic`, `-abort`, `-oom` | a subrequest that completes, then that fault |
 //! | `GET /unreachable-origin` | a subrequest to a closed port: the `Err` becomes this handler's 502 |
 //! | `GET /scratch/<path>` | the origin's body for `<path>`, read into the request's I/O buffer (no allocator needed) |
@@ -33,6 +33,7 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::io::{self, Error, Subrequest};
 use tinyworker::kv::{Namespace, PutOptions};
+use tinyworker::router;
 
 mod streams;
 use tinyworker::{Header, Request, Response};
@@ -86,6 +87,7 @@ fn bad_gateway(error: Error) -> Response<'static> {
         Error::InvalidUrl => Response::text(502, "bad gateway: invalid origin URL\n"),
         Error::NoBinding => Response::text(500, "misconfigured: no such binding\n"),
         Error::TooLarge { .. } => Response::text(502, "bad gateway: the answer is too large\n"),
+        Error::TimedOut => Response::text(504, "gateway timeout: the origin took too long\n"),
         _ => Response::text(502, "bad gateway\n"),
     }
 }
@@ -175,13 +177,16 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
             None => Response::text(500, "misconfigured: no GREETING variable\n"),
         },
         "/slow" => {
-            let ms = request.query().and_then(|q| q.strip_prefix("ms=")).unwrap_or("0");
+            let ms = router::query(request, "ms").unwrap_or("0");
+            let timeout = router::query(request, "timeout")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
             let mut rest = String::from("/slow?ms=");
             rest.push_str(ms);
             let Some(url) = origin_url(request, &rest) else {
                 return Response::text(500, "no ORIGIN\n");
             };
-            match io::fetch_owned(&Subrequest::get(&url)) {
+            match io::fetch_owned(&Subrequest::get(&url).timeout(timeout)) {
                 Ok(answer) if answer.status() == 200 => {
                     let mut body = String::from("slow ");
                     body.push_str(ms);

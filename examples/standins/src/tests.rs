@@ -16,6 +16,8 @@ fn env() -> TestEnv {
         .var("NAME", "from [vars]")
         .object("ALPHA", count)
         .object("BETA", count_beta)
+        .r2("BUCKET")
+        .d1("DB")
 }
 
 #[test]
@@ -31,9 +33,16 @@ fn every_case_answers_as_the_platform_does() {
         if let Some(n) = case["body_bytes"].as_u64() {
             request = request.body(std::vec![b'x'; n as usize]);
         }
+        if let Some(send) = case["send"].as_str() {
+            request = request.body(send);
+        }
         let response = env.fetch(handle, request);
         let answer = (response.status, String::from(response.text()));
         let expected = (case["status"].as_u64().unwrap() as u16, String::from(text("body")));
         assert_eq!(answer, expected, "{}", text("why"));
+        for header in case["expect_headers"].as_array().map(Vec::as_slice).unwrap_or_default() {
+            let (name, value) = (header[0].as_str().unwrap(), header[1].as_str().unwrap());
+            assert_eq!(response.header(name).as_deref(), Some(value), "{}: {name}", text("why"));
+        }
     }
 }

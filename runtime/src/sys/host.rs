@@ -47,6 +47,9 @@ pub enum BridgeAnswer {
     Bytes(Vec<u8>),
     /// An object of a test platform (`tinyworker::testing`), by its id there.
     Object(usize),
+    /// The call threw this message (a test platform's binding failed): the call answers
+    /// `IO_FAILED` and the message is the request's last error.
+    Failed(String),
 }
 
 std::thread_local! {
@@ -169,6 +172,13 @@ pub fn call(record: &CallRecord) -> i32 {
     };
     let args: Vec<HostArg> = args.iter().map(decode).collect();
     if let Some(answer) = crate::testing::bridge_call(record.target, record.handle, &name, &member, &args) {
+        if let BridgeAnswer::Failed(message) = answer {
+            HELD.with(|h| {
+                h.borrow_mut()
+                    .insert(crate::abi::ERROR_HANDLE, BridgeAnswer::Text(message))
+            });
+            return crate::abi::IO_FAILED;
+        }
         let handle = NEXT_HANDLE.with(|n| n.replace(n.get() + 1));
         HELD.with(|h| h.borrow_mut().insert(handle, answer));
         return handle;
@@ -210,7 +220,17 @@ pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
         (READ_NUMBER, BridgeAnswer::Boolean(b)) => put(&f64::from(u8::from(b)).to_le_bytes(), dst, room) as i32,
         (READ_KIND, BridgeAnswer::Text(_)) => JS_STRING as i32,
         (READ_KIND, BridgeAnswer::Bytes(_)) => JS_BYTES as i32,
-        (READ_KIND, BridgeAnswer::Object(_)) => JS_OBJECT as i32,
+        (op, BridgeAnswer::Object(id)) => match crate::testing::read_object(id, op) {
+            Some(crate::testing::ObjectRead::Kind(kind)) => kind as i32,
+            Some(crate::testing::ObjectRead::Bytes(bytes)) => put(&bytes, dst, room) as i32,
+            Some(crate::testing::ObjectRead::Length(n)) => n as i32,
+            None if op == READ_KIND => JS_OBJECT as i32,
+            None if op == READ_DROP => {
+                HELD.with(|h| h.borrow_mut().remove(&handle));
+                0
+            }
+            None => BRIDGE_WRONG_TYPE,
+        },
         (READ_BYTES, BridgeAnswer::Text(s)) => put(s.as_bytes(), dst, room) as i32,
         (READ_BYTES, BridgeAnswer::Bytes(b)) => put(&b, dst, room) as i32,
         (READ_NUMBER, BridgeAnswer::Number(n)) => put(&n.to_le_bytes(), dst, room) as i32,
