@@ -538,7 +538,11 @@ impl Value {
     #[cfg(feature = "alloc")]
     pub fn text_owned(&self) -> Result<alloc::string::String, Error> {
         let bytes = self.bytes_owned()?;
-        alloc::string::String::from_utf8(bytes).map_err(|_| Error::WrongType { found: Kind::Bytes })
+        if !crate::utf8::is_utf8(&bytes) {
+            return Err(Error::WrongType { found: Kind::Bytes });
+        }
+        // SAFETY: `is_utf8` just checked the bytes are well-formed UTF-8.
+        Ok(unsafe { alloc::string::String::from_utf8_unchecked(bytes) })
     }
 
     /// The value as JSON text, owned.

@@ -52,7 +52,7 @@ pub fn field<'a>(request: &Request<'a>, name: &str) -> Option<Result<&'a str, De
     if !content_type_is(request, "application/x-www-form-urlencoded") {
         return None;
     }
-    let body = core::str::from_utf8(request.body()).ok()?;
+    let body = crate::utf8::str_of(request.body())?;
     for pair in body.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if decoded_is(key, name) {
@@ -158,7 +158,7 @@ impl<'a> Parts<'a> {
     fn part(&mut self, rest: &'a [u8]) -> Result<Part<'a>, FormError> {
         let rest = rest.strip_prefix(b"\r\n").ok_or(FormError::Malformed)?;
         let head_end = find(rest, b"\r\n\r\n", b"", 0).ok_or(FormError::Malformed)?;
-        let head = core::str::from_utf8(rest.get(..head_end).unwrap_or_default()).map_err(|_| FormError::Malformed)?;
+        let head = crate::utf8::str_of(rest.get(..head_end).unwrap_or_default()).ok_or(FormError::Malformed)?;
         let content = rest.get(head_end + 4..).unwrap_or_default();
         let end = find(content, b"\r\n--", self.boundary.as_bytes(), 0).ok_or(FormError::Malformed)?;
         self.rest = Ok(content.get(end + 4 + self.boundary.len()..).unwrap_or_default());

@@ -398,7 +398,7 @@ pub fn fetch<'b>(request: &Subrequest<'_>, buffer: &'b mut [u8]) -> Result<Answe
         other => other.into(),
     })?;
     // The platform's strings, encoded: UTF-8 (and every split was at an ASCII byte).
-    let headers = core::str::from_utf8(head).unwrap_or("");
+    let headers = crate::utf8::str_of(head).unwrap_or("");
     Ok(Answer { status, headers, body })
 }
 
@@ -471,7 +471,11 @@ pub fn fetch_owned(request: &Subrequest<'_>) -> Result<OwnedAnswer, Error> {
     Ok(OwnedAnswer {
         status,
         // The platform's strings, encoded: UTF-8.
-        headers: alloc::string::String::from_utf8(headers).unwrap_or_default(),
+        headers: match crate::utf8::is_utf8(&headers) {
+            // SAFETY: `is_utf8` just checked the bytes are well-formed UTF-8.
+            true => unsafe { alloc::string::String::from_utf8_unchecked(headers) },
+            false => alloc::string::String::new(),
+        },
         body,
     })
 }

@@ -274,7 +274,7 @@ impl<'a> Value<'a> {
                 b'u' => {
                     let unit = |at: usize| {
                         raw.get(at..at + 4)
-                            .and_then(|h| u32::from_str_radix(core::str::from_utf8(h).ok()?, 16).ok())
+                            .and_then(|h| u32::from_str_radix(crate::utf8::str_of(h)?, 16).ok())
                     };
                     let mut code = unit(i + 2).ok_or(Error::Invalid(i))?;
                     i += 6;
@@ -295,7 +295,7 @@ impl<'a> Value<'a> {
             i += 2;
         }
         // (The input was UTF-8 and every escape wrote a whole char.)
-        core::str::from_utf8(buffer.get(..len).unwrap_or_default()).map_err(|_| Error::Invalid(0))
+        crate::utf8::str_of(buffer.get(..len).unwrap_or_default()).ok_or(Error::Invalid(0))
     }
 
     /// An array's items, or an object's values in order (none for another kind).
@@ -607,9 +607,7 @@ impl<'b> Writer<'b> {
             Some(e) => Err(e),
             None if self.depth != 0 => Err(Error::Invalid(self.len)),
             // (Only whole UTF-8 strings and ASCII were written.)
-            None => {
-                core::str::from_utf8(self.buffer.get(..self.len).unwrap_or_default()).map_err(|_| Error::Invalid(0))
-            }
+            None => crate::utf8::str_of(self.buffer.get(..self.len).unwrap_or_default()).ok_or(Error::Invalid(0)),
         }
     }
 }

@@ -238,6 +238,13 @@ impl<'a> Request<'a> {
         header_lines(text(self.part(PART_HEADERS, &self.headers)))
     }
 
+    /// The body as text: `Err` (a 400 through `?`) when it is not UTF-8. (The runtime's own
+    /// UTF-8 check: a few dozen bytes of wasm where `core::str::from_utf8` costs several
+    /// hundred.)
+    pub fn body_text(&self) -> Result<&'a str, crate::Error> {
+        crate::utf8::str_of(self.body()).ok_or(crate::Error::bad_request("the body is not UTF-8"))
+    }
+
     /// The body bytes (empty when the request has none).
     pub fn body(&self) -> &'a [u8] {
         self.body

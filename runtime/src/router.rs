@@ -343,7 +343,7 @@ pub fn percent_decode<'b>(raw: &str, buffer: &'b mut [u8], plus_as_space: bool) 
     if decoded.bad {
         return Err(DecodeError::BadEscape);
     }
-    core::str::from_utf8(buffer.get(..len).unwrap_or_default()).map_err(|_| DecodeError::NotUtf8)
+    crate::utf8::str_of(buffer.get(..len).unwrap_or_default()).ok_or(DecodeError::NotUtf8)
 }
 
 /// The bytes of a percent-encoded text, decoded as they are read; stops at a bad escape

@@ -129,7 +129,7 @@ impl<'b> Value<'b> {
     /// A string, or bytes that are UTF-8; anything else is `Err(WrongType)`.
     pub fn text(&self) -> Result<&'b str, Error> {
         match self.kind {
-            Kind::Bytes | Kind::Text => core::str::from_utf8(self.form).map_err(|_| self.wrong()),
+            Kind::Bytes | Kind::Text => crate::utf8::str_of(self.form).ok_or_else(|| self.wrong()),
             _ => Err(self.wrong()),
         }
     }
@@ -153,7 +153,7 @@ impl<'b> Value<'b> {
     /// The JSON text of a plain object or array.
     pub fn json(&self) -> Result<&'b str, Error> {
         match self.kind {
-            Kind::Json => core::str::from_utf8(self.form).map_err(|_| self.wrong()),
+            Kind::Json => crate::utf8::str_of(self.form).ok_or_else(|| self.wrong()),
             _ => Err(self.wrong()),
         }
     }
@@ -418,7 +418,7 @@ impl<'b> Iterator for Entries<'b> {
         let (key, rest) = Self::field(self.rest)?;
         let (kind, rest) = Self::word(rest)?;
         let (form, rest) = Self::field(rest)?;
-        let key = core::str::from_utf8(key).ok()?;
+        let key = crate::utf8::str_of(key)?;
         self.rest = rest;
         Some((
             key,

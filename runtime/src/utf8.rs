@@ -1,5 +1,14 @@
-//! A compact UTF-8 validator for the request head: a few dozen bytes of wasm where
+//! A compact UTF-8 validator for everything the runtime reads as text (the request head, a
+//! body, JSON, stored text, a decoded path): a few dozen bytes of wasm where
 //! `core::str::from_utf8` costs several hundred plus a table. Checked against core's.
+
+/// `bytes` as text when they are well-formed UTF-8 (what `core::str::from_utf8(bytes).ok()`
+/// answers, without its code).
+pub fn str_of(bytes: &[u8]) -> Option<&str> {
+    // SAFETY: `is_utf8` accepts exactly the well-formed UTF-8 that `from_utf8` accepts (the
+    // module's test checks both agree), which is what `from_utf8_unchecked` requires.
+    is_utf8(bytes).then(|| unsafe { core::str::from_utf8_unchecked(bytes) })
+}
 
 /// Whether `bytes` is well-formed UTF-8 (RFC 3629: shortest form, no surrogates,
 /// nothing above U+10FFFF), exactly as `core::str::from_utf8(bytes).is_ok()`.

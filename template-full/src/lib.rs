@@ -121,7 +121,7 @@ fn get_note<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'
 
 fn put_note<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let key = params.get("key").unwrap_or_default();
-    let body = core::str::from_utf8(request.body()).map_err(|_| NOT_JSON)?;
+    let body = request.body_text().map_err(|_| NOT_JSON)?;
     let doc = json::parse(body).map_err(|_| NOT_JSON)?;
     let buffer = request.scratch(NOTE_LIMIT).ok_or(TOO_LARGE)?;
     let text = match doc.get("text").map(|text| text.str(buffer)) {

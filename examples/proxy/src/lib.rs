@@ -21,9 +21,12 @@
 //! | `GET /stream-then-panic?mib=<n>` | streams n MiB, then panics: the body ends uncleanly |
 //! | `GET /memory` | the instance's linear memory, in 64 KiB pages |
 //!
-//! A KV key the platform refuses (empty, `.`, `..`, over 512 bytes) or a request it refuses to
-//! forward (a GET with a body) is the client's mistake: 400. An answer larger than the heap
-//! limit (32 MiB by default) is the handler's 502, and the instance goes on.
+//! Every route goes through `tinyworker::router` and answers its errors with `?`: a KV key the
+//! platform refuses (empty, `.`, `..`, over 512 bytes), a key that does not decode or a request
+//! it refuses to forward (a GET with a body) is the client's mistake, a 400; an origin that
+//! fails is a 502, one past its timeout a 504; an answer larger than the heap limit (32 MiB by
+//! default) is a 500 that logs the bytes it needed, and the instance goes on. The bodies are
+//! generic; the log has what went wrong.
 #![no_std]
 
 extern crate alloc;
@@ -31,65 +34,80 @@ extern crate alloc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
-use tinyworker::io::{self, Error, Subrequest};
+use tinyworker::io::{self, Subrequest};
 use tinyworker::kv::{Namespace, PutOptions};
-use tinyworker::router;
+use tinyworker::router::{self, Params, Route};
+use tinyworker::{Error, Header, Request, Response};
 
 mod streams;
-use tinyworker::{Header, Request, Response};
 
-/// The base URL of the origin (`ORIGIN`), then `rest`.
-fn origin_url(request: &Request<'_>, rest: &str) -> Option<String> {
-    let base = request.var("ORIGIN")?;
-    let mut url = String::with_capacity(base.len() + rest.len());
-    url.push_str(base.trim_end_matches('/'));
-    url.push_str(rest);
-    Some(url)
+const CACHE: Namespace<'static> = Namespace::new("CACHE");
+/// The answer when `ORIGIN` is not set: the deployment's mistake.
+const NO_ORIGIN: Error = Error::internal("misconfigured: no ORIGIN variable");
+
+const ROUTES: &[Route] = &[
+    Route::get("/", index),
+    Route::get("/env", env),
+    Route::any("/origin/*path", origin),
+    Route::any("/kv/*key", kv_by_path),
+    Route::any("/kv", kv_by_query),
+    Route::get("/slow", slow),
+    Route::get("/origin-then-panic", origin_then_fault),
+    Route::get("/origin-then-abort", origin_then_fault),
+    Route::get("/origin-then-oom", origin_then_fault),
+    Route::get("/unreachable-origin", unreachable_origin),
+    Route::get("/scratch/*path", scratch),
+    Route::get("/stream/*path", stream),
+    Route::get("/headers-of/*path", headers_of),
+    Route::post("/upload/*path", upload),
+    Route::post("/sha256", sha256),
+    Route::get("/generated-upload/*path", generated_upload),
+    Route::get("/sse", sse),
+    Route::get("/stream-then-panic", stream_then_panic),
+    Route::get("/memory", memory),
+];
+
+fn handle<'a>(request: &Request<'a>) -> Response<'a> {
+    router::dispatch(request, ROUTES)
 }
 
-/// The routes whose bodies stream (streams.rs), if `path` is one.
-fn streamed<'a>(request: &Request<'a>, path: &str) -> Option<Result<Response<'a>, tinyworker::bridge::Error>> {
-    let number = |name: &str| -> u64 {
-        let query = request.query().unwrap_or_default();
-        query
-            .split('&')
-            .find_map(|p| p.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
-            .unwrap_or(0)
-    };
-    let origin =
-        |rest: &str| origin_url(request, &path_and_query(request, rest)).ok_or(tinyworker::bridge::Error::NoTarget);
-    Some(match path {
-        "/sha256" => streams::sha256(request),
-        "/sse" => streams::sse(number("n")),
-        "/stream-then-panic" => streams::stream_then_panic(number("mib")),
-        "/memory" => Ok(streams::memory()),
-        _ => {
-            let (route, _) = path.get(1..)?.split_once('/')?;
-            let rest = path.get(route.len() + 1..)?; // "/<path>"
-            match route {
-                "stream" => origin(rest).and_then(|url| streams::pass_through(request, &url)),
-                "headers-of" => origin(rest).and_then(|url| streams::headers_of(&url)),
-                "upload" => origin(rest).and_then(|url| streams::upload(&url)),
-                "generated-upload" => origin_url(request, rest)
-                    .ok_or(tinyworker::bridge::Error::NoTarget)
-                    .and_then(|url| streams::generated_upload(&url, number("kib"))),
-                _ => return None,
-            }
-        }
-    })
-}
-
-/// The answer to an I/O error: the client's mistakes are 4xx, the origin's 502.
-fn bad_gateway(error: Error) -> Response<'static> {
-    match error {
-        Error::InvalidArgument => Response::text(400, "bad request: the platform refuses this key or request\n"),
-        Error::Failed => Response::text(502, "bad gateway: the origin did not answer\n"),
-        Error::InvalidUrl => Response::text(502, "bad gateway: invalid origin URL\n"),
-        Error::NoBinding => Response::text(500, "misconfigured: no such binding\n"),
-        Error::TooLarge { .. } => Response::text(502, "bad gateway: the answer is too large\n"),
-        Error::TimedOut => Response::text(504, "gateway timeout: the origin took too long\n"),
-        _ => Response::text(502, "bad gateway\n"),
+/// The origin's URL for parameter `path` of the route, with the request's query: the base URL
+/// (`ORIGIN`), then `/<path>?<query>`.
+fn origin_url(request: &Request<'_>, params: &Params<'_>) -> Result<String, Error> {
+    let base = request.var("ORIGIN").ok_or(NO_ORIGIN)?;
+    let mut url = String::from(base.trim_end_matches('/'));
+    url.push('/');
+    url.push_str(params.get("path").unwrap_or_default());
+    if let Some(query) = request.query() {
+        url.push('?');
+        url.push_str(query);
     }
+    Ok(url)
+}
+
+/// The origin's URL for `rest` (a path and query of its own).
+fn origin_url_of(request: &Request<'_>, rest: &str) -> Result<String, Error> {
+    let base = request.var("ORIGIN").ok_or(NO_ORIGIN)?;
+    let mut url = String::from(base.trim_end_matches('/'));
+    url.push_str(rest);
+    Ok(url)
+}
+
+/// Query parameter `name` as a number (0 when absent or not one).
+fn number(request: &Request<'_>, name: &str) -> u64 {
+    router::query(request, name).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+fn index<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    Response::text(200, "ok")
+}
+
+fn env<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let greeting = request.var("GREETING");
+    Ok(Response::text(
+        200,
+        greeting.ok_or(Error::internal("misconfigured: no GREETING variable"))?,
+    ))
 }
 
 /// The request headers a proxy forwards (hop-by-hop ones and `host` stay behind).
@@ -106,170 +124,145 @@ fn forwarded<'a>(request: &Request<'a>) -> Vec<Header<'a>> {
         .collect()
 }
 
-fn proxy<'a>(request: &Request<'a>, rest: &str) -> Response<'a> {
-    let Some(url) = origin_url(request, rest) else {
-        return Response::text(500, "misconfigured: no ORIGIN variable\n");
-    };
+/// `/origin/<path>`: the request passed on to the origin's `/<path>`, its answer passed back.
+fn origin<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let url = origin_url(request, params)?;
     let headers = forwarded(request);
     let sub = Subrequest::new(request.method(), &url)
         .headers(&headers)
         .body(request.body());
-    match io::fetch_owned(&sub) {
-        Ok(answer) => {
-            let status = answer.status();
-            let headers: Vec<(String, String)> = answer
-                .headers()
-                .filter(|(name, _)| *name != "content-length")
-                .map(|(name, value)| (String::from(name), String::from(value)))
-                .collect();
-            let mut response = Response::owned(status, answer.into_body()).with_headers(&[]);
-            for (name, value) in headers {
-                response = response.header_owned(name, value);
-            }
-            response.header("x-tinyworker", "proxied")
-        }
-        Err(error) => bad_gateway(error),
+    let answer = io::fetch_owned(&sub)?;
+    let status = answer.status();
+    let headers: Vec<(String, String)> = answer
+        .headers()
+        .filter(|(name, _)| *name != "content-length")
+        .map(|(name, value)| (String::from(name), String::from(value)))
+        .collect();
+    let mut response = Response::owned(status, answer.into_body()).with_headers(&[]);
+    for (name, value) in headers {
+        response = response.header_owned(name, value);
     }
+    Ok(response.header("x-tinyworker", "proxied"))
 }
 
-fn handle<'a>(request: &Request<'a>) -> Response<'a> {
-    let path = request.path();
-    if path.starts_with("/origin/") {
-        // "/origin/<path>" -> the origin's "/<path>"
-        return proxy(
-            request,
-            &path_and_query(request, path.get("/origin".len()..).unwrap_or("/")),
-        );
-    }
-    // The key: the rest of the path, or `?key=` (which can say `.` and `..`, which a URL path
-    // cannot), percent-decoded.
-    let key = match (path.strip_prefix("/kv/"), path == "/kv") {
-        (Some(key), _) => Some(key),
-        (None, true) => Some(request.query().and_then(|q| q.strip_prefix("key=")).unwrap_or("")),
-        _ => None,
-    };
-    if let Some(key) = key {
-        return match percent_decoded(key) {
-            Some(key) => kv(request, &key),
-            None => Response::text(400, "bad request: the key is not valid percent-encoded UTF-8\n"),
-        };
-    }
-    if let Some(rest) = path.strip_prefix("/scratch/").and(path.get("/scratch".len()..)) {
-        // Without an allocator: the answer lands in the request's own I/O buffer.
-        let Some(url) = origin_url(request, rest) else {
-            return Response::text(500, "no ORIGIN\n");
-        };
-        let Some(buffer) = request.scratch(16 * 1024) else {
-            return Response::text(413, "no room\n");
-        };
-        return match io::fetch(&Subrequest::get(&url), buffer) {
-            Ok(answer) => Response::bytes(answer.status(), answer.body()),
-            Err(error) => bad_gateway(error),
-        };
-    }
-    if let Some(answer) = streamed(request, path) {
-        return answer.unwrap_or_else(|_| Response::text(502, "bad gateway: the stream failed\n"));
-    }
-    match path {
-        "/" => Response::text(200, "ok"),
-        "/env" => match request.var("GREETING") {
-            Some(greeting) => Response::text(200, greeting),
-            None => Response::text(500, "misconfigured: no GREETING variable\n"),
-        },
-        "/slow" => {
-            let ms = router::query(request, "ms").unwrap_or("0");
-            let timeout = router::query(request, "timeout")
-                .and_then(|t| t.parse().ok())
-                .unwrap_or(0);
-            let mut rest = String::from("/slow?ms=");
-            rest.push_str(ms);
-            let Some(url) = origin_url(request, &rest) else {
-                return Response::text(500, "no ORIGIN\n");
-            };
-            match io::fetch_owned(&Subrequest::get(&url).timeout(timeout)) {
-                Ok(answer) if answer.status() == 200 => {
-                    let mut body = String::from("slow ");
-                    body.push_str(ms);
-                    Response::owned(200, body.into_bytes())
-                }
-                Ok(_) => Response::text(502, "the origin's slow route failed\n"),
-                Err(error) => bad_gateway(error),
-            }
-        }
-        "/origin-then-panic" | "/origin-then-abort" | "/origin-then-oom" => {
-            let Some(url) = origin_url(request, "/x") else {
-                return Response::text(500, "no ORIGIN\n");
-            };
-            if io::fetch_owned(&Subrequest::get(&url)).is_err() {
-                return Response::text(502, "the origin did not answer\n");
-            }
-            match path {
-                "/origin-then-panic" => panic!("panicked after a subrequest"),
-                "/origin-then-abort" => tinyworker::abort("aborted after a subrequest"),
-                _ => {
-                    let mut hoard: Vec<Vec<u8>> = Vec::new();
-                    loop {
-                        hoard.push(Vec::with_capacity(black_box(1 << 20)));
-                    }
-                }
-            }
-        }
-        // A closed port on loopback: connection refused, an Err for the handler.
-        "/unreachable-origin" => match io::fetch_owned(&Subrequest::get("http://127.0.0.1:9/")) {
-            Ok(_) => Response::text(500, "the closed port answered\n"),
-            Err(_) => Response::text(502, "bad gateway: the origin is unreachable\n"),
-        },
-        _ => Response::text(404, "not found\n"),
-    }
+/// `/kv/<key>`: the key percent-decoded.
+fn kv_by_path<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let key = params.decoded_in("key", request).unwrap_or(Ok(""))?;
+    kv(request, key)
 }
 
-/// `text` with every `%XX` replaced by its byte; `None` when that is not UTF-8 or a `%` is not
-/// followed by two hex digits.
-fn percent_decoded(text: &str) -> Option<String> {
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut rest = text.as_bytes();
-    while let [first, tail @ ..] = rest {
-        if *first == b'%' {
-            let [high, low, after @ ..] = tail else { return None };
-            let digit = |d: &u8| (*d as char).to_digit(16);
-            bytes.push((digit(high)? * 16 + digit(low)?) as u8);
-            rest = after;
-        } else {
-            bytes.push(*first);
-            rest = tail;
-        }
-    }
-    String::from_utf8(bytes).ok()
+/// `/kv?key=<key>`: a key a URL path cannot say (`.`, `..`), percent-decoded.
+fn kv_by_query<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let raw = router::query(request, "key").unwrap_or("");
+    let buffer = request
+        .scratch(raw.len())
+        .ok_or(Error::too_large("the key", raw.len()))?;
+    let key = router::percent_decode(raw, buffer, false)?;
+    kv(request, key)
 }
 
-/// `rest` with the request's query string, if any.
-fn path_and_query(request: &Request<'_>, rest: &str) -> String {
-    let mut out = String::from(rest);
-    if let Some(query) = request.query() {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-fn kv<'a>(request: &Request<'a>, key: &str) -> Response<'a> {
-    let cache = Namespace::new("CACHE");
+fn kv<'a>(request: &Request<'a>, key: &str) -> Result<Response<'a>, Error> {
     match request.method() {
-        "GET" => match cache.get_owned(key) {
-            Ok(Some(value)) => Response::owned(200, value).with_headers(&[]),
-            Ok(None) => Response::text(404, "not found\n"),
-            Err(error) => bad_gateway(error.into()),
+        "GET" => match CACHE.get_owned(key)? {
+            Some(value) => Ok(Response::owned(200, value).with_headers(&[])),
+            None => Err(Error::not_found("no such key")),
         },
-        "PUT" => match cache.put(key, request.body(), &PutOptions::default()) {
-            Ok(()) => Response::text(201, "stored\n"),
-            Err(error) => bad_gateway(error.into()),
-        },
-        "DELETE" => match cache.delete(key) {
-            Ok(()) => Response::text(200, "deleted\n"),
-            Err(error) => bad_gateway(error.into()),
-        },
-        _ => Response::text(405, "method not allowed: GET, PUT or DELETE\n"),
+        "PUT" => {
+            CACHE.put(key, request.body(), &PutOptions::default())?;
+            Ok(Response::text(201, "stored\n"))
+        }
+        "DELETE" => {
+            CACHE.delete(key)?;
+            Ok(Response::text(200, "deleted\n"))
+        }
+        _ => Err(Error::new(405, "GET, PUT or DELETE")),
     }
+}
+
+fn slow<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let ms = router::query(request, "ms").unwrap_or("0");
+    let timeout = number(request, "timeout") as u32;
+    let mut rest = String::from("/slow?ms=");
+    rest.push_str(ms);
+    let url = origin_url_of(request, &rest)?;
+    let answer = io::fetch_owned(&Subrequest::get(&url).timeout(timeout))?;
+    if answer.status() != 200 {
+        return Err(Error::new(502, "the origin's slow route failed"));
+    }
+    let mut body = String::from("slow ");
+    body.push_str(ms);
+    Ok(Response::owned(200, body.into_bytes()))
+}
+
+/// A subrequest that completes, then the fault the path names.
+fn origin_then_fault<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    io::fetch_owned(&Subrequest::get(&origin_url_of(request, "/x")?))?;
+    match request.path() {
+        "/origin-then-panic" => panic!("panicked after a subrequest"),
+        "/origin-then-abort" => tinyworker::abort("aborted after a subrequest"),
+        _ => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(Vec::with_capacity(black_box(1 << 20)));
+            }
+        }
+    }
+}
+
+/// A closed port on loopback: connection refused, an `Err` for the handler (a 502). (Which
+/// error the host gives varies: workerd's is a failure, a fetch by the Fetch standard's letter
+/// rejects with a `TypeError`, which reads as a refused argument; either way it is the origin's.)
+fn unreachable_origin<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    match io::fetch_owned(&Subrequest::get("http://127.0.0.1:9/")) {
+        Ok(_) => Err(Error::internal("the closed port answered")),
+        Err(_) => Err(Error::new(502, "the origin is unreachable")),
+    }
+}
+
+/// Without an allocator: the answer lands in the request's own I/O buffer.
+fn scratch<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let url = origin_url(request, params)?;
+    let buffer = request
+        .scratch(16 * 1024)
+        .ok_or(Error::too_large("no room", 16 * 1024))?;
+    let answer = io::fetch(&Subrequest::get(&url), buffer)?;
+    Ok(Response::bytes(answer.status(), answer.body()))
+}
+
+fn stream<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(streams::pass_through(request, &origin_url(request, params)?)?)
+}
+
+fn headers_of<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(streams::headers_of(&origin_url(request, params)?)?)
+}
+
+fn upload<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(streams::upload(&origin_url(request, params)?)?)
+}
+
+fn sha256<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(streams::sha256(request)?)
+}
+
+/// The origin's `<path>` without the request's query (`kib` is this route's).
+fn generated_upload<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let mut rest = String::from("/");
+    rest.push_str(params.get("path").unwrap_or_default());
+    let url = origin_url_of(request, &rest)?;
+    Ok(streams::generated_upload(&url, number(request, "kib"))?)
+}
+
+fn sse<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(streams::sse(number(request, "n"))?)
+}
+
+fn stream_then_panic<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(streams::stream_then_panic(number(request, "mib"))?)
+}
+
+fn memory<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    streams::memory()
 }
 
 tinyworker::entry!(handle, 32 * 1024);
