@@ -1228,10 +1228,7 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
             }
             BridgeAnswer::Undefined
         }
-        (CALL_GLOBAL, "Date", "now", []) => {
-            let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-            BridgeAnswer::Number(since.map_or(0.0, |d| d.as_millis() as f64))
-        }
+        (CALL_GLOBAL, "Date", "now", []) => BridgeAnswer::Number(now_ms()),
         (CALL_GLOBAL, "console", level, [HostArg::Str(message)]) => {
             std::eprintln!("console.{level}: {message}");
             BridgeAnswer::Undefined
