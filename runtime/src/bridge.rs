@@ -431,6 +431,16 @@ impl Value {
         matches!(self.kind(), Kind::Null | Kind::Undefined)
     }
 
+    /// `Some(self)`, or `None` when it is `null` or `undefined` (what the platform answers for
+    /// "none": a missing header, row, key or cache entry).
+    pub fn present(self) -> Option<Value> {
+        if self.is_nullish() {
+            None
+        } else {
+            Some(self)
+        }
+    }
+
     /// Calls its method `method`.
     pub fn call(&self, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
         call(Target::Value(self), method, args)

@@ -29,12 +29,7 @@ impl Cache {
 
     /// The response cached for `url`, `None` on a miss.
     pub fn get(&self, url: &str) -> Result<Option<Cached>, Error> {
-        let value = self.value.call("match", &[Arg::str(url)])?;
-        Ok(if value.is_nullish() {
-            None
-        } else {
-            Some(Cached::held(value))
-        })
+        Ok(self.value.call("match", &[Arg::str(url)])?.present().map(Cached::held))
     }
 
     /// Caches a response for `url`: `status`, `headers` (at most [`MAX_HEADERS`]; a

@@ -185,14 +185,13 @@ impl Statement {
     /// The first row, `None` when there is none.
     pub fn first(&self) -> Result<Option<Row>, Error> {
         let value = self.value.call("first", &[])?;
-        Ok(if value.is_nullish() { None } else { Some(Row { value }) })
+        Ok(value.present().map(|value| Row { value }))
     }
 
     /// Column `column` of the first row (D1's `first(column)`), `None` when there is no row;
     /// an unknown column is D1's error.
     pub fn first_column(&self, column: &str) -> Result<Option<Value>, Error> {
-        let value = self.value.call("first", &[Arg::str(column)])?;
-        Ok(if value.is_nullish() { None } else { Some(value) })
+        Ok(self.value.call("first", &[Arg::str(column)])?.present())
     }
 
     /// Every row as an array of its values, in column order (D1's `raw()`); with

@@ -9,7 +9,7 @@
 //! | [`Kind::BadRequest`] | 400 | JSON that is not valid or nests too deep, a path or query that does not decode, a malformed form, an argument the platform refused (`InvalidArgument`, `InvalidUrl`) |
 //! | [`Kind::NotFound`] | 404 | [`Error::not_found`] |
 //! | [`Kind::PayloadTooLarge`] | 413 | [`Error::new`] with 413 |
-//! | [`Kind::Failed`] | 502 (504 for `io::Error::TimedOut`) | a host operation that failed: a subrequest, KV, R2, D1, a service (`Failed`), a subrequest past its timeout |
+//! | [`Kind::Failed`] | 502 (504 for `io::Error::TimedOut`) | a host operation that failed: a subrequest, KV, R2, D1, a service (`Failed`), a subrequest past its timeout or aborted (`Aborted`) |
 //! | [`Kind::TooLarge`] | 500 | an answer larger than the request's memory or the heap (`TooLarge`, with the figure) |
 //! | [`Kind::Internal`] | 500 | the Worker's own mistake: no such binding or method, a value of another kind, a released value, a call that would suspend, storage that threw, a `&'static str` |
 //! | [`Kind::Status`] | its own | [`Error::new`] with any other status |
@@ -286,6 +286,7 @@ impl From<io::Error> for Error {
             E::WouldSuspend => (Kind::Internal, "a call would suspend where it cannot", None),
             E::TooLarge { needed } => (Kind::TooLarge, "an answer too large", Some(needed)),
             E::TimedOut => return Self::made(Kind::Failed, "a subrequest timed out", None).with_status(504),
+            E::Aborted => (Kind::Failed, "a subrequest was aborted", None),
         };
         Self::made(kind, message, needed)
     }

@@ -27,6 +27,7 @@ use crate::headers::header_lines;
 /// Without an allocator feature: a compile error that names it.
 #[cfg(not(feature = "alloc"))]
 pub use crate::needs_alloc::fetch_owned;
+use crate::pending::{AbortController, Pending};
 use crate::response::Header;
 
 /// Why an I/O operation did not give an answer.
@@ -54,6 +55,8 @@ pub enum Error {
     },
     /// No answer came within the subrequest's [`Subrequest::timeout`] (a `TimeoutError`).
     TimedOut,
+    /// The subrequest's [`Subrequest::signal`] aborted it (an `AbortError`).
+    Aborted,
 }
 
 impl From<bridge::Error> for Error {
@@ -77,6 +80,7 @@ pub struct Subrequest<'a> {
     body: &'a [u8],
     binding: &'a str,
     deadline: Option<Deadline>,
+    abort: Option<Abort<'a>>,
 }
 
 /// A subrequest's timeout: its length and the code that sets and recognises it, reached
@@ -84,8 +88,17 @@ pub struct Subrequest<'a> {
 #[derive(Debug, Clone, Copy)]
 struct Deadline {
     ms: u32,
-    signal: fn(u32) -> Result<Value, bridge::Error>,
+    /// The timeout's signal, joined with the controller's one when there is one too.
+    signal: fn(u32, Option<&Value>) -> Result<Value, bridge::Error>,
     timed_out: fn() -> bool,
+}
+
+/// A subrequest's abort signal, and the code that recognises its error (only a module that
+/// calls [`Subrequest::signal`] links it).
+#[derive(Debug, Clone, Copy)]
+struct Abort<'a> {
+    signal: &'a Value,
+    aborted: fn() -> bool,
 }
 
 impl<'a> Subrequest<'a> {
@@ -98,6 +111,7 @@ impl<'a> Subrequest<'a> {
             body: &[],
             binding: "",
             deadline: None,
+            abort: None,
         }
     }
 
@@ -133,6 +147,16 @@ impl<'a> Subrequest<'a> {
         self
     }
 
+    /// The same subrequest aborted when `controller` aborts (`signal: controller.signal`): it
+    /// then answers [`Error::Aborted`]. With a [`Subrequest::timeout`] too, whichever comes first.
+    pub const fn signal(mut self, controller: &'a AbortController) -> Self {
+        self.abort = Some(Abort {
+            signal: controller.signal(),
+            aborted,
+        });
+        self
+    }
+
     /// The same subrequest sent to the service binding `name` of the Worker's env (its URL
     /// is then only what the bound Worker sees).
     pub const fn via(mut self, binding: &'a str) -> Self {
@@ -148,7 +172,8 @@ const HEADERS_AT_ONCE: usize = 16;
 /// `fetch(url, { method, headers, body })` on `target`. Up to [`HEADERS_AT_ONCE`] headers of
 /// distinct names go in the call as an object; otherwise a `Headers` the bridge holds, one
 /// `append` call per header (repeated names are kept, as the platform keeps them).
-fn fetch_call(target: Target<'_>, request: &Subrequest<'_>) -> Result<Value, bridge::Error> {
+/// `call` is [`bridge::call`] (wait for the answer's head) or [`bridge::start`] (its Promise).
+fn fetch_call(target: Target<'_>, request: &Subrequest<'_>, call: BridgeCall) -> Result<Value, bridge::Error> {
     let headers = request.headers;
     let mut fields = [Field::EMPTY; HEADERS_AT_ONCE];
     for (field, h) in fields.iter_mut().zip(headers) {
@@ -173,52 +198,125 @@ fn fetch_call(target: Target<'_>, request: &Subrequest<'_>) -> Result<Value, bri
         [] => Arg::UNDEFINED,
         body => Arg::bytes(body),
     };
-    let signal = match request.deadline {
+    let abort = request.abort.map(|abort| abort.signal);
+    let timeout = match request.deadline {
         None => None,
-        Some(deadline) => Some((deadline.signal)(deadline.ms)?),
+        Some(deadline) => Some((deadline.signal)(deadline.ms, abort)?),
+    };
+    let signal = match (&timeout, abort) {
+        (Some(signal), _) | (None, Some(signal)) => Arg::value(signal),
+        (None, None) => Arg::UNDEFINED,
     };
     let init = [
         Field::new("method", Arg::str(request.method)),
         Field::new("headers", headers),
         Field::new("body", body),
-        Field::new("signal", signal.as_ref().map_or(Arg::UNDEFINED, Arg::value)),
+        Field::new("signal", signal),
     ];
-    bridge::call(target, "fetch", &[Arg::str(request.url), Arg::object(&init)])
+    call(target, "fetch", &[Arg::str(request.url), Arg::object(&init)])
 }
+
+/// [`bridge::call`] or [`bridge::start`].
+type BridgeCall = fn(Target<'_>, &str, &[Arg<'_>]) -> Result<Value, bridge::Error>;
 
 /// Sends `request` and waits for its answer's head (the module is suspended meanwhile; other
 /// requests run on other instances): the platform's `Response`, held for the rest of the
 /// request. Its body is read only when asked for, or never ([`Fetched::respond`]).
 pub fn send(request: &Subrequest<'_>) -> Result<Fetched, Error> {
-    let target = match request.binding {
+    send_to(target_of(request), request)
+}
+
+/// Where `request` goes: the global `fetch`, or its service binding's.
+fn target_of<'a>(request: &Subrequest<'a>) -> Target<'a> {
+    match request.binding {
         "" => Target::Global("globalThis"),
         binding => Target::Env(binding),
-    };
-    send_to(target, request)
+    }
 }
 
 /// [`send`] to `target`'s `fetch` (a Durable Object's stub: [`crate::object::Stub::send`]).
 pub(crate) fn send_to(target: Target<'_>, request: &Subrequest<'_>) -> Result<Fetched, Error> {
-    match fetch_call(target, request) {
+    match fetch_call(target, request, bridge::call) {
         Ok(response) => Ok(Fetched { response }),
-        // (What the platform refused: the URL, or another argument; asked only then.)
-        Err(bridge::Error::InvalidArgument) if !url_parses(request.url) => Err(Error::InvalidUrl),
-        // (A timeout rejects with the platform's `TimeoutError`; asked only when one was set.)
-        Err(bridge::Error::Failed) if request.deadline.is_some_and(|d| (d.timed_out)()) => Err(Error::TimedOut),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(fetch_error(e, request)),
     }
 }
 
-/// `AbortSignal.timeout(ms)`.
-fn abort_signal(ms: u32) -> Result<Value, bridge::Error> {
-    bridge::call(Target::Global("AbortSignal"), "timeout", &[Arg::number(f64::from(ms))])
+/// What a subrequest's failure `e` was.
+fn fetch_error(e: bridge::Error, request: &Subrequest<'_>) -> Error {
+    match e {
+        // (What the platform refused: the URL, or another argument; asked only then.)
+        bridge::Error::InvalidArgument if !url_parses(request.url) => Error::InvalidUrl,
+        // (A timeout rejects with the platform's `TimeoutError`, an abort with an `AbortError`;
+        // asked only when the subrequest had one.)
+        bridge::Error::Failed if request.deadline.is_some_and(|d| (d.timed_out)()) => Error::TimedOut,
+        bridge::Error::Failed if request.abort.is_some_and(|a| (a.aborted)()) => Error::Aborted,
+        e => e.into(),
+    }
+}
+
+/// Starts `request` without waiting for its answer (a `fetch` whose Promise the bridge holds):
+/// race it with others ([`crate::pending::race`]), then [`InFlight::wait`] for it.
+pub fn start<'a>(request: &Subrequest<'a>) -> Result<InFlight<'a>, Error> {
+    match fetch_call(target_of(request), request, bridge::start) {
+        Ok(promise) => Ok(InFlight {
+            pending: Pending::new(promise),
+            request: *request,
+        }),
+        Err(e) => Err(fetch_error(e, request)),
+    }
+}
+
+/// A subrequest in flight (from [`start`]).
+#[derive(Debug)]
+pub struct InFlight<'a> {
+    pending: Pending,
+    request: Subrequest<'a>,
+}
+
+impl InFlight<'_> {
+    /// The call in flight, for [`crate::pending::race`].
+    pub fn pending(&self) -> &Pending {
+        &self.pending
+    }
+
+    /// Waits for the answer's head (at once when it came): as [`send`] answers.
+    pub fn wait(self) -> Result<Fetched, Error> {
+        match self.pending.wait() {
+            Ok(response) => Ok(Fetched { response }),
+            Err(e) => Err(fetch_error(e, &self.request)),
+        }
+    }
+}
+
+/// `AbortSignal.timeout(ms)`; with the controller's `signal` too, `AbortSignal.any` of both.
+fn abort_signal(ms: u32, signal: Option<&Value>) -> Result<Value, bridge::Error> {
+    let timeout = bridge::call(Target::Global("AbortSignal"), "timeout", &[Arg::number(f64::from(ms))])?;
+    match signal {
+        None => Ok(timeout),
+        Some(signal) => bridge::call(
+            Target::Global("AbortSignal"),
+            "any",
+            &[Arg::array(&[Arg::value(&timeout), Arg::value(signal)])],
+        ),
+    }
 }
 
 /// Whether the request's last error is the platform's `TimeoutError`.
 fn timed_out() -> bool {
-    let mut buffer = [0u8; 12]; // (exactly "TimeoutError"; a longer name is another error)
+    last_error_named("TimeoutError")
+}
+
+/// Whether the request's last error is an `AbortError`.
+fn aborted() -> bool {
+    last_error_named("AbortError")
+}
+
+/// Whether the request's last error has the name `expected` (at most 16 bytes).
+fn last_error_named(expected: &str) -> bool {
+    let mut buffer = [0u8; 16]; // (the longest name asked, "TimeoutError", fits; a longer one is another error)
     let name = bridge::last_error_value().get("name");
-    name.and_then(|name| name.text(&mut buffer).map(|n| n == "TimeoutError")) == Ok(true)
+    name.and_then(|name| name.text(&mut buffer).map(|n| n == expected)) == Ok(true)
 }
 
 /// Whether the platform parses `url` (`URL.canParse`).
@@ -247,11 +345,15 @@ impl Fetched {
     /// The value of the header `name` (the platform's `headers.get`: repeated ones joined by
     /// `, `) in the request's memory, `None` when there is none.
     pub fn header_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        let value = self.response.get("headers")?.call("get", &[Arg::str(name)])?;
-        if value.is_nullish() {
-            return Ok(None);
+        match self.header_value(name)? {
+            None => Ok(None),
+            Some(value) => Ok(Some(value.text_in(request)?)),
         }
-        Ok(Some(value.text_in(request)?))
+    }
+
+    /// The value of the header `name` as the bridge holds it, `None` when there is none.
+    fn header_value(&self, name: &str) -> Result<Option<Value>, Error> {
+        Ok(self.response.get("headers")?.call("get", &[Arg::str(name)])?.present())
     }
 
     /// The body, read whole into the request's memory (sized by the host).
@@ -261,11 +363,10 @@ impl Fetched {
 
     /// The value of the header `name`, `None` when there is none.
     pub fn header<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
-        let value = self.response.get("headers")?.call("get", &[Arg::str(name)])?;
-        if value.is_nullish() {
-            return Ok(None);
+        match self.header_value(name)? {
+            None => Ok(None),
+            Some(value) => Ok(Some(value.text(buffer)?)),
         }
-        Ok(Some(value.text(buffer)?))
     }
 
     /// The body, read whole into `buffer`.

@@ -393,6 +393,7 @@ pub struct Writer<'b> {
     depth: usize,
     /// A key was just written (its value needs no comma).
     after_key: bool,
+    /// The first mistake of structure (an end without its begin, too deep).
     error: Option<Error>,
 }
 
@@ -409,14 +410,24 @@ impl<'b> Writer<'b> {
         }
     }
 
+    /// Writes `bytes`; past the buffer's end, only counts them ([`Writer::len`]: the buffer
+    /// ran out when it is longer than the buffer, and once past, nothing fits again).
     fn put(&mut self, bytes: &[u8]) {
-        match self.buffer.get_mut(self.len..self.len + bytes.len()) {
-            Some(slot) => {
-                slot.copy_from_slice(bytes);
-                self.len += bytes.len();
-            }
-            None => self.error = self.error.or(Some(Error::Full)),
+        if let Some(slot) = self.buffer.get_mut(self.len..self.len + bytes.len()) {
+            slot.copy_from_slice(bytes);
         }
+        self.len += bytes.len();
+    }
+
+    /// The bytes the document takes so far, counted on past the buffer's end (what a buffer
+    /// for all of it needs).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Before a value: the comma after an earlier sibling.
@@ -600,16 +611,60 @@ impl<'b> Writer<'b> {
         self
     }
 
-    /// The document, or the first error: [`Error::Full`] when the buffer ran out,
-    /// [`Error::Invalid`] when an end did not match a begin or one was left open.
+    /// The document, or what went wrong: the first mistake of structure ([`Error::Invalid`]
+    /// when an end did not match a begin or one was left open, [`Error::TooDeep`]), else
+    /// [`Error::Full`] when the buffer ran out ([`Writer::len`] then says what it needs).
     pub fn finish(self) -> Result<&'b str, Error> {
         match self.error {
             Some(e) => Err(e),
             None if self.depth != 0 => Err(Error::Invalid(self.len)),
+            None if self.len > self.buffer.len() => Err(Error::Full),
             // (Only whole UTF-8 strings and ASCII were written.)
             None => crate::utf8::str_of(self.buffer.get(..self.len).unwrap_or_default()).ok_or(Error::Invalid(0)),
         }
     }
+}
+
+/// A JSON document written by `write` into the request's memory, sized exactly: `write` runs
+/// twice, once to count the bytes and once to write them, so it must write the same document
+/// each time (read what it needs before). `Err`: [`Kind::TooLarge`](crate::error::Kind) with
+/// the figure when the request's memory has no room for it, an internal error when an end did
+/// not match its begin or the document nests deeper than [`MAX_DEPTH`].
+///
+/// ```
+/// # fn f<'a>(request: &tinyworker::Request<'a>) -> Result<tinyworker::Response<'a>, tinyworker::Error> {
+/// let path = request.path();
+/// let body = tinyworker::json::write_in(request, |w| {
+///     w.begin_object().key("path").string(path).key("n").u64(3).end_object();
+/// })?;
+/// Ok(tinyworker::Response::json(200, body))
+/// # }
+/// ```
+pub fn write_in<'a>(request: &crate::Request<'a>, write: impl Fn(&mut Writer<'_>)) -> Result<&'a str, crate::Error> {
+    write_in_dyn(request, &write)
+}
+
+/// [`write_in`], one copy for every document.
+fn write_in_dyn<'a>(request: &crate::Request<'a>, write: &dyn Fn(&mut Writer<'_>)) -> Result<&'a str, crate::Error> {
+    let mut counting = Writer::new(&mut []);
+    write(&mut counting);
+    let needed = match counting.error {
+        None if counting.depth == 0 => counting.len,
+        _ => {
+            return Err(crate::Error::internal(
+                "a JSON document with an unmatched end or nested too deep",
+            ))
+        }
+    };
+    let buffer = request.scratch(needed).ok_or(crate::Error::too_large(
+        "a JSON document past the request's memory",
+        needed,
+    ))?;
+    let mut writer = Writer::new(buffer);
+    write(&mut writer);
+    writer
+        .finish()
+        .map_err(|_| crate::Error::internal("a JSON document that changed between its two writes"))
 }
 
 /// A float's text, for `core::fmt` (32 bytes hold any f64's shortest form).
@@ -633,6 +688,68 @@ impl core::fmt::Write for FmtBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn write_in_sizes_the_document_exactly_in_the_request() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        crate::sys::set_request("GET", "http://h/x", b"");
+        let mut buffer = [0u8; 64];
+        let request = crate::Request::in_buffer(&mut buffer, 0).unwrap();
+        let first = write_in(&request, |w| {
+            w.begin_object().key("a").string("é\"").key("n").u64(42).end_object();
+        });
+        assert_eq!(first, Ok(r#"{"a":"é\"","n":42}"#));
+        let second = write_in(&request, |w| {
+            w.begin_array().bool(true).end_array();
+        });
+        assert_eq!(
+            (first, second),
+            (Ok(r#"{"a":"é\"","n":42}"#), Ok("[true]")),
+            "both live as long as the request"
+        );
+        let long = write_in(&request, |w| {
+            w.string("0123456789012345678901234567890123456789");
+        })
+        .unwrap_err();
+        assert_eq!((long.kind(), long.needed()), (crate::error::Kind::TooLarge, Some(42)));
+        assert_eq!(
+            write_in(&request, |w| {
+                w.null();
+            }),
+            Ok("null"),
+            "nothing was taken by the failure"
+        );
+        // A mistake of structure is the Worker's own: an internal error, found while counting.
+        for broken in [
+            (|w: &mut Writer<'_>| {
+                w.begin_object().end_object().end_object();
+            }) as fn(&mut Writer<'_>),
+            |w| {
+                w.begin_array();
+            },
+        ] {
+            assert_eq!(
+                write_in(&request, broken).unwrap_err().kind(),
+                crate::error::Kind::Internal
+            );
+        }
+    }
+
+    #[test]
+    fn a_full_writer_counts_on_and_reports_structure_first() {
+        let mut small = [0u8; 4];
+        let mut w = Writer::new(&mut small);
+        w.begin_array().string("long").end_array();
+        assert_eq!(w.len(), 8);
+        assert_eq!(w.finish(), Err(Error::Full));
+        let mut w = Writer::new(&mut small);
+        w.begin_array().string("long").end_array().end_array();
+        assert_eq!(
+            w.finish(),
+            Err(Error::Invalid(8)),
+            "the unmatched end, not the full buffer"
+        );
+    }
 
     fn write(f: impl FnOnce(&mut Writer<'_>)) -> std::string::String {
         let mut buffer = [0u8; 256];

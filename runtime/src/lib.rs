@@ -86,6 +86,7 @@ pub mod io;
 pub mod json;
 pub mod kv;
 pub mod object;
+pub mod pending;
 pub mod platform;
 pub mod queue;
 pub mod r2;
@@ -145,6 +146,39 @@ pub mod __private {
         WithStorage,
     };
     pub use crate::storage::Storage;
+
+    /// `status`, when the platform sends it (101, or 200-599); else a panic, which in the
+    /// constant [`crate::status!`] makes is a compile error.
+    pub const fn checked_status(status: u16) -> u16 {
+        assert!(
+            status == 101 || (200 <= status && status <= 599),
+            "tinyworker::status!: a response status the platform never sends (outside 200-599, other than 101)"
+        );
+        status
+    }
+}
+
+/// A response status written as a constant, checked when the crate compiles: `status!(404)` is
+/// `404u16`, and a status the platform never sends (outside 200-599, other than 101 for a
+/// WebSocket) fails to compile. A status computed at run time is checked when it is answered:
+/// one outside that range is answered 500 and logged, never a fault.
+///
+/// ```
+/// use tinyworker::{status, Response};
+/// let teapot = Response::text(status!(418), "short and stout");
+/// # assert_eq!(teapot.status(), 418);
+/// ```
+///
+/// ```compile_fail
+/// // error[E0080]: ... a response status the platform never sends (outside 200-599, other than 101)
+/// let _ = tinyworker::Response::text(tinyworker::status!(700), "no such status");
+/// ```
+#[macro_export]
+macro_rules! status {
+    ($status:expr) => {{
+        const STATUS: u16 = $crate::__private::checked_status($status);
+        STATUS
+    }};
 }
 
 /// Registers `handler` (a `fn(&Request<'a>, &Storage) -> Response<'a>`) as the entry of a

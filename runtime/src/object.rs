@@ -229,6 +229,17 @@ pub fn delete_alarm() -> Result<(), Error> {
 /// and `close` handlers run on a new instance. Answer the upgrade request with the response
 /// this returns (status 101).
 pub fn accept_web_socket(tags: &[&str]) -> Result<Response<'static>, Error> {
+    accept(tags, None)
+}
+
+/// [`accept_web_socket`], the socket keeping `attachment` across hibernation (as
+/// [`WebSocket::serialize_attachment`] keeps it): who the peer is, read again in the `message`
+/// and `close` handlers with [`WebSocket::deserialize_attachment`].
+pub fn accept_web_socket_with(tags: &[&str], attachment: Arg<'_>) -> Result<Response<'static>, Error> {
+    accept(tags, Some(attachment))
+}
+
+fn accept(tags: &[&str], attachment: Option<Arg<'_>>) -> Result<Response<'static>, Error> {
     if tags.len() > 10 {
         return Err(Error::InvalidArgument);
     }
@@ -244,8 +255,13 @@ pub fn accept_web_socket(tags: &[&str]) -> Result<Response<'static>, Error> {
         "acceptWebSocket",
         &[Arg::value(&server), Arg::array(&list[..tags.len()])],
     );
+    let attached = match (&accepted, attachment) {
+        (Ok(_), Some(attachment)) => server.call("serializeAttachment", &[attachment]).map(Value::release),
+        _ => Ok(()),
+    };
     server.release();
     accepted?.release();
+    attached?;
     bridge::set(Target::Event, "webSocket", Arg::value(&client))?;
     Ok(Response::text(101, ""))
 }
@@ -348,6 +364,19 @@ impl WebSocket {
         self.value
             .call("close", &[Arg::number(f64::from(code)), Arg::str(reason)])
             .map(Value::release)
+    }
+
+    /// Keeps `value` with the socket across hibernation (`serializeAttachment`: any value the
+    /// structured clone copies, at most 2,048 bytes serialized; a larger one is the platform's
+    /// error, `Failed`). It replaces the one kept before.
+    pub fn serialize_attachment(&self, value: Arg<'_>) -> Result<(), Error> {
+        self.value.call("serializeAttachment", &[value]).map(Value::release)
+    }
+
+    /// What [`WebSocket::serialize_attachment`] (or [`accept_web_socket_with`]) kept: null
+    /// when nothing was (`deserializeAttachment`).
+    pub fn deserialize_attachment(&self) -> Result<Value, Error> {
+        self.value.call("deserializeAttachment", &[])
     }
 
     /// Its tags (an array of strings).

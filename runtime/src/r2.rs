@@ -158,15 +158,6 @@ pub struct ListOptions<'a> {
     pub include_custom_metadata: bool,
 }
 
-/// `Some(value)` unless it is `null` or `undefined`.
-fn present(value: Value) -> Option<Value> {
-    if value.is_nullish() {
-        None
-    } else {
-        Some(value)
-    }
-}
-
 /// The most custom metadata fields a `put` takes without an allocator.
 const MAX_FIELDS: usize = 16;
 
@@ -211,13 +202,13 @@ impl<'n> Bucket<'n> {
             ]);
             bridge::call(self.target(), "get", &[Arg::str(key), options.arg()])
         })?;
-        Ok(present(value).map(|value| Object { value }))
+        Ok(value.present().map(|value| Object { value }))
     }
 
     /// The object's metadata without its body, `None` when absent.
     pub fn head(&self, key: &str) -> Result<Option<Object>, Error> {
         let value = bridge::call(self.target(), "head", &[Arg::str(key)])?;
-        Ok(present(value).map(|value| Object { value }))
+        Ok(value.present().map(|value| Object { value }))
     }
 
     /// Stores `body` under `key`; the stored object's metadata, `None` when `options.only_if`
@@ -251,9 +242,10 @@ impl<'n> Bucket<'n> {
             *slot = Field::new(name, Arg::str(value));
         }
         let custom = custom.get(..options.custom.len()).unwrap_or_default();
-        let (checksum, hex) = options
-            .checksum
-            .map_or(("md5", None), |c| (c.option().0, Some(c.option().1)));
+        let (checksum, hex) = options.checksum.map_or(("md5", None), |c| {
+            let (name, hex) = c.option();
+            (name, Some(hex))
+        });
         let value = options.only_if.unwrap_or_default().with_arg(&mut |only_if| {
             let options = Options::of([
                 ("httpMetadata", Some(http.arg())),
@@ -267,7 +259,7 @@ impl<'n> Bucket<'n> {
             ]);
             bridge::call(self.target(), "put", &[Arg::str(key), body, options.arg()])
         })?;
-        Ok(present(value).map(|value| Object { value }))
+        Ok(value.present().map(|value| Object { value }))
     }
 
     /// Deletes the object under `key` (not an error when absent).
@@ -343,9 +335,7 @@ impl Object {
 
     /// `httpMetadata.contentType` in the request's memory, `None` when not set.
     pub fn content_type_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        self.content_type_value()?
-            .map(|value| value.text_in(request))
-            .transpose()
+        self.http_metadata_in("contentType", request)
     }
 
     /// `customMetadata[name]` in the request's memory, `None` when not set.
@@ -362,7 +352,7 @@ impl Object {
     /// `httpMetadata[name]` (`contentLanguage`, `contentDisposition`, `contentEncoding`,
     /// `cacheControl`, `contentType`) in the request's memory, `None` when not set.
     pub fn http_metadata_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        present(self.value.get("httpMetadata")?.get(name)?)
+        self.http_metadata_value(name)?
             .map(|value| value.text_in(request))
             .transpose()
     }
@@ -425,14 +415,18 @@ impl Object {
     /// `httpMetadata.contentType` as a value the bridge holds (to pass on, e.g. into a
     /// `Headers`, without reading it into wasm), `None` when not set.
     pub fn content_type_value(&self) -> Result<Option<Value>, Error> {
-        let value = self.value.get("httpMetadata")?.get("contentType")?;
-        Ok(present(value))
+        self.http_metadata_value("contentType")
+    }
+
+    /// `httpMetadata[name]` as a value the bridge holds, `None` when not set.
+    fn http_metadata_value(&self, name: &str) -> Result<Option<Value>, Error> {
+        Ok(self.value.get("httpMetadata")?.get(name)?.present())
     }
 
     /// `customMetadata[name]` as a value the bridge holds, `None` when not set.
     pub fn custom_value(&self, name: &str) -> Result<Option<Value>, Error> {
         let value = self.value.get("customMetadata")?.get(name)?;
-        Ok(present(value))
+        Ok(value.present())
     }
 
     /// The etag in quotes as a value the bridge holds (for an `etag` header).

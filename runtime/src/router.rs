@@ -295,11 +295,7 @@ impl<'r> Params<'r> {
     /// is never longer than sent): `None` if the pattern has none of that name, else what
     /// [`percent_decode`] answers (`TooLarge` only when the request's memory is exhausted).
     pub fn decoded_in(&self, name: &str, request: &Request<'r>) -> Option<Result<&'r str, DecodeError>> {
-        let raw = self.get(name)?;
-        Some(match request.scratch(raw.len()) {
-            Some(buffer) => percent_decode(raw, buffer, false),
-            None => Err(DecodeError::TooLarge),
-        })
+        Some(decode_in(self.get(name)?, request, false))
     }
 
     /// The parameters in pattern order: (name, value as sent).
@@ -456,6 +452,22 @@ pub fn query_value<'q>(query: &'q str, name: &str) -> Option<&'q str> {
 /// [`percent_decode`] (`plus_as_space: true`).
 pub fn query<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
     query_value(request.query()?, name)
+}
+
+/// Query parameter `name` of the request percent-decoded (`+` as a space) into the request's
+/// memory, sized by it (decoded text is never longer than sent): `None` when the query has no
+/// such parameter, else what [`percent_decode`] answers (`TooLarge` only when the request's
+/// memory is exhausted).
+pub fn query_in<'a>(request: &Request<'a>, name: &str) -> Option<Result<&'a str, DecodeError>> {
+    Some(decode_in(query(request, name)?, request, true))
+}
+
+/// `raw` percent-decoded into the request's memory (as long as `raw`, the most it can take).
+fn decode_in<'a>(raw: &str, request: &Request<'a>, plus_as_space: bool) -> Result<&'a str, DecodeError> {
+    match request.scratch(raw.len()) {
+        Some(buffer) => percent_decode(raw, buffer, plus_as_space),
+        None => Err(DecodeError::TooLarge),
+    }
 }
 
 /// Whether `pattern` is more specific than `other` (both matched one path): at the first

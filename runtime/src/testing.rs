@@ -251,6 +251,26 @@ pub struct TestResponse {
 }
 
 impl TestRequest {
+    /// Its method (what a subrequest's stand-in reads: [`TestEnv::subrequests`]).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// Its absolute URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Its headers, in order, repeated names kept.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// Its body.
+    pub fn body_bytes(&self) -> &[u8] {
+        &self.body
+    }
+
     /// A request `method url` (a path such as `/a?b=1` is made absolute on `http://localhost`).
     pub fn new(method: &str, url: &str) -> Self {
         let url = if url.starts_with('/') {

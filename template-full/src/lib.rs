@@ -13,8 +13,8 @@
 //! | `GET /counters/:name` | that object's count: `{"count": n}` |
 //! | `GET /fault` | a panic on purpose: a 500 without its text; the next request is served |
 //!
-//! No allocator: every answer is written into the request's scratch space (the I/O buffer after
-//! the request), and lives as long as the request. src/tests.rs tests the handlers on the host
+//! No allocator: every answer is written into the request's memory (the I/O buffer after the
+//! request) at its exact size, and lives as long as the request. src/tests.rs tests the handlers on the host
 //! (`cargo test`), test/worker.test.mjs the built Worker over HTTP (`npm test`).
 #![cfg_attr(not(test), no_std)]
 
@@ -31,8 +31,8 @@ mod tests;
 const NOTES: Namespace = Namespace::new("NOTES");
 /// The counters (`[[durable_objects.bindings]]`): one object of class `Counter` per name.
 const COUNTERS: object::Namespace = object::Namespace::new("COUNTERS");
-/// The longest note a `PUT` stores, in bytes (a KV value may be 25 MiB; the answer is written
-/// into the request's scratch space, 64 KiB less the request).
+/// The longest note a `PUT` stores, in bytes (a KV value may be 25 MiB; a note is read into the
+/// request's memory, 64 KiB less the request, and so is its answer).
 const NOTE_LIMIT: usize = 4096;
 
 /// The client's mistakes, answered as JSON. Any other error (a binding that failed) is a
@@ -75,16 +75,9 @@ fn not_found<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error>
     Err(NOT_FOUND)
 }
 
-/// Writes an answer with `write` into the request's scratch space: a JSON response.
-fn json_answer<'a>(
-    request: &Request<'a>,
-    status: u16,
-    write: impl FnOnce(&mut json::Writer<'_>),
-) -> Result<Response<'a>, Error> {
-    let out = request.scratch(NOTE_LIMIT * 2 + 256).ok_or(TOO_LARGE)?;
-    let mut writer = json::Writer::new(out);
-    write(&mut writer);
-    Ok(Response::json(status, writer.finish()?))
+/// A JSON response that `write` writes into the request's memory, at its exact size.
+fn json_answer<'a>(request: &Request<'a>, status: u16, write: impl Fn(&mut json::Writer<'_>)) -> Result<Response<'a>, Error> {
+    Ok(Response::json(status, json::write_in(request, write)?))
 }
 
 fn hello<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {

@@ -46,6 +46,22 @@ fn notes_round_trip_through_kv() {
 }
 
 #[test]
+fn the_longest_note_comes_back_whatever_its_escapes() {
+    // 4,096 control characters: each one is 6 bytes of JSON (`\u0001`) in the answer.
+    let env = env();
+    let escaped = "\\u0001".repeat(NOTE_LIMIT);
+    // (Built by concatenation: a double brace is this template's placeholder mark.)
+    let put = env.fetch(handle, TestRequest::new("PUT", "/notes/c").body([r#"{"text":""#, &escaped, r#""}"#].concat()));
+    assert_eq!(put.status, 201);
+    let get = env.fetch(handle, TestRequest::get("/notes/c"));
+    let expected = [r#"{"key":"c","text":""#, &escaped, r#""}"#].concat();
+    assert_eq!((get.status, get.text().len()), (200, expected.len()));
+    assert!(get.text() == expected, "the note as stored");
+    let longer = [r#"{"text":""#, &escaped, r#"x"}"#].concat();
+    assert_eq!(env.fetch(handle, TestRequest::new("PUT", "/notes/d").body(longer)).status, 413);
+}
+
+#[test]
 fn bad_notes_are_client_errors() {
     let env = env();
     let not_json = env.fetch(handle, TestRequest::new("PUT", "/notes/a").body("{"));

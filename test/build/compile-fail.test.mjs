@@ -2,7 +2,8 @@
 // once, the `alloc` feature without a backend, two `entry!`s in one crate, a handler that is not
 // a function's name (and, as a control, the macros from modules of their own build), two copies of the
 // runtime in one dependency graph (Cargo's own `links` message), a route pattern the router
-// cannot match, an API that needs an allocator used without one.
+// cannot match, an API that needs an allocator used without one, a constant status the
+// platform never sends.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -39,6 +40,22 @@ function crate(name, lib, extraDependencies = "", extraManifest = "") {
   writeFileSync(join(dir, "Cargo.toml"), `[package]\nname = "${name}"\nversion = "0.0.0"\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n\n[dependencies]\ntinyworker = { path = "${ROOT}/runtime" }\n${extraDependencies}${extraManifest}\n[workspace]\n`);
   writeFileSync(join(dir, "src/lib.rs"), lib);
   return dir;
+}
+
+/** Runs `check(dir)` on a crate made by `crate(name, lib)`, then removes the crate. */
+function withCrate(name, lib, check) {
+  const dir = crate(name, lib);
+  try {
+    check(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Asserts that the crate in `dir` compiles for wasm32. */
+function mustCompile(dir) {
+  const r = cargo(["check", "--target", "wasm32-unknown-unknown"], dir);
+  assert.equal(r.status, 0, r.stderr);
 }
 
 test("two entry! in one module: the second __tw_fetch is a duplicate symbol", () => {
@@ -107,33 +124,36 @@ test("two copies of the runtime in one graph fail with Cargo's links message", (
 });
 
 test("a route pattern that breaks the router's rules fails to compile in a static", () => {
+  const table = (routes) => `#![no_std]
+use tinyworker::router::{Params, Route};
+use tinyworker::{Request, Response};
+fn h<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> { Response::text(200, "h") }
+pub static ROUTES: &[Route] = &[${routes}];
+`;
   // No leading slash, a tail not last, a nameless parameter.
   for (const pattern of ["users/:id", "/files/*rest/more", "/a/:"]) {
-    const dir = crate("bad-route", `#![no_std]
-use tinyworker::router::{Params, Route};
-use tinyworker::{Request, Response};
-fn h<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> { Response::text(200, "h") }
-pub static ROUTES: &[Route] = &[Route::get(${JSON.stringify(pattern)}, h)];
-`);
-    try {
-      mustFail(["check", "--target", "wasm32-unknown-unknown"], /router: a pattern starts with '\/', has at most 8 parameters, `\*name` only last, and no empty `:` or `\*` names/, dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    withCrate("bad-route", table(`Route::get(${JSON.stringify(pattern)}, h)`), (dir) =>
+      mustFail(["check", "--target", "wasm32-unknown-unknown"], /router: a pattern starts with '\/', has at most 8 parameters, `\*name` only last, and no empty `:` or `\*` names/, dir));
   }
   // Control: a valid table compiles.
-  const dir = crate("good-route", `#![no_std]
-use tinyworker::router::{Params, Route};
-use tinyworker::{Request, Response};
-fn h<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> { Response::text(200, "h") }
-pub static ROUTES: &[Route] = &[Route::get("/users/:id", h), Route::get("/files/*rest", h)];
-`);
-  try {
-    const r = cargo(["check", "--target", "wasm32-unknown-unknown"], dir);
-    assert.equal(r.status, 0, r.stderr);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  withCrate("good-route", table(`Route::get("/users/:id", h), Route::get("/files/*rest", h)`), mustCompile);
+});
+
+test("a constant status the platform never sends fails to compile (status!)", () => {
+  for (const status of [700, 99, 150, 600]) {
+    withCrate("bad-status", `#![no_std]
+use tinyworker::{status, Request, Response};
+pub fn h<'a>(_: &Request<'a>) -> Response<'a> { Response::text(status!(${status}), "h") }
+`, (dir) => mustFail(["check", "--target", "wasm32-unknown-unknown"], /a response status the platform never sends \(outside 200-599, other than 101\)/, dir));
   }
+  // Control: the statuses the platform sends compile, in a handler and in an error.
+  withCrate("good-status", `#![no_std]
+use tinyworker::{status, Error, Request, Response};
+pub fn h<'a>(_: &Request<'a>) -> Result<Response<'a>, Error> {
+    if status!(101) == 0 { return Err(Error::new(status!(418), "teapot")); }
+    Ok(Response::text(status!(200), "h").with_status(status!(599)))
+}
+`, mustCompile);
 });
 
 test("an API that needs an allocator, used without one, names the feature to enable", () => {

@@ -117,7 +117,7 @@ test("make new TEMPLATE=full: routes, JSON, a variable, a secret, KV and a Durab
   project("full", {
     name: "edge-full",
     files: [".cargo", ".dev.vars", ...MINIMAL_FILES.slice(1)].sort(),
-    unit: 7,
+    unit: 8,
     integration: 5,
     check({ dir, worker }) {
       const toml = readFileSync(join(dir, "wrangler.toml"), "utf8");

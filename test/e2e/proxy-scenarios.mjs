@@ -44,6 +44,11 @@ export async function everyRoute(send) {
   const t0 = performance.now();
   assert.deepEqual(await text(await send("/slow?ms=10000&timeout=100")), [504, "gateway timeout\n"]);
   assert.ok(performance.now() - t0 < 8000, `abandoned after ${Math.round(performance.now() - t0)} ms, not the origin's 10000`);
+  // A subrequest raced against a timer: the first to settle wins; the loser is aborted.
+  assert.deepEqual(await text(await send("/race?ms=20&timer=5000")), [200, "200"]);
+  const t1 = performance.now();
+  assert.deepEqual(await text(await send("/race?ms=10000&timer=50")), [200, "timer first; the subrequest aborted\n"]);
+  assert.ok(performance.now() - t1 < 8000, `the timer won after ${Math.round(performance.now() - t1)} ms, not the origin's 10000`);
   for (const fault of ["/origin-then-panic", "/origin-then-abort", "/origin-then-oom"]) {
     const [status, body] = await text(await send(fault));
     assert.equal(status, 500, fault);

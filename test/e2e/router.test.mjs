@@ -2,7 +2,8 @@
 // percent-decoding, query parameters, JSON read and written without an allocator; and
 // examples/router_serde (the same routes with serde_json) answering the same where the two
 // agree by design (serde_json re-serialises an echoed document; tinyworker's echoes it as sent);
-// and examples/router_sjc (serde-json-core: typed structs, borrowed strings) where it can.
+// and examples/router_sjc (serde-json-core: typed structs, borrowed strings) where it can;
+// and examples/router_try (the same routes with `?`: the same statuses, generic error bodies).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ROOT, startWorkerdConfig } from "../helpers.mjs";
@@ -44,6 +45,26 @@ test("workerd, router_sjc: the routes serde-json-core can serve", async () => {
     await check(server.base, ["PUT", "/users/7", '{"name": "Ada"}', 200, "application/json", '{"id":"7","name":"Ada"}']);
     assert.equal((await fetch(`${server.base}/echo`, { method: "POST", body: "{}" })).status, 501);
     assert.equal((await fetch(`${server.base}/users/1`, { method: "DELETE" })).headers.get("allow"), "GET, HEAD, PUT");
+  } finally {
+    await server.stop();
+  }
+});
+
+test("workerd, router_try: the same routes with `?`: the same answers, generic error bodies, the message logged", async () => {
+  const server = await startWorkerdConfig(`${ROOT}/build/router_try.none.abort/config.capnp`);
+  const generic = { 400: "bad request\n", 404: "not found\n", 422: "unprocessable content\n" };
+  try {
+    for (const [method, path, body, status, type, answer] of CASES) {
+      // (An error is its status's generic body: the message is for the log, not the client.)
+      await check(server.base, [method, path, body, status, type, status == 200 ? answer : generic[status]]);
+    }
+    const r = await fetch(`${server.base}/users/1`, { method: "DELETE" });
+    assert.deepEqual([r.status, r.headers.get("allow")], [405, "GET, HEAD, PUT"]);
+    const echo = await fetch(`${server.base}/echo`, { method: "POST", body: '{"b": [1, 2.5e3, "\\u00e9"], "a": {}}' });
+    assert.deepEqual(await echo.json(), { kind: "object", members: 2, value: { b: [1, 2500, "é"], a: {} } });
+    // A body that is not UTF-8 is the client's mistake, a 400; each error logs its message.
+    assert.equal((await fetch(`${server.base}/echo`, { method: "POST", body: new Uint8Array([0xff]) })).status, 400);
+    for (const line of [/PUT \/users\/7: 422 name: a string/, /GET \/search: 400 /, /POST \/echo: 400 /]) assert.match(await server.logged(line), line);
   } finally {
     await server.stop();
   }

@@ -4,7 +4,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /room/<name>` (WebSocket upgrade) | joins room `<name>`: every text message a client sends is sent to every socket of the room, the sender's too, as it was sent |
+//! | `GET /room/<name>[?as=<nick>]` (WebSocket upgrade) | joins room `<name>` (as `<nick>`, kept with the socket across hibernation): every text message a client sends is sent to every socket of the room, the sender's too, as it was sent |
 //! | `GET /room/<name>/history` | the room's stored messages, one per line, oldest first |
 //! | `GET /room/<name>/errors` | the errors of the room's sockets (a frame the protocol refuses), one per line |
 //! | `GET /room/<name>/alarms` | the runs of the room's alarm that kept their writes, one per line |
@@ -19,6 +19,8 @@
 //! A message `/panic`, `/abort`, `/oom` or `/trap` makes the room's message handler fault that
 //! way: that socket is closed with 1011 (the glue's choice for a message that faults), the
 //! message is neither stored nor sent, and every other socket keeps working. A message
+//! `/whoami` is answered to its sender alone, with its `<nick>` (`anonymous` without one), and
+//! `/name <nick>` changes it (the socket's attachment). A message
 //! `/alarm-<fault>` (e.g. `/alarm-panic`) sets the alarm to fault on its first run after it
 //! wrote; `/alarm-cancel` sets an alarm and deletes it. `ping` is answered `pong` by the platform without waking the object. The alarm runs a
 //! second after a message is stored and trims the history to the newest 1,000.
@@ -94,7 +96,11 @@ fn join<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error
         return Err(Error::new(426, "a WebSocket upgrade, or /history\n").public());
     }
     object::set_auto_response("ping", "pong")?;
-    Ok(object::accept_web_socket(&[MEMBERS])?)
+    match router::query(request, "as") {
+        // (Kept with the socket across hibernation: `/whoami` reads it.)
+        Some(name) => Ok(object::accept_web_socket_with(&[MEMBERS], Arg::str(name))?),
+        None => Ok(object::accept_web_socket(&[MEMBERS])?),
+    }
 }
 
 fn history<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
@@ -182,10 +188,10 @@ fn fault(what: &str) {
 fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
     let data = event.data()?;
     // (A command is short: a longer text is a message, and is never copied into wasm.)
-    let mut short = [0u8; 32]; // (the longest command, `/alarm-cancel`, fits; a longer text is no command)
+    let mut short = [0u8; 32]; // (every command fits, `/name` with a nick of up to 26 bytes; a longer text is no command)
     if !event.is_binary()? {
         if let Ok(text) = data.text(&mut short) {
-            if command(text)? {
+            if command(text, event)? {
                 return Ok(());
             }
         }
@@ -198,8 +204,22 @@ fn message(event: &SocketMessage, _: &Storage) -> Result<(), Error> {
     Ok(())
 }
 
-/// A text message that asks for something of the room: an alarm (done: true), a fault.
-fn command(text: &str) -> Result<bool, Error> {
+/// A text message that asks for something of the room: the sender's name (done: true), an
+/// alarm (done: true), a fault.
+fn command(text: &str, event: &SocketMessage) -> Result<bool, Error> {
+    if text == "/whoami" {
+        // (The name goes back as it was kept: it never enters wasm.)
+        let socket = event.socket()?;
+        match socket.deserialize_attachment()?.present() {
+            Some(name) => socket.send_value(&name)?,
+            None => socket.send_text("anonymous")?,
+        }
+        return Ok(true);
+    }
+    if let Some(name) = text.strip_prefix("/name ") {
+        event.socket()?.serialize_attachment(Arg::str(name))?;
+        return Ok(true);
+    }
     if text == "/alarm-cancel" {
         // Set, then deleted: the alarm never runs, and the call reads its own delete.
         object::set_alarm(tinyworker::platform::now_ms()? + 2000.0)?;

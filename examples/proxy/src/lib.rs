@@ -9,6 +9,7 @@
 //! | `GET/POST /origin/<path>` | the origin's status, headers and body for `<path>` (POST forwards the body), plus `x-tinyworker: proxied` |
 //! | `GET/PUT/DELETE /kv/<key>`, `/kv?key=<key>` | the value (404 when absent); store the request body; delete (the key percent-decoded) |
 //! | `GET /slow?ms=<n>[&timeout=<t>]` | fetches the origin's `/slow?ms=<n>` (abandoned after t ms: 504), then 200 `slow <n>` |
+//! | `GET /race?ms=<n>&timer=<t>` | the origin's `/slow?ms=<n>` raced against a timer of t ms: the origin's status when it answered first, else `timer first; the subrequest aborted` (it is aborted) |
 //! | `GET /origin-then-panic`, `-abort`, `-oom` | a subrequest that completes, then that fault |
 //! | `GET /unreachable-origin` | a subrequest to a closed port: the `Err` becomes this handler's 502 |
 //! | `GET /scratch/<path>` | the origin's body for `<path>`, read into the request's I/O buffer (no allocator needed) |
@@ -36,6 +37,7 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::io::{self, Subrequest};
 use tinyworker::kv::{Namespace, PutOptions};
+use tinyworker::pending::{self, AbortController};
 use tinyworker::router::{self, Params, Route};
 use tinyworker::{Error, Header, Request, Response};
 
@@ -52,6 +54,7 @@ const ROUTES: &[Route] = &[
     Route::any("/kv/*key", kv_by_path),
     Route::any("/kv", kv_by_query),
     Route::get("/slow", slow),
+    Route::get("/race", race),
     Route::get("/origin-then-panic", origin_then_fault),
     Route::get("/origin-then-abort", origin_then_fault),
     Route::get("/origin-then-oom", origin_then_fault),
@@ -74,15 +77,13 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
 /// The origin's URL for parameter `path` of the route, with the request's query: the base URL
 /// (`ORIGIN`), then `/<path>?<query>`.
 fn origin_url(request: &Request<'_>, params: &Params<'_>) -> Result<String, Error> {
-    let base = request.var("ORIGIN").ok_or(NO_ORIGIN)?;
-    let mut url = String::from(base.trim_end_matches('/'));
-    url.push('/');
-    url.push_str(params.get("path").unwrap_or_default());
+    let mut rest = String::from("/");
+    rest.push_str(params.get("path").unwrap_or_default());
     if let Some(query) = request.query() {
-        url.push('?');
-        url.push_str(query);
+        rest.push('?');
+        rest.push_str(query);
     }
-    Ok(url)
+    origin_url_of(request, &rest)
 }
 
 /// The origin's URL for `rest` (a path and query of its own).
@@ -192,6 +193,30 @@ fn slow<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error
     let mut body = String::from("slow ");
     body.push_str(ms);
     Ok(Response::owned(200, body.into_bytes()))
+}
+
+/// The origin's `/slow?ms=<n>` raced against a timer of `timer` ms: the first to settle wins;
+/// a subrequest that lost is aborted, and says so.
+fn race<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let mut rest = String::from("/slow?ms=");
+    rest.push_str(router::query(request, "ms").unwrap_or("0"));
+    let url = origin_url_of(request, &rest)?;
+    let controller = AbortController::new()?;
+    let fetch = io::start(&Subrequest::get(&url).signal(&controller))?;
+    let timer = pending::timer(number(request, "timer") as u32)?;
+    if pending::race(&[fetch.pending(), &timer])? == 0 {
+        let status = fetch.wait()?.status()?;
+        return Ok(Response::number(200, u64::from(status)));
+    }
+    controller.abort()?;
+    match fetch.wait() {
+        Err(io::Error::Aborted) => Ok(Response::text(200, "timer first; the subrequest aborted\n")),
+        Ok(_) => Ok(Response::text(
+            200,
+            "timer first; the subrequest answered before its abort\n",
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A subrequest that completes, then the fault the path names.

@@ -1,7 +1,7 @@
 //! Where a Worker's `cargo test` stand-ins (`tinyworker::testing`) could answer otherwise than the
 //! platform: repeated headers, objects of two classes with one name, a body past the I/O buffer, a
 //! secret and a variable of one name, responses the platform refuses, and every typed binding the
-//! stand-ins serve (R2, D1, the Cache API, a stub's name). `cases.json` lists each case once;
+//! stand-ins serve (R2, D1, the Cache API, a stub's name, a subrequest). `cases.json` lists each case once;
 //! `cargo test -p standins` runs it on the stand-ins and test/e2e/standins.test.mjs under
 //! wrangler dev (its local simulators), so the two cannot drift.
 //!
@@ -23,15 +23,17 @@
 //! | `PUT /cache/<path>` | caches the body (`cache-control` from the request): 201 |
 //! | `GET /cache/<path>` | the cached response as it was put (404 on a miss) |
 //! | `DELETE /cache/<path>` | `true` or `false`: whether there was one |
+//! | `ANY /relay/<path>` | a subrequest to `ORIGIN` (a variable) `/<path>` with the method, the body and `x-relay`: `<status> <x-origin> <body>` of its answer |
 #![no_std]
 
 use tinyworker::cache::Cache;
 use tinyworker::d1::{Database, Param};
+use tinyworker::io::{self, Subrequest};
 use tinyworker::object::{LocationHint, Namespace};
 use tinyworker::r2::{Bucket, Conditions, ListOptions, PutOptions};
 use tinyworker::router::{self, Params, Route};
 use tinyworker::storage::Storage;
-use tinyworker::{bridge, Error, Request, Response};
+use tinyworker::{bridge, Error, Header, Request, Response};
 
 const BUCKET: Bucket<'static> = Bucket::new("BUCKET");
 const DB: Database<'static> = Database::new("DB");
@@ -51,6 +53,7 @@ const ROUTES: &[Route] = &[
     Route::get("/d1/notes/:id", d1_note),
     Route::get("/d1/int/:n", d1_integer),
     Route::any("/cache/*path", cache),
+    Route::any("/relay/*path", relay),
 ];
 
 fn handle<'a>(request: &Request<'a>) -> Response<'a> {
@@ -94,6 +97,23 @@ fn echo<'a>(request: &Request<'a>, _: &Params<'a>) -> Response<'a> {
 
 fn name<'a>(request: &Request<'a>, _: &Params<'a>) -> Response<'a> {
     Response::text(200, request.var("NAME").unwrap_or("none"))
+}
+
+/// A subrequest to the origin: what its answer was, in one line.
+fn relay<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let origin = request.var("ORIGIN").ok_or(Error::internal("no ORIGIN variable"))?;
+    let url = request.format(format_args!("{origin}/{}", params.get("path").unwrap_or_default()))?;
+    let headers = [Header::new("x-relay", request.header("x-relay").unwrap_or("-"))];
+    let body = match request.method() {
+        "GET" | "HEAD" => &[][..],
+        _ => request.body(),
+    };
+    let answer = io::send(&Subrequest::new(request.method(), url).headers(&headers).body(body))?;
+    let status = answer.status()?;
+    let from = answer.header_in("x-origin", request)?.unwrap_or("-");
+    let text = core::str::from_utf8(answer.body_in(request)?).map_err(|_| Error::internal("not text"))?;
+    let line = request.format(format_args!("{status} {from} {text}"))?;
+    Ok(Response::text(200, line))
 }
 
 fn no_content<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {

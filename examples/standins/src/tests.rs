@@ -6,7 +6,7 @@ extern crate std;
 use super::*;
 use std::string::String;
 use std::vec::Vec;
-use tinyworker::testing::{TestEnv, TestRequest};
+use tinyworker::testing::{TestEnv, TestRequest, TestResponse};
 
 /// The platform as wrangler.toml and dev.vars set it up, in memory (the secret added before the
 /// variable: it wins whatever the order).
@@ -18,6 +18,50 @@ fn env() -> TestEnv {
         .object("BETA", count_beta)
         .r2("BUCKET")
         .d1("DB")
+        .var("ORIGIN", "http://origin.test")
+        .subrequests(origin)
+}
+
+/// origin.json's origin: a path answers its entry; `/echo` the request's method, `x-relay` and
+/// body (test/e2e/standins.test.mjs serves the same file over HTTP).
+fn origin(request: &TestRequest) -> TestResponse {
+    let spec: serde_json::Value = serde_json::from_str(include_str!("../origin.json")).unwrap();
+    let path = request.url().strip_prefix("http://origin.test").unwrap_or_default();
+    let answer = |status: u16, headers: Vec<(String, String)>, body: Vec<u8>| TestResponse {
+        status,
+        headers,
+        body,
+        fault: None,
+        failed: false,
+    };
+    if path == "/echo" {
+        let relay = request
+            .headers()
+            .iter()
+            .find(|(n, _)| n == "x-relay")
+            .map_or("-", |(_, v)| v.as_str());
+        let mut body = std::format!("{} {relay} ", request.method()).into_bytes();
+        body.extend_from_slice(request.body_bytes());
+        return answer(200, std::vec![("x-origin".into(), "echo".into())], body);
+    }
+    match spec["paths"].get(path) {
+        Some(entry) => {
+            let headers = entry["headers"].as_array().unwrap().iter();
+            let headers = headers.map(|h| {
+                (
+                    String::from(h[0].as_str().unwrap()),
+                    String::from(h[1].as_str().unwrap()),
+                )
+            });
+            let status = entry["status"].as_u64().unwrap() as u16;
+            answer(
+                status,
+                headers.collect(),
+                entry["body"].as_str().unwrap().as_bytes().to_vec(),
+            )
+        }
+        None => answer(404, Vec::new(), b"no such path".to_vec()),
+    }
 }
 
 #[test]

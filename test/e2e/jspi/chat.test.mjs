@@ -73,10 +73,27 @@ for (const build of TEST_BUILDS) {
       }
       const instance = async (room) => (await server.get(`/room/${room}/instance`))[1];
       const before = await instance("r0");
+      // A socket that joined with a name keeps it (its attachment) across hibernation.
+      const named = await join_(server.base, "named?as=alice");
+      const namedBefore = await instance("named");
       await burst(clients, 0);
       // Idle: workerd evicts a room whose sockets are all hibernatable (~10 s here).
       await sleep(15_000);
       assert.notEqual(await instance("r0"), before, "the room's instance went while it was idle");
+      assert.notEqual(await instance("named"), namedBefore, "the named room's instance went too");
+      named.socket.send("/whoami");
+      assert.ok(await until(() => named.received.at(-1) == "alice"), `the name came back: ${named.received}`);
+      named.socket.send("/name bob é");
+      named.socket.send("/whoami");
+      assert.ok(await until(() => named.received.at(-1) == "bob é"), `the new name: ${named.received}`);
+      const anonymous = await join_(server.base, "named");
+      anonymous.socket.send("/whoami");
+      assert.ok(await until(() => anonymous.received.at(-1) == "anonymous"));
+      await sleep(300);
+      assert.deepEqual(named.received, ["alice", "bob é"], "answered to its sender alone, never broadcast");
+      assert.deepEqual(await server.get("/room/named/history"), [200, ""], "nor stored");
+      named.socket.close();
+      anonymous.socket.close();
       await burst(clients, 1);
       checkOrder(clients);
       assert.ok(clients.every((c) => c.closed === null), "no socket was lost");

@@ -7,6 +7,9 @@ import { fileURLToPath } from "node:url";
 import origin from "../../../examples/proxy/services/origin.js";
 import kvService from "../../../examples/proxy/services/kv.js";
 
+// Workers' global `scheduler` (`pending::timer`, `platform::sleep`): Node has it in a module.
+globalThis.scheduler ??= (await import("node:timers/promises")).scheduler;
+
 export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 export const TEST_BUILDS = (process.env.TEST_BUILDS ?? "abort unwind").split(/\s+/).filter(Boolean);
 export const wasmOf = (example, alloc, build) => new WebAssembly.Module(readFileSync(`${ROOT}/build/${example}.${alloc}.${build}/app.wasm`));
