@@ -34,7 +34,8 @@
 //! `fetch_owned`, answered by the test's function), R2 buckets ([`TestEnv::r2`]: every call of
 //! [`crate::r2::Bucket`], MD5 etags, conditions, ranges, checksums but SHA-1, listings),
 //! D1 databases ([`TestEnv::d1`]: every call of [`crate::d1::Database`], its SQL run by SQLite,
-//! rows and meta in D1's shapes; a session's bookmark is the database's count of writes), the
+//! rows and meta in D1's shapes; a session's bookmark is the database's count of writes, null
+//! before the session's first query), calls in flight (timers, races, abort controllers), the
 //! Cache API ([`crate::cache::Cache`]: the default cache and named ones; `no-store` and
 //! `private` responses not kept), a stub's id and name, the log (`platform::log` and a
 //! handler's `Err`: printed to stderr),
@@ -164,10 +165,24 @@ enum Held {
     Js(Js),
     /// A D1 statement.
     Statement(d1::Statement),
-    /// A D1 session on the database bound as this.
-    Session(String),
+    /// A D1 session on the database bound as `binding`; `queried` once a query ran in it (its
+    /// bookmark is null before, as the platform's).
+    Session { binding: String, queried: bool },
     /// A cache: the default one (`None`) or one by name.
     Cache(Option<String>),
+    /// A started timer (`scheduler.wait(ms)`): it settles after its milliseconds.
+    Timer(u32),
+    /// `Number.bind(null, index)`: a race's tag.
+    Tag(f64),
+    /// A call in flight tagged for a race: its index, and when it settles (ms from now).
+    Tagged { index: f64, settles: u32 },
+    /// `new Array()`, and what was pushed onto it (the world's objects: a handle may be
+    /// released while the array holds what it named).
+    List(Vec<usize>),
+    /// `new AbortController()`.
+    Controller,
+    /// An `AbortController`'s signal.
+    Signal,
 }
 
 std::thread_local! {
@@ -819,6 +834,7 @@ fn binding_call(
                 binding: binding.into(),
                 sql: sql.clone(),
                 params: Vec::new(),
+                session: None,
             };
             hold(world, Held::Statement(statement))
         }
@@ -830,9 +846,13 @@ fn binding_call(
             let result = statements(world, list).and_then(|list| database(world, binding).batch(&list));
             answer_result(world, result)
         }
-        (CALL_ENV, binding, "withSession", [HostArg::Str(_)]) if world.d1.contains_key(binding) => {
-            hold(world, Held::Session(binding.into()))
-        }
+        (CALL_ENV, binding, "withSession", [HostArg::Str(_)]) if world.d1.contains_key(binding) => hold(
+            world,
+            Held::Session {
+                binding: binding.into(),
+                queried: false,
+            },
+        ),
         (CALL_GLOBAL, "caches", "default", []) => hold(world, Held::Cache(None)),
         (CALL_GLOBAL, "caches", "open", [HostArg::Str(name)]) => hold(world, Held::Cache(Some(name.clone()))),
         (CALL_GLOBAL, "Response", "", [body, HostArg::Object(init)]) => {
@@ -885,9 +905,12 @@ fn value_call(world: &mut World, handle: u32, member: &str, args: &[HostArg], js
         (Held::Statement(statement), member) => {
             let binding = statement.binding.clone();
             let result = database(world, &binding).statement_call(&statement, member, js);
+            if let Some(session) = statement.session {
+                queried(world, session);
+            }
             answer_result(world, result)
         }
-        (Held::Session(binding), "prepare") => {
+        (Held::Session { binding, .. }, "prepare") => {
             let Some(Js::Text(sql)) = js.first() else {
                 return None;
             };
@@ -895,10 +918,19 @@ fn value_call(world: &mut World, handle: u32, member: &str, args: &[HostArg], js
                 binding,
                 sql: sql.clone(),
                 params: Vec::new(),
+                session: world_id(handle),
             };
             hold(world, Held::Statement(statement))
         }
-        (Held::Session(binding), "getBookmark") => BridgeAnswer::Text(database(world, &binding).bookmark()),
+        (Held::Session { binding, .. }, "batch") => {
+            let result = statements(world, args.first()?).and_then(|list| database(world, &binding).batch(&list));
+            queried(world, world_id(handle)?);
+            answer_result(world, result)
+        }
+        (Held::Session { binding, queried }, "getBookmark") => match queried {
+            true => BridgeAnswer::Text(database(world, &binding).bookmark()),
+            false => BridgeAnswer::Null,
+        },
         (Held::Cache(cache), "match") => {
             let Some(Js::Text(url)) = js.first() else {
                 return None;
@@ -1031,8 +1063,15 @@ pub(crate) fn bridge_call(
         Some(Some(ObjectCall::Subrequest(answer, request))) => answer(&request),
         Some(None) => {
             return with_world(|world| {
-                binding_call(world, target, handle, name, member, args)
-                    .unwrap_or_else(|| platform_call(world, target, name, member, args))
+                if let Some(answer) = binding_call(world, target, handle, name, member, args) {
+                    return answer;
+                }
+                if target == CALL_GLOBAL {
+                    if let Some(answer) = pending_call(world, name, member, args) {
+                        return answer;
+                    }
+                }
+                platform_call(world, target, name, member, args)
             })
         }
     };
@@ -1099,8 +1138,78 @@ fn answer_call(world: &mut World, handle: u32, member: &str, args: &[HostArg]) -
             }
         }
         (Held::Params(text), "toString", []) => BridgeAnswer::Text(text),
+        (Held::Controller, "signal", []) => hold(world, Held::Signal),
+        (Held::Controller, "abort", []) => BridgeAnswer::Undefined,
+        (Held::List(mut items), "push", [HostArg::Value(item)]) => {
+            items.push(world_id(u32::try_from(*item).ok()?)?);
+            let len = items.len();
+            *held_mut(world, handle)? = Held::List(items);
+            BridgeAnswer::Number(len as f64)
+        }
+        // A race's `then(tag, tag)`: a timer settles after its milliseconds, anything else (a
+        // subrequest's answer, which the stand-ins give at once) now.
+        (promise, "then", [HostArg::Value(tag), _]) => match held(world, *tag) {
+            Some(Held::Tag(index)) => {
+                let settles = if let Held::Timer(ms) = promise { ms } else { 0 };
+                hold(world, Held::Tagged { index, settles })
+            }
+            _ => return None,
+        },
         _ => return None,
     })
+}
+
+/// The calls that start, race and abort calls in flight (`tinyworker::pending`): a timer is
+/// never waited for (it settles at once when waited for alone), a race is won by the call that
+/// settles first, the earlier in the list on a tie.
+fn pending_call(world: &mut World, name: &str, member: &str, args: &[HostArg]) -> Option<BridgeAnswer> {
+    Some(match (name, member, args) {
+        ("scheduler", "wait", [HostArg::Number(ms)]) => hold(world, Held::Timer(*ms as u32)),
+        ("Number", "bind", [HostArg::Null, HostArg::Number(index)]) => hold(world, Held::Tag(*index)),
+        ("Array", "", []) => hold(world, Held::List(Vec::new())),
+        ("AbortController", "", []) => hold(world, Held::Controller),
+        ("Promise", "race", [HostArg::Value(list)]) => {
+            let Some(Held::List(items)) = held(world, *list) else {
+                return None;
+            };
+            let mut first: Option<(u32, f64)> = None;
+            for id in items {
+                if let Some(Held::Tagged { index, settles }) = world.values.get(id).cloned() {
+                    if first.is_none_or(|(at, _)| settles < at) {
+                        first = Some((settles, index));
+                    }
+                }
+            }
+            BridgeAnswer::Number(first?.1)
+        }
+        // `bridge::settle`: a timer resolves to nothing, anything else to itself.
+        ("Promise", "resolve", [HostArg::Value(value)]) => match held(world, *value) {
+            Some(Held::Timer(_)) => BridgeAnswer::Undefined,
+            Some(_) => crate::sys::held(i32::try_from(*value).ok()?)?,
+            None => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The world's object behind bridge handle `handle` (what outlives the handle's release).
+fn world_id(handle: u32) -> Option<usize> {
+    match crate::sys::held(i32::try_from(handle).ok()?)? {
+        BridgeAnswer::Object(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// Notes that a query ran in session `session` (a world object id).
+fn queried(world: &mut World, session: usize) {
+    if let Some(Held::Session { queried, .. }) = world.values.get_mut(session) {
+        *queried = true;
+    }
+}
+
+/// The object of the stand-in platform behind the bridge handle `handle`, to change it.
+fn held_mut(world: &mut World, handle: u32) -> Option<&mut Held> {
+    world.values.get_mut(world_id(handle)?)
 }
 
 /// Holds `value` for the Worker; the bridge's answer for it.
@@ -1267,7 +1376,7 @@ fn platform_call(world: &mut World, target: u32, name: &str, member: &str, args:
         _ => panic!(
             "tinyworker::testing: {} {name}.{member}({args:?}) is not stood in (variables, KV get/put/delete, \
              R2, D1, the Cache API, queue send/sendBatch, Durable Objects and their storage, subrequests with \
-             TestEnv::subrequests, Date.now and console are)",
+             TestEnv::subrequests, timers, races and abort controllers, Date.now and console are)",
             crate::sys::target_name(target)
         ),
     }
@@ -1451,6 +1560,38 @@ mod tests {
         let passed = env.fetch(origin_user, TestRequest::get("/as-is"));
         assert_eq!((passed.status, passed.text()), (203, "from the origin"));
         assert_eq!(passed.header("x-echo").as_deref(), Some("POST t 1 ask"));
+    }
+
+    /// Races two timers, sleeps, then races a subrequest against a timer and aborts it.
+    fn racer<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {
+        use crate::pending::{self, AbortController};
+        let (long, short) = (pending::timer(500)?, pending::timer(5)?);
+        let timers = pending::race(&[&long, &short])?;
+        crate::platform::sleep(1)?;
+        let controller = AbortController::new()?;
+        let fetch = crate::io::start(&crate::io::Subrequest::get("https://origin.test/").signal(&controller))?;
+        let slow = pending::timer(100)?;
+        let first = pending::race(&[&slow, fetch.pending()])?;
+        controller.abort()?;
+        let status = fetch.wait()?.status()?;
+        long.wait()?;
+        Ok(Response::text(
+            200,
+            request.format(format_args!("{timers} {first} {status}"))?,
+        ))
+    }
+
+    #[test]
+    fn timers_races_and_aborts_are_stood_in() {
+        let env = TestEnv::new().subrequests(|_| TestResponse {
+            status: 203,
+            headers: Vec::new(),
+            body: Vec::new(),
+            fault: None,
+            failed: false,
+        });
+        // The shorter timer wins; the subrequest (answered at once here) beats a timer.
+        assert_eq!(env.fetch(racer, TestRequest::get("/")).text(), "1 1 203");
     }
 
     /// A Worker that forwards `/counters/<name>` to that object, or sends it a `POST /`.
@@ -1723,6 +1864,10 @@ mod tests {
                 _ => {
                     let db = crate::d1::Database::new("DB");
                     let session = db.with_session(crate::d1::SessionStart::Primary)?;
+                    // (No bookmark before the session's first query, as the platform's.)
+                    if session.bookmark_in(request)?.is_some() {
+                        return Err(crate::Error::internal("a bookmark before any query"));
+                    }
                     let row = session.prepare("SELECT n FROM t")?.first()?;
                     let n = row.map(|row| row.integer("n")).transpose()?.unwrap_or(-1);
                     let bookmark = session.bookmark_in(request)?.unwrap_or("");

@@ -27,6 +27,8 @@ pub(crate) struct Statement {
     pub(crate) sql: String,
     /// What `bind` gave it.
     pub(crate) params: Vec<Js>,
+    /// The session it was prepared in (the world's object), if any.
+    pub(crate) session: Option<usize>,
 }
 
 /// What a statement did: its columns, its rows, and D1's meta.
@@ -204,6 +206,7 @@ mod tests {
             binding: "DB".into(),
             sql: sql.into(),
             params: params.to_vec(),
+            session: None,
         }
     }
 
