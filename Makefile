@@ -147,11 +147,18 @@ deploy-dry-run: setup
 # On two cores at once, where the work allows: Miri, packaging and the type check beside the
 # size gate and the lanes after it (builds and servers); the log of the first is printed when it
 # ends. (The size gate's per-function breakdown is a report, not a check: `make size-check`
-# writes it.)
-test: setup test-fast
-	@mkdir -p build && ( $(MAKE) -s miri package-check types > build/test-beside.log 2>&1; echo $$? > build/test-beside.status ) & \
-	  $(MAKE) size-check test-e2e test-build SIZE_BREAKDOWN=0; status=$$?; wait; \
+# writes it.) Each step's time goes to build/test-times.txt (scripts/lap.sh), printed at the end.
+LAP := scripts/lap.sh
+test: setup
+	@mkdir -p build && : > build/test-times.txt
+	@$(LAP) lint $(MAKE) -s lint && $(LAP) test-host $(MAKE) -s test-host && $(LAP) test-glue $(MAKE) -s test-glue
+	@( { $(LAP) miri $(MAKE) -s miri && $(LAP) package-check $(MAKE) -s package-check && $(LAP) types $(MAKE) -s types; } \
+	    > build/test-beside.log 2>&1; echo $$? > build/test-beside.status ) & \
+	  $(LAP) size-check $(MAKE) size-check SIZE_BREAKDOWN=0 && $(LAP) test-e2e $(MAKE) test-e2e && \
+	    $(LAP) test-build $(MAKE) test-build; status=$$?; wait; \
 	  cat build/test-beside.log; beside=$$(cat build/test-beside.status); \
+	  echo "make test: seconds per step (name, seconds, exit; miri, package-check, types beside the rest):"; \
+	  sed 's/^/  /' build/test-times.txt; \
 	  echo "make test: miri, package-check, types: exit $$beside; size gate and lanes: exit $$status"; \
 	  [ $$status = 0 ] && [ $$beside = 0 ]
 
