@@ -1220,10 +1220,7 @@ fn hold(world: &mut World, value: Held) -> BridgeAnswer {
 
 /// The object of the stand-in platform behind the bridge handle `handle`.
 fn held(world: &World, handle: u64) -> Option<Held> {
-    match crate::sys::held(i32::try_from(handle).ok()?)? {
-        BridgeAnswer::Object(id) => world.values.get(id).cloned(),
-        _ => None,
-    }
+    world.values.get(world_id(u32::try_from(handle).ok()?)?).cloned()
 }
 
 /// A call on a Durable Object namespace, a stub of one, the request or the event (`None`: not one).
