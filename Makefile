@@ -123,13 +123,16 @@ soak: setup
 	ALLOC="$(ALLOC)" BUILD=$(BUILD) node bench/soak.mjs 100000 8 --out bench/soak.json
 
 # The workers-rs hello world for `make bench`: worker-build with local wasm-bindgen-cli,
-# wasm-opt and esbuild (cargo install is slow: the tools are cached in .tools/cargo).
+# wasm-opt and esbuild. cargo install compiles each tool from source (wasm-bindgen-cli: 190 s,
+# 370 CPU-seconds on 2 cores), so a pinned version is built once per machine into TOOLS_CACHE,
+# like rustup's toolchains and npm's cache, and copied into .tools/cargo/bin of each checkout.
 WASM_BINDGEN_VERSION := 0.2.130
 WORKER_BUILD_VERSION := 0.8.7
+TOOLS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tinyworker/tools
 .tools/cargo/bin/wasm-bindgen:
-	cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --root .tools/cargo
+	scripts/cached-install.sh "$(TOOLS_CACHE)" wasm-bindgen-cli $(WASM_BINDGEN_VERSION) wasm-bindgen .tools/cargo/bin
 .tools/cargo/bin/worker-build:
-	cargo install worker-build --version $(WORKER_BUILD_VERSION) --locked --root .tools/cargo
+	LOCKED=1 scripts/cached-install.sh "$(TOOLS_CACHE)" worker-build $(WORKER_BUILD_VERSION) worker-build .tools/cargo/bin
 workers-rs: setup .tools/cargo/bin/wasm-bindgen .tools/cargo/bin/worker-build
 	scripts/workers-rs.sh
 
@@ -142,25 +145,22 @@ deploy-dry-run: setup
 	@dir=$$(scripts/build.sh $(EXAMPLE) "$(ALLOC)" $(BUILD) $(PORT)) && cd $$dir && \
 	  $(WRANGLER) deploy --dry-run --outdir $(CURDIR)/build/deploy/$(EXAMPLE)
 
-# Everything, the fast lane first: format, lint, host tests and the glue tests (make test-fast),
-# then Miri, packaging, types, the size gate, the end-to-end lane and the build lane.
-# On two cores at once, where the work allows: Miri, packaging and the type check beside the
-# size gate and the lanes after it (builds and servers); the log of the first is printed when it
-# ends. (The size gate's per-function breakdown is a report, not a check: `make size-check`
-# writes it.) Each step's time goes to build/test-times.txt (scripts/lap.sh), printed at the end.
+# Everything, in two lanes at once (scripts/lanes.sh; a 2-core machine): the built lane (the
+# size gate, which builds every module, then the end-to-end tests on them and the build tests)
+# beside the checks lane (format and lint, host tests, glue tests, Miri, packaging, types); the
+# log of the second is printed when both have ended. (The size gate's per-function breakdown is
+# a report, not a check: `make size-check` writes it.) Each step's time goes to
+# build/test-times.txt (scripts/lap.sh), printed at the end. make test-fast is the inner loop.
 LAP := scripts/lap.sh
-test: setup
+test: setup .tools/nightly.stamp
 	@mkdir -p build && : > build/test-times.txt
-	@$(LAP) lint $(MAKE) -s lint && $(LAP) test-host $(MAKE) -s test-host && $(LAP) test-glue $(MAKE) -s test-glue
-	@( { $(LAP) miri $(MAKE) -s miri && $(LAP) package-check $(MAKE) -s package-check && $(LAP) types $(MAKE) -s types; } \
-	    > build/test-beside.log 2>&1; echo $$? > build/test-beside.status ) & \
-	  $(LAP) size-check $(MAKE) size-check SIZE_BREAKDOWN=0 && $(LAP) test-e2e $(MAKE) test-e2e && \
-	    $(LAP) test-build $(MAKE) test-build; status=$$?; wait; \
-	  cat build/test-beside.log; beside=$$(cat build/test-beside.status); \
-	  echo "make test: seconds per step (name, seconds, exit; miri, package-check, types beside the rest):"; \
-	  sed 's/^/  /' build/test-times.txt; \
-	  echo "make test: miri, package-check, types: exit $$beside; size gate and lanes: exit $$status"; \
-	  [ $$status = 0 ] && [ $$beside = 0 ]
+	@scripts/lanes.sh \
+	  "built=$(LAP) size-check $(MAKE) -s size-check SIZE_BREAKDOWN=0 && $(LAP) test-e2e $(MAKE) -s test-e2e && \
+	    $(LAP) test-build $(MAKE) -s test-build" \
+	  "checks=$(LAP) lint $(MAKE) -s lint && $(LAP) test-host $(MAKE) -s test-host && $(LAP) test-glue $(MAKE) -s test-glue && \
+	    $(LAP) miri $(MAKE) -s miri && $(LAP) package-check $(MAKE) -s package-check && $(LAP) types $(MAKE) -s types"; \
+	  status=$$?; echo "make test: seconds per step (name, seconds, exit; the two lanes at once):"; \
+	  sed 's/^/  /' build/test-times.txt; exit $$status
 
 # The inner loop: format, lint, host tests, and the glue tests on hand-written modules (no wasm
 # build, no server).
@@ -213,13 +213,20 @@ miri: .tools/nightly.stamp
 NODE24 := $(BIN)/../node24/bin/node
 test-glue: node_modules/.stamp
 	node --test --test-concurrency=1 test/glue/*.test.mjs
-# (The two runners at once: most of their time is spent waiting for servers; each server has
-# ports of its own.)
+# Three runners at once (scripts/lanes.sh): most of their time is spent waiting for servers, each
+# server has ports of its own, and Node 22's files are split in two (E2E_SECOND: the files of the
+# second runner, the wrangler dev ones) so that no runner waits long for the others. Then
+# trust.test.mjs alone: it asserts CPU shares of one workerd, which three runners would crowd.
+E2E_SECOND := bindings jobs standins wrangler
+E2E_ALONE  := test/e2e/trust.test.mjs
+E2E_SECOND_FILES := $(E2E_SECOND:%=test/e2e/%.test.mjs)
+E2E_FIRST_FILES  := $(filter-out $(E2E_SECOND_FILES) $(E2E_ALONE),$(wildcard test/e2e/*.test.mjs))
+E2E_ENV := TEST_ALLOCS='$(TEST_ALLOCS)' TEST_BUILDS='$(TEST_BUILDS)'
 test-e2e: setup .tools/nightly.stamp
-	@( TEST_BUILDS="$(TEST_BUILDS)" $(NODE24) --test --test-concurrency=1 test/e2e/jspi/*.test.mjs > build/test-jspi.log 2>&1; echo $$? > build/test-jspi.status ) & \
-	  TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/e2e/*.test.mjs; status=$$?; wait; \
-	  cat build/test-jspi.log; jspi=$$(cat build/test-jspi.status); \
-	  echo "make test-e2e: Node 20 lane exit $$status, Node 24 (JSPI) lane exit $$jspi"; [ $$status = 0 ] && [ $$jspi = 0 ]
+	@scripts/lanes.sh "node22=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_FIRST_FILES)" \
+	  "node22-wrangler=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_SECOND_FILES)" \
+	  "node24-jspi=$(E2E_ENV) $(NODE24) --test --test-concurrency=1 test/e2e/jspi/*.test.mjs" && \
+	  $(E2E_ENV) node --test $(E2E_ALONE)
 test-build: setup .tools/nightly.stamp
 	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/build/*.test.mjs
 test-node: test-glue test-e2e test-build

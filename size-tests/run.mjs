@@ -77,7 +77,9 @@ function extras() {
  * machine.
  */
 async function buildAll() {
-  const jobs = [...matrix().map((row) => [row]), ...extras()];
+  // (An extra that is also a size row, such as proxy.talc, is built once.)
+  const key = ([row, env]) => JSON.stringify([row, env ?? {}]);
+  const jobs = [...new Map([...matrix().map((row) => [row]), ...extras()].map((job) => [key(job), job])).values()];
   const lines = new Map();
   for (const job of jobs) lines.set(job[0][2], [...(lines.get(job[0][2]) ?? []), job]);
   await Promise.all([...lines.values()].map(async (line) => {
