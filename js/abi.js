@@ -85,6 +85,8 @@ export const EXPORT_ALARM = "__tw_alarm";
 export const EXPORT_SOCKET_MESSAGE = "__tw_socket_message";
 export const EXPORT_SOCKET_CLOSE = "__tw_socket_close";
 export const EXPORT_SOCKET_ERROR = "__tw_socket_error";
+// The start hook (`start!`): once per instance, before its first request or event (an outcome).
+export const EXPORT_START = "__tw_start";
 export const IMPORT_TAG = "__cpp_exception";
 export const IMPORT_REQUEST = "__tw_request";
 export const IMPORT_ENV = "__tw_env";

@@ -139,6 +139,7 @@ export function features(wasm) {
     `export const STORAGE = ${imports.has("env.__tw_storage")};`,
     `export const BRIDGE = ${imports.has("env.__tw_call") || events};`,
     `export const EVENTS = ${events};`,
+    `export const START = ${exports.includes("__tw_start")};`,
     `export const OBJECTS = ${objects};`,
     `export const CLASSES = ${exports.some((e) => e.startsWith("__tw_fetch_"))};`,
     "",

@@ -24,6 +24,8 @@ export const BRIDGE = true;
 // The module exports an event handler (`scheduled!`, `queue_consumer!`, a Durable Object class's
 // alarm or WebSocket handlers): the glue serves those events (they need the bridge).
 export const EVENTS = true;
+// The module exports a start hook (`start!`): each instance runs it once, inside its first call.
+export const START = true;
 // The module serves a Durable Object (it imports env.__tw_storage, or exports a class's
 // `__tw_fetch_<Class>` or the marker `__tw_object`): the glue has the object's paths.
 export const OBJECTS = true;

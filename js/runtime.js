@@ -3,11 +3,11 @@
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
   RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, HEADERS_STATIC, IMPORT_MODULE, IMPORT_CALL, EXPORT_HEADER,
-  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED, WARM_UP,
+  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED, WARM_UP, EXPORT_START,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
 
 const { Module, Instance, RuntimeError } = WebAssembly;
 const decoder = new TextDecoder();
@@ -45,6 +45,7 @@ export function createRuntime(wasm, options = {}) {
   let promised; // exports through WebAssembly.promising, by name, for a module that suspends
   let cancelled, wake; // why the call in flight was cancelled; what settles the host call it waits for
   let turns = 0; // host calls the call in flight waited for
+  let started; // the current instance ran its start hook (`start!`), or has none
   // A Durable Object class named in `durable_object!(class Name ...)` has its exports as
   // `<export>_<Name>` (one module may serve a Worker and several classes).
   const suffix = CLASSES && options.className ? `_${options.className}` : "";
@@ -122,6 +123,7 @@ export function createRuntime(wasm, options = {}) {
     // (None can be kept for a module that imports nothing: it can only trap.)
     if (FAULT_RECORDS || HOST_IMPORTS || BRIDGE) stackPointer = exports[EXPORT_STACK_POINTER]?.value;
     if (suspends) promised = {};
+    if (START) started = !exports[EXPORT_START];
     rt.instances++;
     if (OBJECTS && options.storage && exports[restoreExport]) restore();
   };
@@ -144,6 +146,21 @@ export function createRuntime(wasm, options = {}) {
       busy = false;
       results = undefined;
       if (BRIDGE) release();
+    }
+  };
+
+  // The start hook of a new instance, inside its first call (which is marked busy): its fault or
+  // error is that call's, and no instance is kept whose hook did not finish.
+  const start = () => {
+    started = true;
+    try {
+      const outcome = instance[EXPORT_START]();
+      if (outcome == OUTCOME_FAULT) throw record();
+      if (outcome == OUTCOME_FAILED) throw new Fault("failed", "the start hook returned an error");
+    } catch (e) {
+      const f = fault(e);
+      instance = null;
+      throw f;
     }
   };
 
@@ -311,6 +328,7 @@ export function createRuntime(wasm, options = {}) {
       if ((HOST_IMPORTS || BRIDGE) && terminatedAt) words()[terminatedAt] = 0;
       busy = true;
       try {
+        if (START && !started) start();
         const result = fn(instance);
         // A module that suspends answers with a Promise: it stays busy (`busy` holds the
         // Promise) until that settles.

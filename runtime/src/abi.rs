@@ -18,6 +18,7 @@
 //! | `env.__tw_value(handle, op, dst, room) -> len` | import, func | reads a value the bridge holds ([`READ_KIND`], ...) |
 //! | `env.__tw_log(level, status, needed, flags, text, len, context, context_len)` | import, func | one log line at a level ([`LOG_ERROR`], ...), an error's composed by the glue ([`LOG_NEEDED`], [`LOG_CAUSE`]) |
 //! | `__tw_restore()` | export, func | Durable Objects: the restore hook, called once per new instance |
+//! | `__tw_start() -> outcome` | export, func | the start hook ([`crate::start!`]): once per instance, inside its first call |
 //! | `__tw_scheduled()`, `__tw_queue()`, `__tw_queue_message()` `-> outcome` | export, func | a Worker's cron and queue-consumer events, a batch or a message at a time ([`OUTCOME_FAILED`]) |
 //! | `__tw_alarm()`, `__tw_socket_message()`, `__tw_socket_close()` `-> outcome` | export, func | a Durable Object's alarm and hibernating WebSocket events |
 //! | `<export>_<Class>` | export, func | a Durable Object class named in `durable_object!(class ...)`: its fetch, restore and events |

@@ -95,6 +95,7 @@ pub mod scheduled;
 pub mod service;
 pub mod signal;
 pub mod sql;
+pub mod start;
 pub mod storage;
 pub mod stream;
 #[cfg(all(not(target_arch = "wasm32"), any(test, feature = "testing")))]

@@ -291,11 +291,14 @@ for (const build of TEST_BUILDS) {
     const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"] });
     try {
       await fetch(`${server.base}/r2/object`, { method: "PUT", body: ALL_BYTES });
+      for (let i = 0; i < 5; i++) assert.deepEqual(await server.get("/started"), [200, "1"], "the start hook ran once per instance");
       for (const path of ["/r2-then-panic/object", "/d1-then-abort", "/r2-then-oom/object", "/r2-then-panic/absent"]) {
         const [status, body] = await server.get(path);
         assert.equal(status, 500, path);
         assert.match(body, generic, `${path}: nothing internal in the body`);
         assert.deepEqual(await server.get("/"), [200, "ok\n"], `after ${path}`);
+        // The instance after the fault ran the start hook once, before its first request.
+        assert.deepEqual(await server.get("/started"), [200, "1"], `the start hook, after ${path}`);
         assert.deepEqual(Buffer.from(await (await fetch(`${server.base}/r2/object`)).arrayBuffer()), Buffer.from(ALL_BYTES));
       }
       // The note the aborted request wrote before it aborted is there: D1 has no transaction

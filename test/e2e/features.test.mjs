@@ -24,12 +24,12 @@ test("import names read from the import section equal what V8 reads, for every b
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, STORAGE: true });
+  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, START: true, STORAGE: true });
 });
 
 for (const build of TEST_BUILDS) {
   test(`${build}: each module's features follow its imports and exports`, () => {
-    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, OBJECTS: false, CLASSES: false };
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, START: false, OBJECTS: false, CLASSES: false };
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
@@ -37,8 +37,9 @@ for (const build of TEST_BUILDS) {
     assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, LOG: true, BRIDGE: true });
     // (room answers `Err`s: their log lines need __tw_log.)
     assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, OBJECTS: true });
-    // (bindings consumes its queue a batch at a time: the events glue ships with it.)
-    assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true });
+    // (bindings consumes its queue a batch at a time: the events glue ships with it; and it has a
+    // start hook.)
+    assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true, START: true });
     // Events, and a Worker with its Durable Object classes in one module.
     assert.deepEqual(answers(features(wasmOf("jobs", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true });
     const chat = { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, BRIDGE: true, EVENTS: true, OBJECTS: true, CLASSES: true };

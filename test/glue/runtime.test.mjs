@@ -63,6 +63,40 @@ test("a panic (the tag) is a 500 with an id, the message logged, and the instanc
   assert.equal(worker.runtime.instances, 2, "the next request ran on a fresh instance (abort build)");
 }));
 
+// Issue 34: the start hook (`start!`, export __tw_start) runs once per instance, inside its first
+// call; its fault or error fails that call and drops the instance, and the next one runs it again.
+test("a start hook runs once per instance before its first call; a faulting one fails that call only", quiet(async (log) => {
+  const hooks = []; // what each run of the hook answered
+  let answer = 0; // what the hook does: 0 succeed, 1 trap, 2 return OUTCOME_FAILED
+  let trap = false; // whether the next request's handler traps
+  const module = fixture({
+    imports: `${TAG} (import "env" "hook" (func $hook (result i32))) (import "env" "trap" (func $trap (result i32)))`,
+    funcs: `(func (export "__tw_start") (result i32) (local $a i32)
+      (local.set $a (call $hook))
+      (if (i32.eq (local.get $a) (i32.const 1)) (then unreachable))
+      (select (i32.const 2) (i32.const 0) (i32.eq (local.get $a) (i32.const 2))))`,
+    body: "(if (call $trap) (then unreachable)) (i32.const 0)",
+  });
+  const imports = () => ({ hook: () => (hooks.push(answer), answer), trap: () => trap });
+  const worker = createWorker(module, { spare: false, imports });
+  const status = async () => (await worker.fetch(new Request("http://x/"))).status;
+  assert.deepEqual(hooks, [], "not run when the instance is made");
+  assert.deepEqual([await status(), await status(), await status()], [200, 200, 200]);
+  assert.deepEqual(hooks, [0], "once for three requests on one instance");
+  trap = true;
+  assert.equal(await status(), 500, "a trap of the handler replaces the instance");
+  trap = false;
+  answer = 1;
+  assert.equal(await status(), 500, "the new instance's hook traps: that request fails");
+  assert.match(log.at(-1), /^tinyworker: fault [0-9a-f]{8}: trap/);
+  answer = 2;
+  assert.equal(await status(), 500, "the next instance's hook returns an error: that request fails");
+  answer = 0;
+  assert.deepEqual([await status(), await status()], [200, 200]);
+  assert.deepEqual(hooks, [0, 1, 2, 0], "every new instance ran it once, before its first request");
+  assert.equal(worker.runtime.instances, 4, "an instance whose hook failed is never used again");
+}));
+
 // Issue 31, item 10: a response the platform refuses is the handler's error, not a fault.
 test("a status outside 200-599 or a body on a 204 is a logged 500 without a fault id; the instance is kept", quiet(async (log) => {
   for (const [status, len] of [[700, 2], [99, 2], [204, 2], [1000, 0]]) {

@@ -48,6 +48,7 @@
 //! | `GET /monotonic` | two readings of the monotonic clock, in order: `ok` |
 //! | `GET /r2-stream/<key>` | the object passed through (its body never enters wasm), its content type and etag; 404 when absent |
 //! | `GET /queue-log` | every message the queue consumer (a batch at a time) handled, one per line |
+//! | `GET /started` | how many times this instance's start hook (`start!`) ran: `1` (a new instance after a fault runs it again) |
 //! | `GET /bridge-loop?n=<n>&kind=<sync\|async>` | n bridge calls (`Date.now()`, or the host function `tick`, which answers a Promise): `make bench` times them |
 //!
 //! Every route goes through `tinyworker::router`, and every error of a binding is the route's
@@ -554,6 +555,7 @@ static ROUTES: &[Route] = &[
     Route::post("/sha256", sha256),
     Route::get("/time", time),
     Route::get("/monotonic", monotonic),
+    Route::get("/started", started),
     Route::get("/bridge-loop", bridge_loop),
     Route::get("/log", log),
     Route::get("/cf", cf),
@@ -561,6 +563,19 @@ static ROUTES: &[Route] = &[
 
 fn handle<'a>(request: &Request<'a>) -> Response<'a> {
     router::dispatch(request, ROUTES)
+}
+
+/// How many times this instance's start hook ran (a static: every instance starts at 0).
+static STARTS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// The start hook: once per instance, before its first request or event.
+fn start() {
+    STARTS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+}
+tinyworker::start!(start);
+
+fn started<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
+    Response::number(200, u64::from(STARTS.load(core::sync::atomic::Ordering::Relaxed)))
 }
 
 fn index<'a>(_: &Request<'a>, _: &Params<'a>) -> Response<'a> {
