@@ -12,7 +12,12 @@
 // timed by the client; steadier than requests/s. In Node: instantiate (beside an empty module's,
 // the engine's floor) and re-instantiate; the request after each kind of fault against a warm
 // request of the same Worker. Cold start (bench/cold.mjs): fresh workerd to first answer.
-import { execFileSync, spawnSync } from "node:child_process";
+//
+// Loaded: the plain JavaScript Worker, the floor and hello again, while a CPU burner (a busy
+// loop that ends itself) shares workerd's core, as a busy neighbour would; wrk keeps its own.
+// R2 crossings: how many times an R2 read (object, body, etag, content type) calls into the
+// host, counted by the runtime's host stand-in (a unit test of the testing feature).
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { gzipSync } from "node:zlib";
@@ -261,6 +266,9 @@ function wrk(server, seconds, path = "/") {
 
 const servers = {};
 const results = Object.fromEntries(Object.keys(targets).map((n) => [n, { rps: [], cpu: [] }]));
+const LOADED = ["js_baseline", "js_wasm_floor", "tinyworker"];
+const LOADED_ROUNDS = Math.max(4, ROUNDS >> 1);
+const loaded = Object.fromEntries(LOADED.map((n) => [n, []]));
 const warm = {};
 try {
   for (const [name, config] of Object.entries({ ...targets, ...Object.fromEntries(Object.entries(warmTargets).map(([n, c]) => [`warm_${n}`, c])) })) {
@@ -281,6 +289,18 @@ try {
       results[name].rps.push(rps);
       results[name].cpu.push(cpu_us_per_request);
     }
+  }
+  // Loaded: the floor's three targets again, each round with a burner on workerd's core (one
+  // process, bounded by its own clock and killed after the rounds).
+  const burnMs = (LOADED_ROUNDS * LOADED.length * (SECONDS + 2) + 30) * 1000;
+  const burn = `const end = Date.now() + ${burnMs}; while (Date.now() < end);`;
+  const burner = TWO_CORES ? spawn("taskset", ["-c", "1", process.execPath, "-e", burn], { stdio: "ignore" }) : spawn(process.execPath, ["-e", burn], { stdio: "ignore" });
+  try {
+    for (let r = 0; r < LOADED_ROUNDS; r++) {
+      for (const name of rotated(LOADED, r)) loaded[name].push(wrk(servers[name], SECONDS).rps);
+    }
+  } finally {
+    burner.kill();
   }
   // Warm: N requests' worth of fetch path inside one request, 20 times, rotating.
   const N = 20_000;
@@ -305,6 +325,11 @@ const summary = (name) => {
   return { min: Math.round(Math.min(...rps)), median: Math.round(median(rps)), max: Math.round(Math.max(...rps)), cpu_us_per_request: round(median(cpu)) };
 };
 const ratio = (a, b) => round(median(results[a].rps.map((x, i) => x / results[b].rps[i])));
+const loadedRatio = (a, b) => round(median(loaded[a].map((x, i) => x / loaded[b][i])));
+// The crossings of one R2 read, from the runtime's own count (on the host; the same Rust code
+// the module runs, one crossing per import call).
+const crossingsTest = execFileSync("cargo", ["test", "-q", "--locked", "-p", "tinyworker", "--features", "testing", "--lib", "an_r2_read_crosses", "--", "--nocapture"], { cwd: ROOT, encoding: "utf8" });
+const r2_get_crossings = Number(crossingsTest.match(/r2_get_crossings (\d+)/)[1]);
 const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
 const wrkVersion = (spawnSync("wrk", ["--version"], { encoding: "utf8" }).stdout || "").split("\n")[0].split(" [")[0];
 // One suspending call through JSPI, on npm's Node 24 (Node 22 has no WebAssembly.Suspending).
@@ -354,6 +379,9 @@ const streams = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/stream
 const report = {
   rps_ratio: ratio("tinyworker", "js_baseline"),
   rps_floor_ratio: ratio("js_wasm_floor", "js_baseline"),
+  rps_ratio_loaded: loadedRatio("tinyworker", "js_baseline"),
+  rps_floor_ratio_loaded: loadedRatio("js_wasm_floor", "js_baseline"),
+  rps_loaded: Object.fromEntries(LOADED.map((n) => [n, Math.round(median(loaded[n]))])),
   rps_proxy_ratio: ratio("proxy", "js_proxy"),
   rps_durable_ratio: ratio("durable", "js_durable"),
   rps_d1_ratio: round(median(d1.rust.map((x, i) => x / d1.js[i]))),
@@ -365,6 +393,7 @@ const report = {
   chat_msgs_per_s_js: chat.chat_msgs_per_s_js,
   bridge_call_us: bridge.bridge_call_us,
   js_call_us: bridge.js_call_us,
+  r2_get_crossings,
   bridge_suspending_call_us: bridge.bridge_suspending_call_us,
   suspending_call_us: suspend.suspending_call_us,
   plain_import_call_us: suspend.plain_call_us,
@@ -397,6 +426,7 @@ const report = {
     })),
   }),
   load_generator: `${wrkVersion} -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} alternating rounds; ${TWO_CORES ? "wrk on core 0, workerd on core 1 (taskset)" : "one core: not pinned"}`,
+  loaded_by: `a busy loop in one Node process${TWO_CORES ? " on workerd's core (taskset -c 1)" : ""}, ${LOADED_ROUNDS} alternating rounds`,
 };
 if (targets.workers_rs) {
   report.rps_ratio_vs_workers_rs = ratio("tinyworker", "workers_rs");

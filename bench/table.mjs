@@ -16,6 +16,8 @@ export function benchTables(report) {
   "|---|---:|",
   `| \`rps_ratio\` (hello / plain JS, median of per-round ratios) | **${report.rps_ratio}** |`,
   `| \`rps_floor_ratio\` (JS calling a trivial wasm export / plain JS) | ${report.rps_floor_ratio} |`,
+  `| \`rps_ratio_loaded\`, \`rps_floor_ratio_loaded\` (the same two, a busy loop sharing workerd's core) | ${report.rps_ratio_loaded}, ${report.rps_floor_ratio_loaded} |`,
+  `| \`r2_get_crossings\` (host calls of an R2 read: the object, its body, etag and content type) | ${report.r2_get_crossings} |`,
   report.rps_ratio_vs_workers_rs !== undefined ? `| \`rps_ratio_vs_workers_rs\` (hello / workers-rs 0.8.7 hello) | ${report.rps_ratio_vs_workers_rs} |` : `| \`rps_ratio_vs_workers_rs\` | not measured: ${report.workers_rs_skipped} |`,
   `| \`rps_proxy_ratio\` (examples/proxy \`/origin/x\` / a plain JS Worker doing the same fetch to the same origin) | ${report.rps_proxy_ratio} |`,
   `| \`rps_durable_ratio\` (examples/room \`/incr\` on one object / a plain JS Durable Object doing the same storage write) | ${report.rps_durable_ratio} |`,

@@ -62,11 +62,13 @@ const TABLES = {
     const rows = [
       ["requests/s, hello / a plain JavaScript Worker", b.rps_ratio],
       ["requests/s, JavaScript calling a trivial wasm export / plain JavaScript (the floor)", b.rps_floor_ratio],
+      ["the same two with a busy neighbour on workerd's core: hello (the floor)", `${b.rps_ratio_loaded} (${b.rps_floor_ratio_loaded})`],
       ["requests/s, examples/proxy / a JavaScript proxy to the same origin", b.rps_proxy_ratio],
       ["requests/s, a Durable Object / its JavaScript twin", b.rps_durable_ratio],
       ["requests/s, one D1 query / its JavaScript twin", b.rps_d1_ratio],
       ["chat broadcasts/s / the JavaScript twin", b.chat_msgs_ratio],
       ["a synchronous bridge call, µs (the same call in JavaScript)", `${b.bridge_call_us} (${b.js_call_us})`],
+      ["host calls of an R2 read (the object, its body, etag and content type)", b.r2_get_crossings],
       ["the request after a fault / a warm request", b.next_after_fault_ratio],
       ["a fresh workerd's first answer / a plain JavaScript Worker's", b.cold_start_ratio_vs_js],
     ];

@@ -1890,4 +1890,44 @@ mod tests {
         let failed = env.fetch(handle, TestRequest::get("/d1"));
         assert_eq!((failed.status, failed.failed), (502, true), "{failed:?}");
     }
+
+    /// An R2 read as a handler writes it (the object, then its body, etag and content type read
+    /// into the request's memory): how many times it crosses into the host. Printed for `make
+    /// bench` (`r2_get_crossings`), and held to at most today's count, so that it only goes down
+    /// (issue 33's goal: 3).
+    #[test]
+    fn an_r2_read_crosses_into_the_host_a_counted_number_of_times() {
+        const TODAY: u64 = 10;
+        fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {
+            let bucket = crate::r2::Bucket::new("B");
+            let options = crate::r2::PutOptions {
+                content_type: Some("text/plain"),
+                ..Default::default()
+            };
+            bucket.put("k", b"four", &options)?;
+            let before = crate::sys::crossings();
+            let object = bucket.get("k")?.ok_or(crate::Error::internal("absent"))?;
+            let body = object.body_in(request)?;
+            let etag = object.etag_in(request)?;
+            let content_type = object.content_type_in(request)?.unwrap_or("");
+            let crossings = crate::sys::crossings() - before;
+            let line = request.format(format_args!("{} {etag} {content_type} {crossings}", body.len()))?;
+            Ok(Response::text(200, line))
+        }
+        let env = TestEnv::new().r2("B");
+        let answer = env.fetch(handle, TestRequest::get("/"));
+        let text = answer.text();
+        let fields: std::vec::Vec<&str> = text.split(' ').collect();
+        assert_eq!(
+            fields[..3],
+            ["4", "8cbad96aced40b3838dd9f07f6ef5772", "text/plain"],
+            "{answer:?}"
+        );
+        let crossings: u64 = fields[3].parse().unwrap();
+        std::println!("r2_get_crossings {crossings}");
+        assert!(
+            crossings <= TODAY,
+            "an R2 read crossed {crossings} times, more than {TODAY}"
+        );
+    }
 }

@@ -28,6 +28,19 @@ std::thread_local! {
     pub static LOGGED: RefCell<Vec<(u32, String)>> = const { RefCell::new(Vec::new()) };
     /// The operations the module asked for: (op, the record's slices as bytes).
     pub static ASKED: RefCell<Vec<(u32, Vec<Vec<u8>>)>> = const { RefCell::new(Vec::new()) };
+    /// How many times the module called the host so far (each import call: one crossing).
+    static CROSSINGS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+/// How many imports the module called on this thread so far: the crossings between the module
+/// and the host that its API calls make (`make bench`'s `r2_get_crossings`).
+pub fn crossings() -> u64 {
+    CROSSINGS.with(core::cell::Cell::get)
+}
+
+/// One import call.
+fn crossed() {
+    CROSSINGS.with(|c| c.set(c.get() + 1));
 }
 
 /// A value the bridge stand-in answers with.
@@ -158,6 +171,7 @@ fn describe(arg: &HostArg) -> String {
 
 /// `__tw_call`: notes the call in `BRIDGE_ASKED`, answers the next of `BRIDGE_VALUES`.
 pub fn call(record: &CallRecord) -> i32 {
+    crossed();
     // SAFETY: the record borrows its name, member and arguments for the call.
     let (name, member, args) = unsafe {
         (
@@ -209,6 +223,7 @@ pub fn held(handle: i32) -> Option<BridgeAnswer> {
 
 /// `__tw_value`: reads a held value.
 pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
+    crossed();
     let Some(answer) = held(handle) else {
         return BRIDGE_NO_VALUE;
     };
@@ -258,12 +273,14 @@ fn put(bytes: &[u8], dst: *mut u8, room: usize) -> usize {
 
 /// `__tw_request`: the part a test set with `set_request`.
 pub fn request_part(part: u32, dst: *mut u8, room: usize) -> usize {
+    crossed();
     let bytes = HOST_REQUEST.with(|r| r.borrow()[part as usize].clone());
     put(&bytes, dst, room)
 }
 
 /// `__tw_env`: a variable a test put in `ENV`, or `ABSENT`.
 pub fn env(name: &str, dst: *mut u8, room: usize) -> i32 {
+    crossed();
     ENV.with(|env| match env.borrow().iter().find(|(n, _)| n == name) {
         Some((_, value)) => put(value.as_bytes(), dst, room) as i32,
         None => ABSENT,
@@ -273,6 +290,7 @@ pub fn env(name: &str, dst: *mut u8, room: usize) -> i32 {
 /// `__tw_log`: the line the glue composes (docs/ABI.md; the request's method and path from
 /// `set_request`; no bridge error on the host), noted in `LOGGED` and printed to stderr.
 pub fn log(level: u32, status: u32, needed: u32, flags: u32, text: &str, context: &str) {
+    crossed();
     let mut line = String::new();
     if status != 0 {
         let where_ = if context.is_empty() {
@@ -299,6 +317,7 @@ pub fn log(level: u32, status: u32, needed: u32, flags: u32, text: &str, context
 
 /// `__tw_storage`: answers from a test platform's object, or from the queue `RESULTS`.
 pub fn storage(op: u32, record: &crate::abi::IoRecord) -> i32 {
+    crossed();
     {
         // SAFETY: the record borrows its key and value for the call.
         let (key, value) = unsafe {
@@ -327,6 +346,7 @@ pub fn storage(op: u32, record: &crate::abi::IoRecord) -> i32 {
 
 /// `__tw_result`: part `part` of the last answer.
 pub fn result(_handle: i32, part: u32, dst: *mut u8, room: usize) -> usize {
+    crossed();
     CURRENT.with(|c| {
         let (status, headers, body) = &*c.borrow();
         match part {
