@@ -146,7 +146,7 @@ deploy-dry-run: setup
 	  $(WRANGLER) deploy --dry-run --outdir $(CURDIR)/build/deploy/$(EXAMPLE)
 
 # Everything, in two lanes at once (scripts/lanes.sh; a 2-core machine): the built lane (the
-# size gate, which builds every module, then the end-to-end tests on them and the build tests)
+# size gate, which builds every module, then the end-to-end tests on them beside the build tests)
 # beside the checks lane (format and lint, host tests, glue tests, Miri, packaging, types); the
 # log of the second is printed when both have ended. (The size gate's per-function breakdown is
 # a report, not a check: `make size-check` writes it.) Each step's time goes to
@@ -155,8 +155,8 @@ LAP := scripts/lap.sh
 test: setup .tools/nightly.stamp
 	@mkdir -p build && : > build/test-times.txt
 	@scripts/lanes.sh \
-	  "built=$(LAP) size-check $(MAKE) -s size-check SIZE_BREAKDOWN=0 && { $(LAP) test-e2e $(MAKE) -s test-e2e; e2e=\$$?; \
-	    $(LAP) test-build $(MAKE) -s test-build && [ \$$e2e = 0 ]; }" \
+	  "built=$(LAP) size-check $(MAKE) -s size-check SIZE_BREAKDOWN=0 && scripts/lanes.sh \
+	    'e2e=$(LAP) test-e2e $(MAKE) -s test-e2e' 'build=$(LAP) test-build $(MAKE) -s test-build'" \
 	  "checks=$(LAP) lint $(MAKE) -s lint && $(LAP) test-host $(MAKE) -s test-host && $(LAP) test-glue $(MAKE) -s test-glue && \
 	    $(LAP) miri $(MAKE) -s miri && $(LAP) package-check $(MAKE) -s package-check && $(LAP) types $(MAKE) -s types"; \
 	  status=$$?; echo "make test: seconds per step (name, seconds, exit; the two lanes at once):"; \

@@ -62,10 +62,13 @@ export async function devServer({ cwd = process.cwd(), seconds = 180, args = [] 
   const node = wranglerNode();
   const wrangler = join(dirname(createRequire(join(resolve(cwd), "package.json")).resolve("wrangler/package.json")), "bin/wrangler.js");
   const port = await freePort();
+  // (An inspector port of its own too: wrangler's default, 9229, would keep a second wrangler dev
+  // of this machine, another project's tests or the repository's own, from starting.)
+  const inspector = args.includes("--inspector-port") ? [] : ["--inspector-port", String(await freePort())];
   const state = mkdtempSync(join(tmpdir(), "tinyworker-dev-"));
   const child = spawn(
     node,
-    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", ...args],
+    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), ...inspector, "--persist-to", state, "--show-interactive-dev-session=false", ...args],
     { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
   let output = "";

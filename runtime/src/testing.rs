@@ -1894,8 +1894,10 @@ mod tests {
     /// An R2 read as a handler writes it (the object, then its body, etag and content type read
     /// into the request's memory): how many times it crosses into the host. Printed for `make
     /// bench` (`r2_get_crossings`), and held to at most today's count, so that it only goes down
-    /// (issue 33's goal: 3).
+    /// (issue 33's goal: 3). (R2's stand-in reads the clock for an object's upload time, which
+    /// Miri's isolation refuses: this runs under `cargo test` only.)
     #[test]
+    #[cfg_attr(miri, ignore)]
     fn an_r2_read_crosses_into_the_host_a_counted_number_of_times() {
         const TODAY: u64 = 10;
         fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {

@@ -33,7 +33,8 @@ for (const example of ["hello", "faults"]) {
 
 test("wrangler dev serves hello on 127.0.0.1", async () => {
   const port = await freePort();
-  const args = [...WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port)];
+  // (An inspector port of its own: other wrangler dev may run at once, in other runners.)
+  const args = [...WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())];
   const server = await startServer(NODE22, args, { port, cwd: dirOf("hello"), env: ENV, detached: true, seconds: 60 });
   try {
     assert.deepEqual(await server.get("/"), [200, "hello"]);
