@@ -146,8 +146,8 @@ deploy-dry-run: setup
 	  $(WRANGLER) deploy --dry-run --outdir $(CURDIR)/build/deploy/$(EXAMPLE)
 
 # Everything, in two lanes at once (scripts/lanes.sh; a 2-core machine): the built lane (the
-# size gate, which builds every module, then the end-to-end tests on them beside the build tests)
-# beside the checks lane (format and lint, host tests, glue tests, Miri, packaging, types); the
+# size gate, which builds every module, then the end-to-end tests on them, then the build tests:
+# beside the e2e runners, their compiles crowded the latency tests) beside the checks lane (format and lint, host tests, glue tests, Miri, packaging, types); the
 # log of the second is printed when both have ended. (The size gate's per-function breakdown is
 # a report, not a check: `make size-check` writes it.) Each step's time goes to
 # build/test-times.txt (scripts/lap.sh), printed at the end. make test-fast is the inner loop.
@@ -155,8 +155,8 @@ LAP := scripts/lap.sh
 test: setup .tools/nightly.stamp
 	@mkdir -p build && : > build/test-times.txt
 	@scripts/lanes.sh \
-	  "built=$(LAP) size-check $(MAKE) -s size-check SIZE_BREAKDOWN=0 && scripts/lanes.sh \
-	    'e2e=$(LAP) test-e2e $(MAKE) -s test-e2e' 'build=$(LAP) test-build $(MAKE) -s test-build'" \
+	  "built=$(LAP) size-check $(MAKE) -s size-check SIZE_BREAKDOWN=0 && { $(LAP) test-e2e $(MAKE) -s test-e2e; e2e=\$$?; \
+	    $(LAP) test-build $(MAKE) -s test-build && [ \$$e2e = 0 ]; }" \
 	  "checks=$(LAP) lint $(MAKE) -s lint && $(LAP) test-host $(MAKE) -s test-host && $(LAP) test-glue $(MAKE) -s test-glue && \
 	    $(LAP) miri $(MAKE) -s miri && $(LAP) package-check $(MAKE) -s package-check && $(LAP) types $(MAKE) -s types"; \
 	  status=$$?; echo "make test: seconds per step (name, seconds, exit; the two lanes at once):"; \
@@ -216,19 +216,23 @@ test-glue: node_modules/.stamp
 # Three runners at once (scripts/lanes.sh): most of their time is spent waiting for servers, each
 # server has ports of its own, and Node 22's files are split in two (E2E_SECOND: the files of the
 # second runner, the wrangler dev ones) so that no runner waits long for the others. Then
-# E2E_ALONE, one file at a time: their tests assert latencies and CPU shares of one workerd under
-# a load they make themselves, which three runners at once would crowd.
+# E2E_ALONE (on Node 22) and E2E_ALONE_JSPI (on Node 24), one file at a time: their tests assert
+# latencies and CPU shares of one workerd under a load they make themselves, which three runners
+# at once would crowd.
 E2E_SECOND := bindings jobs standins wrangler
-E2E_ALONE  := test/e2e/pool.test.mjs test/e2e/trust.test.mjs
+E2E_ALONE  := test/e2e/pool.test.mjs test/e2e/proxy.test.mjs test/e2e/trust.test.mjs
+E2E_ALONE_JSPI := test/e2e/jspi/proxy.test.mjs
 E2E_SECOND_FILES := $(E2E_SECOND:%=test/e2e/%.test.mjs)
 E2E_FIRST_FILES  := $(filter-out $(E2E_SECOND_FILES) $(E2E_ALONE),$(wildcard test/e2e/*.test.mjs))
 E2E_ENV := TEST_ALLOCS='$(TEST_ALLOCS)' TEST_BUILDS='$(TEST_BUILDS)'
 test-e2e: setup .tools/nightly.stamp
 	@scripts/lanes.sh "node22=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_FIRST_FILES)" \
 	  "node22-wrangler=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_SECOND_FILES)" \
-	  "node24-jspi=$(E2E_ENV) $(NODE24) --test --test-concurrency=1 test/e2e/jspi/*.test.mjs"; lanes=$$?; \
-	  $(E2E_ENV) node --test --test-concurrency=1 $(E2E_ALONE); alone=$$?; \
-	  echo "make test-e2e: the three runners: exit $$lanes; $(E2E_ALONE): exit $$alone"; [ $$lanes = 0 ] && [ $$alone = 0 ]
+	  "node24-jspi=$(E2E_ENV) $(NODE24) --test --test-concurrency=1 $(filter-out $(E2E_ALONE_JSPI),$(wildcard test/e2e/jspi/*.test.mjs))"; \
+	  lanes=$$?; $(E2E_ENV) node --test --test-concurrency=1 $(E2E_ALONE); alone=$$?; \
+	  $(E2E_ENV) $(NODE24) --test --test-concurrency=1 $(E2E_ALONE_JSPI); jspi=$$?; \
+	  echo "make test-e2e: the three runners: exit $$lanes; alone: exit $$alone, on Node 24 $$jspi"; \
+	  [ $$lanes = 0 ] && [ $$alone = 0 ] && [ $$jspi = 0 ]
 test-build: setup .tools/nightly.stamp
 	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/build/*.test.mjs
 test-node: test-glue test-e2e test-build
