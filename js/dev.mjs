@@ -64,7 +64,8 @@ export async function devServer({ cwd = process.cwd(), seconds = 180, args = [] 
   const port = await freePort();
   // (An inspector port of its own too: wrangler's default, 9229, would keep a second wrangler dev
   // of this machine, another project's tests or the repository's own, from starting.)
-  const inspector = args.includes("--inspector-port") ? [] : ["--inspector-port", String(await freePort())];
+  const named = args.some((a) => a == "--inspector-port" || a.startsWith("--inspector-port="));
+  const inspector = named ? [] : ["--inspector-port", String(await freePort())];
   const state = mkdtempSync(join(tmpdir(), "tinyworker-dev-"));
   const child = spawn(
     node,

@@ -2,9 +2,10 @@
 //! request or event that instance serves (workers-rs's `#[event(start)]`).
 //!
 //! The hook has no request and no env: it sets up the module's own state (statics, a logger's
-//! level), and cannot wait for I/O (a call that would suspend fails). It runs inside the first call of its instance, guarded like that call; a fault or an
-//! error of it fails that call (a request answers 500) and drops the instance, and the next call
-//! starts a fresh instance, which runs the hook again. With the `bump` allocator nothing it
+//! level), and cannot wait for I/O (a call that would suspend fails). It runs inside the first
+//! call of its instance, guarded like that call; a fault or an error of it fails that call (a
+//! request answers 500) and drops the instance, and the next call starts a fresh instance, which
+//! runs the hook again. With the `bump` allocator nothing it
 //! allocates outlives that first call (the arena is reset at every call), as for any handler.
 //! `tinyworker::testing` does not run it: a test that needs its state calls the hook first.
 
