@@ -594,17 +594,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, Error> {
 
 /// `n` in decimal, written into the end of `digits` (no `core::fmt`: nothing here can panic).
 pub(crate) fn decimal(n: usize, digits: &mut [u8; 20]) -> &str {
-    let mut rest = n;
-    let mut start = digits.len();
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (rest % 10) as u8;
-        start -= 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    crate::headers::text(digits.get(start..).unwrap_or_default())
+    crate::text::decimal(n as u64, digits)
 }
 
 #[cfg(test)]

@@ -100,6 +100,7 @@ pub mod storage;
 pub mod stream;
 #[cfg(all(not(target_arch = "wasm32"), any(test, feature = "testing")))]
 pub mod testing;
+pub mod text;
 
 /// The Rust blocks of README.md and docs/guide/, compiled as doc tests (`cargo test --doc
 /// --features testing,talc -- guide`), so the docs a user reads cannot drift from the API.

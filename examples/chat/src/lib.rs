@@ -37,7 +37,7 @@ use tinyworker::object::{self, Namespace, SocketClose, SocketError, SocketMessag
 use tinyworker::router::{self, Params, Route};
 use tinyworker::sql::{self, Param};
 use tinyworker::storage::Storage;
-use tinyworker::{stream, Error, Request, Response};
+use tinyworker::{stream, text, text_in, Error, Request, Response};
 
 /// How many messages a room keeps.
 const HISTORY: u32 = 1000;
@@ -306,12 +306,12 @@ fn add_entry<'a>(request: &Request<'a>, params: &Params<'a>, storage: &Storage) 
         .ok_or(Error::not_found("no such action"))?;
     let count = add(request.body(), storage)?;
     fault(then.trim_start_matches("-then-"));
-    Ok(Response::owned(200, alloc::format!("{count}\n").into_bytes()))
+    Ok(Response::text(200, text_in!(request, count, "\n")?))
 }
 
-fn count<'a>(_: &Request<'a>, _: &Params<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
+fn count<'a>(request: &Request<'a>, _: &Params<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
     let count = storage.get_u64("count")?.unwrap_or(0);
-    Ok(Response::owned(200, alloc::format!("{count}\n").into_bytes()))
+    Ok(Response::text(200, text_in!(request, count, "\n")?))
 }
 
 fn entries<'a>(_: &Request<'a>, _: &Params<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
@@ -328,8 +328,8 @@ fn entries<'a>(_: &Request<'a>, _: &Params<'a>, storage: &Storage) -> Result<Res
 /// Waits for room `?room=<room>`'s history (another object) and answers it.
 fn room_history<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
     let room = router::query(request, "room").unwrap_or("lobby");
-    let url = alloc::format!("https://chat.internal/room/{room}/history");
-    let response = Namespace::new("ROOMS").by_name(room)?.fetch("GET", &url, b"")?;
+    let url = text_in!(request, "https://chat.internal/room/", room, "/history")?;
+    let response = Namespace::new("ROOMS").by_name(room)?.fetch("GET", url, b"")?;
     Ok(bridge::respond_with(&response)?)
 }
 
@@ -347,7 +347,9 @@ fn add(body: &[u8], storage: &Storage) -> Result<u64, Error> {
     let mut hex = [0u8; 64]; // (a SHA-256 is 32 bytes: 64 hex digits)
     let hex = tinyworker::platform::hex(&digest, &mut hex).ok_or("64 hex digits")?;
     let count = storage.get_u64("count")?.unwrap_or(0) + 1;
-    storage.put(&alloc::format!("entry/{count:06}"), hex.as_bytes())?;
+    let mut key = [0u8; 26]; // ("entry/" and a u64's 20 digits at most)
+    let key = text::in_buffer(&mut key, &("entry/", text::zero_padded(count, 6))).ok_or("an entry key")?;
+    storage.put(key, hex.as_bytes())?;
     storage.put_u64("count", count)?;
     match storage.get_u64("count")? {
         Some(read) if read == count => Ok(count),

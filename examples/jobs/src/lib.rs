@@ -23,7 +23,6 @@
 
 extern crate alloc;
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
@@ -32,7 +31,8 @@ use tinyworker::consumer::Message;
 use tinyworker::kv::{ListOptions, Namespace, PutOptions};
 use tinyworker::queue::{Body, Queue};
 use tinyworker::scheduled::Scheduled;
-use tinyworker::{Request, Response};
+use tinyworker::text::zero_padded;
+use tinyworker::{text, Request, Response};
 
 const LOG: Namespace = Namespace::new("LOG");
 const JOBS: Queue = Queue::new("JOBS");
@@ -57,11 +57,11 @@ const NOT_UTF8: &str = "the body is not UTF-8\n";
 
 fn handle<'a>(request: &Request<'a>) -> Response<'a> {
     let answer = match (request.method(), request.path()) {
-        ("POST", "/enqueue") => match core::str::from_utf8(request.body()) {
+        ("POST", "/enqueue") => match request.body_text() {
             Ok(body) => JOBS.send(Body::Text(body), 0).map(|()| Response::text(202, "sent\n")),
             Err(_) => return Response::text(400, NOT_UTF8),
         },
-        ("POST", "/enqueue-batch") => match core::str::from_utf8(request.body()) {
+        ("POST", "/enqueue-batch") => match request.body_text() {
             Ok(body) => {
                 let bodies: Vec<Body> = body.lines().map(Body::Text).collect();
                 JOBS.send_batch(&bodies, 0).map(|()| Response::text(202, "sent\n"))
@@ -71,7 +71,7 @@ fn handle<'a>(request: &Request<'a>) -> Response<'a> {
         ("GET", "/log") => log(),
         ("GET", "/last-batch") => stored("batch/last"),
         ("GET", "/last-tick") => stored("tick/last"),
-        ("GET", "/ticks") => count().map(|n| Response::owned(200, format!("{n}\n").into_bytes())),
+        ("GET", "/ticks") => count().map(|n| Response::owned(200, text!(n, "\n").into_bytes())),
         ("GET", "/") => Ok(Response::text(200, "jobs: POST /enqueue, GET /log, GET /ticks\n")),
         _ => Ok(Response::text(404, "not found\n")),
     };
@@ -123,11 +123,11 @@ fn tick(event: &Scheduled) -> Result<(), Error> {
     let time = event.scheduled_time()?;
     LOG.put(
         "tick/last",
-        format!("cron={cron} time={time}\n").as_bytes(),
+        text!("cron=", cron, " time=", time as i64, "\n").as_bytes(),
         &PutOptions::default(),
     )?;
     let n = count()? + 1;
-    LOG.put("ticks", format!("{n}").as_bytes(), &PutOptions::default())
+    LOG.put("ticks", text!(n).as_bytes(), &PutOptions::default())
 }
 
 /// The queue consumer, a message at a time: logs it and acknowledges it. A fault (or an error)
@@ -136,7 +136,20 @@ fn consume(message: &Message) -> Result<(), Error> {
     let (queue, id) = (message.queue_owned()?, message.id_owned()?);
     let body = message.body()?.text_owned()?;
     let (time, attempts) = (message.timestamp()?, message.attempts()?);
-    let summary = format!("queue={queue}\nid={id} timestamp={time} attempts={attempts} body={body}\n");
+    let time = time as i64; // (milliseconds: integral, written without float formatting)
+    let summary = text!(
+        "queue=",
+        queue,
+        "\nid=",
+        id,
+        " timestamp=",
+        time,
+        " attempts=",
+        attempts,
+        " body=",
+        body,
+        "\n"
+    );
     LOG.put("batch/last", summary.as_bytes(), &PutOptions::default())?;
     // A poison message faults on every delivery.
     if body.starts_with("poison") {
@@ -153,11 +166,11 @@ fn consume(message: &Message) -> Result<(), Error> {
     let line = if attempts == 1 {
         body
     } else {
-        format!("{body} (attempt {attempts})")
+        text!(body, " (attempt ", attempts, ")")
     };
     // One key per delivery: a message delivered twice would be logged twice.
     LOG.put(
-        &format!("log/{time:015}/{id}/{attempts}"),
+        &text!("log/", zero_padded(time as u64, 15), "/", id, "/", attempts),
         line.as_bytes(),
         &PutOptions::default(),
     )
