@@ -392,6 +392,7 @@ const report = {
   chat_msgs_per_s: chat.chat_msgs_per_s,
   chat_msgs_per_s_js: chat.chat_msgs_per_s_js,
   bridge_call_us: bridge.bridge_call_us,
+  bridge_held_call_us: bridge.bridge_held_call_us,
   js_call_us: bridge.js_call_us,
   r2_get_crossings,
   bridge_suspending_call_us: bridge.bridge_suspending_call_us,

@@ -1,6 +1,6 @@
 // The JavaScript half of tinyworker's host ABI (docs/ABI.md; the Rust half is
 // runtime/src/abi.rs, and a host test checks that both use the same numbers).
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 // The module header (`__tw_abi`): version, flags, io, io_capacity, fault, response.
 export const MODULE_HEADER_WORDS = 6;
 export const FLAG_UNWIND = 1;
@@ -112,11 +112,18 @@ export const HEADER_RECORD_WORDS = 4;
 export const IO_RECORD_WORDS = 10;
 // The host bridge (docs/ABI.md, "The host bridge"). `__tw_call(record)`: the record is
 // CALL_RECORD_WORDS words: target kind, handle, name (address, length), member (address,
-// length), args (address, count), flags. Each argument is ARG_BYTES_SIZE bytes: tag, length,
-// 8 bytes of data (an f64, an i64, a handle or an address).
+// length), args (address, count), flags, then the answer's read: dst and room (CALL_DST,
+// CALL_ROOM: with CALL_READ, where its bytes go), kind and len (CALL_KIND, CALL_LEN: written by
+// the glue). Each argument is ARG_BYTES_SIZE bytes: tag, length, 8 bytes of data (an f64, an
+// i64, a handle or an address).
 export const IMPORT_CALL = "__tw_call";
+export const IMPORT_WAIT = "__tw_wait";
 export const IMPORT_VALUE = "__tw_value";
-export const CALL_RECORD_WORDS = 9;
+export const CALL_RECORD_WORDS = 13;
+export const CALL_DST = 9;
+export const CALL_ROOM = 10;
+export const CALL_KIND = 11;
+export const CALL_LEN = 12;
 export const ARG_BYTES_SIZE = 16;
 export const CALL_ENV = 0;
 export const CALL_GLOBAL = 1;
@@ -130,6 +137,7 @@ export const CALL_NEW = 2;
 export const CALL_DETACHED = 4;
 export const CALL_SET = 8;
 export const CALL_PROMISE = 16;
+export const CALL_READ = 32;
 export const ARG_UNDEFINED = 0;
 export const ARG_NULL = 1;
 export const ARG_FALSE = 2;
@@ -165,5 +173,6 @@ export const BRIDGE_NO_METHOD = -6;
 export const BRIDGE_WOULD_SUSPEND = -7;
 export const BRIDGE_WRONG_TYPE = -8;
 export const BRIDGE_NO_VALUE = -9;
+export const BRIDGE_PENDING = -10;
 // The handle of the request's last bridge error (READ_BYTES: its message).
 export const ERROR_HANDLE = -1;

@@ -106,7 +106,7 @@ export interface PoolOptions {
 
 export interface WorkerOptions extends RuntimeOptions {
   /**
-   * For a module that does I/O (imports the bridge's suspending `__tw_call`): the pool of instances that
+   * For a module that does I/O (imports the bridge, `__tw_call`, whose `__tw_wait` suspends): the pool of instances that
    * serves it, one per request in flight, because JSPI suspends the wasm stack but not the
    * module's shadow stack, I/O buffer or statics. Ignored for a synchronous module.
    */

@@ -6,12 +6,12 @@ import {
   IO_FAILED, IO_NO_BINDING, IO_INVALID_ARGUMENT, STORAGE_GET,
   STORAGE_PUT, STORAGE_DELETE, STORAGE_LIST, VALUE_BYTES, VALUE_TEXT, VALUE_NUMBER, VALUE_BIGINT, VALUE_BOOLEAN,
   VALUE_NULL, VALUE_JSON, VALUE_OTHER, IMPORT_TAG, IMPORT_REQUEST, IMPORT_ENV, IMPORT_RESULT, IMPORT_STORAGE,
-  IMPORT_CALL, IMPORT_VALUE, IMPORT_LOG, LOG_NEEDED, LOG_CAUSE, CALL_RECORD_WORDS, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
-  CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, CALL_PROMISE, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
+  IMPORT_CALL, IMPORT_WAIT, IMPORT_VALUE, IMPORT_LOG, LOG_NEEDED, LOG_CAUSE, CALL_ENV, CALL_GLOBAL, CALL_VALUE, CALL_HOST, CALL_REQUEST, CALL_EVENT,
+  CALL_CONTEXT, CALL_GET, CALL_NEW, CALL_DETACHED, CALL_SET, CALL_PROMISE, CALL_READ, CALL_DST, CALL_ROOM, CALL_KIND, CALL_LEN, ARG_BYTES_SIZE, ARG_UNDEFINED, ARG_NULL, ARG_FALSE, ARG_TRUE, ARG_NUMBER, ARG_STRING,
   ARG_BYTES, ARG_VALUE, ARG_JSON, ARG_ARRAY, ARG_OBJECT, ARG_BIGINT, READ_KIND, READ_BYTES, READ_NUMBER,
   READ_JSON, READ_LENGTH, READ_DROP, JS_UNDEFINED, JS_NULL, JS_BOOLEAN, JS_NUMBER, JS_BIGINT, JS_STRING, JS_BYTES,
   JS_ARRAY, JS_OBJECT, JS_FUNCTION, BRIDGE_NO_METHOD, BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, BRIDGE_NO_VALUE,
-  ERROR_HANDLE,
+  BRIDGE_PENDING, ERROR_HANDLE,
 } from "./abi.js";
 import { BRIDGE, ENV_VARS, FAULT_RECORDS, LOG, REQUEST_PARTS, STORAGE } from "tinyworker/features";
 
@@ -191,6 +191,9 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
    * (docs/ABI.md, "Events"), the request as the bridge hands it on (`bridge.request()`), and the
    * Worker's own host functions (`bridge.host`).
    */
+  // Memory as a DataView (f64s and i64s at any alignment), made anew only when the memory grew.
+  let view;
+  const data64 = () => (view?.buffer == words().buffer ? view : (view = new DataView(words().buffer)));
   // The argument at `at` (a RawArg), as a JavaScript value.
   const argument = (at) => {
     const u32 = words();
@@ -207,9 +210,9 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       case ARG_TRUE:
         return true;
       case ARG_NUMBER:
-        return new DataView(u32.buffer).getFloat64(at + 8, true);
+        return data64().getFloat64(at + 8, true);
       case ARG_BIGINT:
-        return new DataView(u32.buffer).getBigInt64(at + 8, true);
+        return data64().getBigInt64(at + 8, true);
       case ARG_STRING:
         return text(data, len);
       case ARG_BYTES:
@@ -233,6 +236,17 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
         throw new TypeError(`an argument of unknown tag ${tag}`); // refused, never guessed
     }
   };
+  // A binding's, a global's or a member's name: ASCII read byte by byte (for a few bytes about
+  // twice as fast as TextDecoder, which every bridge call would pay twice), else decoded.
+  const name = (at, len) => {
+    const b = bytes(at, len);
+    let s = "";
+    for (let i = 0; i < len; i++) {
+      if (b[i] > 127) return text(at, len);
+      s += String.fromCharCode(b[i]);
+    }
+    return s;
+  };
   // Keeps `value` for the rest of the request; its handle.
   const hold = (value) => bridge.values.push(value) - 1;
   const failed = (e) => {
@@ -241,9 +255,11 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
   };
   /** `__tw_call(record)`: a call through the bridge (a CallRecord at `at`); a handle or an error. */
   const bridgeCall = (at) => {
-    const w = words().slice(at >> 2, (at >> 2) + CALL_RECORD_WORDS);
-    const [kind, handle, name, nameLen, member, memberLen, args, argc, flags] = w;
-    const key = text(name, nameLen);
+    // (The record's 9 words read where they lie: no copy per call.)
+    const u32 = words();
+    const w = at >> 2;
+    const kind = u32[w], handle = u32[w + 1], args = u32[w + 6], argc = u32[w + 7], flags = u32[w + 8];
+    const key = name(u32[w + 2], u32[w + 3]);
     let target;
     if (kind == CALL_ENV) target = currentEnv()?.[key];
     else if (kind == CALL_GLOBAL) target = globalThis[key];
@@ -258,10 +274,10 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       else target = bridge.values[handle];
     } else return IO_FAILED; // a target this glue does not know: refused, never guessed
     if (kind != CALL_VALUE && target === undefined) return IO_NO_BINDING;
-    const property = text(member, memberLen);
+    const property = name(u32[w + 4], u32[w + 5]);
     let result;
     try {
-      const list = Array.from({ length: argc }, (_, i) => argument(args + i * ARG_BYTES_SIZE));
+      const list = argc ? Array.from({ length: argc }, (_, i) => argument(args + i * ARG_BYTES_SIZE)) : [];
       if (flags & CALL_GET) {
         result = property ? target?.[property] : target;
       } else if (flags & CALL_SET) {
@@ -276,19 +292,63 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       return failed(e);
     }
     // (CALL_PROMISE: the Promise itself, held; the module awaits it later.)
-    if (typeof result?.then != "function" || flags & CALL_PROMISE) return hold(result);
+    if (typeof result?.then != "function" || flags & CALL_PROMISE) return answered(at, result, flags);
     if (flags & CALL_DETACHED) {
       // The response does not wait: the platform keeps the request alive until it settles.
       const settled = result.then(null, (e) => console.error("tinyworker: a detached bridge call failed:", e));
       bridge.ctx?.waitUntil?.(settled);
-      return hold(undefined);
+      return answered(at, undefined, flags);
     }
     if (!suspends) {
       result.then(null, () => {}); // dropped: this module cannot wait for it
       bridge.error = new Error("the call answered a Promise, and this module cannot suspend");
       return BRIDGE_WOULD_SUSPEND;
     }
-    return waitFor(result.then(hold, failed), failed);
+    // The module waits for it through __tw_wait, next: only that import suspends (JSPI), so a
+    // call that answers at once never pays for the suspending wrapper.
+    bridge.pending = result;
+    return BRIDGE_PENDING;
+  };
+  /** `__tw_wait(record)`: waits for the Promise the call of `record` answered; its answer. */
+  const wait = (at) => {
+    const pending = bridge.pending;
+    bridge.pending = undefined;
+    if (!pending) return IO_FAILED; // no call is waiting: refused
+    const flags = words()[(at >> 2) + 8];
+    return waitFor(pending.then((value) => answered(at, value, flags), failed), failed);
+  };
+  // `b` at `dst` if it fits in `room`; its length either way.
+  const copy = (b, dst, room) => {
+    if (b.length <= room) bytes(dst, b.length).set(b);
+    return b.length;
+  };
+  // READ_BYTES of `value`: a string's UTF-8, bytes' bytes, an array of byte values (D1 gives a
+  // blob column so) as bytes.
+  const readBytes = (value, dst, room) => {
+    if (typeof value == "string") return copy(encoder.encode(value), dst, room);
+    if (value instanceof ArrayBuffer) return copy(new Uint8Array(value), dst, room);
+    if (ArrayBuffer.isView(value)) return copy(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), dst, room);
+    if (Array.isArray(value) && value.every((n) => Number.isInteger(n) && n >= 0 && n < 256)) return copy(Uint8Array.from(value), dst, room);
+    return BRIDGE_WRONG_TYPE;
+  };
+  // READ_NUMBER of `value`: a number (a boolean as 0 or 1) as an f64 at `dst`.
+  const readNumber = (value, dst, room) => {
+    if (typeof value != "number" && typeof value != "boolean") return BRIDGE_WRONG_TYPE;
+    if (room >= 8) data64().setFloat64(dst, +value, true);
+    return 8;
+  };
+  // A call's answer: its kind written into the call's record, then held (its handle) or, with
+  // CALL_READ, read as READ_NUMBER (a number, a boolean) or READ_BYTES (any other kind) would
+  // read it, that read's answer in the record, and not held (0): in the same crossing
+  // (docs/ABI.md, "The host bridge").
+  const answered = (at, value, flags) => {
+    const kind = kindOf(value);
+    const u32 = words();
+    const w = at >> 2;
+    u32[w + CALL_KIND] = kind;
+    if (!(flags & CALL_READ)) return hold(value);
+    u32[w + CALL_LEN] = (kind == JS_NUMBER || kind == JS_BOOLEAN ? readNumber : readBytes)(value, u32[w + CALL_DST], u32[w + CALL_ROOM]);
+    return 0;
   };
   /** `__tw_value(handle, op, dst, room)`: reads a held value (ERROR_HANDLE: the last error). */
   const readValue = (handle, op, dst, room) => {
@@ -298,21 +358,12 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       case READ_KIND:
         return kindOf(value);
       case READ_BYTES: {
-        let b;
-        if (typeof value == "string") b = encoder.encode(value);
-        else if (value instanceof ArrayBuffer) b = new Uint8Array(value);
-        else if (ArrayBuffer.isView(value)) b = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-        // (D1 gives a blob column as an array of byte values.)
-        else if (Array.isArray(value) && value.every((n) => Number.isInteger(n) && n >= 0 && n < 256)) b = Uint8Array.from(value);
-        else if (handle == ERROR_HANDLE) b = encoder.encode(String(value?.message ?? value ?? ""));
-        else return BRIDGE_WRONG_TYPE;
-        if (b.length <= room) bytes(dst, b.length).set(b);
-        return b.length;
+        const n = readBytes(value, dst, room);
+        // (The last error that is no text or bytes: its message.)
+        return n < 0 && handle == ERROR_HANDLE ? copy(encoder.encode(String(value?.message ?? value ?? "")), dst, room) : n;
       }
       case READ_NUMBER:
-        if (typeof value != "number" && typeof value != "boolean") return BRIDGE_WRONG_TYPE;
-        if (room >= 8) new DataView(words().buffer).setFloat64(dst, +value, true);
-        return 8;
+        return readNumber(value, dst, room);
       case READ_JSON: {
         let json;
         try {
@@ -325,7 +376,10 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
       case READ_LENGTH:
         return Array.isArray(value) ? value.length : BRIDGE_WRONG_TYPE;
       case READ_DROP:
-        delete bridge.values[handle];
+        // (The newest value is popped: a call that releases its values as it goes keeps the
+        // list short and packed. Any other is deleted, a hole its handle never names again.)
+        if (handle == bridge.values.length - 1) bridge.values.pop();
+        else delete bridge.values[handle];
         return 0;
       default:
         return IO_FAILED; // an op this glue does not know: refused, never guessed
@@ -355,9 +409,11 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
   // Durable Object served without `io: true` cannot wait: its subrequests and KV calls answer
   // BRIDGE_WOULD_SUSPEND (the Worker of its module may still make them; the class keeps SQL).
   if (BRIDGE) {
-    // In a Worker the call suspends the module (JSPI) when it answers a Promise; a Durable
-    // Object's module, which cannot suspend, gets BRIDGE_WOULD_SUSPEND for one.
-    imports[IMPORT_CALL] = suspends ? new WebAssembly.Suspending(bridgeCall) : bridgeCall;
+    // In a Worker a call that answers a Promise suspends the module (JSPI) in __tw_wait; a
+    // Durable Object's module, which cannot suspend, gets BRIDGE_WOULD_SUSPEND for one (and a
+    // __tw_wait it never calls).
+    imports[IMPORT_CALL] = bridgeCall;
+    imports[IMPORT_WAIT] = suspends ? new WebAssembly.Suspending(wait) : () => IO_FAILED;
     imports[IMPORT_VALUE] = readValue;
   }
   return imports;

@@ -68,6 +68,7 @@ const TABLES = {
       ["requests/s, one D1 query / its JavaScript twin", b.rps_d1_ratio],
       ["chat broadcasts/s / the JavaScript twin", b.chat_msgs_ratio],
       ["a synchronous bridge call, µs (the same call in JavaScript)", `${b.bridge_call_us} (${b.js_call_us})`],
+      ["the same call answering a held value, released, µs", b.bridge_held_call_us],
       ["host calls of an R2 read (the object, its body, etag and content type)", b.r2_get_crossings],
       ["the request after a fault / a warm request", b.next_after_fault_ratio],
       ["a fresh workerd's first answer / a plain JavaScript Worker's", b.cold_start_ratio_vs_js],

@@ -28,7 +28,7 @@
 
 /// The version of this contract; word 0 of `__tw_abi` in every version. Bump it with any
 /// change to a layout, a code or a signature here (and in docs/ABI.md and js/abi.js).
-pub const ABI_VERSION: u32 = 8;
+pub const ABI_VERSION: u32 = 9;
 
 /// [`ModuleHeader::flags`] bit: the unwind build (panics are caught inside the module).
 pub const FLAG_UNWIND: u32 = 1;
@@ -137,6 +137,10 @@ pub const CALL_SET: u32 = 8;
 /// `__tw_call` flag: answer the call's Promise itself, held, without waiting for it (several
 /// calls in flight at once; a subrequest whose body the handler writes after starting it).
 pub const CALL_PROMISE: u32 = 16;
+/// `__tw_call` flag: read the answer in the same crossing, as [`READ_NUMBER`] (a number, a
+/// boolean) or [`READ_BYTES`] (any other kind) would, at the record's `dst` if it fits in
+/// `room`; that read's answer in the record's `len`. The answer is not held: the call answers 0.
+pub const CALL_READ: u32 = 32;
 
 /// [`RawArg`] tag: `undefined`.
 pub const ARG_UNDEFINED: u32 = 0;
@@ -208,6 +212,9 @@ pub const BRIDGE_WRONG_TYPE: i32 = -8;
 /// `__tw_value` and `__tw_call` error: no value held under that handle (released, or of
 /// another request).
 pub const BRIDGE_NO_VALUE: i32 = -9;
+/// `__tw_call`: the call answered a Promise, which the glue keeps; `__tw_wait` on the same
+/// record waits for it (a Worker's module suspends there) and answers as the call would have.
+pub const BRIDGE_PENDING: i32 = -10;
 /// `__tw_value` handle of the request's last bridge error (`READ_BYTES`: its message).
 pub const ERROR_HANDLE: i32 = -1;
 
@@ -269,7 +276,8 @@ pub struct RawField {
     pub value: RawArg,
 }
 
-/// One bridge call (`__tw_call`): 9 words, 36 bytes.
+/// One bridge call (`__tw_call`): 13 words, 52 bytes. The glue writes `kind` (and with
+/// [`CALL_READ`], `len` and the bytes at `dst`) when the call answers a value.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct CallRecord {
@@ -286,8 +294,19 @@ pub struct CallRecord {
     pub args: *const RawArg,
     /// How many.
     pub argc: usize,
-    /// [`CALL_GET`], [`CALL_NEW`], [`CALL_DETACHED`], [`CALL_SET`], [`CALL_PROMISE`].
+    /// [`CALL_GET`], [`CALL_NEW`], [`CALL_DETACHED`], [`CALL_SET`], [`CALL_PROMISE`],
+    /// [`CALL_READ`].
     pub flags: u32,
+    /// With [`CALL_READ`]: where the answer's bytes (or f64) go.
+    pub dst: *mut u8,
+    /// With [`CALL_READ`]: how many bytes fit at `dst`.
+    pub room: usize,
+    /// Written by the glue: the answer's kind (`JS_*`, as [`READ_KIND`] answers).
+    pub kind: u32,
+    /// Written by the glue with [`CALL_READ`]: what [`READ_NUMBER`] (a number, a boolean) or
+    /// [`READ_BYTES`] (any other kind) answers for the answer: its length (its bytes written at
+    /// `dst` only if they fit), or [`BRIDGE_WRONG_TYPE`].
+    pub len: i32,
 }
 
 /// What kind of fault a record describes (its first word; 0: no fault this request).
@@ -501,7 +520,7 @@ const _: () = {
     assert!(offset_of!(RawArg, data) == 8);
     assert!(size_of::<RawField>() == 24);
     assert!(offset_of!(RawField, value) == 8);
-    assert!(size_of::<CallRecord>() == 36);
+    assert!(size_of::<CallRecord>() == 52);
     assert!(offset_of!(CallRecord, target) == 0);
     assert!(offset_of!(CallRecord, handle) == 4);
     assert!(offset_of!(CallRecord, name) == 8);
@@ -509,6 +528,10 @@ const _: () = {
     assert!(offset_of!(CallRecord, args) == 24);
     assert!(offset_of!(CallRecord, argc) == 28);
     assert!(offset_of!(CallRecord, flags) == 32);
+    assert!(offset_of!(CallRecord, dst) == 4 * 9);
+    assert!(offset_of!(CallRecord, room) == 4 * 10);
+    assert!(offset_of!(CallRecord, kind) == 4 * 11);
+    assert!(offset_of!(CallRecord, len) == 4 * 12);
 
     assert!(size_of::<ResponseRecord>() == 28);
     assert!(offset_of!(ResponseRecord, status) == 0);
@@ -598,6 +621,11 @@ mod tests {
             ("CALL_GET", CALL_GET),
             ("CALL_NEW", CALL_NEW),
             ("CALL_DETACHED", CALL_DETACHED),
+            ("CALL_READ", CALL_READ),
+            ("CALL_DST", 9),
+            ("CALL_ROOM", 10),
+            ("CALL_KIND", 11),
+            ("CALL_LEN", 12),
             ("ARG_UNDEFINED", ARG_UNDEFINED),
             ("ARG_NULL", ARG_NULL),
             ("ARG_FALSE", ARG_FALSE),
@@ -627,7 +655,7 @@ mod tests {
             ("JS_OBJECT", JS_OBJECT),
             ("JS_FUNCTION", JS_FUNCTION),
             ("ARG_BYTES_SIZE", 16),
-            ("CALL_RECORD_WORDS", 9),
+            ("CALL_RECORD_WORDS", 13),
         ] {
             assert_eq!(js_constant(&source, name), value, "js/abi.js {name}");
         }
@@ -640,6 +668,7 @@ mod tests {
             ("BRIDGE_WOULD_SUSPEND", BRIDGE_WOULD_SUSPEND),
             ("BRIDGE_WRONG_TYPE", BRIDGE_WRONG_TYPE),
             ("BRIDGE_NO_VALUE", BRIDGE_NO_VALUE),
+            ("BRIDGE_PENDING", BRIDGE_PENDING),
             ("ERROR_HANDLE", ERROR_HANDLE),
         ] {
             assert_eq!(js_constant(&source, name) as i32, value, "js/abi.js {name}");

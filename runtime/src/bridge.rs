@@ -32,9 +32,9 @@ use crate::abi::{
     CallRecord, RawArg, RawField, RawSlice, ARG_ARRAY, ARG_BIGINT, ARG_BYTES, ARG_FALSE, ARG_JSON, ARG_NULL,
     ARG_NUMBER, ARG_OBJECT, ARG_STRING, ARG_TRUE, ARG_UNDEFINED, ARG_VALUE, BRIDGE_NO_METHOD, BRIDGE_NO_VALUE,
     BRIDGE_WOULD_SUSPEND, BRIDGE_WRONG_TYPE, CALL_CONTEXT, CALL_DETACHED, CALL_ENV, CALL_EVENT, CALL_GET, CALL_GLOBAL,
-    CALL_HOST, CALL_NEW, CALL_PROMISE, CALL_REQUEST, CALL_SET, CALL_VALUE, ERROR_HANDLE, IO_INVALID_ARGUMENT,
-    IO_NO_BINDING, JS_ARRAY, JS_BIGINT, JS_BOOLEAN, JS_BYTES, JS_FUNCTION, JS_NULL, JS_NUMBER, JS_OBJECT, JS_STRING,
-    JS_UNDEFINED, READ_BYTES, READ_DROP, READ_JSON, READ_KIND, READ_LENGTH, READ_NUMBER,
+    CALL_HOST, CALL_NEW, CALL_PROMISE, CALL_READ, CALL_REQUEST, CALL_SET, CALL_VALUE, ERROR_HANDLE,
+    IO_INVALID_ARGUMENT, IO_NO_BINDING, JS_ARRAY, JS_BIGINT, JS_BOOLEAN, JS_BYTES, JS_FUNCTION, JS_NULL, JS_NUMBER,
+    JS_OBJECT, JS_STRING, JS_UNDEFINED, READ_BYTES, READ_DROP, READ_JSON, READ_KIND, READ_LENGTH, READ_NUMBER,
 };
 use crate::sys;
 use core::marker::PhantomData;
@@ -283,13 +283,75 @@ fn keep_present<'a>(pairs: &[(&'a str, Option<Arg<'a>>)], fields: &mut [Field<'a
 #[derive(Debug)]
 pub struct Value {
     handle: u32,
+    /// Its kind, as the call that made it answered it (a value's kind never changes); `None`
+    /// for the last error, asked when wanted.
+    kind: Option<Kind>,
 }
 
-/// Makes call `record`; the value or the error.
-fn make(record: &CallRecord) -> Result<Value, Error> {
+/// Makes call `record`; the value (its kind known: the glue writes it into the record) or the
+/// error.
+fn make(record: &mut CallRecord) -> Result<Value, Error> {
     match sys::call(record) {
         code if code < 0 => Err(error(code)),
-        handle => Ok(Value { handle: handle as u32 }),
+        handle => Ok(Value {
+            handle: handle as u32,
+            kind: Kind::of(record.kind as i32),
+        }),
+    }
+}
+
+/// Makes call `record`, which reads its answer ([`CALL_READ`]: not held); the answer's kind.
+fn read_call(record: &mut CallRecord) -> Result<Kind, Error> {
+    match sys::call(record) {
+        code if code < 0 => Err(error(code)),
+        _ => Ok(Kind::of(record.kind as i32).unwrap_or(Kind::Object)),
+    }
+}
+
+/// Makes call `record` and reads its answer in the same crossing ([`CALL_READ`]) into the
+/// request's memory, sized there as [`Value::bytes_in`] sizes it: its kind, and the bytes of a
+/// string or bytes (none for `null` or `undefined`); `WrongType` for another kind, `TooLarge`
+/// (with the figure) when the request's memory has no room.
+fn make_in<'a>(mut record: CallRecord, request: &crate::Request<'a>) -> Result<(Kind, &'a [u8]), Error> {
+    record.flags |= CALL_READ;
+    let mut kind = Kind::Undefined;
+    let bytes = request.read_sized(
+        |tail| {
+            record.dst = tail.as_mut_ptr();
+            record.room = tail.len();
+            kind = read_call(&mut record)?;
+            // (A number or a boolean is read as the 8 bytes of an f64: not text.)
+            match (kind, usize::try_from(record.len)) {
+                (Kind::Null | Kind::Undefined, _) => Ok(0),
+                (Kind::Number | Kind::Boolean, _) | (_, Err(_)) => Err(Error::WrongType { found: kind }),
+                (_, Ok(len)) => Ok(len),
+            }
+        },
+        |needed| Error::TooLarge { needed },
+    )?;
+    Ok((kind, bytes))
+}
+
+/// The bytes [`make_in`] read, `None` for `null` or `undefined`.
+fn present_bytes((kind, bytes): (Kind, &[u8])) -> Option<&[u8]> {
+    (!matches!(kind, Kind::Null | Kind::Undefined)).then_some(bytes)
+}
+
+/// The bytes [`make_in`] read, `WrongType` for `null` or `undefined`.
+fn required_bytes((kind, bytes): (Kind, &[u8])) -> Result<&[u8], Error> {
+    present_bytes((kind, bytes)).ok_or(Error::WrongType { found: kind })
+}
+
+/// Makes call `record` and reads its answer, a number or a boolean (as 0 or 1), in the same
+/// crossing ([`CALL_READ`]).
+fn make_number(mut record: CallRecord) -> Result<f64, Error> {
+    let mut bits = [0u8; 8];
+    record.flags |= CALL_READ;
+    record.dst = bits.as_mut_ptr();
+    record.room = bits.len();
+    match read_call(&mut record)? {
+        Kind::Number | Kind::Boolean => Ok(f64::from_le_bytes(bits)),
+        found => Err(Error::WrongType { found }),
     }
 }
 
@@ -312,30 +374,45 @@ fn record(target: Target<'_>, member: &str, args: &[Arg<'_>], flags: u32) -> Cal
         args: args.as_ptr().cast(),
         argc: args.len(),
         flags,
+        dst: core::ptr::null_mut(),
+        room: 0,
+        kind: JS_OBJECT,
+        len: 0,
     }
 }
 
 /// Calls `target.method(...args)` (an empty `method` calls the target itself), waiting for its
 /// Promise if it answers one.
 pub fn call(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
-    make(&record(target, method, args, 0))
+    make(&mut record(target, method, args, 0))
 }
 
 /// Reads `target.property` (an empty `property`: the target itself, e.g. a binding as a value).
 pub fn get(target: Target<'_>, property: &str) -> Result<Value, Error> {
-    make(&record(target, property, &[], CALL_GET))
+    make(&mut record(target, property, &[], CALL_GET))
+}
+
+/// Reads `target.property`, a number (a boolean as 0 or 1), in one crossing.
+pub fn get_number(target: Target<'_>, property: &str) -> Result<f64, Error> {
+    make_number(record(target, property, &[], CALL_GET))
+}
+
+/// Calls `target.method(...args)` and reads what it answers (waiting for its Promise), a number
+/// (a boolean as 0 or 1), in one crossing.
+pub fn call_number(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<f64, Error> {
+    make_number(record(target, method, args, 0))
 }
 
 /// Constructs `new target.class(...args)` (an empty `class`: `new target(...args)`).
 pub fn construct(target: Target<'_>, class: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
-    make(&record(target, class, args, CALL_NEW))
+    make(&mut record(target, class, args, CALL_NEW))
 }
 
 /// Calls `target.method(...args)` without waiting: its Promise itself, held (several calls in
 /// flight at once, or a subrequest whose body the handler writes after starting it). Wait for
 /// it with [`settle`].
 pub fn start(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
-    make(&record(target, method, args, CALL_PROMISE))
+    make(&mut record(target, method, args, CALL_PROMISE))
 }
 
 /// Waits for `promise` (from [`start`]); what it resolves to.
@@ -345,7 +422,7 @@ pub fn settle(promise: &Value) -> Result<Value, Error> {
 
 /// Sets `target.property = value` (the slots of a response, an option object being built).
 pub fn set(target: Target<'_>, property: &str, value: Arg<'_>) -> Result<(), Error> {
-    make(&record(target, property, &[value], CALL_SET)).map(Value::release)
+    make(&mut record(target, property, &[value], CALL_SET)).map(Value::release)
 }
 
 /// Answers the request with `response`, a `Response` the bridge holds (a subrequest's, a
@@ -374,7 +451,7 @@ pub fn respond_with_headers_of(status: u16, headers: &Value, body: Arg<'_>) -> R
 /// response does not wait for it (a KV put or a queue send after answering). A failure of the
 /// detached call is logged, not returned.
 pub fn detached(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<(), Error> {
-    make(&record(target, method, args, CALL_DETACHED)).map(Value::release)
+    make(&mut record(target, method, args, CALL_DETACHED)).map(Value::release)
 }
 
 /// The message of the last bridge error of this request (the binding's own error), in `buffer`
@@ -404,6 +481,7 @@ pub fn last_error_in<'a>(request: &crate::Request<'a>) -> &'a str {
 pub fn last_error_value() -> Value {
     Value {
         handle: ERROR_HANDLE as u32,
+        kind: None,
     }
 }
 
@@ -416,9 +494,11 @@ pub fn last_error_name_in<'a>(request: &crate::Request<'a>) -> &'a str {
 }
 
 impl Value {
-    /// Its kind.
+    /// Its kind (known from the call that made it: no crossing).
     pub fn kind(&self) -> Kind {
-        Kind::of(sys::value(self.handle as i32, READ_KIND, core::ptr::null_mut(), 0)).unwrap_or(Kind::Object)
+        self.kind.unwrap_or_else(|| {
+            Kind::of(sys::value(self.handle as i32, READ_KIND, core::ptr::null_mut(), 0)).unwrap_or(Kind::Object)
+        })
     }
 
     /// The value when it is a string (an optional text property: `None` when unset).
@@ -444,6 +524,40 @@ impl Value {
     /// Calls its method `method`.
     pub fn call(&self, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
         call(Target::Value(self), method, args)
+    }
+
+    /// Calls its method `method` and reads what it answers (waiting for its Promise), a string's
+    /// UTF-8 or bytes, into the request's memory in the same crossing.
+    pub fn call_bytes_in<'a>(
+        &self,
+        method: &str,
+        args: &[Arg<'_>],
+        request: &crate::Request<'a>,
+    ) -> Result<&'a [u8], Error> {
+        required_bytes(make_in(record(Target::Value(self), method, args, 0), request)?)
+    }
+
+    /// Reads its property `property`, a string (or bytes that are UTF-8), into the request's
+    /// memory in one crossing (where [`Value::get`] and [`Value::text_in`] take two); `None`
+    /// when it is `null` or `undefined`.
+    pub fn get_text_in<'a>(&self, property: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        present_bytes(make_in(record(Target::Value(self), property, &[], CALL_GET), request)?)
+            .map(utf8)
+            .transpose()
+    }
+
+    /// Reads its property `property`, a string (or bytes that are UTF-8), into the request's
+    /// memory in one crossing; `WrongType` when it is `null` or `undefined`.
+    pub fn get_required_text_in<'a>(&self, property: &str, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        utf8(required_bytes(make_in(
+            record(Target::Value(self), property, &[], CALL_GET),
+            request,
+        )?)?)
+    }
+
+    /// Reads its property `property`, a number (a boolean as 0 or 1), in one crossing.
+    pub fn get_number(&self, property: &str) -> Result<f64, Error> {
+        get_number(Target::Value(self), property)
     }
 
     /// Reads its property `property`.
@@ -637,7 +751,7 @@ mod tests {
             (8, BridgeAnswer::Undefined),
             (9, BridgeAnswer::Undefined),
         ]);
-        let headers = Value { handle: 3 };
+        let headers = Value { handle: 3, kind: None };
         let response = respond_with_headers_of(203, &headers, Arg::bytes(b"hi")).unwrap();
         assert_eq!(
             (response.status(), response.body()),
@@ -692,7 +806,48 @@ mod tests {
         assert_eq!(b.text(&mut small), Err(Error::WrongType { found: Kind::Bytes }));
         assert!(get(Target::Request, "cf").unwrap().is_nullish());
         b.release();
-        assert_eq!(Value { handle: 2 }.kind(), Kind::Object, "a released value is no value");
+        assert_eq!(
+            Value { handle: 2, kind: None }.kind(),
+            Kind::Object,
+            "a released value is no value"
+        );
+    }
+
+    #[test]
+    fn a_call_reads_its_answer_in_the_same_crossing() {
+        let _guard = crate::tests::LOCK.lock().unwrap();
+        crate::sys::set_request("GET", "http://h/x", b"");
+        let mut buffer = [0u8; 64];
+        let request = crate::Request::in_buffer(&mut buffer, 0).unwrap();
+        answers(&[
+            (0, BridgeAnswer::Null),
+            (1, BridgeAnswer::Text("etag-1".into())),
+            (2, BridgeAnswer::Undefined),
+            (3, BridgeAnswer::Number(42.0)),
+            (4, BridgeAnswer::Boolean(true)),
+            (5, BridgeAnswer::Bytes(vec![1, 2, 3])),
+            (6, BridgeAnswer::Text("x".repeat(100))),
+            (7, BridgeAnswer::Text("y".into())),
+        ]);
+        let object = get(Target::Env("B"), "").unwrap();
+        let before = crate::sys::crossings();
+        // The kind came with the call: no crossing to ask it.
+        assert!(object.is_nullish());
+        assert_eq!(crate::sys::crossings(), before);
+        assert_eq!(object.get_required_text_in("etag", &request), Ok("etag-1"));
+        assert_eq!(object.get_text_in("contentType", &request), Ok(None));
+        assert_eq!(object.get_number("size"), Ok(42.0));
+        assert_eq!(object.get_number("done"), Ok(1.0));
+        assert_eq!(object.call_bytes_in("arrayBuffer", &[], &request), Ok(&[1u8, 2, 3][..]));
+        assert_eq!(crate::sys::crossings(), before + 5, "one crossing each");
+        // Larger than the request's memory: the figure, nothing claimed; a number is no text.
+        assert_eq!(
+            object.get_text_in("big", &request),
+            Err(Error::TooLarge { needed: 100 })
+        );
+        assert_eq!(object.get_number("name"), Err(Error::WrongType { found: Kind::String }));
+        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+        assert_eq!(asked[1], "value .etag() flags 33", "CALL_GET | CALL_READ");
     }
 
     #[test]

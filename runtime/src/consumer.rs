@@ -127,7 +127,7 @@ impl Message {
 
     /// How many times it has been delivered, this one included (1 the first time).
     pub fn attempts(&self) -> Result<u32, Error> {
-        Ok(self.value.get("attempts")?.number()? as u32)
+        Ok(self.value.get_number("attempts")? as u32)
     }
 
     /// Its body as the producer sent it: text, bytes, or a structured value (read it with

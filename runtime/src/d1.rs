@@ -309,12 +309,12 @@ impl Row {
     /// is past ±[`MAX_SAFE_INTEGER`] (the platform hands it over as a JavaScript number, which
     /// may have rounded it: refused, never a misread value).
     pub fn integer(&self, name: &str) -> Result<i64, Error> {
-        exact_integer(self.get(name)?.number()?)
+        exact_integer(self.value.get_number(name)?)
     }
 
     /// Column `name` as text in the request's memory, sized by the host.
     pub fn text_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<&'a str, Error> {
-        self.get(name)?.text_in(request)
+        self.value.get_required_text_in(name, request)
     }
 
     /// Column `name` as text, in `buffer`.
@@ -347,12 +347,12 @@ pub struct Executed {
 impl Executed {
     /// How many statements ran.
     pub fn count(&self) -> Result<u32, Error> {
-        Ok(exact_integer(self.value.get("count")?.number()?)? as u32)
+        Ok(exact_integer(self.value.get_number("count")?)? as u32)
     }
 
     /// How long they took, in milliseconds.
     pub fn duration(&self) -> Result<f64, Error> {
-        self.value.get("duration")?.number()
+        self.value.get_number("duration")
     }
 }
 
@@ -365,12 +365,12 @@ pub struct Meta {
 impl Meta {
     /// Rows it changed.
     pub fn changes(&self) -> Result<u64, Error> {
-        exact_integer(self.value.get("changes")?.number()?).map(|n| n.unsigned_abs())
+        exact_integer(self.value.get_number("changes")?).map(|n| n.unsigned_abs())
     }
 
     /// The rowid of the last row it inserted.
     pub fn last_row_id(&self) -> Result<i64, Error> {
-        exact_integer(self.value.get("last_row_id")?.number()?)
+        exact_integer(self.value.get_number("last_row_id")?)
     }
 }
 

@@ -339,7 +339,7 @@ impl Fetched {
 
     /// The status.
     pub fn status(&self) -> Result<u16, Error> {
-        Ok(self.response.get("status")?.number()? as u16)
+        Ok(self.response.get_number("status")? as u16)
     }
 
     /// The value of the header `name` (the platform's `headers.get`: repeated ones joined by
@@ -358,7 +358,7 @@ impl Fetched {
 
     /// The body, read whole into the request's memory (sized by the host).
     pub fn body_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
-        Ok(self.response.call("arrayBuffer", &[])?.bytes_in(request)?)
+        Ok(self.response.call_bytes_in("arrayBuffer", &[], request)?)
     }
 
     /// The value of the header `name`, `None` when there is none.

@@ -457,7 +457,7 @@ impl SocketClose {
 
     /// The close code the peer sent.
     pub fn code(&self) -> Result<u16, Error> {
-        Ok(bridge::get(Target::Event, "code")?.number()? as u16)
+        Ok(bridge::get_number(Target::Event, "code")? as u16)
     }
 
     /// Whether the connection closed cleanly.

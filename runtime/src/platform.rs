@@ -6,12 +6,12 @@ use crate::bridge::{self, Arg, Error, Target, Value};
 
 /// Milliseconds since the Unix epoch (`Date.now()`; in Workers it advances only with I/O).
 pub fn now_ms() -> Result<f64, Error> {
-    bridge::call(Target::Global("Date"), "now", &[])?.number()
+    bridge::call_number(Target::Global("Date"), "now", &[])
 }
 
 /// A monotonic clock in milliseconds (`performance.now()`).
 pub fn monotonic_ms() -> Result<f64, Error> {
-    bridge::call(Target::Global("performance"), "now", &[])?.number()
+    bridge::call_number(Target::Global("performance"), "now", &[])
 }
 
 /// The variable `name` of the Worker's env as JSON, in the request's memory (sized by the

@@ -320,17 +320,17 @@ impl Object {
 
     /// The key, in the request's memory (sized by the host).
     pub fn key_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
-        self.value.get("key")?.text_in(request)
+        self.value.get_required_text_in("key", request)
     }
 
     /// The etag, in the request's memory (sized by the host).
     pub fn etag_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
-        self.value.get("etag")?.text_in(request)
+        self.value.get_required_text_in("etag", request)
     }
 
     /// The etag in quotes (an `etag` header's value), in the request's memory.
     pub fn http_etag_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
-        self.value.get("httpEtag")?.text_in(request)
+        self.value.get_required_text_in("httpEtag", request)
     }
 
     /// `httpMetadata.contentType` in the request's memory, `None` when not set.
@@ -340,7 +340,7 @@ impl Object {
 
     /// `customMetadata[name]` in the request's memory, `None` when not set.
     pub fn custom_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        self.custom_value(name)?.map(|value| value.text_in(request)).transpose()
+        self.value.get("customMetadata")?.get_text_in(name, request)
     }
 
     /// Whether it came with its body: `false` for `head`, a listing, and a `get` whose
@@ -352,9 +352,7 @@ impl Object {
     /// `httpMetadata[name]` (`contentLanguage`, `contentDisposition`, `contentEncoding`,
     /// `cacheControl`, `contentType`) in the request's memory, `None` when not set.
     pub fn http_metadata_in<'a>(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        self.http_metadata_value(name)?
-            .map(|value| value.text_in(request))
-            .transpose()
+        self.value.get("httpMetadata")?.get_text_in(name, request)
     }
 
     /// Where R2 keeps it; `None` when the platform names no class this crate knows (wrangler
@@ -376,12 +374,12 @@ impl Object {
 
     /// Its version (a new one for every `put`), in the request's memory.
     pub fn version_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
-        self.value.get("version")?.text_in(request)
+        self.value.get_required_text_in("version", request)
     }
 
     /// The object's size in bytes (the whole object, also for a range).
     pub fn size(&self) -> Result<u64, Error> {
-        Ok(self.value.get("size")?.number()? as u64)
+        Ok(self.value.get_number("size")? as u64)
     }
 
     /// The etag (without quotes).
@@ -443,7 +441,7 @@ impl Object {
     /// The body (of a `get`) in the request's memory, sized by the host (it suspends while
     /// the body is read).
     pub fn body_in<'a>(&self, request: &crate::Request<'a>) -> Result<&'a [u8], Error> {
-        self.value.call("arrayBuffer", &[])?.bytes_in(request)
+        self.value.call_bytes_in("arrayBuffer", &[], request)
     }
 
     /// The body (of a `get`) in `buffer` (it suspends while the body is read).

@@ -47,7 +47,7 @@ impl Cursor {
 
     /// Rows the statement wrote.
     pub fn rows_written(&self) -> Result<u64, Error> {
-        Ok(self.value.get("rowsWritten")?.number()? as u64)
+        Ok(self.value.get_number("rowsWritten")? as u64)
     }
 }
 

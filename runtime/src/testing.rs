@@ -1899,7 +1899,7 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore)]
     fn an_r2_read_crosses_into_the_host_a_counted_number_of_times() {
-        const TODAY: u64 = 10;
+        const TODAY: u64 = 5;
         fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, crate::Error> {
             let bucket = crate::r2::Bucket::new("B");
             let options = crate::r2::PutOptions {

@@ -19,7 +19,7 @@ function setup({ env = {}, host, request, suspends = false } = {}) {
   };
   const waited = [];
   const bridge = { values: [], error: undefined, ctx: { waitUntil: (p) => waited.push(p) }, host, request: () => request };
-  const imports = hostImports(null, () => u32, bytes, text, put, enc, () => 0, () => request, () => env, () => [], undefined, suspends, bridge);
+  const imports = hostImports(null, () => u32, bytes, text, put, enc, () => 0, () => request, () => env, () => [], undefined, suspends, bridge, (promise) => promise);
   let free = 4096;
   const alloc = (n) => ((free = (free + 7) & ~7), (free += n), free - n);
   const str = (s) => {
@@ -38,9 +38,9 @@ function setup({ env = {}, host, request, suspends = false } = {}) {
     });
     return [at, list.length];
   };
-  const call = (target, name, member, list = [], flags = 0, handle = 0) => {
-    const at = alloc(36);
-    u32.set([target, handle, ...str(name), ...str(member), ...args(list), flags], at >> 2);
+  const call = (target, name, member, list = [], flags = 0, handle = 0, record = {}) => {
+    const at = (record.at = alloc(4 * abi.CALL_RECORD_WORDS));
+    u32.set([target, handle, ...str(name), ...str(member), ...args(list), flags, record.dst ?? 0, record.room ?? 0, 0xdead, 0xbeef], at >> 2);
     return imports.__tw_call(at);
   };
   const read = (handle, op, room = 256) => {
@@ -50,7 +50,7 @@ function setup({ env = {}, host, request, suspends = false } = {}) {
     if (op == abi.READ_NUMBER) return n < 0 ? n : view.getFloat64(dst, true);
     return n;
   };
-  return { imports, call, read, str, args, bridge, waited, alloc, u32 };
+  return { imports, call, read, str, args, bridge, waited, alloc, u32, u8, view };
 }
 
 test("a method of an env binding, with each kind of argument", () => {
@@ -161,4 +161,73 @@ test("the call's event and context, a property set, a Promise held without waiti
   assert.equal(read(held, abi.READ_KIND), abi.JS_OBJECT);
   resolve("settled");
   assert.equal(await bridge.values[held], "settled");
+});
+
+test("a call writes its answer's kind, and with CALL_READ reads it in the same crossing", async () => {
+  const env = { B: { etag: "abc", size: 42, done: true, body: new Uint8Array([1, 2, 3]), meta: {}, none: null, long: "x".repeat(300) } };
+  const { call, alloc, u32, u8, view, bridge } = setup({ env });
+  const kindOf = (member) => {
+    const record = {};
+    assert.ok(call(abi.CALL_ENV, "B", member, [], abi.CALL_GET, 0, record) >= 0);
+    return [u32[(record.at >> 2) + abi.CALL_KIND], u32[(record.at >> 2) + abi.CALL_LEN]];
+  };
+  // Without CALL_READ: the kind only; the length word is not touched.
+  assert.deepEqual(kindOf("meta"), [abi.JS_OBJECT, 0xbeef]);
+  assert.deepEqual(kindOf("none"), [abi.JS_NULL, 0xbeef]);
+  assert.deepEqual(kindOf("size"), [abi.JS_NUMBER, 0xbeef]);
+  const readCall = (member, room = 64) => {
+    const record = { dst: alloc(room), room };
+    const handle = call(abi.CALL_ENV, "B", member, [], abi.CALL_GET | abi.CALL_READ, 0, record);
+    const w = record.at >> 2;
+    return { handle, kind: u32[w + abi.CALL_KIND], len: u32[w + abi.CALL_LEN] | 0, dst: record.dst };
+  };
+  const held = bridge.values.length;
+  const etag = readCall("etag");
+  assert.deepEqual([etag.kind, etag.len, new TextDecoder().decode(u8.subarray(etag.dst, etag.dst + etag.len))], [abi.JS_STRING, 3, "abc"]);
+  assert.deepEqual([etag.handle, bridge.values.length], [0, held], "read, not held");
+  const size = readCall("size");
+  assert.deepEqual([size.kind, size.len, view.getFloat64(size.dst, true)], [abi.JS_NUMBER, 8, 42]);
+  const done = readCall("done");
+  assert.deepEqual([done.kind, done.len, view.getFloat64(done.dst, true)], [abi.JS_BOOLEAN, 8, 1]);
+  const body = readCall("body");
+  assert.deepEqual([body.kind, [...u8.subarray(body.dst, body.dst + body.len)]], [abi.JS_BYTES, [1, 2, 3]]);
+  // Too large for the room: the length, nothing written; another kind: BRIDGE_WRONG_TYPE.
+  const long = readCall("long", 8);
+  assert.deepEqual([long.kind, long.len, u8[long.dst]], [abi.JS_STRING, 300, 0]);
+  assert.deepEqual([readCall("meta").kind, readCall("meta").len], [abi.JS_OBJECT, abi.BRIDGE_WRONG_TYPE]);
+});
+
+test("a call that suspends writes its answer's read when it resumes", async (t) => {
+  // (Node 22 has no JSPI: a stand-in Suspending that hands the import over as it is, so the
+  // call answers the Promise that WebAssembly.Suspending would wait for.)
+  if (!WebAssembly.Suspending) {
+    WebAssembly.Suspending = function Suspending(fn) {
+      return fn;
+    };
+    t.after(() => delete WebAssembly.Suspending);
+  }
+  const env = { KV: { get: async () => "later" } };
+  const { call, imports, u32, u8, alloc } = setup({ env, suspends: true });
+  const record = { dst: alloc(16), room: 16 };
+  // The call answers at once that it waits; __tw_wait, the suspending import, waits.
+  assert.equal(call(abi.CALL_ENV, "KV", "get", [], abi.CALL_READ, 0, record), abi.BRIDGE_PENDING);
+  assert.equal(u32[(record.at >> 2) + abi.CALL_KIND], 0xdead, "nothing answered yet");
+  const handle = await imports.__tw_wait(record.at);
+  assert.ok(handle >= 0);
+  assert.equal(imports.__tw_wait(record.at), abi.IO_FAILED, "a second wait has no call to wait for");
+  assert.deepEqual([u32[(record.at >> 2) + abi.CALL_KIND], u32[(record.at >> 2) + abi.CALL_LEN]], [abi.JS_STRING, 5]);
+  assert.equal(new TextDecoder().decode(u8.subarray(record.dst, record.dst + 5)), "later");
+});
+
+test("the newest value released is popped; an older one stays released", () => {
+  const { call, read, bridge } = setup({ env: { A: 1, B: 2, C: 3 } });
+  const [a, b, c] = ["A", "B", "C"].map((n) => call(abi.CALL_ENV, n, "", [], abi.CALL_GET));
+  assert.deepEqual([a, b, c], [0, 1, 2]);
+  read(b, abi.READ_DROP);
+  assert.equal(read(b, abi.READ_NUMBER), abi.BRIDGE_NO_VALUE);
+  read(c, abi.READ_DROP);
+  assert.equal(bridge.values.length, 2, "popped");
+  assert.equal(read(c, abi.READ_NUMBER), abi.BRIDGE_NO_VALUE);
+  assert.equal(read(a, abi.READ_NUMBER), 1);
+  assert.equal(read(b, abi.READ_NUMBER), abi.BRIDGE_NO_VALUE, "a hole stays released");
 });

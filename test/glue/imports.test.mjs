@@ -110,7 +110,7 @@ test("__tw_storage: an unknown operation is refused; the platform's refusal is n
 
 test("only the imports a module can ask for are made; a Worker's storage refuses", () => {
   const { imports } = setup();
-  assert.deepEqual(Object.keys(imports).sort(), ["__cpp_exception", "__tw_call", "__tw_env", "__tw_log", "__tw_request", "__tw_result", "__tw_storage", "__tw_value"]);
+  assert.deepEqual(Object.keys(imports).sort(), ["__cpp_exception", "__tw_call", "__tw_env", "__tw_log", "__tw_request", "__tw_result", "__tw_storage", "__tw_value", "__tw_wait"]);
   // One door: subrequests and KV go through the bridge (`__tw_call`); the v8 ABI has no `__tw_io`.
   assert.ok(!("IMPORT_IO" in abi) && !("IO_FETCH" in abi));
   // (One module may serve a Worker and a Durable Object class: the Worker has no storage.)

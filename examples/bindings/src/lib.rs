@@ -49,7 +49,7 @@
 //! | `GET /r2-stream/<key>` | the object passed through (its body never enters wasm), its content type and etag; 404 when absent |
 //! | `GET /queue-log` | every message the queue consumer (a batch at a time) handled, one per line |
 //! | `GET /started` | how many times this instance's start hook (`start!`) ran: `1` (a new instance after a fault runs it again) |
-//! | `GET /bridge-loop?n=<n>&kind=<sync\|async>` | n bridge calls (`Date.now()`, or the host function `tick`, which answers a Promise): `make bench` times them |
+//! | `GET /bridge-loop?n=<n>&kind=<sync\|held\|async>` | n bridge calls (`Date.now()` read in the call, or held and released, or the host function `tick`, which answers a Promise): `make bench` times them |
 //!
 //! Every route goes through `tinyworker::router`, and every error of a binding is the route's
 //! `Err`: a 502 (400 for an argument the platform refuses, 500 for a binding that is not there)
@@ -875,14 +875,17 @@ fn monotonic<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error>
 
 fn bridge_loop<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
     let n = param(request, "n").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
-    let suspending = param(request, "kind") == Some("async");
+    let kind = param(request, "kind");
     for _ in 0..n {
-        let answer = if suspending {
-            bridge::call(Target::Host("tick"), "", &[])?
-        } else {
-            bridge::call(Target::Global("Date"), "now", &[])?
-        };
-        answer.release();
+        match kind {
+            Some("async") => bridge::call(Target::Host("tick"), "", &[])?.release(),
+            // (A value held, then released: two crossings.)
+            Some("held") => bridge::call(Target::Global("Date"), "now", &[])?.release(),
+            // (`Date.now()` as a Worker reads it: one crossing, the number read in the call.)
+            _ => {
+                black_box(platform::now_ms()?);
+            }
+        }
     }
     Ok(Response::number(200, n))
 }

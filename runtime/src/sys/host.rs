@@ -169,9 +169,30 @@ fn describe(arg: &HostArg) -> String {
     }
 }
 
-/// `__tw_call`: notes the call in `BRIDGE_ASKED`, answers the next of `BRIDGE_VALUES`.
-pub fn call(record: &CallRecord) -> i32 {
+/// `__tw_call`: notes the call in `BRIDGE_ASKED`, answers the next of `BRIDGE_VALUES`, and
+/// writes the answer's kind (and with CALL_READ its bytes) into the record, as the glue does.
+pub fn call(record: &mut CallRecord) -> i32 {
     crossed();
+    let handle = make(record);
+    if handle >= 0 {
+        record.kind = read(handle, READ_KIND, core::ptr::null_mut(), 0) as u32;
+        if record.flags & crate::abi::CALL_READ != 0 {
+            let op = if matches!(record.kind, JS_NUMBER | JS_BOOLEAN) {
+                READ_NUMBER
+            } else {
+                READ_BYTES
+            };
+            record.len = read(handle, op, record.dst, record.room);
+            // (Read, not held: the call answers 0.)
+            HELD.with(|h| h.borrow_mut().remove(&handle));
+            return 0;
+        }
+    }
+    handle
+}
+
+/// The call of `record`: a handle or an error code.
+fn make(record: &CallRecord) -> i32 {
     // SAFETY: the record borrows its name, member and arguments for the call.
     let (name, member, args) = unsafe {
         (
@@ -224,6 +245,11 @@ pub fn held(handle: i32) -> Option<BridgeAnswer> {
 /// `__tw_value`: reads a held value.
 pub fn value(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
     crossed();
+    read(handle, op, dst, room)
+}
+
+/// `__tw_value`'s answer, without counting a crossing (a call's own read is part of the call).
+fn read(handle: i32, op: u32, dst: *mut u8, room: usize) -> i32 {
     let Some(answer) = held(handle) else {
         return BRIDGE_NO_VALUE;
     };
