@@ -34,7 +34,8 @@ export async function shipped(entry, wasm, alias) {
     charset: "utf8",
     legalComments: "none",
     minify: true,
-    external: ["*.wasm"],
+    // (The platform's own modules, `cloudflare:sockets`, stay imports: workerd and wrangler serve them.)
+    external: ["*.wasm", "cloudflare:*"],
     plugins: only ? [only] : [],
     alias,
   });

@@ -1,6 +1,8 @@
 // The JavaScript twin of examples/bindings: the same routes making the same calls of the same
 // bindings in plain JavaScript, so the tests can compare the Rust handler's answers with what a
 // JavaScript Worker gets (test/e2e/bindings.test.mjs). Not shipped with the example.
+import { connect } from "cloudflare:sockets";
+
 const octets = { "content-type": "application/octet-stream" };
 const text = (body, status = 200) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
@@ -227,6 +229,19 @@ export default {
     }
     if (path.startsWith("/rpc/")) return text(await env.GREETER.hello(path.slice(5)));
     if (path.startsWith("/host/")) return text(`looked up ${path.slice(6)}`);
+    if (path.startsWith("/tcp/")) {
+      let socket;
+      try {
+        socket = connect(path.slice(5), { secureTransport: "off", allowHalfOpen: false });
+        await socket.opened;
+      } catch {
+        return text("could not connect\n", 502);
+      }
+      await socket.writable.getWriter().write(new Uint8Array(await request.arrayBuffer()));
+      const { value } = await socket.readable.getReader().read();
+      await socket.close();
+      return text(value ?? "");
+    }
     if (path == "/queue-batch" && request.method == "POST") {
       const lines = (await request.text()).split("\n").filter(Boolean);
       await env.QUEUE.sendBatch(lines.map((body) => ({ body, contentType: "text", delaySeconds: 0 })));

@@ -94,6 +94,7 @@ pub mod router;
 pub mod scheduled;
 pub mod service;
 pub mod signal;
+pub mod socket;
 pub mod sql;
 pub mod start;
 pub mod storage;

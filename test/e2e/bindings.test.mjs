@@ -7,12 +7,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import net from "node:net";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, TEST_BUILDS, assertLogged, dirOf, load, startWranglerDev } from "../helpers.mjs";
 
 const generic = /^internal error \(fault [0-9a-f]{8}\)\n$/;
+
+/** A TCP server on 127.0.0.1 for the sockets routes: it answers each chunk with `echo:` and it. */
+const echo = net.createServer((socket) => socket.on("data", (data) => socket.write(Buffer.concat([Buffer.from("echo:"), data]))));
+await new Promise((resolve) => echo.listen(0, "127.0.0.1", resolve));
+const ECHO = `127.0.0.1:${echo.address().port}`;
+// A port nothing listens on: the one of a server just closed.
+const closed = net.createServer();
+await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
+const CLOSED = `127.0.0.1:${closed.address().port}`;
+await new Promise((resolve) => closed.close(resolve));
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
 const OPT = "optional bytes";
 const hex = (algorithm, data) => createHash(algorithm).update(data).digest("hex");
@@ -86,6 +97,10 @@ const PLAN = [
   ["DELETE", "/cache/page?cache=named"],
   ["GET", "/rpc/world"],
   ["GET", "/host/k1"],
+  // A TCP socket from Rust: a round trip to a server of the test's own, and an address that refuses.
+  ["POST", `/tcp/${ECHO}`, "ping"],
+  ["POST", `/tcp/${ECHO}`, ALL_BYTES],
+  ["POST", `/tcp/${CLOSED}`, "x"],
   ["PUT", "/r2/owned/x", "with an owner", { "x-owner": "ann" }],
   ["GET", "/r2/owned/x"],
   ["PUT", "/r2/owned/y/z", "deeper"],
@@ -178,6 +193,7 @@ test.before(async () => {
   for (const request of PLAN) twin.answers.push(await send(twin.server, request));
 });
 test.after(async () => {
+  echo.close();
   await twin?.server?.stop();
   rmSync(twin.persist, { recursive: true, force: true });
 });
@@ -196,6 +212,8 @@ for (const build of TEST_BUILDS) {
       assert.match(answered("/d1/raw?columns"), /^\[\["id","text"\],\[1,"first note é"\],/);
       assert.match(answered("/d1/first/text"), /^"first note é"$/);
       assert.equal(answered("/error-name"), "SyntaxError");
+      assert.equal(answered(`/tcp/${ECHO}`), "echo:ping", "a TCP round trip");
+      assert.equal(twin.answers[PLAN.findIndex(([, p]) => p == `/tcp/${CLOSED}`)].status, 502, "nothing listens there");
       // R2's options did what they say: conditions answered 304 and 412 (and wrote nothing),
       // a wrong checksum stored nothing, a suffix is the last bytes, `include` brought metadata.
       const all = (path) => PLAN.flatMap(([, p], i) => (p == path ? [twin.answers[i]] : []));

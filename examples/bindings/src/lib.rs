@@ -32,6 +32,7 @@
 //! | `GET /d1-bad` | a statement D1 refuses: the binding's own error, 502 (its message only in the log) |
 //! | `GET /rpc/<name>` | `env.GREETER.hello(name)`: Workers RPC to a bound service |
 //! | `GET /host/<key>` | `lookup(key)`, an async host function of the Worker's JavaScript entry |
+//! | `POST /tcp/<host:port>` | a TCP socket (`tinyworker::socket`): the body sent, the server's first chunk back; 502 when it cannot connect |
 //! | `POST /after/<key>` | answers 202 at once; stores the body in KV under `<key>` afterwards (`ctx.waitUntil`) |
 //! | `GET /log` | logs one line at each level |
 //! | `GET /cf` | the request's `cf` properties as JSON |
@@ -71,6 +72,7 @@ use tinyworker::queue::{Body, Queue};
 use tinyworker::r2::{Bucket, Checksum, Conditions, GetOptions, ListOptions, PutOptions, Range, StorageClass};
 use tinyworker::router::{self, Params, Route};
 use tinyworker::service::Service;
+use tinyworker::socket::{Options as SocketOptions, Socket};
 use tinyworker::{stream, Header, Request, Response};
 
 const BUCKET: Bucket<'static> = Bucket::new("BUCKET");
@@ -543,6 +545,7 @@ static ROUTES: &[Route] = &[
     Route::any("/cache/*path", cache_route),
     Route::get("/rpc/*name", rpc),
     Route::get("/host/*key", host),
+    Route::post("/tcp/*address", tcp),
     Route::post("/after/*key", after),
     Route::post("/queue", queue_send),
     Route::post("/queue-json", queue_json),
@@ -783,6 +786,19 @@ fn rpc<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> 
 fn host<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let answer = bridge::call(Target::Host("lookup"), "", &[Arg::str(key(params))])?;
     Ok(Response::owned(200, answer.bytes_owned()?))
+}
+
+/// `POST /tcp/<host:port>`: a TCP socket from Rust (`cloudflare:sockets`, handed over by
+/// worker.js): connects, sends the body, answers the first chunk the server sends back, closes;
+/// 502 when it cannot connect.
+fn tcp<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    let Ok(socket) = Socket::connect(params.get("address").unwrap_or_default(), &SocketOptions::default()) else {
+        return Ok(Response::text(502, "could not connect\n"));
+    };
+    socket.write(request.body())?;
+    let reply = socket.read_in(request)?.unwrap_or_default();
+    socket.close()?;
+    Ok(Response::owned(200, reply.to_vec()))
 }
 
 fn after<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
