@@ -65,6 +65,10 @@ const instantiate_us = perSample(() => new WebAssembly.Instance(helloModule, {})
 const { parseWat } = await wabt();
 const emptyModule = new WebAssembly.Module(parseWat("empty.wat", "(module)").toBinary({}).buffer);
 const instantiate_empty_us = perSample(() => new WebAssembly.Instance(emptyModule, {}), 500);
+// The floor for any module with a memory: one page, nothing else (V8 reserves the memory's
+// address space at instantiation; a memoryless module skips that).
+const memoryModule = new WebAssembly.Module(parseWat("memory.wat", "(module (memory 1))").toBinary({}).buffer);
+const instantiate_memory_us = perSample(() => new WebAssembly.Instance(memoryModule, {}), 500);
 const faults = createRuntime(readFileSync(`${dirOf("faults")}/app.wasm`), { imports: faultsImports });
 const afterAbort = [];
 for (let r = 0; r < 7; r++) {
@@ -404,6 +408,7 @@ const report = {
   targets: Object.fromEntries(Object.keys(targets).map((n) => [n, summary(n)])),
   instantiate_us: round(instantiate_us),
   instantiate_empty_us: round(instantiate_empty_us),
+  instantiate_memory_us: round(instantiate_memory_us),
   reinstantiate_after_abort_us: round(reinstantiate_after_abort_us),
   warm_request_us,
   next_after_fault_us,

@@ -221,7 +221,12 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
         if (!(data in bridge.values)) throw new RangeError(`no value under handle ${data}`);
         return bridge.values[data];
       case ARG_JSON:
-        return JSON.parse(text(data, len));
+        try {
+          return JSON.parse(text(data, len));
+        } catch (e) {
+          // (The module's argument, not the binding, is wrong: IO_INVALID_ARGUMENT.)
+          throw new RangeError("an ARG_JSON argument that is not JSON", { cause: e });
+        }
       case ARG_ARRAY:
         return Array.from({ length: len }, (_, i) => argument(data + i * ARG_BYTES_SIZE));
       case ARG_OBJECT: {

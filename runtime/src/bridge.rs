@@ -191,7 +191,8 @@ impl<'a> Arg<'a> {
         Self::raw(ARG_BYTES, b.len(), b.as_ptr() as usize as u64)
     }
 
-    /// JSON text, parsed into a value (an invalid text is `Error::InvalidArgument`).
+    /// JSON text, parsed into a value on the host (a text that is not JSON fails the call with
+    /// `Error::InvalidArgument`, its `SyntaxError` the last error's cause).
     pub fn json(text: &'a str) -> Self {
         Self::raw(ARG_JSON, text.len(), text.as_ptr() as usize as u64)
     }

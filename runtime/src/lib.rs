@@ -77,6 +77,8 @@ mod result;
 mod utf8;
 // The user API beside the handler's types: the host bridge, I/O from a Worker, a Durable
 // Object's storage.
+pub mod ai;
+pub mod analytics;
 pub mod bridge;
 pub mod cache;
 pub mod consumer;
@@ -90,8 +92,10 @@ pub mod pending;
 pub mod platform;
 pub mod queue;
 pub mod r2;
+pub mod ratelimit;
 pub mod router;
 pub mod scheduled;
+pub mod secrets;
 pub mod service;
 pub mod signal;
 pub mod socket;

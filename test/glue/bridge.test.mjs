@@ -231,3 +231,13 @@ test("the newest value released is popped; an older one stays released", () => {
   assert.equal(read(a, abi.READ_NUMBER), 1);
   assert.equal(read(b, abi.READ_NUMBER), abi.BRIDGE_NO_VALUE, "a hole stays released");
 });
+
+test("a JSON argument that is not JSON is the module's invalid argument, its SyntaxError the cause", () => {
+  let called = false;
+  const { call, str, bridge } = setup({ env: { SVC: { take: () => (called = true) } } });
+  const code = call(abi.CALL_ENV, "SVC", "take", [[abi.ARG_JSON, ...str("{not json").reverse()]]);
+  assert.equal(code, abi.IO_INVALID_ARGUMENT);
+  assert.equal(called, false, "the binding was not called");
+  assert.ok(bridge.error instanceof RangeError);
+  assert.ok(bridge.error.cause instanceof SyntaxError);
+});

@@ -32,6 +32,7 @@
 //! | `GET /d1-bad` | a statement D1 refuses: the binding's own error, 502 (its message only in the log) |
 //! | `GET /rpc/<name>` | `env.GREETER.hello(name)`: Workers RPC to a bound service |
 //! | `GET /host/<key>` | `lookup(key)`, an async host function of the Worker's JavaScript entry |
+//! | `GET /limit/<key>`, `POST /analytics`, `GET /secret-length`, `POST /ai/<model>`, `POST /vectors/query`, `POST /vectors/upsert` | rate limiting, Analytics Engine, the Secrets Store, Workers AI and Vectorize, typed (tested in Node 24 against stand-ins of the platform's documented shapes: no local simulator here) |
 //! | `POST /tcp/<host:port>` | a TCP socket (`tinyworker::socket`): the body sent, the server's first chunk back; 502 when it cannot connect |
 //! | `POST /after/<key>` | answers 202 at once; stores the body in KV under `<key>` afterwards (`ctx.waitUntil`) |
 //! | `GET /log` | logs one line at each level |
@@ -62,6 +63,8 @@ extern crate alloc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::hint::black_box;
+use tinyworker::ai::{Ai, Index};
+use tinyworker::analytics::{DataPoint, Dataset};
 use tinyworker::bridge::{self, Arg, Error, Target};
 use tinyworker::cache::Cache;
 use tinyworker::consumer;
@@ -70,7 +73,9 @@ use tinyworker::kv::{self, Namespace};
 use tinyworker::platform::{self, Level};
 use tinyworker::queue::{Body, Queue};
 use tinyworker::r2::{Bucket, Checksum, Conditions, GetOptions, ListOptions, PutOptions, Range, StorageClass};
+use tinyworker::ratelimit::RateLimiter;
 use tinyworker::router::{self, Params, Route};
+use tinyworker::secrets::Secret;
 use tinyworker::service::Service;
 use tinyworker::socket::{Options as SocketOptions, Socket};
 use tinyworker::{stream, Header, Request, Response};
@@ -546,6 +551,12 @@ static ROUTES: &[Route] = &[
     Route::get("/rpc/*name", rpc),
     Route::get("/host/*key", host),
     Route::post("/tcp/*address", tcp),
+    Route::get("/limit/*key", limit),
+    Route::post("/analytics", analytics),
+    Route::get("/secret-length", secret_length),
+    Route::post("/ai/*model", ai_run),
+    Route::post("/vectors/query", vectors_query),
+    Route::post("/vectors/upsert", vectors_upsert),
     Route::post("/after/*key", after),
     Route::post("/queue", queue_send),
     Route::post("/queue-json", queue_json),
@@ -800,6 +811,57 @@ fn tcp<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, E
     socket.close()?;
     Ok(Response::owned(200, reply.to_vec()))
 }
+
+/// `GET /limit/<key>`: the rate limiter `LIMITER` asked for `key`: 200, or 429 past the limit.
+fn limit<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(match RateLimiter::new("LIMITER").limit(key(params))? {
+        true => Response::text(200, "within the limit\n"),
+        false => Response::text(429, "slow down\n"),
+    })
+}
+
+/// `POST /analytics`: one data point into the dataset `EVENTS`: the body as a blob, its length
+/// as a double, indexed by the request's method.
+fn analytics<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    let point = DataPoint {
+        blobs: &[request.body_text()?, "bindings"],
+        doubles: &[request.body().len() as f64],
+        index: Some(request.method()),
+    };
+    Dataset::new("EVENTS").write_data_point(&point)?;
+    Ok(Response::text(202, "written\n"))
+}
+
+/// `GET /secret-length`: the length of the Secrets Store secret `API_KEY` (never the secret).
+fn secret_length<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    Ok(Response::number(
+        200,
+        Secret::new("API_KEY").get_in(request)?.len() as u64,
+    ))
+}
+
+/// `POST /ai/<model>`: the body (JSON inputs) run by Workers AI's `model`; its JSON answer.
+fn ai_run<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    let answer = Ai::new("AI").run_in(params.get("model").unwrap_or_default(), request.body_text()?, request)?;
+    Ok(Response::json(200, answer))
+}
+
+/// `POST /vectors/query`: the body (a vector, JSON) queried in the Vectorize index `VECTORS`, the
+/// nearest two with their metadata; the platform's JSON answer.
+fn vectors_query<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    let options = r#"{"topK":2,"returnMetadata":"all"}"#;
+    Ok(Response::json(
+        200,
+        VECTORS.query_in(request.body_text()?, options, request)?,
+    ))
+}
+
+/// `POST /vectors/upsert`: the body (vectors, JSON) upserted into `VECTORS`; the platform's answer.
+fn vectors_upsert<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    Ok(Response::json(200, VECTORS.upsert_in(request.body_text()?, request)?))
+}
+
+const VECTORS: Index<'static> = Index::new("VECTORS");
 
 fn after<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     bridge::detached(

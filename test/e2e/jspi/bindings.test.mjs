@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createWorker } from "tinyworker";
-import { TEST_BUILDS, wasmOf } from "./helpers.mjs";
+import { TEST_BUILDS, quietly, wasmOf } from "./helpers.mjs";
 
 /** An R2 bucket in memory: what examples/bindings calls of one. */
 function bucket() {
@@ -29,16 +29,6 @@ function bucket() {
     list: async ({ prefix = "" } = {}) => ({ objects: [...objects.values()].filter((o) => o.key.startsWith(prefix)), truncated: false }),
   };
 }
-
-const quietly = async (fn) => {
-  const original = console.error;
-  console.error = () => {};
-  try {
-    return await fn();
-  } finally {
-    console.error = original;
-  }
-};
 
 for (const build of TEST_BUILDS) {
   test(`Node 24, ${build} build: nothing the bridge holds outlives its request; faults replace only their instance`, async () => {

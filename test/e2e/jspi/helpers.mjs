@@ -14,6 +14,17 @@ export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 export const TEST_BUILDS = (process.env.TEST_BUILDS ?? "abort unwind").split(/\s+/).filter(Boolean);
 export const wasmOf = (example, alloc, build) => new WebAssembly.Module(readFileSync(`${ROOT}/build/${example}.${alloc}.${build}/app.wasm`));
 
+/** `fn()` with console.error silenced (the faults a test causes on purpose log). */
+export const quietly = async (fn) => {
+  const original = console.error;
+  console.error = () => {};
+  try {
+    return await fn();
+  } finally {
+    console.error = original;
+  }
+};
+
 /** The origin Worker served over HTTP on a free loopback port; resolves to { url, close }. */
 export async function startOrigin() {
   const server = createServer(async (req, res) => {

@@ -3,18 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createWorker } from "tinyworker";
-import { TEST_BUILDS, envOf, startOrigin, wasmOf } from "./helpers.mjs";
+import { TEST_BUILDS, envOf, quietly, startOrigin, wasmOf } from "./helpers.mjs";
 import { clientMistakes, concurrentSlow, everyRoute, poolCap, slowWithFaults } from "../proxy-scenarios.mjs";
-
-const quietly = async (fn) => {
-  const original = console.error;
-  console.error = () => {};
-  try {
-    return await fn();
-  } finally {
-    console.error = original;
-  }
-};
 
 for (const build of TEST_BUILDS) {
   test(`Node 24, ${build} build: every route of examples/proxy`, async () => {
