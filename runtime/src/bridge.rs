@@ -816,39 +816,34 @@ mod tests {
 
     #[test]
     fn a_call_reads_its_answer_in_the_same_crossing() {
-        let _guard = crate::tests::LOCK.lock().unwrap();
-        crate::sys::set_request("GET", "http://h/x", b"");
-        let mut buffer = [0u8; 64];
-        let request = crate::Request::in_buffer(&mut buffer, 0).unwrap();
-        answers(&[
-            (0, BridgeAnswer::Null),
-            (1, BridgeAnswer::Text("etag-1".into())),
-            (2, BridgeAnswer::Undefined),
-            (3, BridgeAnswer::Number(42.0)),
-            (4, BridgeAnswer::Boolean(true)),
-            (5, BridgeAnswer::Bytes(vec![1, 2, 3])),
-            (6, BridgeAnswer::Text("x".repeat(100))),
-            (7, BridgeAnswer::Text("y".into())),
-        ]);
-        let object = get(Target::Env("B"), "").unwrap();
-        let before = crate::sys::crossings();
-        // The kind came with the call: no crossing to ask it.
-        assert!(object.is_nullish());
-        assert_eq!(crate::sys::crossings(), before);
-        assert_eq!(object.get_required_text_in("etag", &request), Ok("etag-1"));
-        assert_eq!(object.get_text_in("contentType", &request), Ok(None));
-        assert_eq!(object.get_number("size"), Ok(42.0));
-        assert_eq!(object.get_number("done"), Ok(1.0));
-        assert_eq!(object.call_bytes_in("arrayBuffer", &[], &request), Ok(&[1u8, 2, 3][..]));
-        assert_eq!(crate::sys::crossings(), before + 5, "one crossing each");
-        // Larger than the request's memory: the figure, nothing claimed; a number is no text.
-        assert_eq!(
-            object.get_text_in("big", &request),
-            Err(Error::TooLarge { needed: 100 })
-        );
-        assert_eq!(object.get_number("name"), Err(Error::WrongType { found: Kind::String }));
-        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
-        assert_eq!(asked[1], "value .etag() flags 33", "CALL_GET | CALL_READ");
+        crate::tests::with_request(|request| {
+            answers(&[
+                (0, BridgeAnswer::Null),
+                (1, BridgeAnswer::Text("etag-1".into())),
+                (2, BridgeAnswer::Undefined),
+                (3, BridgeAnswer::Number(42.0)),
+                (4, BridgeAnswer::Boolean(true)),
+                (5, BridgeAnswer::Bytes(vec![1, 2, 3])),
+                (6, BridgeAnswer::Text("x".repeat(100))),
+                (7, BridgeAnswer::Text("y".into())),
+            ]);
+            let object = get(Target::Env("B"), "").unwrap();
+            let before = crate::sys::crossings();
+            // The kind came with the call: no crossing to ask it.
+            assert!(object.is_nullish());
+            assert_eq!(crate::sys::crossings(), before);
+            assert_eq!(object.get_required_text_in("etag", request), Ok("etag-1"));
+            assert_eq!(object.get_text_in("contentType", request), Ok(None));
+            assert_eq!(object.get_number("size"), Ok(42.0));
+            assert_eq!(object.get_number("done"), Ok(1.0));
+            assert_eq!(object.call_bytes_in("arrayBuffer", &[], request), Ok(&[1u8, 2, 3][..]));
+            assert_eq!(crate::sys::crossings(), before + 5, "one crossing each");
+            // Larger than the request's memory: the figure, nothing claimed; a number is no text.
+            assert_eq!(object.get_text_in("big", request), Err(Error::TooLarge { needed: 100 }));
+            assert_eq!(object.get_number("name"), Err(Error::WrongType { found: Kind::String }));
+            let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+            assert_eq!(asked[1], "value .etag() flags 33", "CALL_GET | CALL_READ");
+        });
     }
 
     #[test]

@@ -691,48 +691,46 @@ mod tests {
 
     #[test]
     fn write_in_sizes_the_document_exactly_in_the_request() {
-        let _guard = crate::tests::LOCK.lock().unwrap();
-        crate::sys::set_request("GET", "http://h/x", b"");
-        let mut buffer = [0u8; 64];
-        let request = crate::Request::in_buffer(&mut buffer, 0).unwrap();
-        let first = write_in(&request, |w| {
-            w.begin_object().key("a").string("é\"").key("n").u64(42).end_object();
-        });
-        assert_eq!(first, Ok(r#"{"a":"é\"","n":42}"#));
-        let second = write_in(&request, |w| {
-            w.begin_array().bool(true).end_array();
-        });
-        assert_eq!(
-            (first, second),
-            (Ok(r#"{"a":"é\"","n":42}"#), Ok("[true]")),
-            "both live as long as the request"
-        );
-        let long = write_in(&request, |w| {
-            w.string("0123456789012345678901234567890123456789");
-        })
-        .unwrap_err();
-        assert_eq!((long.kind(), long.needed()), (crate::error::Kind::TooLarge, Some(42)));
-        assert_eq!(
-            write_in(&request, |w| {
-                w.null();
-            }),
-            Ok("null"),
-            "nothing was taken by the failure"
-        );
-        // A mistake of structure is the Worker's own: an internal error, found while counting.
-        for broken in [
-            (|w: &mut Writer<'_>| {
-                w.begin_object().end_object().end_object();
-            }) as fn(&mut Writer<'_>),
-            |w| {
-                w.begin_array();
-            },
-        ] {
+        crate::tests::with_request(|request| {
+            let first = write_in(request, |w| {
+                w.begin_object().key("a").string("é\"").key("n").u64(42).end_object();
+            });
+            assert_eq!(first, Ok(r#"{"a":"é\"","n":42}"#));
+            let second = write_in(request, |w| {
+                w.begin_array().bool(true).end_array();
+            });
             assert_eq!(
-                write_in(&request, broken).unwrap_err().kind(),
-                crate::error::Kind::Internal
+                (first, second),
+                (Ok(r#"{"a":"é\"","n":42}"#), Ok("[true]")),
+                "both live as long as the request"
             );
-        }
+            let long = write_in(request, |w| {
+                w.string("0123456789012345678901234567890123456789");
+            })
+            .unwrap_err();
+            assert_eq!((long.kind(), long.needed()), (crate::error::Kind::TooLarge, Some(42)));
+            assert_eq!(
+                write_in(request, |w| {
+                    w.null();
+                }),
+                Ok("null"),
+                "nothing was taken by the failure"
+            );
+            // A mistake of structure is the Worker's own: an internal error, found while counting.
+            for broken in [
+                (|w: &mut Writer<'_>| {
+                    w.begin_object().end_object().end_object();
+                }) as fn(&mut Writer<'_>),
+                |w| {
+                    w.begin_array();
+                },
+            ] {
+                assert_eq!(
+                    write_in(request, broken).unwrap_err().kind(),
+                    crate::error::Kind::Internal
+                );
+            }
+        });
     }
 
     #[test]

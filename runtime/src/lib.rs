@@ -368,4 +368,13 @@ macro_rules! entry {
 mod tests {
     /// Serialises the host tests that touch the runtime's statics.
     pub static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// Runs `f` on a `GET http://h/x` request in a 64-byte I/O buffer, holding [`LOCK`].
+    pub fn with_request<R>(f: impl FnOnce(&crate::Request<'_>) -> R) -> R {
+        let _guard = LOCK.lock().unwrap();
+        crate::sys::set_request("GET", "http://h/x", b"");
+        let mut buffer = [0u8; 64];
+        let request = crate::Request::in_buffer(&mut buffer, 0).unwrap();
+        f(&request)
+    }
 }
