@@ -265,7 +265,7 @@ lint: setup .tools/nightly.stamp
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
 	RUSTFLAGS="$(UNWIND_RUSTFLAGS) -Cllvm-args=-wasm-use-legacy-eh=true" \
 	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
-	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -p bindings -p jobs -p chat -- -D warnings
+	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -p bindings -p jobs -p chat -p platform -- -D warnings
 
 # The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
 alloc-bench: setup

@@ -85,6 +85,14 @@ export const EXPORT_ALARM = "__tw_alarm";
 export const EXPORT_SOCKET_MESSAGE = "__tw_socket_message";
 export const EXPORT_SOCKET_CLOSE = "__tw_socket_close";
 export const EXPORT_SOCKET_ERROR = "__tw_socket_error";
+// A Worker's own WebSockets (`web_socket!`), and an RPC method (`rpc!`): `__tw_rpc_<method>`,
+// then the class's `_<Name>`.
+export const EXPORT_WS_MESSAGE = "__tw_ws_message";
+export const EXPORT_WS_CLOSE = "__tw_ws_close";
+export const EXPORT_WS_ERROR = "__tw_ws_error";
+export const EXPORT_RPC = "__tw_rpc_";
+// An email arrived (`email!`).
+export const EXPORT_EMAIL = "__tw_email";
 // The start hook (`start!`): once per instance, before its first request or event (an outcome).
 export const EXPORT_START = "__tw_start";
 export const IMPORT_TAG = "__cpp_exception";

@@ -126,7 +126,7 @@ export function features(wasm) {
   // An event handler (`scheduled!`, `queue_consumer!`, a class's alarm or WebSocket handlers)
   // reads its event through the bridge, even one that happens not to import it.
   const exports = exportNames(wasm);
-  const events = exports.some((e) => /^__tw_(scheduled|queue|alarm|socket_)/.test(e));
+  const events = exports.some((e) => /^__tw_(scheduled|queue|alarm|socket_|ws_|rpc_|email$)/.test(e));
   const objects = imports.has("env.__tw_storage") || exports.some((e) => /^__tw_(fetch_|object$)/.test(e));
   const own = ["env.__tw_request", "env.__cpp_exception", "env.__tw_env", "env.__tw_log", "env.__tw_result", "env.__tw_storage", "env.__tw_call", "env.__tw_wait", "env.__tw_value"];
   return [
@@ -139,9 +139,12 @@ export function features(wasm) {
     `export const STORAGE = ${imports.has("env.__tw_storage")};`,
     `export const BRIDGE = ${imports.has("env.__tw_call") || events};`,
     `export const EVENTS = ${events};`,
+    `export const WEB_SOCKETS = ${exports.some((e) => e.startsWith("__tw_ws_"))};`,
+    `export const EMAIL = ${exports.includes("__tw_email")};`,
+    `export const RPC = ${exports.some((e) => e.startsWith("__tw_rpc_"))};`,
     `export const START = ${exports.includes("__tw_start")};`,
     `export const OBJECTS = ${objects};`,
-    `export const CLASSES = ${exports.some((e) => e.startsWith("__tw_fetch_"))};`,
+    `export const CLASSES = ${exports.some((e) => /^__tw_(fetch|rpc)_/.test(e))};`,
     "",
   ].join("\n");
 }

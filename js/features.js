@@ -24,11 +24,19 @@ export const BRIDGE = true;
 // The module exports an event handler (`scheduled!`, `queue_consumer!`, a Durable Object class's
 // alarm or WebSocket handlers): the glue serves those events (they need the bridge).
 export const EVENTS = true;
+// The module exports the handlers of a Worker's own WebSockets (`web_socket!`): the glue
+// listens to each socket the handler accepts.
+export const WEB_SOCKETS = true;
+// The module exports an email handler (`email!`).
+export const EMAIL = true;
+// The module exports RPC methods (`rpc!`): an entrypoint's or a Durable Object class's.
+export const RPC = true;
 // The module exports a start hook (`start!`): each instance runs it once, inside its first call.
 export const START = true;
 // The module serves a Durable Object (it imports env.__tw_storage, or exports a class's
 // `__tw_fetch_<Class>` or the marker `__tw_object`): the glue has the object's paths.
 export const OBJECTS = true;
-// The module names a Durable Object class (`durable_object!(class Name { ... })`): its exports
-// are `<export>_<Name>`, and `createDurableObject(wasm, { className })` picks one.
+// The module names a class (a Durable Object's, `durable_object!(class Name { ... })`, or an
+// RPC entrypoint's, `rpc!(class Name { ... })`): its exports are `<export>_<Name>`, and
+// `createDurableObject(wasm, { className })` or `createEntrypoint` picks one.
 export const CLASSES = true;

@@ -56,8 +56,17 @@ export interface RuntimeOptions {
   storage?: unknown;
   /** With `storage`: make the first instance when the first request needs it, not now (createDurableObject sets it). */
   lazy?: boolean;
-  /** A Durable Object class named in `durable_object!(class <Name> { ... })`: its exports are `<export>_<Name>`. */
+  /**
+   * A class named in `durable_object!(class <Name> { ... })` or `rpc!(class <Name> { ... })`: its
+   * exports are `<export>_<Name>`.
+   */
   className?: string;
+  /**
+   * The platform's class an RPC class extends (`cloudflare:workers`): `WorkerEntrypoint` for
+   * createEntrypoint, `DurableObject` for createDurableObject with RPC methods (`rpc!(object
+   * <Name> { ... })`), which the platform calls over RPC only on such a class.
+   */
+  base?: new (ctx: any, env: any) => object;
   /**
    * A Durable Object whose calls wait for I/O (a subrequest, another object, a digest) through
    * JSPI: calls run one at a time; a call's key-value writes are kept in an overlay its reads
@@ -65,8 +74,12 @@ export interface RuntimeOptions {
    * is refused (a statement commits as it runs). Its restore hook cannot wait.
    */
   io?: boolean;
-  /** Functions of the Worker's own, called from Rust through the bridge (`Target::Host(name)`); sync or async. */
-  host?: Record<string, (...args: any[]) => unknown>;
+  /**
+   * Functions of the Worker's own, called from Rust through the bridge (`Target::Host(name)`),
+   * sync or async; and classes it constructs (`bridge::construct`), such as the platform's
+   * `EmailMessage` (`cloudflare:email`), which only the entry can import.
+   */
+  host?: Record<string, ((...args: any[]) => unknown) | (new (...args: any[]) => unknown)>;
 }
 
 export interface PoolOptions {
@@ -208,6 +221,8 @@ export function createWorker(
    * message the consumer had neither acknowledged nor retried.
    */
   queue?(batch: unknown, env?: Record<string, unknown>, ctx?: unknown): Promise<void>;
+  /** For a module with an email handler (`email!`): a fault or an error fails the delivery. */
+  email?(message: unknown, env?: Record<string, unknown>, ctx?: unknown): Promise<void>;
 };
 
 /**
@@ -235,6 +250,18 @@ export function createDurableObject(
   webSocketClose?(ws: unknown, code: number, reason: string, wasClean: boolean): Promise<void>;
   webSocketError?(ws: unknown, error: unknown): Promise<void>;
 };
+
+/**
+ * A Workers RPC entrypoint whose methods the module serves (`rpc!(class Calc { ... })`):
+ * `export const Calc = createEntrypoint(wasm, { className: "Calc", base: WorkerEntrypoint })`,
+ * bound by another Worker with `[[services]] entrypoint = "Calc"`. Arguments and results are
+ * the bridge's values; a method's fault or error rejects that call only, with an Error naming a
+ * fault id and nothing of the module.
+ */
+export function createEntrypoint(
+  wasm: WebAssembly.Module | BufferSource,
+  options: WorkerOptions & { className: string },
+): new (ctx: unknown, env: Record<string, unknown>) => Record<string, (...args: unknown[]) => Promise<unknown>>;
 
 /** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */
 export interface AllocStats {

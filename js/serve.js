@@ -3,8 +3,11 @@
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, suspending } from "./runtime.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, STORAGE } from "tinyworker/features";
-import { EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR } from "./abi.js";
+import { BRIDGE, CLASSES, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, RPC, STORAGE, WEB_SOCKETS } from "tinyworker/features";
+import {
+  EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR,
+  EXPORT_WS_MESSAGE, EXPORT_WS_CLOSE, EXPORT_WS_ERROR, EXPORT_RPC, EXPORT_FETCH, EXPORT_EMAIL,
+} from "./abi.js";
 
 // The default fault response: nothing internal reaches the client, only an id to find the
 // console.error line by.
@@ -78,6 +81,8 @@ export function createWorker(wasm, options = {}) {
         // The request's event (docs/ABI.md, "Events"): the slots of its answer, and a Durable
         // Object's alarm (read before the call, which cannot wait).
         const event = BRIDGE ? {} : undefined;
+        // (`websocket::accept`: the glue listens to the server end, then accepts it.)
+        if (WEB_SOCKETS && !options.storage) event.accept = (socket) => listen(socket, env, ctx);
         if (EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
         const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS ? r.serve(req, body, env) : r.serve(req, body));
         let served;
@@ -166,6 +171,7 @@ export function createWorker(wasm, options = {}) {
     },
   };
   if (runtimes) worker.pool = runtimes.all; // every runtime of the pool (tests, monitoring)
+  let listen; // (a Worker's own WebSockets: below)
   // The Worker's other events, when the module exports their handlers (`scheduled!`,
   // `queue_consumer!`): each runs on a runtime of its own, as a request does.
   if (EVENTS && !options.storage) {
@@ -173,6 +179,7 @@ export function createWorker(wasm, options = {}) {
     // `settle()`: what a fault (or an error) of the handler does instead of the default, throwing
     // a failed invocation to the platform (either way the fault is logged: failedEvent), and
     // `done()`: what follows a handler that succeeded.
+    // (Answers the event the handler saw: an RPC method's reply is in it.)
     const on = (name, what, prepare = (event) => [event]) => async (platformEvent, env, ctx) => {
       const [event, settle, done] = prepare(platformEvent);
       let r;
@@ -182,6 +189,7 @@ export function createWorker(wasm, options = {}) {
         r.ctx = ctx;
         await r.invoke(name, event, env);
         done?.();
+        if (RPC) return event;
       } catch (e) {
         if (!e.kind) throw e;
         const error = failedEvent(what, e);
@@ -202,8 +210,97 @@ export function createWorker(wasm, options = {}) {
         for (const message of batch.messages) await one([batch.queue, message], env, ctx);
       };
     }
+    // An email (`email!`): its raw bytes read before the call (the platform caps a message at
+    // 25 MiB), its methods called on the message as the platform gave it (locally an RPC stub,
+    // whose methods must be called on it), `forward`'s headers made a `Headers`.
+    if (EMAIL && rt.exports(EXPORT_EMAIL)) {
+      const receive = on(EXPORT_EMAIL, "email", ([m, raw]) => [
+        {
+          from: m.from,
+          to: m.to,
+          headers: m.headers,
+          rawSize: m.rawSize,
+          raw,
+          setReject: (reason) => m.setReject(reason),
+          forward: (to, headers) => m.forward(to, new Headers(headers)),
+          reply: (message) => m.reply(message),
+        },
+      ]);
+      worker.email = async (message, env, ctx) => receive([message, new Uint8Array(await new Response(message.raw).arrayBuffer())], env, ctx);
+    }
+    // A WebSocket the handler accepted (`websocket::accept`): its events, one at a time and in
+    // order, each run as a request is; one that faults or fails closes that socket with 1011.
+    if (WEB_SOCKETS) {
+      const handlers = [
+        ["message", EXPORT_WS_MESSAGE, (webSocket, e) => ({ webSocket, message: e.data })],
+        ["close", EXPORT_WS_CLOSE, (webSocket, e) => ({ webSocket, code: e.code, reason: e.reason, wasClean: e.wasClean })],
+        ["error", EXPORT_WS_ERROR, (webSocket, e) => ({ webSocket, error: e.error ?? e })],
+      ].filter(([, name]) => rt.exports(name));
+      listen = (socket, env, ctx) => {
+        if (!handlers.length) throw Error("tinyworker: the module has no web_socket! handlers to hear the socket");
+        let turn = Promise.resolve();
+        // (Binary messages as ArrayBuffers, the module's bytes: the standard's default, which
+        // newer compatibility dates take, is a Blob.)
+        socket.binaryType = "arraybuffer";
+        for (const [type, name, event] of handlers) {
+          const handle = on(name, `websocket ${type}`);
+          socket.addEventListener(type, (e) => {
+            turn = turn.then(() => handle(event(socket, e), env, ctx)).catch(() => {
+              try {
+                socket.close(1011, "internal error");
+              } catch {} // (already closing)
+            });
+          });
+        }
+        socket.accept();
+      };
+    }
+    // An RPC method (`rpc!(class Name ...)`, createEntrypoint): its arguments are its event, its
+    // reply the event's `result`; a fault or an error rejects this call only.
+    if (RPC) worker.rpc = async (method, args, env, ctx) => (await on(EXPORT_RPC + method, `rpc method ${method}`)([...args], env, ctx)).result;
   }
   return worker;
+}
+
+/** The RPC methods (`rpc!`) `module` exports for class `className`. */
+const rpcMethods = (module, className) => {
+  const suffix = `_${className}`;
+  return WebAssembly.Module.exports(module)
+    .map((e) => e.name)
+    .filter((name) => name.startsWith(EXPORT_RPC) && name.endsWith(suffix))
+    .map((name) => name.slice(EXPORT_RPC.length, -suffix.length));
+};
+
+/**
+ * A Workers RPC entrypoint whose methods the module serves (`rpc!(class Calc { ... })`):
+ * `export const Calc = createEntrypoint(wasm, { className: "Calc", base: WorkerEntrypoint })`,
+ * bound by another Worker with `[[services]] entrypoint = "Calc"`. Each method runs as a
+ * request does (a pool for a module that waits for I/O); a fault or an error rejects that call
+ * with an Error naming the fault's id. With a `fetch` of the class (`__tw_fetch_<Name>`), the
+ * entrypoint serves requests too.
+ */
+export function createEntrypoint(wasm, options = {}) {
+  if (!options.className) throw Error("tinyworker: createEntrypoint needs the className of `rpc!(class <Name> { ... })`");
+  const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
+  const worker = createWorker(module, options);
+  const Base = options.base ?? class {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+    }
+  };
+  const Entrypoint = class extends Base {};
+  for (const method of rpcMethods(module, options.className)) {
+    Entrypoint.prototype[method] = function (...args) {
+      return worker.rpc(method, args, this.env, this.ctx);
+    };
+  }
+  if (worker.runtime.exports(EXPORT_FETCH)) {
+    Entrypoint.prototype.fetch = function (request) {
+      return worker.fetch(request, this.env, this.ctx);
+    };
+  }
+  return Entrypoint;
 }
 
 /** A message as the handler sees it, its ack or retry noted in `open` (which drops it). */
@@ -369,7 +466,7 @@ export function createDurableObject(wasm, options = {}) {
   const suffix = CLASSES && options.className ? `_${options.className}` : "";
   const has = (name) => EVENTS && WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
   const alarms = has(EXPORT_ALARM);
-  return class {
+  const Class = class {
     constructor(ctx, env) {
       const sqlite = hasSqlite(ctx.storage);
       // How each call runs: in one synchronous transaction, or (`io: true`) through JSPI, one
@@ -422,6 +519,36 @@ export function createDurableObject(wasm, options = {}) {
       if (EVENTS && has(EXPORT_SOCKET_ERROR)) {
         this.webSocketError = (webSocket, error) => invoke(EXPORT_SOCKET_ERROR, { webSocket, error }).catch(logged);
       }
+      // An RPC method of the class (`rpc!(object Name ...)`), in the object's transaction: its
+      // arguments are its event, its reply the event's `result`; a fault or an error rolls its
+      // writes back and rejects this call only.
+      if (RPC) {
+        this.__tw_rpc = async (method, args) => {
+          const event = [...args];
+          try {
+            await invoke(EXPORT_RPC + method, event);
+          } catch (e) {
+            throw e.kind ? failedEvent(`rpc method ${method}`, e) : e;
+          }
+          return event.result;
+        };
+      }
     }
   };
+  if (!(RPC && options.base)) return Class;
+  // A class with RPC methods extends the platform's DurableObject (`base`), which RPC requires:
+  // the object as above, its methods on the prototype (the platform calls those over RPC, not
+  // own properties).
+  const Rpc = class extends options.base {
+    constructor(ctx, env) {
+      super(ctx, env);
+      Object.assign(this, new Class(ctx, env));
+    }
+  };
+  for (const method of rpcMethods(module, options.className)) {
+    Rpc.prototype[method] = function (...args) {
+      return this.__tw_rpc(method, args);
+    };
+  }
+  return Rpc;
 }

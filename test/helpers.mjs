@@ -6,9 +6,11 @@ import { runInNewContext } from "node:vm";
 import { createRuntime, createWorker } from "tinyworker";
 import { faultsImports } from "../examples/faults/imports.js";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ROOT, wasmOf } from "../harness/builds.mjs";
-import { startWorkerdConfig } from "../harness/servers.mjs";
+import { startWorkerdConfig, startWranglerDev } from "../harness/servers.mjs";
 import { ship } from "../scripts/bundle.mjs";
 import proxyConfig from "../examples/proxy/config.mjs";
 
@@ -35,6 +37,25 @@ export async function serveProxy(build, options) {
   for (const f of ["origin.js", "kv.js", "outbound.js"]) copyFileSync(`${dir}/${f}`, `${out}/${f}`);
   writeFileSync(`${out}/config.capnp`, proxyConfig("127.0.0.1:8787"));
   return startWorkerdConfig(`${out}/config.capnp`);
+}
+
+/**
+ * Runs `fn(server)` against wrangler dev serving `dir` with its state in a fresh temporary folder
+ * (`name` in its name): a failure carries the end of wrangler's output; the server is stopped and
+ * the state removed either way.
+ */
+export async function withWranglerDev(dir, name, fn) {
+  const persist = mkdtempSync(join(tmpdir(), `${name}-`));
+  const server = await startWranglerDev(dir, { persist });
+  try {
+    await fn(server);
+  } catch (e) {
+    e.message += `\n--- wrangler dev output ---\n${server.output().slice(-4000)}`;
+    throw e;
+  } finally {
+    await server.stop();
+    rmSync(persist, { recursive: true, force: true });
+  }
 }
 
 /** Asserts that `server` logs a line matching `pattern` (waiting for it a while: wrangler and

@@ -21,6 +21,9 @@
 //! | `__tw_start() -> outcome` | export, func | the start hook ([`crate::start!`]): once per instance, inside its first call |
 //! | `__tw_scheduled()`, `__tw_queue()`, `__tw_queue_message()` `-> outcome` | export, func | a Worker's cron and queue-consumer events, a batch or a message at a time ([`OUTCOME_FAILED`]) |
 //! | `__tw_alarm()`, `__tw_socket_message()`, `__tw_socket_close()` `-> outcome` | export, func | a Durable Object's alarm and hibernating WebSocket events |
+//! | `__tw_ws_message()`, `__tw_ws_close()`, `__tw_ws_error()` `-> outcome` | export, func | a Worker's own WebSockets' events ([`crate::web_socket!`]) |
+//! | `__tw_rpc_<method>_<Class>() -> outcome` | export, func | an RPC method ([`crate::rpc!`]) |
+//! | `__tw_email() -> outcome` | export, func | an email arrived ([`crate::email!`]) |
 //! | `<export>_<Class>` | export, func | a Durable Object class named in `durable_object!(class ...)`: its fetch, restore and events |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md

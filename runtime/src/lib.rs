@@ -83,6 +83,7 @@ pub mod bridge;
 pub mod cache;
 pub mod consumer;
 pub mod d1;
+pub mod email;
 pub mod form;
 pub mod io;
 pub mod json;
@@ -94,6 +95,7 @@ pub mod queue;
 pub mod r2;
 pub mod ratelimit;
 pub mod router;
+pub mod rpc;
 pub mod scheduled;
 pub mod secrets;
 pub mod service;
@@ -106,6 +108,7 @@ pub mod stream;
 #[cfg(all(not(target_arch = "wasm32"), any(test, feature = "testing")))]
 pub mod testing;
 pub mod text;
+pub mod websocket;
 
 /// The Rust blocks of README.md and docs/guide/, compiled as doc tests (`cargo test --doc
 /// --features testing,talc -- guide`), so the docs a user reads cannot drift from the API.

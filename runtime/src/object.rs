@@ -20,6 +20,8 @@
 
 use crate::bridge::{self, Arg, Error, Target, Value};
 use crate::Response;
+// (A Durable Object's WebSockets and their events are a Worker's too: `websocket`.)
+pub use crate::websocket::{SocketClose, SocketError, SocketMessage, WebSocket};
 
 /// A Durable Object namespace bound to the Worker as `binding` (`[[durable_objects.bindings]]`).
 #[derive(Debug, Clone, Copy)]
@@ -305,9 +307,7 @@ impl WebSockets {
 
     /// Socket `index`.
     pub fn get(&self, index: usize) -> Result<WebSocket, Error> {
-        Ok(WebSocket {
-            value: self.list.index(index)?,
-        })
+        Ok(WebSocket::held(self.list.index(index)?))
     }
 
     /// Sends `text` to every socket; how many took it (a socket closing meanwhile refuses it).
@@ -330,165 +330,6 @@ impl WebSockets {
             socket.release();
         }
         Ok(sent)
-    }
-}
-
-/// One WebSocket of the object.
-#[derive(Debug)]
-pub struct WebSocket {
-    value: Value,
-}
-
-impl WebSocket {
-    /// Sends a text message.
-    pub fn send_text(&self, text: &str) -> Result<(), Error> {
-        self.send(Arg::str(text))
-    }
-
-    /// Sends a binary message.
-    pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
-        self.send(Arg::bytes(bytes))
-    }
-
-    /// Sends `message`, a value the bridge holds, as it is: a string as text, bytes as binary.
-    pub fn send_value(&self, message: &Value) -> Result<(), Error> {
-        self.send(Arg::value(message))
-    }
-
-    fn send(&self, message: Arg<'_>) -> Result<(), Error> {
-        self.value.call("send", &[message]).map(Value::release)
-    }
-
-    /// Closes it with `code` (1000 normal, 3000-4999 the application's) and `reason`.
-    pub fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
-        self.value
-            .call("close", &[Arg::number(f64::from(code)), Arg::str(reason)])
-            .map(Value::release)
-    }
-
-    /// Keeps `value` with the socket across hibernation (`serializeAttachment`: any value the
-    /// structured clone copies, at most 2,048 bytes serialized; a larger one is the platform's
-    /// error, `Failed`). It replaces the one kept before.
-    pub fn serialize_attachment(&self, value: Arg<'_>) -> Result<(), Error> {
-        self.value.call("serializeAttachment", &[value]).map(Value::release)
-    }
-
-    /// What [`WebSocket::serialize_attachment`] (or [`accept_web_socket_with`]) kept: null
-    /// when nothing was (`deserializeAttachment`).
-    pub fn deserialize_attachment(&self) -> Result<Value, Error> {
-        self.value.call("deserializeAttachment", &[])
-    }
-
-    /// Its tags (an array of strings).
-    pub fn tags(&self) -> Result<Value, Error> {
-        bridge::call(Target::Context, "getTags", &[Arg::value(&self.value)])
-    }
-
-    /// Releases it now instead of when the call ends.
-    pub fn release(self) {
-        self.value.release()
-    }
-}
-
-/// The socket of the WebSocket event being served.
-fn event_socket() -> Result<WebSocket, Error> {
-    Ok(WebSocket {
-        value: bridge::get(Target::Event, "webSocket")?,
-    })
-}
-
-/// A message that arrived on one of the object's WebSockets (only inside a `message` handler).
-#[derive(Debug)]
-pub struct SocketMessage(());
-
-impl SocketMessage {
-    /// The message of the running handler (used by the macro).
-    #[doc(hidden)]
-    pub const fn current() -> Self {
-        Self(())
-    }
-
-    /// The socket it arrived on.
-    pub fn socket(&self) -> Result<WebSocket, Error> {
-        event_socket()
-    }
-
-    /// The message: text (a string) or binary (bytes). Pass it on as it is with
-    /// [`WebSocket::send_value`] or [`WebSockets::broadcast_value`].
-    pub fn data(&self) -> Result<Value, Error> {
-        bridge::get(Target::Event, "message")
-    }
-
-    /// Whether it is a binary message (else text).
-    pub fn is_binary(&self) -> Result<bool, Error> {
-        let data = self.data()?;
-        let binary = data.kind() == bridge::Kind::Bytes;
-        data.release();
-        Ok(binary)
-    }
-
-    /// A text message, in `buffer` ([`Error::WrongType`] for a binary one).
-    pub fn text<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
-        let data = self.data()?;
-        let text = match data.kind() {
-            bridge::Kind::String => data.text(buffer),
-            found => Err(Error::WrongType { found }),
-        };
-        data.release();
-        text
-    }
-}
-
-/// One of the object's WebSockets closed (only inside a `close` handler).
-#[derive(Debug)]
-pub struct SocketClose(());
-
-impl SocketClose {
-    /// The close of the running handler (used by the macro).
-    #[doc(hidden)]
-    pub const fn current() -> Self {
-        Self(())
-    }
-
-    /// The socket that closed.
-    pub fn socket(&self) -> Result<WebSocket, Error> {
-        event_socket()
-    }
-
-    /// The close code the peer sent.
-    pub fn code(&self) -> Result<u16, Error> {
-        Ok(bridge::get_number(Target::Event, "code")? as u16)
-    }
-
-    /// Whether the connection closed cleanly.
-    pub fn was_clean(&self) -> Result<bool, Error> {
-        bridge::get(Target::Event, "wasClean")?.boolean()
-    }
-}
-
-/// One of the object's WebSockets failed (only inside an `error` handler): the platform closes
-/// it; the handler may tell the others.
-#[derive(Debug)]
-pub struct SocketError(());
-
-impl SocketError {
-    /// The error of the running handler (used by the macro).
-    #[doc(hidden)]
-    pub const fn current() -> Self {
-        Self(())
-    }
-
-    /// The socket that failed.
-    pub fn socket(&self) -> Result<WebSocket, Error> {
-        event_socket()
-    }
-
-    /// What failed, in `buffer` (for the log).
-    pub fn message<'b>(&self, buffer: &'b mut [u8]) -> Result<&'b str, Error> {
-        let error = bridge::get(Target::Event, "error")?;
-        let text = error.call("toString", &[]).and_then(|t| t.text(buffer));
-        error.release();
-        text
     }
 }
 

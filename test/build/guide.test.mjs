@@ -31,7 +31,15 @@ test("every JavaScript block of the README and the guide type-checks against the
     symlinkSync(join(ROOT, "js"), join(dir, "node_modules", "tinyworker"));
     // What a Worker's entry has beside it: its module (`import wasm from "./app.wasm"`), and,
     // for resilient()'s page, a wasm-bindgen library's bindings.
-    writeFileSync(join(dir, "ambient.d.ts"), 'declare module "*.wasm" { const module: WebAssembly.Module; export default module; }\n');
+    // The platform's own module (`cloudflare:workers`), as far as the docs use it: the classes an
+    // RPC class extends.
+    const platformClass = "{ constructor(ctx: unknown, env: unknown); }";
+    writeFileSync(
+      join(dir, "ambient.d.ts"),
+      'declare module "*.wasm" { const module: WebAssembly.Module; export default module; }\n' +
+        `declare module "cloudflare:workers" { export class WorkerEntrypoint ${platformClass} export class DurableObject ${platformClass} }\n` +
+        `declare module "cloudflare:email" { export class EmailMessage { constructor(from: string, to: string, raw: unknown); } }\n`,
+    );
     writeFileSync(join(dir, "my_lib.d.ts"), "export function render(input: string): string;\nexport function initSync(module: unknown): unknown;\n");
     const files = ["ambient.d.ts", "my_lib.d.ts"];
     for (const file of DOCS) {

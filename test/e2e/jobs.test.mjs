@@ -6,10 +6,7 @@
 // it. (The batch form, `queue_consumer!`, is examples/bindings': test/e2e/bindings.test.mjs.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { TEST_BUILDS, assertLogged, dirOf, startWranglerDev } from "../helpers.mjs";
+import { TEST_BUILDS, assertLogged, dirOf, withWranglerDev } from "../helpers.mjs";
 
 const FAULTS = ["panic", "abort", "oom", "trap"];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -22,19 +19,7 @@ async function until(read, done, seconds = 30) {
   return value;
 }
 
-async function withJobs(build, name, fn) {
-  const persist = mkdtempSync(join(tmpdir(), `jobs-${name}-${build}-`));
-  const server = await startWranglerDev(dirOf("jobs", "talc", build), { persist });
-  try {
-    await fn(server);
-  } catch (e) {
-    e.message += `\n--- wrangler dev output ---\n${server.output().slice(-4000)}`;
-    throw e;
-  } finally {
-    await server.stop();
-    rmSync(persist, { recursive: true, force: true });
-  }
-}
+const withJobs = (build, name, fn) => withWranglerDev(dirOf("jobs", "talc", build), `jobs-${name}-${build}`, fn);
 
 const scheduled = (server, cron) => fetch(`${server.base}/__scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(10_000) });
 const logLines = async (server) => (await server.get("/log"))[1].split("\n").filter(Boolean).sort();

@@ -4,7 +4,7 @@
 // buffer with or without content-length, a client that stops mid-body an aborted request.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRuntime, createWorker, Fault } from "tinyworker";
+import { createEntrypoint, createRuntime, createWorker, Fault } from "tinyworker";
 import { CAPACITY, IO, TAG, fixture, record } from "./fixtures.mjs";
 
 const quiet = (fn) => async (...args) => {
@@ -141,3 +141,26 @@ test("a call into a busy instance is refused; a module of another ABI version is
   assert.throws(() => rt.serve({ method: "GET", url: "/", headers: [] }), /reentrant call refused/);
   assert.throws(() => createRuntime(fixture({ version: 99 })), /module ABI v99, glue ABI v\d+/);
 });
+
+test("createEntrypoint: a named class's RPC methods on its prototype; a method's error rejects that call alone", quiet(async (log) => {
+  // __tw_rpc_ok_Calc answers; __tw_rpc_no_Calc returns an error (OUTCOME_FAILED); another class's
+  // method and a class's fetch are told apart by the name's suffix.
+  const funcs = `(func (export "__tw_rpc_ok_Calc") (result i32) (i32.const 0))
+    (func (export "__tw_rpc_no_Calc") (result i32) (i32.const 2))
+    (func (export "__tw_rpc_other_Room") (result i32) (i32.const 0))`;
+  const module = fixture({ funcs });
+  assert.throws(() => createEntrypoint(module), { message: /needs the className/ }, "an entrypoint is named");
+  class Base {
+    constructor(ctx, env) {
+      Object.assign(this, { ctx, env });
+    }
+  }
+  const Calc = createEntrypoint(module, { className: "Calc", base: Base });
+  assert.ok(Calc.prototype instanceof Base, "the class extends the platform's base");
+  assert.deepEqual(Object.getOwnPropertyNames(Calc.prototype).sort(), ["constructor", "no", "ok"], "its methods, and no fetch: the class has none");
+  const calc = new Calc({ waitUntil() {} }, {});
+  assert.equal(await calc.ok(1, "two"), undefined, "a method that sets no result answers undefined");
+  await assert.rejects(calc.no(), { message: "tinyworker: the rpc method no handler returned an error" });
+  assert.equal(await calc.ok(), undefined, "the next call answers");
+  assert.deepEqual(log, []);
+}));

@@ -1,7 +1,7 @@
 // Uses every export of the tinyworker package the way a Worker or a Node program would, so that
 // `make types` (tsc --strict) checks glue.d.ts and stats.d.ts against real use. The @ts-expect-error
 // lines must stay errors: they pin down what the types refuse.
-import { createDurableObject, createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
+import { createDurableObject, createEntrypoint, createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
 import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
 import { allocStats } from "tinyworker/stats";
 import { devServer, freePort, wranglerNode } from "tinyworker/dev";
@@ -76,3 +76,12 @@ export async function integration(): Promise<number> {
   const node: string = wranglerNode();
   return response.status + log.length + server.url.length + node.length;
 }
+
+// An RPC entrypoint and a Durable Object class with RPC methods, each on the platform's base.
+declare class PlatformBase {
+  constructor(ctx: unknown, env: unknown);
+}
+export const Calc = createEntrypoint(wasm, { className: "Calc", base: PlatformBase });
+export const Counter = createDurableObject(wasm, { className: "Counter", base: PlatformBase });
+// @ts-expect-error: an entrypoint is named (its methods are `__tw_rpc_<method>_<Name>`)
+createEntrypoint(wasm, {});

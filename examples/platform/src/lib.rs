@@ -1,0 +1,225 @@
+//! The rest of the platform in Rust, a route or a handler each, under wrangler dev: a Worker's
+//! own WebSockets (no Durable Object), and Workers RPC served by Rust, from an entrypoint and
+//! from a Durable Object class. worker.js adds a JavaScript caller of those methods (`/js/..`).
+//!
+//! | route or method | answer |
+//! |---|---|
+//! | `GET /` | this list, in short |
+//! | `GET /ws` (WebSocket upgrade; else 426) | a socket the Worker serves itself: each message is sent back as it came (text as text, binary as binary); `fault:<panic\|abort\|oom\|trap>` faults the message handler (the socket is closed with 1011, no other socket is touched); `close` closes it with 1000 `bye` |
+//! | `Calc.add(a, b)` | `a + b` |
+//! | `Calc.greet(name)` | `hello <name>` |
+//! | `Calc.reverse(bytes)` | the bytes, reversed |
+//! | `Calc.echo(value)` | the value, through its JSON |
+//! | `Calc.fault(kind)`, `Calc.fail()` | a fault of that kind; an `Err`: the call rejects, naming a fault id and nothing else |
+//! | `Counter.increment(n)` | the object's count, `n` added and stored |
+//! | `Counter.increment_then(n, kind)` | the same, then a fault of that kind: rejected, and nothing of it is stored |
+//! | `Counter.count()`; `GET /counter/<name>` (the object's fetch) | the count of object `<name>` |
+//! | `POST /send?from=<a>&to=<b>` (a raw message) | 202 when the `send_email` binding took it |
+//! | an email to `reject@..` | refused: `no such mailbox` |
+//! | an email to `forward@..` | forwarded to `inbox@example.com` with `X-Seen-By: tinyworker` and `X-Subject: <its subject>` |
+//! | an email to `reply@..` | answered: `Re: <its subject>`, in reply to its `Message-ID` |
+//! | an email to `fault-<kind>@..` | the handler faults that way: the delivery fails |
+//! | any other email | accepted |
+#![no_std]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use core::hint::black_box;
+use tinyworker::bridge::{self, Arg, Error};
+use tinyworker::email::{self, Message};
+use tinyworker::object::Namespace;
+use tinyworker::rpc::Call;
+use tinyworker::storage::Storage;
+use tinyworker::websocket::{self, SocketClose, SocketMessage};
+use tinyworker::{router, text, Request, Response};
+
+fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
+    match request.path() {
+        "/" => Ok(Response::text(200, "GET /ws (a WebSocket echo); RPC: Calc, Counter\n")),
+        "/ws"
+            if request
+                .header("upgrade")
+                .is_some_and(|u| u.eq_ignore_ascii_case("websocket")) =>
+        {
+            let (_socket, response) = websocket::accept()?;
+            Ok(response)
+        }
+        "/ws" => Ok(Response::text(426, "a WebSocket upgrade, please\n")),
+        "/send" if request.method() == "POST" => {
+            let param = |name| router::query(request, name).unwrap_or("");
+            let (from, to) = (param("from"), param("to"));
+            email::Sender::new("MAIL").send(from, to, request.body())?;
+            Ok(Response::text(202, "sent\n"))
+        }
+        path if path.starts_with("/counter/") => {
+            let counter = Namespace::new("COUNTERS").by_name(&path["/counter/".len()..])?;
+            bridge::respond_with(&counter.forward()?)
+        }
+        _ => Ok(Response::text(404, "not found\n")),
+    }
+}
+
+/// Faults the way `kind` says, if it names a fault.
+fn fault(kind: &str) {
+    match kind {
+        "panic" => panic!("asked to panic"),
+        "abort" => tinyworker::abort("asked to abort"),
+        "oom" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(Vec::with_capacity(black_box(1 << 20)));
+            }
+        }
+        "trap" => core::arch::wasm32::unreachable(),
+        _ => {}
+    }
+}
+
+/// A message on a socket of `/ws`: sent back as it came, unless it is a command.
+fn on_message(message: &SocketMessage) -> Result<(), Error> {
+    let socket = message.socket()?;
+    let data = message.data()?;
+    let mut short = [0u8; 16];
+    if !message.is_binary()? {
+        if let Ok(text) = data.text(&mut short) {
+            if let Some(kind) = text.strip_prefix("fault:") {
+                fault(kind);
+            }
+            if text == "close" {
+                return socket.close(1000, "bye");
+            }
+        }
+    }
+    socket.send_value(&data)
+}
+
+/// The client closed its socket: the Worker closes its end too.
+fn on_close(close: &SocketClose) -> Result<(), Error> {
+    let code = match close.code()? {
+        // (1005, 1006 and 1015 are never sent in a close frame.)
+        1005 | 1006 | 1015 => 1000,
+        code => code,
+    };
+    close.socket()?.close(code, "")
+}
+
+fn add(call: &Call) -> Result<(), Error> {
+    call.reply(Arg::number(call.number(0)? + call.number(1)?))
+}
+
+fn greet(call: &Call) -> Result<(), Error> {
+    let name = call.text_owned(0)?;
+    call.reply(Arg::str(&text!("hello ", name.as_str())))
+}
+
+fn reverse(call: &Call) -> Result<(), Error> {
+    let arg = call.arg(0)?;
+    let mut bytes = arg.bytes_owned()?;
+    arg.release();
+    bytes.reverse();
+    call.reply(Arg::bytes(&bytes))
+}
+
+fn echo(call: &Call) -> Result<(), Error> {
+    call.reply(Arg::json(&call.json_owned(0)?))
+}
+
+fn calc_fault(call: &Call) {
+    fault(&call.text_owned(0).unwrap_or_default());
+}
+
+fn fail(_: &Call) -> Result<(), Error> {
+    Err(Error::InvalidArgument)
+}
+
+/// An email: what happens to it is its recipient's local part.
+fn receive(message: &Message) -> Result<(), Error> {
+    let mut to = [0u8; 320];
+    let to = message.to(&mut to)?;
+    let local = to.split('@').next().unwrap_or("");
+    let mut subject = [0u8; 256];
+    let subject = message.header("subject", &mut subject)?.unwrap_or("");
+    match local {
+        "reject" => message.set_reject("no such mailbox"),
+        "forward" => message.forward(
+            "inbox@example.com",
+            &[("X-Seen-By", "tinyworker"), ("X-Subject", subject)],
+        ),
+        "reply" => {
+            let mut id = [0u8; 256];
+            let id = message.header("message-id", &mut id)?.ok_or(Error::InvalidArgument)?;
+            let mut from = [0u8; 320];
+            let from = message.from(&mut from)?;
+            let reply = text!(
+                "From: ",
+                to,
+                "\r\nTo: ",
+                from,
+                "\r\nSubject: Re: ",
+                subject,
+                "\r\nMessage-ID: <re-",
+                id.trim_matches(['<', '>']),
+                ">\r\nIn-Reply-To: ",
+                id,
+                "\r\nContent-Type: text/plain\r\n\r\nreceived ",
+                message.raw_size()?,
+                " bytes\r\n"
+            );
+            message.reply(to, reply.as_bytes())
+        }
+        _ => {
+            fault(local.strip_prefix("fault-").unwrap_or(""));
+            Ok(())
+        }
+    }
+}
+
+tinyworker::entry!(handle);
+tinyworker::email!(receive);
+tinyworker::web_socket!(message: on_message, close: on_close);
+tinyworker::rpc!(class Calc { add: add, greet: greet, reverse: reverse, echo: echo, fault: calc_fault, fail: fail });
+
+/// The object's count, as stored (0 before the first increment).
+fn count_of(storage: &Storage) -> Result<f64, Error> {
+    let mut buffer = [0u8; 24];
+    Ok(match storage.get("count", &mut buffer).map_err(|_| Error::Failed)? {
+        Some(bytes) => core::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0.0),
+        None => 0.0,
+    })
+}
+
+fn store(storage: &Storage, count: f64) -> Result<(), Error> {
+    storage
+        .put("count", text!(count as i64).as_bytes())
+        .map_err(|_| Error::Failed)
+}
+
+fn counter_fetch<'a>(_: &Request<'a>, storage: &Storage) -> Result<Response<'a>, Error> {
+    Ok(Response::owned(
+        200,
+        text!(count_of(storage)? as i64, "\n").into_bytes(),
+    ))
+}
+
+fn increment(call: &Call, storage: &Storage) -> Result<(), Error> {
+    let count = count_of(storage)? + call.number(0)?;
+    store(storage, count)?;
+    call.reply(Arg::number(count))
+}
+
+fn increment_then(call: &Call, storage: &Storage) -> Result<(), Error> {
+    store(storage, count_of(storage)? + call.number(0)?)?;
+    fault(&call.text_owned(1)?);
+    Err(Error::InvalidArgument) // (not a fault kind: the call's error, its write rolled back too)
+}
+
+fn count(call: &Call, storage: &Storage) -> Result<(), Error> {
+    call.reply(Arg::number(count_of(storage)?))
+}
+
+tinyworker::durable_object!(class Counter { fetch: counter_fetch });
+tinyworker::rpc!(object Counter { increment: increment, increment_then: increment_then, count: count });

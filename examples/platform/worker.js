@@ -1,0 +1,37 @@
+// The Worker entry of examples/platform. The Rust module serves the Worker (its routes, its own
+// WebSockets and its email), the RPC entrypoint `Calc` and the Durable Object class `Counter` with RPC
+// methods. The `/js/...` routes are a JavaScript caller: they call those methods through the
+// platform's RPC (a service binding to this Worker's own entrypoint, a Durable Object stub),
+// exactly as another Worker would, and answer what each call answered or the error it rejected
+// with.
+import wasm from "./app.wasm";
+import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+import { EmailMessage } from "cloudflare:email";
+import { createDurableObject, createEntrypoint, createWorker } from "tinyworker";
+
+// (`EmailMessage`, which only an entry can import, for a reply and the `send_email` binding.)
+const worker = createWorker(wasm, { host: { EmailMessage } });
+export const Calc = createEntrypoint(wasm, { className: "Calc", base: WorkerEntrypoint });
+export const Counter = createDurableObject(wasm, { className: "Counter", base: DurableObject });
+
+/** `POST /js/calc/<method>` (body: a JSON array of arguments), `POST /js/counter/<name>/<method>`. */
+async function callFromJs(request, env) {
+  const [, , target, ...rest] = new URL(request.url).pathname.split("/");
+  const method = rest.pop();
+  const args = request.method == "POST" ? await request.json() : [];
+  const callee = target == "calc" ? env.CALC : env.COUNTERS.get(env.COUNTERS.idFromName(rest[0]));
+  try {
+    const result = await callee[method](...args);
+    return Response.json({ result: result instanceof ArrayBuffer || ArrayBuffer.isView(result) ? [...new Uint8Array(result.buffer ?? result)] : result ?? null });
+  } catch (e) {
+    return Response.json({ error: String(e.message) }, { status: 500 });
+  }
+}
+
+export default {
+  fetch(request, env, ctx) {
+    if (new URL(request.url).pathname.startsWith("/js/")) return callFromJs(request, env);
+    return worker.fetch(request, env, ctx);
+  },
+  email: (message, env, ctx) => worker.email(message, env, ctx),
+};

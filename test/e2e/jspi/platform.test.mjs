@@ -1,0 +1,156 @@
+// examples/platform under wrangler dev, both builds (on Node 24 for its WebSocket client): a WebSocket the Worker serves itself (no
+// Durable Object) echoes text and every byte value, and a fault in its message handler closes
+// that socket alone with 1011; Workers RPC into a Rust entrypoint and into a Rust Durable Object,
+// called from JavaScript through the platform's RPC: strings, bytes, numbers and JSON cross both
+// ways, a fault or an error rejects that call alone (with a fault id and nothing of the module),
+// and an object's method that faults leaves no write behind; email received by a Rust handler
+// (accepted, rejected, forwarded, replied to; a fault fails that delivery alone) and sent
+// through the send_email binding.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { TEST_BUILDS, assertLogged, dirOf, withWranglerDev } from "../../helpers.mjs";
+
+const FAULTS = ["panic", "abort", "oom", "trap"];
+const ALL_BYTES = [...Array(256).keys()];
+const FAULTED = (method) => new RegExp(`^tinyworker: the rpc method ${method} handler faulted \\(fault [0-9a-f]{8}\\)$`);
+
+
+/** A WebSocket to `url`, open; `next()` resolves to its next message (bytes as an array) or its close. */
+async function socket(url) {
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  const inbox = [];
+  let waiting;
+  const deliver = (item) => (waiting ? (waiting(item), (waiting = undefined)) : inbox.push(item));
+  ws.onmessage = async (e) => deliver(typeof e.data == "string" ? e.data : [...new Uint8Array(e.data instanceof Blob ? await e.data.arrayBuffer() : e.data)]);
+  ws.onclose = (e) => deliver({ code: e.code, reason: e.reason });
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  const next = () =>
+    inbox.length ? Promise.resolve(inbox.shift()) : Promise.race([new Promise((resolve) => (waiting = resolve)), new Promise((_, reject) => setTimeout(reject, 10_000, new Error("no message within 10 s")))]);
+  return { ws, next };
+}
+
+/** Calls `method` of `target` (`calc`, `counter/<name>`) from the JavaScript caller: [status, answer]. */
+async function rpc(server, target, method, args = []) {
+  const response = await fetch(`${server.base}/js/${target}/${method}`, { method: "POST", body: JSON.stringify(args), signal: AbortSignal.timeout(10_000) });
+  return [response.status, await response.json()];
+}
+
+/** A Worker's own WebSocket echoes; a fault closes that socket alone. */
+async function webSockets(server) {
+  assert.deepEqual(await server.get("/ws"), [426, "a WebSocket upgrade, please\n"]);
+  const url = `${server.base.replace("http", "ws")}/ws`;
+  const other = await socket(url);
+  for (const kind of FAULTS) {
+    const a = await socket(url);
+    for (const message of ["hi", "é ✓", new Uint8Array(ALL_BYTES)]) {
+      a.ws.send(message);
+      assert.deepEqual(await a.next(), typeof message == "string" ? message : ALL_BYTES, `${kind}: echoed`);
+    }
+    a.ws.send(`fault:${kind}`);
+    assert.deepEqual(await a.next(), { code: 1011, reason: "internal error" }, `${kind}: closed with 1011`);
+    // The other socket, open all along, still answers (its next message runs on a healthy instance).
+    other.ws.send(`after ${kind}`);
+    assert.equal(await other.next(), `after ${kind}`);
+  }
+  await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/, "the fault is logged with its id");
+  // A burst on one socket: its messages are handled one at a time, in order.
+  const burst = await socket(url);
+  for (let i = 0; i < 50; i++) burst.ws.send(i % 2 ? `m${i}` : new Uint8Array([i]));
+  for (let i = 0; i < 50; i++) assert.deepEqual(await burst.next(), i % 2 ? `m${i}` : [i], `message ${i} in order`);
+  burst.ws.close(1000);
+  other.ws.send("close");
+  assert.deepEqual(await other.next(), { code: 1000, reason: "bye" }, "the handler closes its socket");
+  // A client that closes gets the Worker's close back.
+  const c = await socket(url);
+  c.ws.close(4000, "done");
+  assert.equal((await c.next()).code, 4000);
+}
+
+/** RPC into a Rust entrypoint and a Rust Durable Object, from JavaScript; faults reject one call. */
+async function rpcCalls(server) {
+  assert.deepEqual(await rpc(server, "calc", "add", [2, 3.5]), [200, { result: 5.5 }]);
+  assert.deepEqual(await rpc(server, "calc", "greet", ["wörld ✓"]), [200, { result: "hello wörld ✓" }]);
+  assert.deepEqual(await rpc(server, "calc", "reverse", [ALL_BYTES]), [200, { result: ALL_BYTES.toReversed() }]);
+  const value = { a: [1, 2.5, { b: null, c: "é" }], d: true };
+  assert.deepEqual(await rpc(server, "calc", "echo", [value]), [200, { result: value }]);
+  for (const kind of FAULTS) {
+    const [status, { error }] = await rpc(server, "calc", "fault", [kind]);
+    assert.equal(status, 500);
+    assert.match(error, FAULTED("fault"), `${kind}: rejected, naming only a fault id`);
+    assert.deepEqual(await rpc(server, "calc", "add", [1, 1]), [200, { result: 2 }], `after ${kind}`);
+  }
+  assert.deepEqual(await rpc(server, "calc", "fail"), [500, { error: "tinyworker: the rpc method fail handler returned an error" }]);
+  assert.deepEqual(await rpc(server, "calc", "add", ["x", 1]), [500, { error: "tinyworker: the rpc method add handler returned an error" }], "a wrong argument is the method's error");
+
+  assert.deepEqual(await rpc(server, "counter/a", "increment", [2]), [200, { result: 2 }]);
+  for (const kind of [...FAULTS, "error"]) {
+    const [status, { error }] = await rpc(server, "counter/a", "increment_then", [5, kind]);
+    assert.equal(status, 500);
+    assert.match(error, kind == "error" ? /returned an error$/ : FAULTED("increment_then"), kind);
+    assert.deepEqual(await rpc(server, "counter/a", "count"), [200, { result: 2 }], `${kind}: the faulting call's write was rolled back`);
+  }
+  assert.deepEqual(await rpc(server, "counter/a", "increment", [1]), [200, { result: 3 }]);
+  assert.deepEqual(await rpc(server, "counter/b", "count"), [200, { result: 0 }], "another object");
+  assert.deepEqual(await server.get("/counter/a"), [200, "3\n"], "the object's fetch sees what its methods stored");
+}
+
+/** A raw message from `from` to `to` with `subject` (its Message-ID made of the subject). */
+const message = (from, to, subject) => `From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@example.com>\r\n\r\nhello\r\n`;
+
+/** Delivers an email to `to` (wrangler dev's /cdn-cgi/local/email): [status, its outcome as JSON]. */
+async function deliver(server, to, subject) {
+  const from = "sender@example.com";
+  const url = `${server.base}/cdn-cgi/local/email?format=json&from=${from}&to=${to}`;
+  const response = await fetch(url, { method: "POST", body: message(from, to, subject), signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  try {
+    return [response.status, JSON.parse(text)];
+  } catch {
+    return [response.status, text];
+  }
+}
+
+/** Email received by a Rust handler: accepted, rejected, forwarded, replied to; a fault fails that delivery alone. */
+async function emails(server) {
+  const [status, plain] = await deliver(server, "plain@example.com", "hi");
+  assert.equal(status, 200);
+  assert.deepEqual([plain.outcome, plain.forwards, plain.replies], ["ok", [], []], "accepted as it is");
+  const [, rejected] = await deliver(server, "reject@example.com", "hi");
+  assert.equal(rejected.rejectReason, "no such mailbox");
+  const [, forwarded] = await deliver(server, "forward@example.com", "about é");
+  assert.deepEqual(
+    forwarded.forwards.map(({ recipient, headers }) => [recipient, headers]),
+    [["inbox@example.com", [["x-seen-by", "tinyworker"], ["x-subject", "about é"]]]],
+    "forwarded with the headers the handler added (its subject read from the message)",
+  );
+  const [, replied] = await deliver(server, "reply@example.com", "question");
+  assert.equal(replied.outcome, "ok");
+  assert.equal(replied.replies.length, 1, "one reply, which the platform took as a reply to the message");
+  for (const kind of FAULTS) {
+    const [failed, outcome] = await deliver(server, `fault-${kind}@example.com`, "hi");
+    assert.notEqual(failed, 200, `${kind}: the delivery failed`);
+    assert.doesNotMatch(JSON.stringify(outcome), /asked to|RuntimeError|unreachable/, `${kind}: nothing of the module in the outcome`);
+    assert.equal((await deliver(server, "plain@example.com", "again"))[1].outcome, "ok", `after ${kind}`);
+  }
+  // The send_email binding: a message whose From matches its sender is taken; one whose From
+  // does not is the binding's error, a 502 with a generic body.
+  const send = (from, to, raw) => fetch(`${server.base}/send?from=${from}&to=${to}`, { method: "POST", body: raw, signal: AbortSignal.timeout(10_000) });
+  assert.equal((await send("a@example.com", "b@example.com", message("a@example.com", "b@example.com", "sent"))).status, 202);
+  const refused = await send("a@example.com", "b@example.com", message("c@example.com", "b@example.com", "forged"));
+  assert.deepEqual([refused.status, await refused.text()], [502, "bad gateway\n"]);
+}
+
+// (One wrangler dev per build serves all of them.)
+for (const build of TEST_BUILDS) {
+  test(`wrangler dev, ${build} build: a Worker's own WebSockets, RPC served by Rust, email`, async (t) => {
+    await withWranglerDev(dirOf("platform", "talc", build), `platform-${build}`, async (server) => {
+      await t.test("a Worker's own WebSocket echoes; a fault closes that socket alone", () => webSockets(server));
+      await t.test("RPC into a Rust entrypoint and a Rust Durable Object, faults rejecting one call", () => rpcCalls(server));
+      await t.test("email received, rejected, forwarded and replied to in Rust; a fault fails one delivery; send_email", () => emails(server));
+    });
+  });
+}
