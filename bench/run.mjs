@@ -376,6 +376,10 @@ const cold = await coldStarts(
 // (bench/chat.mjs; this Node, 22, has the WebSocket client).
 const chat = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/chat.mjs`, String(Math.max(4, ROUNDS >> 1))], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
 
+// Dynamic Workers: a new tenant's first answer and a warm one through examples/loader, beside a
+// plain JavaScript tenant's (bench/loader.mjs).
+const loader = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/loader.mjs`, String(Math.max(6, ROUNDS))], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
+
 // A 50 MiB body through examples/proxy, passed through and copied in, against a plain JS
 // Worker's pass-through (bench/stream.mjs).
 const streams = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/stream.mjs`, "5"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
@@ -395,6 +399,7 @@ const report = {
   chat_msgs_ratio: chat.chat_msgs_ratio,
   chat_msgs_per_s: chat.chat_msgs_per_s,
   chat_msgs_per_s_js: chat.chat_msgs_per_s_js,
+  ...loader,
   bridge_call_us: bridge.bridge_call_us,
   bridge_held_call_us: bridge.bridge_held_call_us,
   js_call_us: bridge.js_call_us,

@@ -91,8 +91,11 @@ export const EXPORT_WS_MESSAGE = "__tw_ws_message";
 export const EXPORT_WS_CLOSE = "__tw_ws_close";
 export const EXPORT_WS_ERROR = "__tw_ws_error";
 export const EXPORT_RPC = "__tw_rpc_";
-// An email arrived (`email!`).
+// An email arrived (`email!`); traces of the Workers this one tails arrived (`tail!`).
 export const EXPORT_EMAIL = "__tw_email";
+export const EXPORT_TAIL = "__tw_tail";
+// A Workflow class's run (`workflow!`): `__tw_workflow_<Name>`; its steps are RPC methods.
+export const EXPORT_WORKFLOW = "__tw_workflow";
 // The start hook (`start!`): once per instance, before its first request or event (an outcome).
 export const EXPORT_START = "__tw_start";
 export const IMPORT_TAG = "__cpp_exception";

@@ -126,7 +126,7 @@ export function features(wasm) {
   // An event handler (`scheduled!`, `queue_consumer!`, a class's alarm or WebSocket handlers)
   // reads its event through the bridge, even one that happens not to import it.
   const exports = exportNames(wasm);
-  const events = exports.some((e) => /^__tw_(scheduled|queue|alarm|socket_|ws_|rpc_|email$)/.test(e));
+  const events = exports.some((e) => /^__tw_(scheduled|queue|alarm|socket_|ws_|rpc_|email$|tail$|workflow_)/.test(e));
   const objects = imports.has("env.__tw_storage") || exports.some((e) => /^__tw_(fetch_|object$)/.test(e));
   const own = ["env.__tw_request", "env.__cpp_exception", "env.__tw_env", "env.__tw_log", "env.__tw_result", "env.__tw_storage", "env.__tw_call", "env.__tw_wait", "env.__tw_value"];
   return [
@@ -141,10 +141,12 @@ export function features(wasm) {
     `export const EVENTS = ${events};`,
     `export const WEB_SOCKETS = ${exports.some((e) => e.startsWith("__tw_ws_"))};`,
     `export const EMAIL = ${exports.includes("__tw_email")};`,
+    `export const TAIL = ${exports.includes("__tw_tail")};`,
+    `export const WORKFLOWS = ${exports.some((e) => e.startsWith("__tw_workflow_"))};`,
     `export const RPC = ${exports.some((e) => e.startsWith("__tw_rpc_"))};`,
     `export const START = ${exports.includes("__tw_start")};`,
     `export const OBJECTS = ${objects};`,
-    `export const CLASSES = ${exports.some((e) => /^__tw_(fetch|rpc)_/.test(e))};`,
+    `export const CLASSES = ${exports.some((e) => /^__tw_(fetch|rpc|workflow)_/.test(e))};`,
     "",
   ].join("\n");
 }

@@ -29,6 +29,10 @@ export const EVENTS = true;
 export const WEB_SOCKETS = true;
 // The module exports an email handler (`email!`).
 export const EMAIL = true;
+// The module exports a tail handler (`tail!`).
+export const TAIL = true;
+// The module exports a Workflow class (`workflow!`).
+export const WORKFLOWS = true;
 // The module exports RPC methods (`rpc!`): an entrypoint's or a Durable Object class's.
 export const RPC = true;
 // The module exports a start hook (`start!`): each instance runs it once, inside its first call.

@@ -223,6 +223,8 @@ export function createWorker(
   queue?(batch: unknown, env?: Record<string, unknown>, ctx?: unknown): Promise<void>;
   /** For a module with an email handler (`email!`): a fault or an error fails the delivery. */
   email?(message: unknown, env?: Record<string, unknown>, ctx?: unknown): Promise<void>;
+  /** For a module with a tail handler (`tail!`): a fault or an error drops those traces. */
+  tail?(traces: unknown[], env?: Record<string, unknown>, ctx?: unknown): Promise<void>;
 };
 
 /**
@@ -262,6 +264,17 @@ export function createEntrypoint(
   wasm: WebAssembly.Module | BufferSource,
   options: WorkerOptions & { className: string },
 ): new (ctx: unknown, env: Record<string, unknown>) => Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+/**
+ * A Workflow class whose run and steps the module serves (`workflow!(class Order { ... })`):
+ * `export const Order = createWorkflow(wasm, { className: "Order", base: WorkflowEntrypoint })`,
+ * bound with `[[workflows]] class_name = "Order"`. Each step runs inside the platform's
+ * `step.do` on another instance of the module's pool; its result is persisted.
+ */
+export function createWorkflow(
+  wasm: WebAssembly.Module | BufferSource,
+  options: WorkerOptions & { className: string },
+): new (ctx: unknown, env: Record<string, unknown>) => { run(event: unknown, step: unknown): Promise<unknown> };
 
 /** stats.js: allocator statistics of a module that links tinyworker-alloc, or null. */
 export interface AllocStats {

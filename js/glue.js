@@ -4,5 +4,5 @@
 // does the same for wasm-bindgen libraries (resilient.js). Types: glue.d.ts.
 export { Fault } from "./fault.js";
 export { createRuntime, handle } from "./runtime.js";
-export { createWorker, createDurableObject, createEntrypoint } from "./serve.js";
+export { createWorker, createDurableObject, createEntrypoint, createWorkflow } from "./serve.js";
 export { resilient } from "./resilient.js";

@@ -3,10 +3,10 @@
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, suspending } from "./runtime.js";
-import { BRIDGE, CLASSES, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, RPC, STORAGE, WEB_SOCKETS } from "tinyworker/features";
+import { BRIDGE, CLASSES, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, RPC, STORAGE, TAIL, WEB_SOCKETS, WORKFLOWS } from "tinyworker/features";
 import {
   EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR,
-  EXPORT_WS_MESSAGE, EXPORT_WS_CLOSE, EXPORT_WS_ERROR, EXPORT_RPC, EXPORT_FETCH, EXPORT_EMAIL,
+  EXPORT_WS_MESSAGE, EXPORT_WS_CLOSE, EXPORT_WS_ERROR, EXPORT_RPC, EXPORT_FETCH, EXPORT_EMAIL, EXPORT_TAIL, EXPORT_WORKFLOW,
 } from "./abi.js";
 
 // The default fault response: nothing internal reaches the client, only an id to find the
@@ -189,7 +189,7 @@ export function createWorker(wasm, options = {}) {
         r.ctx = ctx;
         await r.invoke(name, event, env);
         done?.();
-        if (RPC) return event;
+        if (RPC || WORKFLOWS) return event;
       } catch (e) {
         if (!e.kind) throw e;
         const error = failedEvent(what, e);
@@ -228,6 +228,9 @@ export function createWorker(wasm, options = {}) {
       ]);
       worker.email = async (message, env, ctx) => receive([message, new Uint8Array(await new Response(message.raw).arrayBuffer())], env, ctx);
     }
+    // Traces of the Workers this one tails (`tail!`): an array of them, with `traces`, the
+    // platform's own, for their JSON.
+    if (TAIL && rt.exports(EXPORT_TAIL)) worker.tail = on(EXPORT_TAIL, "tail", (traces) => [Object.assign([...traces], { traces })]);
     // A WebSocket the handler accepted (`websocket::accept`): its events, one at a time and in
     // order, each run as a request is; one that faults or fails closes that socket with 1011.
     if (WEB_SOCKETS) {
@@ -257,6 +260,9 @@ export function createWorker(wasm, options = {}) {
     }
     // An RPC method (`rpc!(class Name ...)`, createEntrypoint): its arguments are its event, its
     // reply the event's `result`; a fault or an error rejects this call only.
+    // A Workflow's run (`workflow!`, createWorkflow): its event the run's parameters and its
+    // `step` and `sleep`; its output the event's `result`.
+    if (WORKFLOWS) worker.workflow = async (run, env, ctx) => (await on(EXPORT_WORKFLOW, "workflow run")(run, env, ctx)).result;
     if (RPC) worker.rpc = async (method, args, env, ctx) => (await on(EXPORT_RPC + method, `rpc method ${method}`)([...args], env, ctx)).result;
   }
   return worker;
@@ -301,6 +307,51 @@ export function createEntrypoint(wasm, options = {}) {
     };
   }
   return Entrypoint;
+}
+
+/**
+ * A Workflow class whose run and steps the module serves (`workflow!(class Order { ... })`):
+ * `export const Order = createWorkflow(wasm, { className: "Order", base: WorkflowEntrypoint })`,
+ * bound with `[[workflows]] class_name = "Order"`. `run` runs on an instance of the module's
+ * pool; each of its steps (`Run::step`) runs inside the platform's `step.do` on another
+ * instance, as an RPC method does (its input and attempt its arguments, its reply the step's
+ * persisted result), while the run waits: a finished step is answered from the platform's store
+ * when the run replays, never run again. A step's fault or error fails that attempt (the
+ * platform retries it by the step's options); the run's, the instance.
+ */
+export function createWorkflow(wasm, options = {}) {
+  if (!options.className) throw Error("tinyworker: createWorkflow needs the className of `workflow!(class <Name> { ... })`");
+  const worker = createWorker(wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm), options);
+  const Base = options.base ?? class {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+    }
+  };
+  return class extends Base {
+    run(event, step) {
+      const { env, ctx } = this;
+      // What the platform threw through a step or a sleep (a pause, a termination, a step out of
+      // retries): the run's own error, rethrown as it is, so the platform reads it.
+      let interrupted;
+      const through = (promise) =>
+        promise.catch((e) => {
+          throw (interrupted = e);
+        });
+      const run = {
+        params: event.payload,
+        instanceId: event.instanceId,
+        step: (name, input, config) => {
+          const body = (context) => worker.rpc(name, [input, context?.attempt ?? 1], env, ctx);
+          return through(config ? step.do(name, config, body) : step.do(name, body));
+        },
+        sleep: (name, ms) => through(step.sleep(name, ms)),
+      };
+      return worker.workflow(run, env, ctx).catch((e) => {
+        throw interrupted ?? e;
+      });
+    }
+  };
 }
 
 /** A message as the handler sees it, its ack or retry noted in `open` (which drops it). */

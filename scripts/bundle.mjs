@@ -36,6 +36,8 @@ export async function shipped(entry, wasm, alias) {
     minify: true,
     // (The platform's own modules, `cloudflare:sockets`, stay imports: workerd and wrangler serve them.)
     external: ["*.wasm", "cloudflare:*"],
+    // (A `.txt` import is its text: examples/loader's glue for its tenants.)
+    loader: { ".txt": "text" },
     plugins: only ? [only] : [],
     alias,
   });
@@ -110,7 +112,14 @@ export async function ship({ out, name, sources, assets, port = 8787, alias }) {
 export async function bundle(example, wasm, port = 8787, out = join("build", example), root = ".") {
   const src = join(root, "examples", example);
   const sources = { "worker.js": join(root, "worker.js") };
-  for (const f of readdirSync(src).filter((f) => f.endsWith(".js"))) sources[f] = join(src, f);
+  for (const f of readdirSync(src).filter((f) => f.endsWith(".js") && f != "tenant.js")) sources[f] = join(src, f);
+  // An example that starts tinyworker modules at run time (examples/loader: Dynamic Workers)
+  // ships the entry of those Workers, its tenant.js, bundled with the whole glue (every feature:
+  // one glue for any module), as the text module tenant.txt its entry imports.
+  if (existsSync(join(src, "tenant.js"))) {
+    sources["tenant.txt"] = `${out}.tenant.txt`;
+    writeFileSync(sources["tenant.txt"], await shipped(join(src, "tenant.js")));
+  }
   await ship({ out, name: example, sources, assets: { "app.wasm": wasm }, port });
   // An example with services of its own (examples/proxy: an origin, a KV namespace) ships them
   // as Workers beside it, in the workerd config its config.mjs writes.

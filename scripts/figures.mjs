@@ -72,6 +72,13 @@ const TABLES = {
       ["host calls of an R2 read (the object, its body, etag and content type)", b.r2_get_crossings],
       ["the request after a fault / a warm request", b.next_after_fault_ratio],
       ["a fresh workerd's first answer / a plain JavaScript Worker's", b.cold_start_ratio_vs_js],
+      // (From the first report that measured Dynamic Workers on.)
+      ...(b.loader_first_answer_ms == null
+        ? []
+        : [
+            ["Dynamic Workers: a new tenant's first answer, ms (a JavaScript tenant's)", `${b.loader_first_answer_ms} (${b.loader_first_answer_ms_js})`],
+            ["Dynamic Workers: a warm tenant's answer, ms (a JavaScript tenant's)", `${b.loader_warm_answer_ms} (${b.loader_warm_answer_ms_js})`],
+          ]),
     ];
     return ["| figure (`make bench`) | value |", "|---|---:|", ...rows.map(([name, value]) => `| ${name} | ${format(value)} |`)].join("\n");
   },

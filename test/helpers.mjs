@@ -41,12 +41,13 @@ export async function serveProxy(build, options) {
 
 /**
  * Runs `fn(server)` against wrangler dev serving `dir` with its state in a fresh temporary folder
- * (`name` in its name): a failure carries the end of wrangler's output; the server is stopped and
- * the state removed either way.
+ * (`name` in its name), with startWranglerDev's `options` (`configs`: Workers beside it): a
+ * failure carries the end of wrangler's output; the server is stopped and the state removed
+ * either way.
  */
-export async function withWranglerDev(dir, name, fn) {
+export async function withWranglerDev(dir, name, fn, options = {}) {
   const persist = mkdtempSync(join(tmpdir(), `${name}-`));
-  const server = await startWranglerDev(dir, { persist });
+  const server = await startWranglerDev(dir, { ...options, persist });
   try {
     await fn(server);
   } catch (e) {

@@ -24,6 +24,8 @@
 //! | `__tw_ws_message()`, `__tw_ws_close()`, `__tw_ws_error()` `-> outcome` | export, func | a Worker's own WebSockets' events ([`crate::web_socket!`]) |
 //! | `__tw_rpc_<method>_<Class>() -> outcome` | export, func | an RPC method ([`crate::rpc!`]) |
 //! | `__tw_email() -> outcome` | export, func | an email arrived ([`crate::email!`]) |
+//! | `__tw_tail() -> outcome` | export, func | traces of the Workers this one tails ([`crate::tail!`]) |
+//! | `__tw_workflow_<Class>() -> outcome` | export, func | a Workflow instance's run ([`crate::workflow!`]) |
 //! | `<export>_<Class>` | export, func | a Durable Object class named in `durable_object!(class ...)`: its fetch, restore and events |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md

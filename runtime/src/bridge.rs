@@ -708,6 +708,17 @@ fn utf8(bytes: &[u8]) -> Result<&str, Error> {
 }
 
 /// `n` in decimal, written into the end of `digits` (no `core::fmt`: nothing here can panic).
+/// The length of the event, an array (an RPC call's arguments, a tail's traces).
+pub(crate) fn event_len() -> Result<usize, Error> {
+    Ok(get_number(Target::Event, "length")? as usize)
+}
+
+/// Element `index` of the event, an array, held.
+pub(crate) fn event_element(index: usize) -> Result<Value, Error> {
+    let mut digits = [0u8; 20];
+    get(Target::Event, decimal(index, &mut digits))
+}
+
 pub(crate) fn decimal(n: usize, digits: &mut [u8; 20]) -> &str {
     crate::text::decimal(n as u64, digits)
 }

@@ -105,10 +105,12 @@ pub mod sql;
 pub mod start;
 pub mod storage;
 pub mod stream;
+pub mod tail;
 #[cfg(all(not(target_arch = "wasm32"), any(test, feature = "testing")))]
 pub mod testing;
 pub mod text;
 pub mod websocket;
+pub mod workflow;
 
 /// The Rust blocks of README.md and docs/guide/, compiled as doc tests (`cargo test --doc
 /// --features testing,talc -- guide`), so the docs a user reads cannot drift from the API.

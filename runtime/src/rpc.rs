@@ -37,7 +37,7 @@ impl Call {
 
     /// How many arguments the caller passed.
     pub fn len(&self) -> Result<usize, Error> {
-        Ok(bridge::get_number(Target::Event, "length")? as usize)
+        bridge::event_len()
     }
 
     /// Whether the caller passed none.
@@ -47,8 +47,7 @@ impl Call {
 
     /// Argument `index`, held (undefined past the last one).
     pub fn arg(&self, index: usize) -> Result<Value, Error> {
-        let mut digits = [0u8; 20];
-        bridge::get(Target::Event, bridge::decimal(index, &mut digits))
+        bridge::event_element(index)
     }
 
     /// Argument `index` as a number (`WrongType` for any other kind), read in one crossing.

@@ -37,7 +37,7 @@ test("every JavaScript block of the README and the guide type-checks against the
     writeFileSync(
       join(dir, "ambient.d.ts"),
       'declare module "*.wasm" { const module: WebAssembly.Module; export default module; }\n' +
-        `declare module "cloudflare:workers" { export class WorkerEntrypoint ${platformClass} export class DurableObject ${platformClass} }\n` +
+        `declare module "cloudflare:workers" { export class WorkerEntrypoint ${platformClass} export class DurableObject ${platformClass} export class WorkflowEntrypoint ${platformClass} }\n` +
         `declare module "cloudflare:email" { export class EmailMessage { constructor(from: string, to: string, raw: unknown); } }\n`,
     );
     writeFileSync(join(dir, "my_lib.d.ts"), "export function render(input: string): string;\nexport function initSync(module: unknown): unknown;\n");

@@ -24,12 +24,12 @@ test("import names read from the import section equal what V8 reads, for every b
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true });
+  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true });
 });
 
 for (const build of TEST_BUILDS) {
   test(`${build}: each module's features follow its imports and exports`, () => {
-    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, WEB_SOCKETS: false, EMAIL: false, RPC: false, START: false, OBJECTS: false, CLASSES: false };
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, WEB_SOCKETS: false, EMAIL: false, TAIL: false, WORKFLOWS: false, RPC: false, START: false, OBJECTS: false, CLASSES: false };
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
@@ -44,8 +44,8 @@ for (const build of TEST_BUILDS) {
     assert.deepEqual(answers(features(wasmOf("jobs", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true });
     const chat = { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, BRIDGE: true, EVENTS: true, OBJECTS: true, CLASSES: true };
     assert.deepEqual(answers(features(wasmOf("chat", "talc", build))), chat);
-    // A Worker's own WebSockets, email and RPC methods (an entrypoint's, an object class's).
-    const platform = { ...chat, WEB_SOCKETS: true, EMAIL: true, RPC: true };
+    // A Worker's own WebSockets, email, tail, a Workflow and RPC methods (an entrypoint's, an object class's).
+    const platform = { ...chat, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, RPC: true };
     assert.deepEqual(answers(features(wasmOf("platform", "talc", build))), platform);
   });
 }

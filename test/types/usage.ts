@@ -1,7 +1,7 @@
 // Uses every export of the tinyworker package the way a Worker or a Node program would, so that
 // `make types` (tsc --strict) checks glue.d.ts and stats.d.ts against real use. The @ts-expect-error
 // lines must stay errors: they pin down what the types refuse.
-import { createDurableObject, createEntrypoint, createRuntime, createWorker, Fault, handle, resilient } from "tinyworker";
+import { createDurableObject, createEntrypoint, createRuntime, createWorker, createWorkflow, Fault, handle, resilient } from "tinyworker";
 import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
 import { allocStats } from "tinyworker/stats";
 import { devServer, freePort, wranglerNode } from "tinyworker/dev";
@@ -83,5 +83,6 @@ declare class PlatformBase {
 }
 export const Calc = createEntrypoint(wasm, { className: "Calc", base: PlatformBase });
 export const Counter = createDurableObject(wasm, { className: "Counter", base: PlatformBase });
+export const Order = createWorkflow(wasm, { className: "Order", base: PlatformBase });
 // @ts-expect-error: an entrypoint is named (its methods are `__tw_rpc_<method>_<Name>`)
 createEntrypoint(wasm, {});

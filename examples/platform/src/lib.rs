@@ -20,6 +20,12 @@
 //! | an email to `reply@..` | answered: `Re: <its subject>`, in reply to its `Message-ID` |
 //! | an email to `fault-<kind>@..` | the handler faults that way: the delivery fails |
 //! | any other email | accepted |
+//! | traces of the Worker it tails (services/producer.js) | kept in KV `TAILS` as their JSON, under `tail:<the first's eventTimestamp>`; a trace whose log says `fault-tail` faults the handler (those traces are lost, the next are kept) |
+//! | `GET /tails` | every kept trace list, one JSON array per line, oldest first |
+//! | `POST /workflows/<id>` (body: the parameters, JSON) | 201: an instance of the Workflow `Order` created: it sleeps `sleep` ms if asked, then runs steps `first`, `second`, `third` (each given the parameters; `fault: "<step>"` faults that step on its first attempt, retried 50 ms later), and outputs their results |
+//! | `GET /workflows/<id>` | the instance's status, as JSON |
+//! | `POST /workflows/<id>/<pause\|resume\|terminate>` | 204 |
+//! | `GET /steps/<id>` | the attempts the instance's steps ran, `<step> <attempt>` per line |
 #![no_std]
 
 extern crate alloc;
@@ -28,13 +34,16 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::bridge::{self, Arg, Error};
 use tinyworker::email::{self, Message};
+use tinyworker::kv;
 use tinyworker::object::Namespace;
 use tinyworker::rpc::Call;
 use tinyworker::storage::Storage;
+use tinyworker::tail::Traces;
 use tinyworker::websocket::{self, SocketClose, SocketMessage};
-use tinyworker::{router, text, Request, Response};
+use tinyworker::workflow::{Retries, Run, StepOptions, Workflow};
+use tinyworker::{router, text, text_in, Request, Response};
 
-fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
+fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, tinyworker::Error> {
     match request.path() {
         "/" => Ok(Response::text(200, "GET /ws (a WebSocket echo); RPC: Calc, Counter\n")),
         "/ws"
@@ -52,9 +61,66 @@ fn handle<'a>(request: &Request<'a>) -> Result<Response<'a>, Error> {
             email::Sender::new("MAIL").send(from, to, request.body())?;
             Ok(Response::text(202, "sent\n"))
         }
+        "/tails" => {
+            let tails = kv::Namespace::new("TAILS");
+            let listing = tails.list(&kv::ListOptions {
+                prefix: Some("tail:"),
+                ..Default::default()
+            })?;
+            let mut body = Vec::new();
+            for i in 0..listing.len()? {
+                if let Some(value) = tails.get_owned(listing.name_in(i, request)?)? {
+                    body.extend_from_slice(&value);
+                    body.push(b'\n');
+                }
+            }
+            Ok(Response::owned(200, body))
+        }
+        path if path.starts_with("/workflows/") => workflows(request, &path["/workflows/".len()..]),
+        path if path.starts_with("/steps/") => {
+            let steps = kv::Namespace::new("STEPS");
+            let prefix = text_in!(request, &path["/steps/".len()..], ":")?;
+            let listing = steps.list(&kv::ListOptions {
+                prefix: Some(prefix),
+                ..Default::default()
+            })?;
+            let mut body = Vec::new();
+            for i in 0..listing.len()? {
+                let name = listing.name_in(i, request)?;
+                body.extend_from_slice(name.strip_prefix(prefix).unwrap_or(name).as_bytes());
+                body.push(b'\n');
+            }
+            Ok(Response::owned(200, body))
+        }
         path if path.starts_with("/counter/") => {
             let counter = Namespace::new("COUNTERS").by_name(&path["/counter/".len()..])?;
-            bridge::respond_with(&counter.forward()?)
+            Ok(bridge::respond_with(&counter.forward()?)?)
+        }
+        _ => Ok(Response::text(404, "not found\n")),
+    }
+}
+
+/// `/workflows/<id>[/<action>]`: the Workflow binding.
+fn workflows<'a>(request: &Request<'a>, rest: &'a str) -> Result<Response<'a>, tinyworker::Error> {
+    let orders = Workflow::new("ORDERS");
+    let (id, action) = rest.split_once('/').unwrap_or((rest, ""));
+    match (request.method(), action) {
+        ("POST", "") => {
+            orders.create(id, request.body_text()?)?.release();
+            Ok(Response::text(201, "created\n"))
+        }
+        ("GET", "") => {
+            let status = orders.get(id)?.status()?;
+            Ok(Response::json(200, status.json_in(request)?))
+        }
+        ("POST", "pause" | "resume" | "terminate") => {
+            let instance = orders.get(id)?;
+            match action {
+                "pause" => instance.pause()?,
+                "resume" => instance.resume()?,
+                _ => instance.terminate()?,
+            }
+            Ok(Response::text(204, ""))
         }
         _ => Ok(Response::text(404, "not found\n")),
     }
@@ -175,8 +241,77 @@ fn receive(message: &Message) -> Result<(), Error> {
     }
 }
 
+/// Traces of the Worker this one tails: kept as their JSON (a trace that logged `fault-tail`
+/// faults the handler instead).
+fn tail(traces: &Traces) -> Result<(), Error> {
+    let json = traces.json_owned()?;
+    if json.contains("fault-tail") {
+        fault("panic");
+    }
+    let first = traces.get(0)?;
+    let time = first.get_number("eventTimestamp");
+    first.release();
+    let key = text!("tail:", tinyworker::text::zero_padded(time? as u64, 16));
+    kv::Namespace::new("TAILS").put(&key, json.as_bytes(), &kv::PutOptions::default())
+}
+
+/// The Workflow `Order`'s run: an optional sleep, then three steps, each given the parameters.
+fn order_run(run: &Run) -> Result<(), Error> {
+    let params = run.params()?;
+    let sleep = params.get("sleep")?;
+    if sleep.kind() == bridge::Kind::Number {
+        run.sleep("wait", sleep.number()? as u32)?;
+    }
+    let retries = StepOptions {
+        retries: Some(Retries { limit: 2, delay_ms: 50 }),
+    };
+    let mut results = [const { alloc::string::String::new() }; 3];
+    for (result, name) in results.iter_mut().zip(["first", "second", "third"]) {
+        *result = run.step(name, Arg::value(&params), &retries)?.text_owned()?;
+    }
+    let [a, b, c] = &results;
+    run.output(Arg::json(&text!(
+        "[\"",
+        a.as_str(),
+        "\",\"",
+        b.as_str(),
+        "\",\"",
+        c.as_str(),
+        "\"]"
+    )))
+}
+
+/// Step `name` of an `Order` run: notes its attempt (KV `STEPS`, `<id>:<step> <attempt>`), faults
+/// on its first attempt if the parameters say `fault: "<name>"`, and answers `<name> done`.
+fn order_step(call: &Call, name: &str) -> Result<(), Error> {
+    let params = call.arg(0)?;
+    let attempt = call.number(1)? as u32;
+    let id = params.get("id")?.text_owned()?;
+    let key = text!(id.as_str(), ":", name, " ", attempt);
+    kv::Namespace::new("STEPS").put(&key, b"", &kv::PutOptions::default())?;
+    let fault_here = params.get("fault")?.text_owned().is_ok_and(|f| f == name);
+    if fault_here && attempt == 1 {
+        fault("panic");
+    }
+    call.reply(Arg::str(&text!(name, " done")))
+}
+
+fn first(call: &Call) -> Result<(), Error> {
+    order_step(call, "first")
+}
+
+fn second(call: &Call) -> Result<(), Error> {
+    order_step(call, "second")
+}
+
+fn third(call: &Call) -> Result<(), Error> {
+    order_step(call, "third")
+}
+
 tinyworker::entry!(handle);
+tinyworker::workflow!(class Order { run: order_run, steps: { first: first, second: second, third: third } });
 tinyworker::email!(receive);
+tinyworker::tail!(tail);
 tinyworker::web_socket!(message: on_message, close: on_close);
 tinyworker::rpc!(class Calc { add: add, greet: greet, reverse: reverse, echo: echo, fault: calc_fault, fail: fail });
 

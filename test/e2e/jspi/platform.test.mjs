@@ -5,7 +5,10 @@
 // ways, a fault or an error rejects that call alone (with a fault id and nothing of the module),
 // and an object's method that faults leaves no write behind; email received by a Rust handler
 // (accepted, rejected, forwarded, replied to; a fault fails that delivery alone) and sent
-// through the send_email binding.
+// through the send_email binding; a tail handler in Rust sees the traces of the Worker it tails
+// (services/producer.js), and a fault of it loses only that delivery; a Workflow class in Rust
+// whose second of three steps faults once completes without running the first again, and its
+// instances pause, resume and terminate through the binding.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TEST_BUILDS, assertLogged, dirOf, withWranglerDev } from "../../helpers.mjs";
@@ -144,13 +147,88 @@ async function emails(server) {
   assert.deepEqual([refused.status, await refused.text()], [502, "bad gateway\n"]);
 }
 
-// (One wrangler dev per build serves all of them.)
+/** The lists of traces the Rust tail handler kept (`GET /tails`), once there are `count`. */
+async function keptTraces(server, count) {
+  const deadline = Date.now() + 15_000;
+  let lists = [];
+  while (Date.now() < deadline) {
+    const [, body] = await server.get("/tails");
+    lists = body.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    if (lists.length >= count) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return lists;
+}
+
+/** A tail handler in Rust sees the tailed Worker's logs and outcomes; its fault loses only its own delivery. */
+async function tails(server) {
+  for (const say of ["one", "throw", "fault-tail", "two"]) {
+    const response = await fetch(`${server.base}/js/produce?say=${say}`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(response.status, say == "throw" ? 500 : 200, say);
+    await response.arrayBuffer();
+    // (One at a time: each invocation's traces arrive as a delivery of their own.)
+    const kept = { one: 1, throw: 2, two: 3 }[say];
+    if (kept) await keptTraces(server, kept);
+    else await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const traces = (await keptTraces(server, 3)).flat();
+  // What each trace says, as the platform wrote it. (Miniflare reports a fetch that threw as
+  // outcome "ok" with no exceptions, so a trace is told by its request and its logs.)
+  const seen = traces.map((t) => [t.outcome, new URL(t.event.request.url).search, t.logs.map((l) => l.message.at(-1)).join(" ")]);
+  const expected = ["one", "throw", "two"].map((say) => ["ok", `?say=${say}`, `producer says ${say}`]);
+  assert.deepEqual(seen, expected, "each trace, in order, and not those whose handler faulted");
+  await assertLogged(server, /tinyworker: the tail handler faulted \(fault [0-9a-f]{8}\)|tinyworker: fault [0-9a-f]{8}: panic: asked to panic/, "the handler's fault is logged");
+}
+
+/** The status of Workflow instance `id` once `done(status)`, polled for at most 20 s. */
+async function statusOf(server, id, done) {
+  const deadline = Date.now() + 20_000;
+  let status;
+  while (Date.now() < deadline) {
+    status = JSON.parse((await server.get(`/workflows/${id}`))[1]);
+    if (done(status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return status;
+}
+
+const post = (server, path, body) => fetch(`${server.base}${path}`, { method: "POST", body, signal: AbortSignal.timeout(10_000) });
+
+/** A Workflow in Rust: three steps, the second faulting once; pause, resume, terminate. */
+async function workflows(server) {
+  assert.equal((await post(server, "/workflows/w1", JSON.stringify({ id: "w1", fault: "second" }))).status, 201);
+  const done = await statusOf(server, "w1", (s) => s.status != "queued" && s.status != "running");
+  assert.equal(done.status, "complete", JSON.stringify(done));
+  assert.deepEqual(done.output, ["first done", "second done", "third done"]);
+  // Each step's attempts: the first ran once (never again after the second faulted), the second
+  // twice (its fault, then its retry), the third once.
+  assert.deepEqual(await server.get("/steps/w1"), [200, "first 1\nsecond 1\nsecond 2\nthird 1\n"]);
+  await assertLogged(server, /tinyworker: fault [0-9a-f]{8}: panic: asked to panic/);
+
+  // Paused while it sleeps, then resumed: it completes.
+  assert.equal((await post(server, "/workflows/w2", JSON.stringify({ id: "w2", sleep: 2000 }))).status, 201);
+  await statusOf(server, "w2", (s) => s.status == "running");
+  assert.equal((await post(server, "/workflows/w2/pause")).status, 204);
+  assert.equal((await statusOf(server, "w2", (s) => s.status == "paused")).status, "paused");
+  assert.equal((await post(server, "/workflows/w2/resume")).status, 204);
+  assert.equal((await statusOf(server, "w2", (s) => s.status == "complete")).status, "complete");
+  // Terminated while it sleeps: it never runs a step.
+  assert.equal((await post(server, "/workflows/w3", JSON.stringify({ id: "w3", sleep: 10_000 }))).status, 201);
+  await statusOf(server, "w3", (s) => s.status == "running");
+  assert.equal((await post(server, "/workflows/w3/terminate")).status, 204);
+  assert.equal((await statusOf(server, "w3", (s) => s.status == "terminated")).status, "terminated");
+  assert.deepEqual(await server.get("/steps/w3"), [200, ""]);
+}
+
+// (One wrangler dev per build serves all of them, and the Worker it tails.)
 for (const build of TEST_BUILDS) {
-  test(`wrangler dev, ${build} build: a Worker's own WebSockets, RPC served by Rust, email`, async (t) => {
+  test(`wrangler dev, ${build} build: a Worker's own WebSockets, RPC served by Rust, email, tail, Workflows`, async (t) => {
     await withWranglerDev(dirOf("platform", "talc", build), `platform-${build}`, async (server) => {
       await t.test("a Worker's own WebSocket echoes; a fault closes that socket alone", () => webSockets(server));
       await t.test("RPC into a Rust entrypoint and a Rust Durable Object, faults rejecting one call", () => rpcCalls(server));
       await t.test("email received, rejected, forwarded and replied to in Rust; a fault fails one delivery; send_email", () => emails(server));
-    });
+      await t.test("a tail handler in Rust sees the tailed Worker's logs and outcomes; a fault loses its own delivery only", () => tails(server));
+      await t.test("a Workflow in Rust: a step that faults once is retried, the others never run again; pause, resume, terminate", () => workflows(server));
+    }, { configs: ["producer.toml"] });
   });
 }
