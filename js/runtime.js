@@ -434,7 +434,7 @@ export function createRuntime(wasm, options = {}) {
   if (BRIDGE) {
     rt.killed = killed;
     rt.stale = stale;
-    rt.memory = () => instance?.memory.buffer.byteLength ?? 0;
+    rt.memory = () => (instance ? words().byteLength : 0); // (the cached view: no buffer getter per read)
     rt.cancel = (reason) => {
       cancelled = reason;
       wake?.();

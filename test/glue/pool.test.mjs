@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pool } from "../../js/pool.js";
+import { handle } from "../../js/runtime.js";
 import { fixture } from "./fixtures.mjs";
 
 const module = fixture();
@@ -53,4 +54,24 @@ test("idle runtimes beyond the warm set are released after idleMs", async () => 
   await new Promise((resolve) => setTimeout(resolve, 80));
   p.release(await p.acquire());
   assert.equal(p.all.length, 1);
+});
+
+test("the memory budget counts each instance as it is made and again as its call ends", async () => {
+  // Two pages each; a call grows its instance by one page (64 KiB).
+  const growing = fixture({ body: "(drop (memory.grow (i32.const 1))) (i32.const 0)" });
+  const page = 64 << 10;
+  const p = pool(growing, { pool: { memory: 6 * page, queue: 0 } });
+  const [a, b] = [await p.acquire(), await p.acquire()];
+  assert.equal(handle(a, "GET", "http://x/").status, 200);
+  p.release(a); // a: 3 pages now
+  // 4 + 3 pages in use: a third instance (2 more) fits no longer, though it did before the call.
+  assert.equal(await p.acquire(), a, "the idle one");
+  assert.equal(await p.acquire(), null, "no room for a new one");
+  p.release(b);
+  p.abandon(a); // a leaves the pool, and its pages the sum
+  const c = await p.acquire();
+  assert.equal(c, b);
+  const d = await p.acquire();
+  assert.ok(d && d !== a, "a new one fits in what a held");
+  assert.equal(p.all.length, 2);
 });
