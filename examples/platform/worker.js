@@ -8,26 +8,13 @@ import wasm from "./app.wasm";
 import { DurableObject, WorkerEntrypoint, WorkflowEntrypoint } from "cloudflare:workers";
 import { EmailMessage } from "cloudflare:email";
 import { createDurableObject, createEntrypoint, createWorker, createWorkflow } from "tinyworker";
+import { callFromJs } from "./caller.js";
 
 // (`EmailMessage`, which only an entry can import, for a reply and the `send_email` binding.)
 const worker = createWorker(wasm, { host: { EmailMessage } });
 export const Calc = createEntrypoint(wasm, { className: "Calc", base: WorkerEntrypoint });
 export const Counter = createDurableObject(wasm, { className: "Counter", base: DurableObject });
 export const Order = createWorkflow(wasm, { className: "Order", base: WorkflowEntrypoint });
-
-/** `POST /js/calc/<method>` (body: a JSON array of arguments), `POST /js/counter/<name>/<method>`. */
-async function callFromJs(request, env) {
-  const [, , target, ...rest] = new URL(request.url).pathname.split("/");
-  const method = rest.pop();
-  const args = request.method == "POST" ? await request.json() : [];
-  const callee = target == "calc" ? env.CALC : env.COUNTERS.get(env.COUNTERS.idFromName(rest[0]));
-  try {
-    const result = await callee[method](...args);
-    return Response.json({ result: result instanceof ArrayBuffer || ArrayBuffer.isView(result) ? [...new Uint8Array(result.buffer ?? result)] : result ?? null });
-  } catch (e) {
-    return Response.json({ error: String(e.message) }, { status: 500 });
-  }
-}
 
 export default {
   fetch(request, env, ctx) {

@@ -1,6 +1,7 @@
 //! The rest of the platform in Rust, a route or a handler each, under wrangler dev: a Worker's
 //! own WebSockets (no Durable Object), and Workers RPC served by Rust, from an entrypoint and
-//! from a Durable Object class. worker.js adds a JavaScript caller of those methods (`/js/..`).
+//! from a Durable Object class. worker.js adds a JavaScript caller of those methods (`/js/..`);
+//! twin.js is the same Worker in plain JavaScript, whose answers the tests compare with these.
 //!
 //! | route or method | answer |
 //! |---|---|
@@ -11,7 +12,7 @@
 //! | `Calc.reverse(bytes)` | the bytes, reversed |
 //! | `Calc.echo(value)` | the value, through its JSON |
 //! | `Calc.fault(kind)`, `Calc.fail()` | a fault of that kind; an `Err`: the call rejects, naming a fault id and nothing else |
-//! | `Counter.increment(n)` | the object's count, `n` added and stored |
+//! | `Counter.increment(n)` | the object's count, `n` added and stored (`n` a whole number, else the call's error) |
 //! | `Counter.increment_then(n, kind)` | the same, then a fault of that kind: rejected, and nothing of it is stored |
 //! | `Counter.count()`; `GET /counter/<name>` (the object's fetch) | the count of object `<name>` |
 //! | `POST /send?from=<a>&to=<b>` (a raw message) | 202 when the `send_email` binding took it |
@@ -340,14 +341,27 @@ fn counter_fetch<'a>(_: &Request<'a>, storage: &Storage) -> Result<Response<'a>,
     ))
 }
 
+/// Argument `i` of `call`, a whole number (a count stores whole numbers: anything else is the
+/// caller's error, never truncated).
+fn whole(call: &Call, i: usize) -> Result<f64, Error> {
+    let n = call.number(i)?;
+    const LIMIT: f64 = 9_007_199_254_740_991.0; // 2^53 - 1, JavaScript's safe integers
+                                                // (NaN is in no range; within it, a whole number survives the round trip through i64.)
+    if (-LIMIT..=LIMIT).contains(&n) && n as i64 as f64 == n {
+        Ok(n)
+    } else {
+        Err(Error::InvalidArgument)
+    }
+}
+
 fn increment(call: &Call, storage: &Storage) -> Result<(), Error> {
-    let count = count_of(storage)? + call.number(0)?;
+    let count = count_of(storage)? + whole(call, 0)?;
     store(storage, count)?;
     call.reply(Arg::number(count))
 }
 
 fn increment_then(call: &Call, storage: &Storage) -> Result<(), Error> {
-    store(storage, count_of(storage)? + call.number(0)?)?;
+    store(storage, count_of(storage)? + whole(call, 0)?)?;
     fault(&call.text_owned(1)?);
     Err(Error::InvalidArgument) // (not a fault kind: the call's error, its write rolled back too)
 }

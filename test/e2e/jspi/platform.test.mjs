@@ -8,10 +8,13 @@
 // through the send_email binding; a tail handler in Rust sees the traces of the Worker it tails
 // (services/producer.js), and a fault of it loses only that delivery; a Workflow class in Rust
 // whose second of three steps faults once completes without running the first again, and its
-// instances pause, resume and terminate through the binding.
+// instances pause, resume and terminate through the binding. And every answer that does not
+// name a fault, byte for byte as the JavaScript twin (examples/platform/twin.js) gets it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TEST_BUILDS, assertLogged, dirOf, withWranglerDev } from "../../helpers.mjs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
+import { ROOT, TEST_BUILDS, assertLogged, dirOf, withWranglerDev } from "../../helpers.mjs";
 
 const FAULTS = ["panic", "abort", "oom", "trap"];
 const ALL_BYTES = [...Array(256).keys()];
@@ -97,6 +100,9 @@ async function rpcCalls(server) {
     assert.deepEqual(await rpc(server, "counter/a", "count"), [200, { result: 2 }], `${kind}: the faulting call's write was rolled back`);
   }
   assert.deepEqual(await rpc(server, "counter/a", "increment", [1]), [200, { result: 3 }]);
+  for (const n of [0.5, 2 ** 53, "1"]) {
+    assert.deepEqual(await rpc(server, "counter/a", "increment", [n]), [500, { error: "tinyworker: the rpc method increment handler returned an error" }], `${n}: the caller's error, not truncated`);
+  }
   assert.deepEqual(await rpc(server, "counter/b", "count"), [200, { result: 0 }], "another object");
   assert.deepEqual(await server.get("/counter/a"), [200, "3\n"], "the object's fetch sees what its methods stored");
 }
@@ -220,6 +226,83 @@ async function workflows(server) {
   assert.deepEqual(await server.get("/steps/w3"), [200, ""]);
 }
 
+/**
+ * The twin's folder: examples/platform/twin.js as its worker.js, and the example's configs with
+ * the Workers' and the Workflow's names made its own (one wrangler dev registry serves both).
+ */
+function twinDir() {
+  const from = dirOf("platform", "talc", TEST_BUILDS[0]);
+  const dir = `${ROOT}/build/platform-twin`;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(`${ROOT}/examples/platform/twin.js`, `${dir}/worker.js`);
+  copyFileSync(`${ROOT}/examples/platform/caller.js`, `${dir}/caller.js`);
+  copyFileSync(`${from}/producer.js`, `${dir}/producer.js`);
+  const rename = (toml) => toml.replace(/"tinyworker-(platform|producer|orders)"/g, '"tinyworker-$1-twin"');
+  for (const f of ["wrangler.toml", "producer.toml"]) writeFileSync(`${dir}/${f}`, rename(readFileSync(`${from}/${f}`, "utf8")));
+  return dir;
+}
+
+/** What a WebSocket of `/ws` answers to `messages` (text or bytes), its close included. */
+async function echoes(server, messages) {
+  const s = await socket(`${server.base.replace("http", "ws")}/ws`);
+  const seen = [];
+  for (const m of messages) {
+    s.ws.send(m);
+    seen.push(await s.next());
+  }
+  return seen;
+}
+
+/** A raw answer: status, content type and body text. */
+const answer = async (response) => [response.status, response.headers.get("content-type"), await response.text()];
+
+/**
+ * Every exchange of examples/platform whose answer does not name a fault, in order, as the
+ * client sees it: HTTP routes, RPC results through the JavaScript caller, WebSocket echoes and
+ * closes, email outcomes (wrangler dev's own JSON), send_email, a Workflow's status and its
+ * steps, and the traces of a tailed request (without their timestamps). `tag` keeps the names
+ * apart from what the other subtests made.
+ */
+async function exchanges(server, tag) {
+  const got = {};
+  const get = async (path) => answer(await fetch(`${server.base}${path}`, { signal: AbortSignal.timeout(10_000) }));
+  const call = async (target, method, args) =>
+    answer(await fetch(`${server.base}/js/${target}/${method}`, { method: "POST", body: JSON.stringify(args), signal: AbortSignal.timeout(10_000) }));
+  for (const path of ["/", "/ws", "/nowhere", `/steps/${tag}-none`]) got[`GET ${path}`] = await get(path);
+  got.calc = [await call("calc", "add", [2, 3.5]), await call("calc", "greet", ["wörld ✓"]), await call("calc", "reverse", [ALL_BYTES])];
+  got.calc.push(await call("calc", "echo", [{ a: [1, 2.5, -0, 1e21, { b: null, c: "é\u0000" }], d: true }]));
+  const counter = `counter/${tag}`;
+  got.counter = [await call(counter, "count", []), await call(counter, "increment", [2]), await call(counter, "increment", [-7]), await call(counter, "count", [])];
+  got.counterFetch = await get(`/counter/${tag}`);
+  got.webSocket = await echoes(server, ["hi", "é ✓", new Uint8Array(ALL_BYTES), "", "close"]);
+  const closed = await socket(`${server.base.replace("http", "ws")}/ws`);
+  closed.ws.close(4000, "done");
+  got.clientClose = (await closed.next()).code;
+  // (What the platform stamps on each: when, and the ids it makes, as the same placeholders.)
+  const stamped = (json) => JSON.parse(JSON.stringify(json, (key, value) => (key == "timestamp" ? "<time>" : value)).replace(/<[A-Za-z0-9]{36}@example\.com>/g, "<id>"));
+  got.email = [];
+  for (const [to, subject] of [["plain@example.com", "hi"], ["reject@example.com", "hi"], ["forward@example.com", "about é"], ["reply@example.com", "question"]]) {
+    got.email.push(stamped(await deliver(server, to, subject)));
+  }
+  const send = async (from, raw) => answer(await post(server, `/send?from=a@example.com&to=b@example.com`, message(from, "b@example.com", raw)));
+  got.send = [await send("a@example.com", "sent"), await send("c@example.com", "forged")];
+  const id = `${tag}-order`;
+  got.created = await answer(await post(server, `/workflows/${id}`, JSON.stringify({ id, fault: "second" })));
+  got.workflow = await statusOf(server, id, (s) => s.status != "queued" && s.status != "running");
+  got.steps = await get(`/steps/${id}`);
+  const before = (await keptTraces(server, 0)).length;
+  await (await fetch(`${server.base}/js/produce?say=${tag}`, { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
+  const traces = (await keptTraces(server, before + 1)).slice(before).flat();
+  // (The Worker's name in its logs is the twin's own.)
+  const named = (message) => message.map((part) => String(part).replace("tinyworker-producer-twin", "tinyworker-producer"));
+  got.traces = traces.map((t) => [Object.keys(t).sort(), t.outcome, new URL(t.event.request.url).search, t.logs.map((l) => [l.level, named(l.message)])]);
+  return got;
+}
+
+// The twin, served once for both builds.
+let twin;
+test.before(() => withWranglerDev(twinDir(), "platform-twin", async (server) => (twin = await exchanges(server, "twin")), { configs: ["producer.toml"] }));
+
 // (One wrangler dev per build serves all of them, and the Worker it tails.)
 for (const build of TEST_BUILDS) {
   test(`wrangler dev, ${build} build: a Worker's own WebSockets, RPC served by Rust, email, tail, Workflows`, async (t) => {
@@ -229,6 +312,13 @@ for (const build of TEST_BUILDS) {
       await t.test("email received, rejected, forwarded and replied to in Rust; a fault fails one delivery; send_email", () => emails(server));
       await t.test("a tail handler in Rust sees the tailed Worker's logs and outcomes; a fault loses its own delivery only", () => tails(server));
       await t.test("a Workflow in Rust: a step that faults once is retried, the others never run again; pause, resume, terminate", () => workflows(server));
+      await t.test("every answer that names no fault is the JavaScript twin's, byte for byte", async () => {
+        const rust = await exchanges(server, "twin");
+        // (Every exchange that differs at once, each under its name.)
+        const differing = Object.keys(twin).filter((key) => !isDeepStrictEqual(rust[key], twin[key]));
+        const pick = (got) => Object.fromEntries(differing.map((key) => [key, got[key]]));
+        assert.deepEqual(pick(rust), pick(twin));
+      });
     }, { configs: ["producer.toml"] });
   });
 }
