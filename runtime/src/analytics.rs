@@ -53,6 +53,6 @@ impl<'n> Dataset<'n> {
             ),
             Field::new("indexes", Arg::array(indexes)),
         ];
-        bridge::call(Target::Env(self.binding), "writeDataPoint", &[Arg::object(&fields)]).map(bridge::Value::release)
+        bridge::call_unit(Target::Env(self.binding), "writeDataPoint", &[Arg::object(&fields)])
     }
 }

@@ -382,15 +382,29 @@ fn record(target: Target<'_>, member: &str, args: &[Arg<'_>], flags: u32) -> Cal
     }
 }
 
+/// Makes the call of `member` on `target` with `flags`: the code every call that holds or drops
+/// its answer shares. (With [`CALL_READ`] and no room, what it answers is dropped in the same
+/// crossing: nothing is held, so nothing is released after.)
+fn call_with(target: Target<'_>, member: &str, args: &[Arg<'_>], flags: u32) -> Result<Value, Error> {
+    make(&mut record(target, member, args, flags))
+}
+
 /// Calls `target.method(...args)` (an empty `method` calls the target itself), waiting for its
 /// Promise if it answers one.
 pub fn call(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
-    make(&mut record(target, method, args, 0))
+    call_with(target, method, args, 0)
+}
+
+/// Calls `target.method(...args)`, waiting for its Promise if it answers one, and drops what it
+/// answers in the same crossing (`call(..).map(Value::release)` crosses twice): a KV put, a
+/// WebSocket send, an acknowledgement.
+pub fn call_unit(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<(), Error> {
+    call_with(target, method, args, CALL_READ).map(drop)
 }
 
 /// Reads `target.property` (an empty `property`: the target itself, e.g. a binding as a value).
 pub fn get(target: Target<'_>, property: &str) -> Result<Value, Error> {
-    make(&mut record(target, property, &[], CALL_GET))
+    call_with(target, property, &[], CALL_GET)
 }
 
 /// Reads `target.property`, a number (a boolean as 0 or 1), in one crossing.
@@ -406,14 +420,14 @@ pub fn call_number(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result
 
 /// Constructs `new target.class(...args)` (an empty `class`: `new target(...args)`).
 pub fn construct(target: Target<'_>, class: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
-    make(&mut record(target, class, args, CALL_NEW))
+    call_with(target, class, args, CALL_NEW)
 }
 
 /// Calls `target.method(...args)` without waiting: its Promise itself, held (several calls in
 /// flight at once, or a subrequest whose body the handler writes after starting it). Wait for
 /// it with [`settle`].
 pub fn start(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
-    make(&mut record(target, method, args, CALL_PROMISE))
+    call_with(target, method, args, CALL_PROMISE)
 }
 
 /// Waits for `promise` (from [`start`]); what it resolves to.
@@ -423,7 +437,7 @@ pub fn settle(promise: &Value) -> Result<Value, Error> {
 
 /// Sets `target.property = value` (the slots of a response, an option object being built).
 pub fn set(target: Target<'_>, property: &str, value: Arg<'_>) -> Result<(), Error> {
-    make(&mut record(target, property, &[value], CALL_SET)).map(Value::release)
+    call_with(target, property, &[value], CALL_SET | CALL_READ).map(drop)
 }
 
 /// Answers the request with `response`, a `Response` the bridge holds (a subrequest's, a
@@ -438,7 +452,7 @@ pub fn respond_with(response: &Value) -> Result<crate::Response<'static>, Error>
 /// of `headers`, a `Headers` the bridge holds (a subrequest's `response.get("headers")`, the
 /// request's): passed on as they are, nothing copied into wasm and no limit on their count, so
 /// a Worker without an allocator forwards an origin's 13 headers (or 50) as it forwards 1. To
-/// add or change one first: `headers.call("set", &[Arg::str(name), Arg::str(value)])`.
+/// add or change one first: `headers.call_unit("set", &[Arg::str(name), Arg::str(value)])`.
 pub fn respond_with_headers_of(status: u16, headers: &Value, body: Arg<'_>) -> Result<crate::Response<'static>, Error> {
     let init = [
         Field::new("status", Arg::number(f64::from(status))),
@@ -452,7 +466,7 @@ pub fn respond_with_headers_of(status: u16, headers: &Value, body: Arg<'_>) -> R
 /// response does not wait for it (a KV put or a queue send after answering). A failure of the
 /// detached call is logged, not returned.
 pub fn detached(target: Target<'_>, method: &str, args: &[Arg<'_>]) -> Result<(), Error> {
-    make(&mut record(target, method, args, CALL_DETACHED)).map(Value::release)
+    call_with(target, method, args, CALL_DETACHED | CALL_READ).map(drop)
 }
 
 /// The message of the last bridge error of this request (the binding's own error), in `buffer`
@@ -525,6 +539,11 @@ impl Value {
     /// Calls its method `method`.
     pub fn call(&self, method: &str, args: &[Arg<'_>]) -> Result<Value, Error> {
         call(Target::Value(self), method, args)
+    }
+
+    /// Calls its method `method` and drops what it answers, in one crossing ([`call_unit`]).
+    pub fn call_unit(&self, method: &str, args: &[Arg<'_>]) -> Result<(), Error> {
+        call_unit(Target::Value(self), method, args)
     }
 
     /// Calls its method `method` and reads what it answers (waiting for its Promise), a string's
@@ -707,7 +726,6 @@ fn utf8(bytes: &[u8]) -> Result<&str, Error> {
     }
 }
 
-/// `n` in decimal, written into the end of `digits` (no `core::fmt`: nothing here can panic).
 /// The length of the event, an array (an RPC call's arguments, a tail's traces).
 pub(crate) fn event_len() -> Result<usize, Error> {
     Ok(get_number(Target::Event, "length")? as usize)
@@ -719,6 +737,7 @@ pub(crate) fn event_element(index: usize) -> Result<Value, Error> {
     get(Target::Event, decimal(index, &mut digits))
 }
 
+/// `n` in decimal, written into the end of `digits` (no `core::fmt`: nothing here can panic).
 pub(crate) fn decimal(n: usize, digits: &mut [u8; 20]) -> &str {
     crate::text::decimal(n as u64, digits)
 }
@@ -775,7 +794,7 @@ mod tests {
             asked,
             [
                 "global Response.(bytes 6869, {status: 203, headers: value 3}) flags 2",
-                "event .response(value 7) flags 8",
+                "event .response(value 7) flags 40",
             ]
         );
     }
@@ -858,6 +877,36 @@ mod tests {
     }
 
     #[test]
+    fn a_dropped_answer_crosses_once_and_is_not_held() {
+        answers(&[
+            (0, BridgeAnswer::Undefined),
+            (1, BridgeAnswer::Text("an answer nobody reads".into())),
+            (2, BridgeAnswer::Undefined),
+            (3, BridgeAnswer::Undefined),
+        ]);
+        let before = crate::sys::crossings();
+        call_unit(Target::Env("KV"), "put", &[Arg::str("k"), Arg::str("v")]).unwrap();
+        call_unit(Target::Env("KV"), "get", &[Arg::str("k")]).unwrap();
+        set(Target::Event, "status", Arg::number(201.0)).unwrap();
+        detached(Target::Env("KV"), "delete", &[Arg::str("k")]).unwrap();
+        assert_eq!(
+            crate::sys::crossings(),
+            before + 4,
+            "one crossing each: nothing to release"
+        );
+        for handle in 0..4 {
+            assert!(crate::sys::held(handle).is_none(), "handle {handle} not held");
+        }
+        let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
+        assert_eq!(asked[0], "env KV.put(\"k\", \"v\") flags 32", "CALL_READ, no room");
+        assert_eq!(asked[2], "event .status(201) flags 40", "CALL_SET | CALL_READ");
+        assert_eq!(asked[3], "env KV.delete(\"k\") flags 36", "CALL_DETACHED | CALL_READ");
+        // A failure is still the call's error.
+        answers(&[(crate::abi::IO_FAILED, BridgeAnswer::Undefined)]);
+        assert_eq!(call_unit(Target::Env("KV"), "put", &[]), Err(Error::Failed));
+    }
+
+    #[test]
     fn events_contexts_and_sets_have_their_own_targets() {
         answers(&[
             (0, BridgeAnswer::Text("*/5 * * * *".into())),
@@ -869,7 +918,7 @@ mod tests {
         call(Target::Context, "waitUntil", &[]).unwrap();
         let asked = BRIDGE_ASKED.with(|a| a.borrow().clone());
         assert_eq!(asked[0], "event .cron() flags 1");
-        assert_eq!(asked[1], "event .webSocket(value 0) flags 8");
+        assert_eq!(asked[1], "event .webSocket(value 0) flags 40");
         assert_eq!(asked[2], "context .waitUntil() flags 0");
     }
 

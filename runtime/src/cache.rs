@@ -47,9 +47,7 @@ impl Cache {
             Field::new("headers", Arg::object(fields.get(..headers.len()).unwrap_or_default())),
         ];
         let response = bridge::construct(Target::Global("Response"), "", &[Arg::bytes(body), Arg::object(&init)])?;
-        self.value
-            .call("put", &[Arg::str(url), Arg::value(&response)])
-            .map(Value::release)
+        self.value.call_unit("put", &[Arg::str(url), Arg::value(&response)])
     }
 
     /// Removes what is cached for `url`; whether there was something.

@@ -56,13 +56,13 @@ impl Batch {
 
     /// Acknowledges every message: none is delivered again, whatever happens next.
     pub fn ack_all(&self) -> Result<(), Error> {
-        bridge::call(Target::Event, "ackAll", &[]).map(Value::release)
+        bridge::call_unit(Target::Event, "ackAll", &[])
     }
 
     /// Delivers every message again (after `delay_seconds`, if given).
     pub fn retry_all(&self, delay_seconds: Option<u32>) -> Result<(), Error> {
         let options = delay(delay_seconds);
-        bridge::call(Target::Event, "retryAll", &[Arg::object(&options)]).map(Value::release)
+        bridge::call_unit(Target::Event, "retryAll", &[Arg::object(&options)])
     }
 }
 
@@ -138,13 +138,13 @@ impl Message {
 
     /// Acknowledges it: it is not delivered again, even if the handler then fails.
     pub fn ack(&self) -> Result<(), Error> {
-        self.value.call("ack", &[]).map(Value::release)
+        self.value.call_unit("ack", &[])
     }
 
     /// Delivers it again (after `delay_seconds`, if given), even if the handler succeeds.
     pub fn retry(&self, delay_seconds: Option<u32>) -> Result<(), Error> {
         let options = delay(delay_seconds);
-        self.value.call("retry", &[Arg::object(&options)]).map(Value::release)
+        self.value.call_unit("retry", &[Arg::object(&options)])
     }
 }
 

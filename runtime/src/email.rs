@@ -85,7 +85,7 @@ impl Message {
 
     /// Refuses the message with `reason` (the sender gets a bounce with it).
     pub fn set_reject(&self, reason: &str) -> Result<(), Error> {
-        bridge::call(Target::Event, "setReject", &[Arg::str(reason)]).map(Value::release)
+        bridge::call_unit(Target::Event, "setReject", &[Arg::str(reason)])
     }
 
     /// Forwards the message to `recipient` (an address verified on the account), adding
@@ -99,7 +99,7 @@ impl Message {
             *field = Field::new(name, Arg::str(value));
         }
         let fields = Arg::object(&fields[..headers.len()]);
-        bridge::call(Target::Event, "forward", &[Arg::str(recipient), fields]).map(Value::release)
+        bridge::call_unit(Target::Event, "forward", &[Arg::str(recipient), fields])
     }
 
     /// Replies to the sender with `raw`, a whole message (its `In-Reply-To` the received
@@ -109,9 +109,9 @@ impl Message {
         let mut to = [0u8; 320];
         let to = self.from(&mut to)?;
         let message = new_message(from, to, raw)?;
-        let sent = bridge::call(Target::Event, "reply", &[Arg::value(&message)]);
+        let sent = bridge::call_unit(Target::Event, "reply", &[Arg::value(&message)]);
         message.release();
-        sent.map(Value::release)
+        sent
     }
 }
 
@@ -146,9 +146,9 @@ impl<'n> Sender<'n> {
     /// [`bridge::last_error`] says why); needs `EmailMessage` handed over by the entry.
     pub fn send(&self, from: &str, to: &str, raw: &[u8]) -> Result<(), Error> {
         let message = new_message(from, to, raw)?;
-        let sent = bridge::call(Target::Env(self.binding), "send", &[Arg::value(&message)]);
+        let sent = bridge::call_unit(Target::Env(self.binding), "send", &[Arg::value(&message)]);
         message.release();
-        sent.map(Value::release)
+        sent
     }
 }
 
@@ -199,9 +199,9 @@ mod tests {
         assert_eq!(
             BRIDGE_ASKED.with(|a| a.borrow().clone()),
             [
-                "event .forward(\"inbox@example.com\", {X-List: \"a\"}) flags 0",
+                "event .forward(\"inbox@example.com\", {X-List: \"a\"}) flags 32",
                 "host EmailMessage.(\"a@example.com\", \"b@example.com\", bytes 5375626a6563743a20780d0a0d0a6869) flags 2",
-                "env MAIL.send(value 1) flags 0",
+                "env MAIL.send(value 1) flags 32",
             ]
         );
     }

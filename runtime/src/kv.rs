@@ -131,13 +131,13 @@ impl<'n> Namespace<'n> {
             ("metadata", options.metadata_json.map(Arg::json)),
         ]);
         let args = [Arg::str(key), value, options.arg()];
-        bridge::call(Target::Env(self.binding), "put", &args).map(Value::release)
+        bridge::call_unit(Target::Env(self.binding), "put", &args)
     }
 
     /// Deletes `key` (not an error when absent).
     pub fn delete(&self, key: &str) -> Result<(), Error> {
         check(key)?;
-        bridge::call(Target::Env(self.binding), "delete", &[Arg::str(key)]).map(Value::release)
+        bridge::call_unit(Target::Env(self.binding), "delete", &[Arg::str(key)])
     }
 
     /// Lists keys.

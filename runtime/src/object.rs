@@ -258,7 +258,7 @@ fn accept(tags: &[&str], attachment: Option<Arg<'_>>) -> Result<Response<'static
         &[Arg::value(&server), Arg::array(&list[..tags.len()])],
     );
     let attached = match (&accepted, attachment) {
-        (Ok(_), Some(attachment)) => server.call("serializeAttachment", &[attachment]).map(Value::release),
+        (Ok(_), Some(attachment)) => server.call_unit("serializeAttachment", &[attachment]),
         _ => Ok(()),
     };
     server.release();
@@ -276,7 +276,7 @@ pub fn set_auto_response(request: &str, response: &str) -> Result<(), Error> {
         "",
         &[Arg::str(request), Arg::str(response)],
     )?;
-    bridge::call(Target::Context, "setWebSocketAutoResponse", &[Arg::value(&pair)]).map(Value::release)
+    bridge::call_unit(Target::Context, "setWebSocketAutoResponse", &[Arg::value(&pair)])
 }
 
 /// The object's open WebSockets (with tag `tag`, if given).

@@ -102,7 +102,7 @@ impl AbortController {
     /// Aborts every call given its signal: each rejects with an `AbortError` (a subrequest
     /// answers [`crate::io::Error::Aborted`]). Aborting again does nothing.
     pub fn abort(&self) -> Result<(), Error> {
-        self.controller.call("abort", &[]).map(Value::release)
+        self.controller.call_unit("abort", &[])
     }
 
     /// Its `AbortSignal`.

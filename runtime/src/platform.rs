@@ -30,7 +30,7 @@ pub fn var_json_in<'a>(request: &crate::Request<'a>, name: &str) -> Result<Optio
 /// I/O, and other requests run on other instances. A Durable Object served without `io: true`
 /// cannot wait: [`Error::WouldSuspend`].
 pub fn sleep(ms: u32) -> Result<(), Error> {
-    bridge::call(Target::Global("scheduler"), "wait", &[Arg::number(f64::from(ms))]).map(Value::release)
+    bridge::call_unit(Target::Global("scheduler"), "wait", &[Arg::number(f64::from(ms))])
 }
 
 /// Fills `buffer` with cryptographically strong random bytes (`crypto.getRandomValues`, in

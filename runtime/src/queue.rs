@@ -1,7 +1,7 @@
 //! Queues (the producer side) through the bridge: send one message or a batch, as text, bytes or
 //! JSON, with a delay.
 
-use crate::bridge::{self, Arg, Error, Field, Target, Value};
+use crate::bridge::{self, Arg, Error, Field, Target};
 
 /// A queue bound to the Worker as `binding` (`[[queues.producers]]` in wrangler.toml).
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +55,7 @@ impl<'n> Queue<'n> {
             Field::new("contentType", Arg::str(content_type)),
             Field::new("delaySeconds", Arg::number(f64::from(delay_seconds))),
         ];
-        bridge::call(Target::Env(self.binding), "send", &[arg, Arg::object(&options)]).map(Value::release)
+        bridge::call_unit(Target::Env(self.binding), "send", &[arg, Arg::object(&options)])
     }
 
     /// Sends `bodies` as one batch, each delivered after `delay_seconds`.
@@ -92,6 +92,6 @@ impl<'n> Queue<'n> {
             *slot = Arg::object(message);
         }
         let list = [Arg::array(messages.get(..len).unwrap_or_default())];
-        bridge::call(Target::Env(self.binding), "sendBatch", &list).map(Value::release)
+        bridge::call_unit(Target::Env(self.binding), "sendBatch", &list)
     }
 }

@@ -264,7 +264,7 @@ impl<'n> Bucket<'n> {
 
     /// Deletes the object under `key` (not an error when absent).
     pub fn delete(&self, key: &str) -> Result<(), Error> {
-        bridge::call(self.target(), "delete", &[Arg::str(key)]).map(Value::release)
+        bridge::call_unit(self.target(), "delete", &[Arg::str(key)])
     }
 
     /// Deletes every object of `keys` (in calls of at most 32 keys).

@@ -42,7 +42,7 @@ impl Scheduled {
 
     /// Asks the platform not to retry this event should it fail.
     pub fn no_retry(&self) -> Result<(), Error> {
-        bridge::call(Target::Event, "noRetry", &[]).map(bridge::Value::release)
+        bridge::call_unit(Target::Event, "noRetry", &[])
     }
 }
 

@@ -95,7 +95,7 @@ impl Socket {
 
     /// Writes `bytes`, waiting until the platform took them.
     pub fn write(&self, bytes: &[u8]) -> Result<(), Error> {
-        self.writer.call("write", &[Arg::bytes(bytes)]).map(Value::release)
+        self.writer.call_unit("write", &[Arg::bytes(bytes)])
     }
 
     /// The next chunk the peer sent, as a value the bridge holds (`Uint8Array`), `None` when
@@ -129,7 +129,7 @@ impl Socket {
 
     /// Closes both sides and waits until the socket is closed.
     pub fn close(self) -> Result<(), Error> {
-        self.socket.call("close", &[]).map(Value::release)
+        self.socket.call_unit("close", &[])
     }
 
     /// Upgrades a socket opened with [`Transport::StartTls`] to TLS: the new socket (the
@@ -183,7 +183,7 @@ mod tests {
             "host connect.(\"127.0.0.1:7\", {secureTransport: \"off\", allowHalfOpen: false}) flags 0"
         );
         assert_eq!(asked[1], "value .opened() flags 1");
-        assert_eq!(asked[6], "value .write(bytes 6869) flags 0");
-        assert_eq!(asked.last().map(String::as_str), Some("value .close() flags 0"));
+        assert_eq!(asked[6], "value .write(bytes 6869) flags 32");
+        assert_eq!(asked.last().map(String::as_str), Some("value .close() flags 32"));
     }
 }

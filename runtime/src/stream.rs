@@ -90,7 +90,7 @@ impl Parts {
     /// Appends `part`: a string (as UTF-8), bytes, or a held value the platform's `Blob` takes
     /// (a string, an `ArrayBuffer` or a view, a `Blob`; anything else as its string form).
     pub fn push(&self, part: Arg<'_>) -> Result<(), Error> {
-        self.list.call("push", &[part]).map(Value::release)
+        self.list.call_unit("push", &[part])
     }
 
     /// Answers with `status`, `headers` and the parts, in order, as the body.
@@ -128,7 +128,7 @@ impl Writer {
     /// Sends `chunk`; waits (suspending) while the client is not taking what was sent. An error
     /// when the client went away: stop writing.
     pub fn write(&self, chunk: &[u8]) -> Result<(), Error> {
-        self.writer.call("write", &[Arg::bytes(chunk)]).map(Value::release)
+        self.writer.call_unit("write", &[Arg::bytes(chunk)])
     }
 
     /// Sends `text` as UTF-8.

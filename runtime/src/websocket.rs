@@ -125,21 +125,20 @@ impl WebSocket {
     }
 
     pub(crate) fn send(&self, message: Arg<'_>) -> Result<(), Error> {
-        self.value.call("send", &[message]).map(Value::release)
+        self.value.call_unit("send", &[message])
     }
 
     /// Closes it with `code` (1000 normal, 3000-4999 the application's) and `reason`.
     pub fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
         self.value
-            .call("close", &[Arg::number(f64::from(code)), Arg::str(reason)])
-            .map(Value::release)
+            .call_unit("close", &[Arg::number(f64::from(code)), Arg::str(reason)])
     }
 
     /// Keeps `value` with the socket across hibernation (`serializeAttachment`: any value the
     /// structured clone copies, at most 2,048 bytes serialized; a larger one is the platform's
     /// error, `Failed`). It replaces the one kept before.
     pub fn serialize_attachment(&self, value: Arg<'_>) -> Result<(), Error> {
-        self.value.call("serializeAttachment", &[value]).map(Value::release)
+        self.value.call_unit("serializeAttachment", &[value])
     }
 
     /// What [`WebSocket::serialize_attachment`] (or [`crate::object::accept_web_socket_with`]) kept: null

@@ -97,7 +97,7 @@ impl Run {
 
     /// Sleeps `ms` milliseconds, durably (the instance may be evicted and resumed).
     pub fn sleep(&self, name: &str, ms: u32) -> Result<(), Error> {
-        bridge::call(Target::Event, "sleep", &[Arg::str(name), Arg::number(f64::from(ms))]).map(Value::release)
+        bridge::call_unit(Target::Event, "sleep", &[Arg::str(name), Arg::number(f64::from(ms))])
     }
 }
 
@@ -152,17 +152,17 @@ impl Instance {
 
     /// Pauses it.
     pub fn pause(&self) -> Result<(), Error> {
-        self.value.call("pause", &[]).map(Value::release)
+        self.value.call_unit("pause", &[])
     }
 
     /// Resumes it.
     pub fn resume(&self) -> Result<(), Error> {
-        self.value.call("resume", &[]).map(Value::release)
+        self.value.call_unit("resume", &[])
     }
 
     /// Terminates it.
     pub fn terminate(&self) -> Result<(), Error> {
-        self.value.call("terminate", &[]).map(Value::release)
+        self.value.call_unit("terminate", &[])
     }
 
     /// Releases it now instead of when the call ends.

@@ -147,9 +147,7 @@ fn r2<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Er
 
 /// `headers.set(name, value)` on a `Headers` the bridge holds.
 fn set_header(headers: &bridge::Value, name: &str, value: Arg<'_>) -> Result<(), Error> {
-    headers
-        .call("set", &[Arg::str(name), value])
-        .map(bridge::Value::release)
+    headers.call_unit("set", &[Arg::str(name), value])
 }
 
 /// A `Headers` made on the host with an R2 object's `etag` and content type (`default` when it
