@@ -3,7 +3,7 @@
 #   make serve [EXAMPLE=hello] [PORT=8787] [ALLOC=]       build the example, serve it in workerd
 #   make build [EXAMPLE=hello] [ALLOC=]                   build/<example>.<alloc>.<build>/
 #   make test [ALLOC=...] [BUILD=...]                     everything; every backend and build unless given
-#   make test-fast                                        format, lint, host tests, glue tests (the inner loop)
+#   make test-fast                                        the inner loop: format, lint, host and glue tests, ~20 s
 #   make size-check [BUDGETS=file]                        sizes of every variant against the budgets
 #   make dev / make deploy-dry-run [EXAMPLE=...]          wrangler dev / wrangler deploy --dry-run
 #   make bench / make soak / make workers-rs              speed, the 100k fault soak, the baseline
@@ -166,9 +166,19 @@ test: setup .tools/nightly.stamp
 	  echo "make test: seconds per step (name, seconds, exit; the two lanes at once, then test-e2e-alone):"; \
 	  sed 's/^/  /' build/test-times.txt; [ $$status = 0 ] && [ $$alone = 0 ]
 
-# The inner loop: format, lint, host tests, and the glue tests on hand-written modules (no wasm
-# build, no server).
-test-fast: setup lint test-host test-glue
+# The inner loop, within a minute after a change to the runtime (no wasm build, no server):
+# format; lint and host tests in the configurations a change most often breaks (tinyworker on
+# the host with the test stand-ins, on wasm32 without an allocator (hello) and with one and most
+# features (bindings); the allocator crate with talc); the doc tests, the guide's included; the
+# glue tests on hand-written modules. make lint and make test-host (both in make test) run every
+# configuration: each allocator, each example, the unwind build.
+test-fast: setup test-glue
+	cargo fmt --all --check
+	cargo clippy --locked -p tinyworker --features testing,talc --all-targets -- -D warnings
+	cargo clippy --locked --release --target $(TARGET) -p hello -- -D warnings
+	cargo clippy --locked --release --target $(TARGET) -p bindings -- -D warnings
+	cargo test --locked -q -p tinyworker --features testing,talc
+	cargo test --locked -q -p tinyworker-alloc --no-default-features --features talc,oom-hook
 
 # A Worker project of your own at DIR (NAME: its crate and Worker name; the folder's name by
 # default), depending on this checkout. TEMPLATE: minimal (default: template/) or full (routes
