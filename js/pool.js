@@ -6,8 +6,8 @@ import { createRuntime } from "./runtime.js";
 /**
  * A pool of runtimes for a module that suspends: one instance per request in flight. It makes a
  * new instance while the linear memory of all of them (each instance's pages, counted when it is
- * made and again as each call ends, so grown ones are included) stays within `memory` bytes (and their number within `instances`, when given);
- * beyond that up to `queue` requests wait. Streamed calls (a body read in chunks, a streamed
+ * made and again as each call ends, so grown ones are included) stays within `memory` bytes
+ * (and their number within `instances`, when given); beyond that up to `queue` requests wait. Streamed calls (a body read in chunks, a streamed
  * answer) hold at most the `streamed` share of it, so slow or absent streaming clients never
  * take what other requests need. A waiting request is woken by the request that releases an
  * instance (workerd delivers that wake-up in the waiting request's own context, since the
