@@ -241,3 +241,34 @@ test("a JSON argument that is not JSON is the module's invalid argument, its Syn
   assert.ok(bridge.error instanceof RangeError);
   assert.ok(bridge.error.cause instanceof SyntaxError);
 });
+
+test("a name read again at the same address is what its bytes say now, never a kept one", () => {
+  const env = { KV_A: { get: () => "a" }, KV_B: { get: () => "b" }, "KV_é": { get: () => "é" }, K: { get: () => "k" } };
+  const { imports, u32, u8, alloc, read } = setup({ env });
+  const enc = new TextEncoder();
+  const [nameAt, memberAt, record] = [alloc(16), alloc(8), alloc(4 * abi.CALL_RECORD_WORDS)];
+  u8.set(enc.encode("get"), memberAt);
+  // A call of `env[<the bytes at nameAt>].get()`, the name `len` bytes long.
+  const callBy = (name) => {
+    const bytes = enc.encode(name);
+    u8.set(bytes, nameAt);
+    u32.set([abi.CALL_ENV, 0, nameAt, bytes.length, memberAt, 3, 0, 0, 0, 0, 0, 0, 0], record >> 2);
+    const handle = imports.__tw_call(record);
+    return handle < 0 ? handle : read(handle, abi.READ_BYTES, 8);
+  };
+  assert.equal(callBy("KV_A"), "a");
+  assert.equal(callBy("KV_A"), "a");
+  assert.equal(callBy("KV_B"), "b", "the same length at the same address, other bytes");
+  assert.equal(callBy("K"), "k", "a shorter name at the same address");
+  assert.equal(callBy(""), abi.IO_NO_BINDING, "an empty name at the same address");
+  assert.equal(callBy("KV_é"), "é", "a name that is not ASCII");
+  assert.equal(callBy("KV_A"), "a");
+  // Names at 300 other addresses (more than the glue keeps), then the first one again.
+  for (let i = 0; i < 300; i++) {
+    const at = alloc(4);
+    u8.set(enc.encode("KV_B"), at);
+    u32.set([abi.CALL_ENV, 0, at, 4, memberAt, 3, 0, 0, 0, 0, 0, 0, 0], record >> 2);
+    assert.equal(read(imports.__tw_call(record), abi.READ_BYTES, 8), "b");
+  }
+  assert.equal(callBy("KV_A"), "a");
+});
