@@ -1,4 +1,4 @@
-// Types of glue.js, tinyworker's JavaScript side (host ABI v4, docs/ABI.md).
+// Types of glue.js, tinyworker's JavaScript side (the host ABI: docs/ABI.md).
 
 /**
  * How a call into the module ended when it did not return: a Rust panic or abort, an engine
