@@ -6,7 +6,7 @@
 // ships is budgeted), unused exports such as `resilient` and glue the module cannot reach left
 // out. It is what wrangler would upload too.
 // Usage: node scripts/bundle.mjs <example> <wasm> [port] [out]
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -127,6 +127,8 @@ export async function bundle(example, wasm, port = 8787, out = join("build", exa
   if (existsSync(join(src, "wrangler.toml"))) writeFileSync(join(out, "wrangler.toml"), wranglerToml(example) + "\n" + readFileSync(join(src, "wrangler.toml"), "utf8"));
   // Its secrets for wrangler dev (never deployed): dev.vars, shipped as .dev.vars.
   if (existsSync(join(src, "dev.vars"))) copyFileSync(join(src, "dev.vars"), join(out, ".dev.vars"));
+  // Its static assets (public/, the `[assets]` directory its wrangler.toml names).
+  if (existsSync(join(src, "public"))) cpSync(join(src, "public"), join(out, "public"), { recursive: true });
   const services = join(src, "services");
   for (const f of existsSync(services) ? readdirSync(services) : []) copyFileSync(join(services, f), join(out, f));
   if (existsSync(join(src, "config.mjs"))) {

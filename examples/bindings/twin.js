@@ -229,6 +229,8 @@ export default {
     }
     if (path.startsWith("/rpc/")) return text(await env.GREETER.hello(path.slice(5)));
     if (path.startsWith("/host/")) return text(`looked up ${path.slice(6)}`);
+    if (path.startsWith("/static/")) return env.ASSETS.fetch(request);
+    if (path.startsWith("/asset/")) return env.ASSETS.fetch(`https://assets.local/static/${path.slice(7)}`);
     if (path.startsWith("/tcp/")) {
       let socket;
       try {

@@ -79,6 +79,7 @@ mod utf8;
 // Object's storage.
 pub mod ai;
 pub mod analytics;
+pub mod assets;
 pub mod bridge;
 pub mod cache;
 pub mod consumer;

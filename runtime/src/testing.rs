@@ -1256,6 +1256,21 @@ fn object_call(
             });
             return Some(ObjectCall::Subrequest(answer, request_of(url, init)));
         }
+        // A service binding's `fetch` (static assets' too), by URL and init or with the request
+        // being served: the network's stand-in answers it.
+        (CALL_ENV, binding, "fetch", args) if !world.classes.contains_key(binding) => {
+            let request = match args {
+                [HostArg::Str(url), HostArg::Object(init)] => request_of(url, init),
+                [HostArg::Value(request)] if matches!(held(world, *request), Some(Held::Request)) => {
+                    world.requests.last().cloned().expect("a request runs")
+                }
+                other => panic!("tinyworker::testing: {binding}.fetch({other:?}) is not stood in"),
+            };
+            let answer = world.subrequests.clone().unwrap_or_else(|| {
+                panic!("tinyworker::testing: {binding}.fetch with no stand-in (TestEnv::subrequests answers it)")
+            });
+            return Some(ObjectCall::Subrequest(answer, request));
+        }
         (CALL_GLOBAL, "URLSearchParams", "", [HostArg::Value(headers)]) => match held(world, *headers) {
             Some(Held::Headers(headers)) => {
                 let mut text = String::new();

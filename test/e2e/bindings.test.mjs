@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import net from "node:net";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, TEST_BUILDS, assertLogged, dirOf, load, startWranglerDev } from "../helpers.mjs";
@@ -34,6 +34,7 @@ function twinDir() {
   mkdirSync(dir, { recursive: true });
   copyFileSync(`${ROOT}/examples/bindings/twin.js`, `${dir}/worker.js`);
   for (const f of ["greeter.js", "greeter.toml"]) copyFileSync(`${ROOT}/examples/bindings/services/${f}`, `${dir}/${f}`);
+  cpSync(`${ROOT}/examples/bindings/public`, `${dir}/public`, { recursive: true });
   const toml = readFileSync(`${dirOf("bindings")}/wrangler.toml`, "utf8").replace('name = "tinyworker-bindings"', 'name = "tinyworker-bindings-twin"');
   writeFileSync(`${dir}/wrangler.toml`, toml);
   return dir;
@@ -96,6 +97,11 @@ const PLAN = [
   ["GET", "/cache/page"],
   ["DELETE", "/cache/page?cache=named"],
   ["GET", "/rpc/world"],
+  ["GET", "/static/hello.txt"],
+  ["GET", "/static/data.json"],
+  ["GET", "/static/absent.txt"],
+  ["GET", "/asset/hello.txt"],
+  ["GET", "/asset/absent.txt"],
   ["GET", "/host/k1"],
   // A TCP socket from Rust: a round trip to a server of the test's own, and an address that refuses.
   ["POST", `/tcp/${ECHO}`, "ping"],
@@ -181,7 +187,9 @@ async function send(server, [method, path, body, headers]) {
   const r = await fetch(`${server.base}${path}`, { method, body, headers, signal: AbortSignal.timeout(20_000) });
   const pick = Object.fromEntries(["content-type", "etag", "x-size", "x-owner", "cache-control", "content-language", "content-disposition", "x-storage-class"].map((n) => [n, r.headers.get(n)]));
   const answer = { status: r.status, headers: pick, body: Buffer.from(await r.arrayBuffer()).toString("hex") };
-  // (A D1 session's bookmark differs from server to server: only whether there is one.)
+  // (A D1 session's bookmark, and a static asset's etag (wrangler dev's differs from folder to
+  // folder), differ from server to server: only whether there is one.)
+  if (/^\/(static|asset)\//.test(path)) answer.headers.etag = answer.headers.etag !== null;
   return path.startsWith("/d1/session") ? { ...answer, bookmark: r.headers.has("x-bookmark") } : answer;
 }
 
@@ -212,6 +220,14 @@ for (const build of TEST_BUILDS) {
       assert.match(answered("/d1/raw?columns"), /^\[\["id","text"\],\[1,"first note é"\],/);
       assert.match(answered("/d1/first/text"), /^"first note é"$/);
       assert.equal(answered("/error-name"), "SyntaxError");
+      // Static assets: the files of public/, as the platform serves them; a 304 for the etag.
+      assert.equal(answered("/static/hello.txt"), "hello from a static asset\n");
+      assert.equal(answered("/asset/hello.txt"), "hello from a static asset\n");
+      assert.deepEqual(["/static/absent.txt", "/asset/absent.txt"].map((p) => twin.answers[PLAN.findIndex(([, q]) => q == p)].status), [404, 404]);
+      const asset = await fetch(`${server.base}/static/hello.txt`);
+      assert.deepEqual([asset.status, asset.headers.get("content-type"), await asset.text()], [200, "text/plain; charset=utf-8", "hello from a static asset\n"]);
+      const again = await fetch(`${server.base}/static/hello.txt`, { headers: { "if-none-match": asset.headers.get("etag") } });
+      assert.deepEqual([again.status, await again.text()], [304, ""], "the platform's conditional answer, untouched");
       assert.equal(answered(`/tcp/${ECHO}`), "echo:ping", "a TCP round trip");
       assert.equal(twin.answers[PLAN.findIndex(([, p]) => p == `/tcp/${CLOSED}`)].status, 502, "nothing listens there");
       // R2's options did what they say: conditions answered 304 and 412 (and wrote nothing),

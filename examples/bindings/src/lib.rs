@@ -33,6 +33,8 @@
 //! | `GET /rpc/<name>` | `env.GREETER.hello(name)`: Workers RPC to a bound service |
 //! | `GET /host/<key>` | `lookup(key)`, an async host function of the Worker's JavaScript entry |
 //! | `GET /limit/<key>`, `POST /analytics`, `GET /secret-length`, `POST /ai/<model>`, `POST /vectors/query`, `POST /vectors/upsert` | rate limiting, Analytics Engine, the Secrets Store, Workers AI and Vectorize, typed (tested in Node 24 against stand-ins of the platform's documented shapes: no local simulator here) |
+//! | `GET /static/<path>` | the static asset the request names (`public/static/<path>`, `tinyworker::assets`), as the platform answers it: a 304 for its etag, a 404 when there is no such file |
+//! | `GET /asset/<name>` | the asset `/static/<name>` fetched by URL (`Assets::fetch`), answered untouched |
 //! | `POST /tcp/<host:port>` | a TCP socket (`tinyworker::socket`): the body sent, the server's first chunk back; 502 when it cannot connect |
 //! | `POST /after/<key>` | answers 202 at once; stores the body in KV under `<key>` afterwards (`ctx.waitUntil`) |
 //! | `GET /log` | logs one line at each level |
@@ -65,6 +67,7 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use tinyworker::ai::{Ai, Index};
 use tinyworker::analytics::{DataPoint, Dataset};
+use tinyworker::assets::Assets;
 use tinyworker::bridge::{self, Arg, Error, Target};
 use tinyworker::cache::Cache;
 use tinyworker::consumer;
@@ -548,6 +551,8 @@ static ROUTES: &[Route] = &[
     Route::any("/cache/*path", cache_route),
     Route::get("/rpc/*name", rpc),
     Route::get("/host/*key", host),
+    Route::get("/static/*path", static_asset),
+    Route::get("/asset/*name", asset_by_url),
     Route::post("/tcp/*address", tcp),
     Route::get("/limit/*key", limit),
     Route::post("/analytics", analytics),
@@ -790,6 +795,21 @@ fn kv_list<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Er
 fn rpc<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let answer = GREETER.call("hello", &[Arg::str(params.get("name").unwrap_or_default())])?;
     Ok(Response::owned(200, answer.bytes_owned()?))
+}
+
+/// The Worker's static assets (`[assets]` in wrangler.toml: public/).
+const ASSETS: Assets = Assets::new("ASSETS");
+
+/// `GET /static/<path>`: the asset the request names, as the platform answers it.
+fn static_asset<'a>(_: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    Ok(ASSETS.serve()?.respond()?)
+}
+
+/// `GET /asset/<name>`: the asset `/static/<name>`, fetched by URL.
+fn asset_by_url<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    let name = params.get("name").unwrap_or_default();
+    let url = tinyworker::text_in!(request, "https://assets.local/static/", name)?;
+    Ok(ASSETS.fetch(&tinyworker::io::Subrequest::get(url))?.respond()?)
 }
 
 fn host<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
