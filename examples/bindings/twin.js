@@ -231,6 +231,18 @@ export default {
     if (path.startsWith("/host/")) return text(`looked up ${path.slice(6)}`);
     if (path.startsWith("/static/")) return env.ASSETS.fetch(request);
     if (path.startsWith("/asset/")) return env.ASSETS.fetch(`https://assets.local/static/${path.slice(7)}`);
+    if (path == "/hyperdrive" && request.method == "GET") {
+      const db = env.HYPERDRIVE;
+      return text(`${db.user} ${db.database} ${db.port} ${db.connectionString.includes(db.user) ? "named" : "unnamed"}\n`);
+    }
+    if (path == "/hyperdrive") {
+      const socket = env.HYPERDRIVE.connect();
+      await socket.opened;
+      await socket.writable.getWriter().write(new Uint8Array(await request.arrayBuffer()));
+      const { value } = await socket.readable.getReader().read();
+      await socket.close();
+      return text(value ?? "");
+    }
     if (path.startsWith("/tcp/")) {
       let socket;
       try {

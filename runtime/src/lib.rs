@@ -86,6 +86,7 @@ pub mod consumer;
 pub mod d1;
 pub mod email;
 pub mod form;
+pub mod hyperdrive;
 pub mod io;
 pub mod json;
 pub mod kv;

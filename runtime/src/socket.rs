@@ -86,7 +86,7 @@ impl Socket {
     }
 
     /// `socket`, once its `opened` promise settled, with its writer and reader.
-    fn opened(socket: Value) -> Result<Socket, Error> {
+    pub(crate) fn opened(socket: Value) -> Result<Socket, Error> {
         socket.get("opened")?; // (a Promise: the call waits for it, and fails with it)
         let writer = socket.get("writable")?.call("getWriter", &[])?;
         let reader = socket.get("readable")?.call("getReader", &[])?;

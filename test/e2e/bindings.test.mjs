@@ -19,6 +19,8 @@ const generic = /^internal error \(fault [0-9a-f]{8}\)\n$/;
 const echo = net.createServer((socket) => socket.on("data", (data) => socket.write(Buffer.concat([Buffer.from("echo:"), data]))));
 await new Promise((resolve) => echo.listen(0, "127.0.0.1", resolve));
 const ECHO = `127.0.0.1:${echo.address().port}`;
+// Hyperdrive's database, for wrangler dev: the echo server (Hyperdrive passes bytes through).
+const HYPERDRIVE = { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: `postgres://tiny:secret@${ECHO}/notes` };
 // A port nothing listens on: the one of a server just closed.
 const closed = net.createServer();
 await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
@@ -104,6 +106,8 @@ const PLAN = [
   ["GET", "/asset/absent.txt"],
   ["GET", "/host/k1"],
   // A TCP socket from Rust: a round trip to a server of the test's own, and an address that refuses.
+  ["GET", "/hyperdrive"],
+  ["POST", "/hyperdrive", "through the pool"],
   ["POST", `/tcp/${ECHO}`, "ping"],
   ["POST", `/tcp/${ECHO}`, ALL_BYTES],
   ["POST", `/tcp/${CLOSED}`, "x"],
@@ -196,7 +200,7 @@ async function send(server, [method, path, body, headers]) {
 let twin;
 test.before(async () => {
   twin = { persist: mkdtempSync(join(tmpdir(), "bindings-twin-")) };
-  twin.server = await startWranglerDev(twinDir(), { persist: twin.persist, configs: ["greeter.toml"] });
+  twin.server = await startWranglerDev(twinDir(), { persist: twin.persist, configs: ["greeter.toml"], environment: HYPERDRIVE });
   twin.answers = [];
   for (const request of PLAN) twin.answers.push(await send(twin.server, request));
 });
@@ -209,7 +213,7 @@ test.after(async () => {
 for (const build of TEST_BUILDS) {
   test(`wrangler dev, ${build} build: every route answers as the JavaScript twin`, async () => {
     const persist = mkdtempSync(join(tmpdir(), `bindings-${build}-`));
-    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"] });
+    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"], environment: HYPERDRIVE });
     try {
       for (const [i, request] of PLAN.entries()) {
         assert.deepEqual(await send(server, request), twin.answers[i], `${request[0]} ${request[1]}`);
@@ -229,6 +233,8 @@ for (const build of TEST_BUILDS) {
       const again = await fetch(`${server.base}/static/hello.txt`, { headers: { "if-none-match": asset.headers.get("etag") } });
       assert.deepEqual([again.status, await again.text()], [304, ""], "the platform's conditional answer, untouched");
       assert.equal(answered(`/tcp/${ECHO}`), "echo:ping", "a TCP round trip");
+      assert.match(answered("/hyperdrive"), /^tiny notes \d+ named\n$/, "Hyperdrive's configuration");
+      assert.equal(Buffer.from(twin.answers[PLAN.findIndex(([m, p]) => m == "POST" && p == "/hyperdrive")].body, "hex").toString(), "echo:through the pool", "a round trip through Hyperdrive");
       assert.equal(twin.answers[PLAN.findIndex(([, p]) => p == `/tcp/${CLOSED}`)].status, 502, "nothing listens there");
       // R2's options did what they say: conditions answered 304 and 412 (and wrote nothing),
       // a wrong checksum stored nothing, a suffix is the last bytes, `include` brought metadata.
@@ -322,7 +328,7 @@ for (const build of TEST_BUILDS) {
 
   test(`wrangler dev, ${build} build: faults in the middle of bridge calls`, async () => {
     const persist = mkdtempSync(join(tmpdir(), `bindings-faults-${build}-`));
-    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"] });
+    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"], environment: HYPERDRIVE });
     try {
       await fetch(`${server.base}/r2/object`, { method: "PUT", body: ALL_BYTES });
       for (let i = 0; i < 5; i++) assert.deepEqual(await server.get("/started"), [200, "1"], "the start hook ran once per instance");
@@ -367,7 +373,7 @@ for (const build of TEST_BUILDS) {
 for (const build of TEST_BUILDS) {
   test(`wrangler dev, ${build} build: a mixed soak of 10,000 requests over the bindings, ~10 % faults`, async () => {
     const persist = mkdtempSync(join(tmpdir(), `bindings-soak-${build}-`));
-    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"] });
+    const server = await startWranglerDev(dirOf("bindings", "talc", build), { persist, configs: ["greeter.toml"], environment: HYPERDRIVE });
     try {
       await fetch(`${server.base}/r2/soak`, { method: "PUT", body: "soak value" });
       const good = [

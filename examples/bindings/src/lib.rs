@@ -35,6 +35,8 @@
 //! | `GET /limit/<key>`, `POST /analytics`, `GET /secret-length`, `POST /ai/<model>`, `POST /vectors/query`, `POST /vectors/upsert` | rate limiting, Analytics Engine, the Secrets Store, Workers AI and Vectorize, typed (tested in Node 24 against stand-ins of the platform's documented shapes: no local simulator here) |
 //! | `GET /static/<path>` | the static asset the request names (`public/static/<path>`, `tinyworker::assets`), as the platform answers it: a 304 for its etag, a 404 when there is no such file |
 //! | `GET /asset/<name>` | the asset `/static/<name>` fetched by URL (`Assets::fetch`), answered untouched |
+//! | `GET /hyperdrive` | the Hyperdrive configuration's user, database and port (`tinyworker::hyperdrive`; its password and connection string stay in the Worker), and whether the connection string names the user |
+//! | `POST /hyperdrive` | a TCP connection to the database through Hyperdrive: the body sent, the first chunk back |
 //! | `POST /tcp/<host:port>` | a TCP socket (`tinyworker::socket`): the body sent, the server's first chunk back; 502 when it cannot connect |
 //! | `POST /after/<key>` | answers 202 at once; stores the body in KV under `<key>` afterwards (`ctx.waitUntil`) |
 //! | `GET /log` | logs one line at each level |
@@ -72,6 +74,7 @@ use tinyworker::bridge::{self, Arg, Error, Target};
 use tinyworker::cache::Cache;
 use tinyworker::consumer;
 use tinyworker::d1::{self, Database, Param, SessionStart};
+use tinyworker::hyperdrive::Hyperdrive;
 use tinyworker::kv::{self, Namespace};
 use tinyworker::platform::{self, Level};
 use tinyworker::queue::{Body, Queue};
@@ -553,6 +556,8 @@ static ROUTES: &[Route] = &[
     Route::get("/host/*key", host),
     Route::get("/static/*path", static_asset),
     Route::get("/asset/*name", asset_by_url),
+    Route::get("/hyperdrive", hyperdrive_info),
+    Route::post("/hyperdrive", hyperdrive_echo),
     Route::post("/tcp/*address", tcp),
     Route::get("/limit/*key", limit),
     Route::post("/analytics", analytics),
@@ -795,6 +800,45 @@ fn kv_list<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Er
 fn rpc<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     let answer = GREETER.call("hello", &[Arg::str(params.get("name").unwrap_or_default())])?;
     Ok(Response::owned(200, answer.bytes_owned()?))
+}
+
+/// The Worker's database through Hyperdrive (`[[hyperdrive]]`: the tests point it at a server
+/// of their own).
+const DATABASE: Hyperdrive = Hyperdrive::new("HYPERDRIVE");
+
+/// `GET /hyperdrive`: `<user> <database> <port> <whether the connection string names the user>`.
+fn hyperdrive_info<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, tinyworker::Error> {
+    let (user, database, port) = (
+        DATABASE.user_in(request)?,
+        DATABASE.database_in(request)?,
+        DATABASE.port()?,
+    );
+    // (Compared byte by byte: `str::contains` would link the two-way searcher, ~5 KB gzip.)
+    let connection = DATABASE.connection_string_in(request)?.as_bytes();
+    let named = connection
+        .windows(user.len().max(1))
+        .any(|window| window == user.as_bytes());
+    let line = tinyworker::text_in!(
+        request,
+        user,
+        " ",
+        database,
+        " ",
+        u64::from(port),
+        " ",
+        if named { "named" } else { "unnamed" },
+        "\n"
+    )?;
+    Ok(Response::text(200, line))
+}
+
+/// `POST /hyperdrive`: sends the body to the database through Hyperdrive, answers its first chunk.
+fn hyperdrive_echo<'a>(request: &Request<'a>, _: &Params<'a>) -> Result<Response<'a>, Error> {
+    let socket = DATABASE.connect()?;
+    socket.write(request.body())?;
+    let reply = socket.read_in(request)?.unwrap_or_default();
+    socket.close()?;
+    Ok(Response::owned(200, reply.to_vec()))
 }
 
 /// The Worker's static assets (`[assets]` in wrangler.toml: public/).
