@@ -90,8 +90,8 @@ const kindOf = (v) => {
  * read at an address is answered again while the bytes there still spell it (compared a byte
  * at a time through the words: no view made per call), so a call by a name the module keeps
  * (a `&'static str`) decodes nothing and makes no new string, and V8 looks the property up by
- * a string it has already internalised (with the ASCII decoding and the views each call made
- * before: 0.86 us a bridge call; now 0.16, `make bench`'s bridge_call_us). (Only an ASCII name
+ * a string it has already internalised (docs/guide/speed.md has the measured cost of a bridge
+ * call before and after). (Only an ASCII name
  * can match: a longer character takes more bytes than UTF-16 units.) At most 256 are kept: a
  * module that writes names at ever other addresses starts the cache over.
  */

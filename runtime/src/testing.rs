@@ -123,6 +123,8 @@ struct World {
     d1: HashMap<String, d1::Database>,
     /// The Cache API's caches.
     caches: cache::Caches,
+    /// Hyperdrive configurations by binding: their connection strings.
+    hyperdrive: HashMap<String, String>,
 }
 
 /// A test's stand-in for the network: a subrequest in, its answer out.
@@ -497,6 +499,17 @@ impl TestEnv {
         self
     }
 
+    /// With a Hyperdrive configuration bound as `binding` (`[[hyperdrive]]`) whose connection
+    /// string is `connection_string` (`postgresql://user:password@host:port/database`): its
+    /// parts read from it as the platform's binding answers them. (`connect()` is not simulated:
+    /// the call fails, as an unknown member does.)
+    pub fn hyperdrive(self, binding: &str, connection_string: &str) -> Self {
+        with_world(|w| {
+            w.hyperdrive.insert(binding.into(), connection_string.into());
+        });
+        self
+    }
+
     /// With an empty D1 database bound as `binding` (`[[d1_databases]]`): SQLite itself, in
     /// memory, answering in D1's shapes (rows as objects, integers and reals as numbers, a blob
     /// as its bytes, `meta`, `exec`'s count, a batch in one transaction, sessions).
@@ -825,6 +838,9 @@ fn binding_call(
 ) -> Option<BridgeAnswer> {
     let js: Vec<Js> = args.iter().map(|arg| js_of(world, arg)).collect();
     Some(match (target, name, member, args) {
+        (CALL_ENV, binding, member, []) if world.hyperdrive.contains_key(binding) => {
+            hyperdrive_part(&world.hyperdrive[binding], member)?
+        }
         (CALL_ENV, binding, member, _) if world.r2.contains_key(binding) => {
             let result = bucket(world, binding).call(member, &js, now_ms());
             answer_result(world, result)
@@ -1086,6 +1102,27 @@ enum ObjectCall {
     Run(String, Class, String, TestRequest),
     /// The test's stand-in for the network, asked this subrequest.
     Subrequest(std::rc::Rc<Subrequests>, TestRequest),
+}
+
+/// Property `member` of a Hyperdrive binding whose connection string is `url`
+/// (`scheme://user:password@host:port/database`), as the platform answers it: the port a
+/// number, the rest text; `None` for a member the binding does not have.
+fn hyperdrive_part(url: &str, member: &str) -> Option<BridgeAnswer> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let (credentials, place) = rest.rsplit_once('@').unwrap_or(("", rest));
+    let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+    let (address, database) = place.split_once('/').unwrap_or((place, ""));
+    let (host, port) = address.rsplit_once(':').unwrap_or((address, "5432"));
+    let text = |part: &str| BridgeAnswer::Text(part.into());
+    Some(match member {
+        "connectionString" => text(url),
+        "user" => text(user),
+        "password" => text(password),
+        "host" => text(host),
+        "database" => text(database),
+        "port" => BridgeAnswer::Number(port.parse().ok()?),
+        _ => return None,
+    })
 }
 
 /// The request of a `fetch(url, init)` call: its method (GET by default), headers and body.
