@@ -243,18 +243,33 @@ export default {
       await socket.close();
       return text(value ?? "");
     }
-    if (path.startsWith("/tcp/")) {
+    const transport = /^\/(tcp|tls|starttls)\//.exec(path)?.[1];
+    if (transport && request.method == "POST") {
+      const secureTransport = { tcp: "off", tls: "on", starttls: "starttls" }[transport];
       let socket;
       try {
-        socket = connect(path.slice(5), { secureTransport: "off", allowHalfOpen: false });
+        socket = connect(path.slice(transport.length + 2), { secureTransport, allowHalfOpen: false });
         await socket.opened;
       } catch {
         return text("could not connect\n", 502);
       }
-      await socket.writable.getWriter().write(new Uint8Array(await request.arrayBuffer()));
-      const { value } = await socket.readable.getReader().read();
-      await socket.close();
-      return text(value ?? "");
+      try {
+        if (secureTransport == "starttls") {
+          const writer = socket.writable.getWriter();
+          await writer.write(new TextEncoder().encode("STARTTLS\r\n"));
+          const reader = socket.readable.getReader();
+          await reader.read();
+          writer.releaseLock();
+          reader.releaseLock();
+          socket = socket.startTls();
+        }
+        await socket.writable.getWriter().write(new Uint8Array(await request.arrayBuffer()));
+        const { value } = await socket.readable.getReader().read();
+        await socket.close();
+        return text(value ?? "");
+      } catch {
+        return text("the exchange failed\n", 502);
+      }
     }
     if (path == "/queue-batch" && request.method == "POST") {
       const lines = (await request.text()).split("\n").filter(Boolean);

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import net from "node:net";
+import tls from "node:tls";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,11 +17,36 @@ import { ROOT, TEST_BUILDS, assertLogged, dirOf, load, startWranglerDev } from "
 const generic = /^internal error \(fault [0-9a-f]{8}\)\n$/;
 
 /** A TCP server on 127.0.0.1 for the sockets routes: it answers each chunk with `echo:` and it. */
-const echo = net.createServer((socket) => socket.on("data", (data) => socket.write(Buffer.concat([Buffer.from("echo:"), data]))));
+// (A client that gives up on a connection resets it: each server ignores its sockets' errors.)
+const echo = net.createServer((socket) =>
+  socket.on("error", () => {}).on("data", (data) => socket.write(Buffer.concat([Buffer.from("echo:"), data]))),
+);
 await new Promise((resolve) => echo.listen(0, "127.0.0.1", resolve));
 const ECHO = `127.0.0.1:${echo.address().port}`;
+// TLS servers for the TLS routes, with certificates of fixtures/tls/: `localhost`'s, signed by
+// the test CA that wrangler dev's workerd is told to trust (NODE_EXTRA_CA_CERTS, read by
+// Miniflare for its "internet" service) and nothing else; and one signed by no one trusted.
+// SECURE answers as the echo server does, over TLS from the start; STARTTLS reads `STARTTLS`
+// and answers `go` in the clear, then upgrades the same connection and answers `tls:` and each
+// chunk.
+const pem = (name) => readFileSync(`${ROOT}/fixtures/tls/${name}`);
+const TRUSTED = { key: pem("localhost.key"), cert: pem("localhost.pem") };
+const echoTls = (socket) => socket.on("error", () => {}).on("data", (data) => socket.write(Buffer.concat([Buffer.from("tls:"), data])));
+const secure = tls.createServer(TRUSTED, echoTls);
+const untrusted = tls.createServer({ key: pem("untrusted.key"), cert: pem("untrusted.pem") }, echoTls);
+const upgrading = net.createServer((socket) =>
+  socket.on("error", () => {}).once("data", (data) => {
+    if (String(data) != "STARTTLS\r\n") return socket.end("no\n");
+    socket.write("go\r\n", () => echoTls(new tls.TLSSocket(socket, { isServer: true, ...TRUSTED })));
+  }),
+);
+for (const server of [secure, untrusted, upgrading]) await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const SECURE = `localhost:${secure.address().port}`;
+const UNTRUSTED = `localhost:${untrusted.address().port}`;
+const STARTTLS = `localhost:${upgrading.address().port}`;
+const WRANGLER_ENV = { NODE_EXTRA_CA_CERTS: `${ROOT}/fixtures/tls/ca.pem` };
 // Hyperdrive's database, for wrangler dev: the echo server (Hyperdrive passes bytes through).
-const HYPERDRIVE = { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: `postgres://tiny:secret@${ECHO}/notes` };
+const HYPERDRIVE = { ...WRANGLER_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: `postgres://tiny:secret@${ECHO}/notes` };
 // A port nothing listens on: tcpmux's, privileged and unused. (The port of a server just closed
 // was taken once, in a clean clone, by a process of another lane before the request came.)
 const CLOSED = "127.0.0.1:1";
@@ -109,6 +135,14 @@ const PLAN = [
   ["POST", `/tcp/${ECHO}`, "ping"],
   ["POST", `/tcp/${ECHO}`, ALL_BYTES],
   ["POST", `/tcp/${CLOSED}`, "x"],
+  // TLS: from the start, and plain TCP upgraded; a server whose certificate no one trusted
+  // signed, and a server that speaks no TLS, refused (502s, the platform's reason in the log).
+  ["POST", `/tls/${SECURE}`, "over tls"],
+  ["POST", `/tls/${SECURE}`, ALL_BYTES],
+  ["POST", `/starttls/${STARTTLS}`, "upgraded"],
+  ["POST", `/tls/${UNTRUSTED}`, "x"],
+  ["POST", `/tls/${ECHO}`, "x"],
+  ["POST", `/starttls/${ECHO}`, "x"],
   ["PUT", "/r2/owned/x", "with an owner", { "x-owner": "ann" }],
   ["GET", "/r2/owned/x"],
   ["PUT", "/r2/owned/y/z", "deeper"],
@@ -203,7 +237,7 @@ test.before(async () => {
   for (const request of PLAN) twin.answers.push(await send(twin.server, request));
 });
 test.after(async () => {
-  echo.close();
+  for (const server of [echo, secure, untrusted, upgrading]) server.close();
   await twin?.server?.stop();
   rmSync(twin.persist, { recursive: true, force: true });
 });
@@ -234,6 +268,10 @@ for (const build of TEST_BUILDS) {
       assert.match(answered("/hyperdrive"), /^tiny notes \d+ named\n$/, "Hyperdrive's configuration");
       assert.equal(Buffer.from(twin.answers[PLAN.findIndex(([m, p]) => m == "POST" && p == "/hyperdrive")].body, "hex").toString(), "echo:through the pool", "a round trip through Hyperdrive");
       assert.equal(twin.answers[PLAN.findIndex(([, p]) => p == `/tcp/${CLOSED}`)].status, 502, "nothing listens there");
+      assert.equal(answered(`/tls/${SECURE}`), "tls:over tls", "a TLS round trip");
+      assert.equal(answered(`/starttls/${STARTTLS}`), "tls:upgraded", "a round trip after the upgrade");
+      const refused = [`/tls/${UNTRUSTED}`, `/tls/${ECHO}`, `/starttls/${ECHO}`];
+      assert.deepEqual(refused.map((p) => twin.answers[PLAN.findIndex(([, q]) => q == p)].status), [502, 502, 502], "no TLS without a trusted certificate");
       // R2's options did what they say: conditions answered 304 and 412 (and wrote nothing),
       // a wrong checksum stored nothing, a suffix is the last bytes, `include` brought metadata.
       const all = (path) => PLAN.flatMap(([, p], i) => (p == path ? [twin.answers[i]] : []));

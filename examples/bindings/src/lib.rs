@@ -38,6 +38,8 @@
 //! | `GET /hyperdrive` | the Hyperdrive configuration's user, database and port (`tinyworker::hyperdrive`; its password and connection string stay in the Worker), and whether the connection string names the user |
 //! | `POST /hyperdrive` | a TCP connection to the database through Hyperdrive: the body sent, the first chunk back |
 //! | `POST /tcp/<host:port>` | a TCP socket (`tinyworker::socket`): the body sent, the server's first chunk back; 502 when it cannot connect |
+//! | `POST /tls/<host:port>` | the same over TLS from the start (`Transport::On`): 502 when the server's certificate is not trusted |
+//! | `POST /starttls/<host:port>` | plain TCP upgraded (`Transport::StartTls`): `STARTTLS` and the server's go-ahead in the clear, then `Socket::start_tls` and the body over TLS; 502 when the upgrade fails |
 //! | `POST /after/<key>` | answers 202 at once; stores the body in KV under `<key>` afterwards (`ctx.waitUntil`) |
 //! | `GET /log` | logs one line at each level |
 //! | `GET /cf` | the request's `cf` properties as JSON |
@@ -83,7 +85,7 @@ use tinyworker::ratelimit::RateLimiter;
 use tinyworker::router::{self, Params, Route};
 use tinyworker::secrets::Secret;
 use tinyworker::service::Service;
-use tinyworker::socket::{Options as SocketOptions, Socket};
+use tinyworker::socket::{Options as SocketOptions, Socket, Transport};
 use tinyworker::{stream, Header, Request, Response};
 
 const BUCKET: Bucket<'static> = Bucket::new("BUCKET");
@@ -559,6 +561,8 @@ static ROUTES: &[Route] = &[
     Route::get("/hyperdrive", hyperdrive_info),
     Route::post("/hyperdrive", hyperdrive_echo),
     Route::post("/tcp/*address", tcp),
+    Route::post("/tls/*address", tls),
+    Route::post("/starttls/*address", starttls),
     Route::get("/limit/*key", limit),
     Route::post("/analytics", analytics),
     Route::get("/secret-length", secret_length),
@@ -865,13 +869,53 @@ fn host<'a>(_: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error>
 /// worker.js): connects, sends the body, answers the first chunk the server sends back, closes;
 /// 502 when it cannot connect.
 fn tcp<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
-    let Ok(socket) = Socket::connect(params.get("address").unwrap_or_default(), &SocketOptions::default()) else {
+    converse(request, params, Transport::Off)
+}
+
+/// `POST /tls/<host:port>`: as `/tcp/`, over TLS from the start.
+fn tls<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    converse(request, params, Transport::On)
+}
+
+/// `POST /starttls/<host:port>`: as `/tcp/`, on plain TCP upgraded to TLS once the server
+/// agreed (`STARTTLS`, its go-ahead in the clear).
+fn starttls<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
+    converse(request, params, Transport::StartTls)
+}
+
+/// The body sent over a socket to the route's address with `transport`, the first chunk back;
+/// 502 when it cannot connect or the exchange fails (a certificate not trusted, an upgrade
+/// refused: the platform's message goes to the log, never to the client).
+fn converse<'a>(request: &Request<'a>, params: &Params<'a>, transport: Transport) -> Result<Response<'a>, Error> {
+    let address = params.get("address").unwrap_or_default();
+    let Ok(socket) = Socket::connect(
+        address,
+        &SocketOptions {
+            transport,
+            ..SocketOptions::default()
+        },
+    ) else {
         return Ok(Response::text(502, "could not connect\n"));
     };
+    match exchange(request, socket, transport) {
+        Ok(reply) => Ok(Response::owned(200, reply.to_vec())),
+        Err(_) => Ok(Response::text(502, "the exchange failed\n")),
+    }
+}
+
+/// [`converse`]'s exchange on the open `socket`: the upgrade first for `StartTls`.
+fn exchange<'a>(request: &Request<'a>, mut socket: Socket, transport: Transport) -> Result<&'a [u8], Error> {
+    if transport == Transport::StartTls {
+        socket.write(b"STARTTLS\r\n")?;
+        if let Some(go_ahead) = socket.read_value()? {
+            go_ahead.release();
+        }
+        socket = socket.start_tls()?;
+    }
     socket.write(request.body())?;
     let reply = socket.read_in(request)?.unwrap_or_default();
     socket.close()?;
-    Ok(Response::owned(200, reply.to_vec()))
+    Ok(reply)
 }
 
 /// `GET /limit/<key>`: the rate limiter `LIMITER` asked for `key`: 200, or 429 past the limit.
