@@ -227,17 +227,23 @@ miri: .tools/nightly.stamp
 NODE24 := $(BIN)/../node24/bin/node
 test-glue: node_modules/.stamp
 	node --test --test-concurrency=1 test/glue/*.test.mjs
-# test-e2e: test-e2e-runners, three runners at once (scripts/lanes.sh): most of their time is
+# test-e2e: test-e2e-runners, four runners at once (scripts/lanes.sh): most of their time is
 # spent waiting for servers, each server has ports of its own, and Node 22's files are split in
-# two (E2E_SECOND: the files of the second runner, the wrangler dev ones) so that no runner waits
-# long for the others. Then test-e2e-alone: E2E_ALONE (on Node 22) and E2E_ALONE_JSPI (on Node 24),
-# one file at a time: their tests assert latencies and CPU shares of one workerd under a load
-# they make themselves, which other work on the machine crowds (make test runs them last).
-E2E_SECOND := bindings jobs standins wrangler
+# three so that no runner waits long for the others: E2E_BINDINGS (bindings.test.mjs alone: its
+# two soaks of 10,000 requests through wrangler dev), E2E_SECOND (the other wrangler dev files,
+# and room's) and the rest (seconds per file, each alone on a quiet machine, 2026-12-07: bindings
+# 127; jobs 43, room 47, wrangler 6, standins 4; resilient 20, stream 15, million 11, loader 7,
+# the other 13 files 14 together). Then test-e2e-alone: E2E_ALONE (on Node 22) and E2E_ALONE_JSPI
+# (on Node 24), one file at a time: their tests assert latencies and CPU shares of one workerd
+# under a load they make themselves, which other work on the machine crowds (make test runs them
+# last).
+E2E_BINDINGS := bindings
+E2E_SECOND := jobs standins wrangler room
 E2E_ALONE  := test/e2e/pool.test.mjs test/e2e/proxy.test.mjs test/e2e/trust.test.mjs
 E2E_ALONE_JSPI := test/e2e/jspi/proxy.test.mjs
+E2E_BINDINGS_FILES := $(E2E_BINDINGS:%=test/e2e/%.test.mjs)
 E2E_SECOND_FILES := $(E2E_SECOND:%=test/e2e/%.test.mjs)
-E2E_FIRST_FILES  := $(filter-out $(E2E_SECOND_FILES) $(E2E_ALONE),$(wildcard test/e2e/*.test.mjs))
+E2E_FIRST_FILES  := $(filter-out $(E2E_BINDINGS_FILES) $(E2E_SECOND_FILES) $(E2E_ALONE),$(wildcard test/e2e/*.test.mjs))
 E2E_ENV := TEST_ALLOCS='$(TEST_ALLOCS)' TEST_BUILDS='$(TEST_BUILDS)'
 test-e2e: setup .tools/nightly.stamp
 	@$(MAKE) -s test-e2e-runners; runners=$$?; $(MAKE) -s test-e2e-alone; alone=$$?; \
@@ -245,6 +251,7 @@ test-e2e: setup .tools/nightly.stamp
 test-e2e-runners: setup .tools/nightly.stamp
 	@scripts/lanes.sh "node22=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_FIRST_FILES)" \
 	  "node22-wrangler=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_SECOND_FILES)" \
+	  "node22-bindings=$(E2E_ENV) node --test --test-concurrency=1 $(E2E_BINDINGS_FILES)" \
 	  "node24-jspi=$(E2E_ENV) $(NODE24) --test --test-concurrency=1 $(filter-out $(E2E_ALONE_JSPI),$(wildcard test/e2e/jspi/*.test.mjs))"
 test-e2e-alone: setup .tools/nightly.stamp
 	@$(E2E_ENV) node --test --test-concurrency=1 $(E2E_ALONE); node22=$$?; \
