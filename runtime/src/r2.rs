@@ -79,6 +79,15 @@ impl StorageClass {
             StorageClass::InfrequentAccess => "InfrequentAccess",
         }
     }
+
+    /// The class the platform names `name`, `None` for a name this crate does not know.
+    fn named(name: &str) -> Option<Self> {
+        match name {
+            "Standard" => Some(StorageClass::Standard),
+            "InfrequentAccess" => Some(StorageClass::InfrequentAccess),
+            _ => None,
+        }
+    }
 }
 
 /// Conditions on the object already stored (`onlyIf`): each that is set must hold.
@@ -360,9 +369,8 @@ impl Object {
     pub fn storage_class(&self) -> Result<Option<StorageClass>, Error> {
         let mut name = [0u8; 16]; // (the longest name has 16 bytes; anything longer is unknown)
         match self.value.get("storageClass")?.text(&mut name) {
-            Ok("Standard") => Ok(Some(StorageClass::Standard)),
-            Ok("InfrequentAccess") => Ok(Some(StorageClass::InfrequentAccess)),
-            Ok(_) | Err(Error::TooLarge { .. }) => Ok(None),
+            Ok(name) => Ok(StorageClass::named(name)),
+            Err(Error::TooLarge { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -458,6 +466,119 @@ impl Object {
     /// The object as a bridge value (other properties, e.g. `uploaded`, `range`).
     pub fn value(&self) -> &Value {
         &self.value
+    }
+
+    /// All of its metadata in one crossing (the object as JSON, read into the request's memory):
+    /// the way to read more than one property, where each `*_in` accessor above crosses once
+    /// (`etag_in`) or twice (`content_type_in`) for its one.
+    pub fn metadata_in<'a>(&self, request: &crate::Request<'a>) -> Result<Metadata<'a>, Error> {
+        let text = self.value.json_in(request)?;
+        let json = crate::json::parse(text).map_err(|_| Error::WrongType { found: Kind::Object })?;
+        Ok(Metadata { json })
+    }
+}
+
+/// An R2 object's metadata as the platform answered it, read in one crossing by
+/// [`Object::metadata_in`] and kept in the request's memory: each accessor reads it in place
+/// (a string with an escape is decoded into the request's memory).
+#[derive(Debug, Clone, Copy)]
+pub struct Metadata<'a> {
+    json: crate::json::Value<'a>,
+}
+
+impl<'a> Metadata<'a> {
+    /// The key.
+    pub fn key_in(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.required(&["key"], request)
+    }
+
+    /// The etag (without quotes).
+    pub fn etag_in(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.required(&["etag"], request)
+    }
+
+    /// The etag in quotes, as an `etag` header wants it.
+    pub fn http_etag_in(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.required(&["httpEtag"], request)
+    }
+
+    /// Its version (a new one for every `put`).
+    pub fn version_in(&self, request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.required(&["version"], request)
+    }
+
+    /// The object's size in bytes (the whole object, also for a range).
+    pub fn size(&self) -> Result<u64, Error> {
+        let size = self
+            .json
+            .get("size")
+            .ok_or(Error::WrongType { found: Kind::Undefined })?;
+        size.u64().ok_or(Error::WrongType { found: kind_of(size) })
+    }
+
+    /// `httpMetadata.contentType`, `None` when not set.
+    pub fn content_type_in(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.text_in(&["httpMetadata", "contentType"], request)
+    }
+
+    /// `httpMetadata[name]` (`contentLanguage`, `contentDisposition`, `contentEncoding`,
+    /// `cacheControl`, `contentType`), `None` when not set.
+    pub fn http_metadata_in(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.text_in(&["httpMetadata", name], request)
+    }
+
+    /// `customMetadata[name]`, `None` when not set.
+    pub fn custom_in(&self, name: &str, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        self.text_in(&["customMetadata", name], request)
+    }
+
+    /// Where R2 keeps it; `None` when the platform names no class this crate knows.
+    pub fn storage_class(&self) -> Option<StorageClass> {
+        StorageClass::named(self.json.get("storageClass")?.raw_str()?)
+    }
+
+    /// The whole document, for what has no accessor (`uploaded` as ISO 8601 text, `range`,
+    /// `checksums`).
+    pub fn json(&self) -> crate::json::Value<'a> {
+        self.json
+    }
+
+    /// The string at `path`, `WrongType` when it is absent or `null`.
+    fn required(&self, path: &[&str], request: &crate::Request<'a>) -> Result<&'a str, Error> {
+        self.text_in(path, request)?
+            .ok_or(Error::WrongType { found: Kind::Undefined })
+    }
+
+    /// The string at `path` decoded into the request's memory, `None` when it is absent or
+    /// `null`, `WrongType` for another kind.
+    fn text_in(&self, path: &[&str], request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
+        let mut value = self.json;
+        for key in path {
+            match value.get(key) {
+                Some(member) => value = member,
+                None => return Ok(None),
+            }
+        }
+        match value.kind() {
+            crate::json::Kind::Null => Ok(None),
+            crate::json::Kind::String => value.str_in(request).map(Some).map_err(|_| Error::TooLarge {
+                needed: value.text().len(),
+            }),
+            _ => Err(Error::WrongType { found: kind_of(value) }),
+        }
+    }
+}
+
+/// The bridge's name for the kind of a JSON value.
+fn kind_of(value: crate::json::Value<'_>) -> Kind {
+    use crate::json::Kind as Json;
+    match value.kind() {
+        Json::Null => Kind::Null,
+        Json::Bool => Kind::Boolean,
+        Json::Number => Kind::Number,
+        Json::String => Kind::String,
+        Json::Array => Kind::Array,
+        Json::Object => Kind::Object,
     }
 }
 
