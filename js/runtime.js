@@ -9,7 +9,7 @@ import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
 import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
 
-const { Module, Instance, RuntimeError } = WebAssembly;
+const { Module, Instance } = WebAssembly;
 const decoder = new TextDecoder();
 // (Made for every module that writes strings into its memory: request parts, variables, I/O
 // answers, stored values, and the bridge's string and JSON reads.)
@@ -275,7 +275,7 @@ export function createRuntime(wasm, options = {}) {
     // Ours: the tag, or a trap while the record names a fault (the unwind build's abort). What
     // leaves a module that imports nothing can only be a trap.
     const f =
-      FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof RuntimeError && words()[faultAt >> 2]))
+      FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof WebAssembly.RuntimeError && words()[faultAt >> 2]))
         ? record(e)
         : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || BRIDGE) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
     if (keepable(f)) instance[EXPORT_STACK_POINTER].value = stackPointer;
