@@ -1,20 +1,55 @@
 // Servers a test or a benchmark starts on 127.0.0.1 and stops by itself: any local HTTP
 // process (workerd, wrangler dev), workerd serving a built example; and what they use.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { ROOT, dirOf } from "./builds.mjs";
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
+// The ports the servers of tests and benchmarks listen on: below Linux's ephemeral range
+// (32768-60999), which the kernel hands out for a bind to port 0 (a wrangler dev's own workerd
+// sockets) and for every outgoing connection, so none of those takes a port chosen here; and each
+// claimed by a file created exclusively (in CLAIMS), so that two test processes of the same run
+// (make test runs four at once) never choose one port in the moment between the choice and the
+// server's bind. A claim older than CLAIM_MS is stale (the port is checked free again anyway).
+const PORTS = { first: 20000, count: 12000 };
+const CLAIMS = `${tmpdir()}/tinyworker-ports`;
+const CLAIM_MS = 10 * 60_000;
+
+/** Whether `port` can be claimed: its claim file was made now, or the one there is stale. */
+function claim(port) {
+  const file = `${CLAIMS}/${port}`;
+  try {
+    writeFileSync(file, String(process.pid), { flag: "wx" });
+    return true;
+  } catch (e) {
+    if (e.code != "EEXIST") throw e;
+    try {
+      if (Date.now() - statSync(file).mtimeMs < CLAIM_MS) return false;
+      writeFileSync(file, String(process.pid)); // a stale claim, renewed
+      return true;
+    } catch {
+      return false; // (another process renewed or removed it meanwhile)
+    }
+  }
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` now (a bind to it succeeds). */
+const bindable = (port) =>
+  new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+
+/** A free TCP port on 127.0.0.1, claimed for this process (see PORTS). */
+export async function freePort() {
+  mkdirSync(CLAIMS, { recursive: true });
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = PORTS.first + Math.floor(Math.random() * PORTS.count);
+    if (claim(port) && (await bindable(port))) return port;
+  }
+  throw new Error(`no free port in ${PORTS.first}-${PORTS.first + PORTS.count - 1} after 1000 tries`);
 }
 
 /** Starts workerd serving build/<example> on a free loopback port; waits until it answers. */
