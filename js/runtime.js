@@ -7,7 +7,7 @@ import {
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, LOG, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
 
 const { Module, Instance } = WebAssembly;
 const decoder = new TextDecoder();
@@ -114,8 +114,8 @@ export function createRuntime(wasm, options = {}) {
     const header = at && new Uint32Array(exports.memory.buffer, at.value, MODULE_HEADER_WORDS);
     const version = header?.[HEADER_VERSION];
     if (version != ABI_VERSION) throw Error(`tinyworker: module ABI v${version ?? "none"}, glue ABI v${ABI_VERSION}`);
-    // The header's words in their order (HEADER_VERSION, HEADER_FLAGS, ... in abi.js).
-    [, flags, ioAt, rt.capacity, faultAt, responseAt] = header;
+    // The header's words in their order (abi.js); flags and fault record unread where no fault is kept.
+    if (FAULT_RECORDS || HOST_IMPORTS || BRIDGE) [, flags, ioAt, rt.capacity, faultAt, responseAt] = header; else [, , ioAt, rt.capacity, , responseAt] = header;
     instance = exports;
     bytesView = []; // views made on first use
     // (Read only where a busy guard may also mean reentry: in a module with imports.)
@@ -377,7 +377,7 @@ export function createRuntime(wasm, options = {}) {
       return rt.call((exports) => {
         // The body (a Uint8Array, or an ArrayBuffer seen through one).
         if (length) bytes(ioAt, length).set(new Uint8Array(body));
-        request = req;
+        if (REQUEST_PARTS || LOG || BRIDGE) request = req; // (only the request's imports read it)
         if (ENV_VARS || BRIDGE) env = requestEnv;
         if (STORAGE) results = [];
         if (BRIDGE) {

@@ -42,10 +42,9 @@ export function createWorker(wasm, options = {}) {
   if (runtimes) runtimes.release(rt);
   const worker = {
     runtime: rt,
-    async fetch(req, env) {
-      // The ctx of the request (its waitUntil): for the refill after it, the bridge's detached
-      // calls. (Read from `arguments`: the parameter would be renamed, which costs bytes.)
-      const ctx = arguments[2];
+    // (`ctx`, the request's: its waitUntil, for the refill after it and the bridge's detached
+    // calls.)
+    async fetch(req, env, ctx) {
       let r, body, reading, made;
       // A request whose body the handler reads as a stream (`options.streamBodies`): a streamed
       // call, within the pool's share for them.

@@ -15,9 +15,9 @@ const MOST = 80;
 const LONGER = {
   "runtime.js:createRuntime": 422,
   "imports.js:hostImports": 314,
-  "serve.js:createWorker": 238,
+  "serve.js:createWorker": 237,
   "pool.js:pool": 151,
-  "serve.js:fetch": 127,
+  "serve.js:fetch": 124,
   "serve.js:createDurableObject": 91,
 };
 
