@@ -340,6 +340,9 @@ const wrkVersion = (spawnSync("wrk", ["--version"], { encoding: "utf8" }).stdout
 const suspend = JSON.parse(execFileSync(`${ROOT}/node_modules/node24/bin/node`, [`${ROOT}/bench/suspend.mjs`], { cwd: ROOT, encoding: "utf8" }));
 // The host bridge per call, on Node 24 (bench/bridge.mjs).
 const bridge = JSON.parse(execFileSync(`${ROOT}/node_modules/node24/bin/node`, [`${ROOT}/bench/bridge.mjs`], { cwd: ROOT, encoding: "utf8" }));
+// A Durable Object's request in one isolate, against its JavaScript twin with and without a
+// transaction (bench/durable.mjs).
+const durable = JSON.parse(execFileSync(process.execPath, [`${ROOT}/bench/durable.mjs`, String(Math.max(5, ROUNDS))], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1));
 
 // One D1 query per request under wrangler dev (its local D1): examples/bindings' GET
 // /d1/notes/1 against its JavaScript twin, alternating rounds, wrangler (and its workerd) on core
@@ -392,6 +395,7 @@ const report = {
   rps_loaded: Object.fromEntries(LOADED.map((n) => [n, Math.round(median(loaded[n]))])),
   rps_proxy_ratio: ratio("proxy", "js_proxy"),
   rps_durable_ratio: ratio("durable", "js_durable"),
+  ...durable,
   rps_d1_ratio: round(median(d1.rust.map((x, i) => x / d1.js[i]))),
   rps_d1: Math.round(median(d1.rust)),
   rps_d1_js: Math.round(median(d1.js)),

@@ -21,6 +21,7 @@ export function benchTables(report) {
   report.rps_ratio_vs_workers_rs !== undefined ? `| \`rps_ratio_vs_workers_rs\` (hello / workers-rs 0.8.7 hello) | ${report.rps_ratio_vs_workers_rs} |` : `| \`rps_ratio_vs_workers_rs\` | not measured: ${report.workers_rs_skipped} |`,
   `| \`rps_proxy_ratio\` (examples/proxy \`/origin/x\` / a plain JS Worker doing the same fetch to the same origin) | ${report.rps_proxy_ratio} |`,
   `| \`rps_durable_ratio\` (examples/room \`/incr\` on one object / a plain JS Durable Object doing the same storage write) | ${report.rps_durable_ratio} |`,
+  ...(report.durable_call_us == null ? [] : [`| \`durable_call_us\` (examples/room \`/incr\`, one call in one isolate; the JavaScript twin's, without and with \`transactionSync\`) | ${report.durable_call_us} µs (${report.durable_call_us_js}, ${report.durable_call_us_js_tx}) |`]),
   `| \`suspending_call_us\` (one JSPI round trip, Node 24; a plain import call: ${report.plain_import_call_us} µs) | ${report.suspending_call_us} µs |`,
   `| \`per_request_overhead_us\` (warm: hello's fetch path minus plain JS's, in one isolate) | ${report.per_request_overhead_us} µs (${report.glue_path_us} vs ${report.js_path_us}) |`,
   // (hello's upload is the size table's figure, docs/guide/sizes.md; here only beside

@@ -65,6 +65,8 @@ const TABLES = {
       ["the same two with a busy neighbour on workerd's core: hello (the floor)", `${b.rps_ratio_loaded} (${b.rps_floor_ratio_loaded})`],
       ["requests/s, examples/proxy / a JavaScript proxy to the same origin", b.rps_proxy_ratio],
       ["requests/s, a Durable Object / its JavaScript twin", b.rps_durable_ratio],
+      // (From the first report that measured it in one isolate on.)
+      ...(b.durable_call_us == null ? [] : [["a Durable Object's request in one isolate, µs (its JavaScript twin's in a transaction; without)", `${b.durable_call_us} (${b.durable_call_us_js_tx}; ${b.durable_call_us_js})`]]),
       ["requests/s, one D1 query / its JavaScript twin", b.rps_d1_ratio],
       ["chat broadcasts/s / the JavaScript twin", b.chat_msgs_ratio],
       ["a synchronous bridge call, µs (the same call in JavaScript)", `${b.bridge_call_us} (${b.js_call_us})`],
