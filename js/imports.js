@@ -164,29 +164,29 @@ export function hostImports(tag, words, bytes, text, put, encoder, answer, curre
    * (BRIDGE_WOULD_SUSPEND in an object without SQLite);
    * an operation this glue does not know is refused (IO_FAILED), never guessed.
    */
+  const kv = STORAGE && storage?.kv; // (read once: each read is a call into the runtime)
   const storageOperation = (op, at) => {
-    const [key, keyLen, value, valueLen] = words().subarray(at >> 2, (at >> 2) + 4);
-    const name = text(key, keyLen);
-    // (An object without SQLite: its storage has no synchronous API.)
-    if (!storage.kv) return BRIDGE_WOULD_SUSPEND;
+    const w = words(), i = at >> 2; // (the record read in place: no view made, no iterator run)
+    const name = text(w[i], w[i + 1]);
+    if (!kv) return BRIDGE_WOULD_SUSPEND; // (an object without SQLite: no synchronous storage)
     try {
       switch (op) {
         case STORAGE_GET: {
-          const v = storage.kv.get(name);
+          const v = kv.get(name);
           if (v === undefined) return ABSENT;
           const [kind, body] = stored(v, encoder);
           return answer(kind, [], body);
         }
         case STORAGE_PUT:
-          storage.kv.put(name, bytes(value, valueLen).slice());
+          kv.put(name, bytes(w[i + 2], w[i + 3]).slice());
           return 0;
         case STORAGE_DELETE:
-          return storage.kv.delete(name) ? 1 : 0;
+          return kv.delete(name) ? 1 : 0;
         case STORAGE_LIST: {
           // Each entry as key length (u32 LE), key, kind, value length, value.
           const chunks = [];
           let length = 0;
-          for (const [k, v] of storage.kv.list({ prefix: name })) {
+          for (const [k, v] of kv.list({ prefix: name })) {
             const [kind, body] = stored(v, encoder);
             const keyBytes = encoder.encode(k);
             chunks.push(word(keyBytes.length), keyBytes, word(kind), word(body.length), body);

@@ -518,12 +518,12 @@ export function createDurableObject(wasm, options = {}) {
   const alarms = has(EXPORT_ALARM);
   const Class = class {
     constructor(ctx, env) {
-      const sqlite = hasSqlite(ctx.storage);
+      const platformStorage = ctx.storage, sqlite = hasSqlite(platformStorage); // (storage read once: a call into the runtime)
       // How each call runs: in one synchronous transaction, or (`io: true`) through JSPI, one
       // at a time, its writes committed when it answers; without SQLite, as a plain call.
       const io = BRIDGE && options.io && waitingObject(ctx);
       const state = io ? io.state : ctx;
-      const run = io ? io.run : sqlite ? (call) => ctx.storage.transactionSync(call) : NO_SQLITE.transactionSync;
+      const run = io ? io.run : sqlite ? (call) => platformStorage.transactionSync(call) : NO_SQLITE.transactionSync;
       // (`alarms`: the glue reads the object's alarm before each call.)
       const storage = sqlite ? state.storage : NO_SQLITE;
       const worker = createWorker(module, { ...options, storage, lazy: true, run, ...(EVENTS && { alarms }) });
