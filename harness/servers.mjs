@@ -1,6 +1,6 @@
 // Servers a test or a benchmark starts on 127.0.0.1 and stops by itself: any local HTTP
 // process (workerd, wrangler dev), workerd serving a built example; and what they use.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,29 +9,35 @@ import { ROOT, dirOf } from "./builds.mjs";
 // The ports the servers of tests and benchmarks listen on: below Linux's ephemeral range
 // (32768-60999), which the kernel hands out for a bind to port 0 (a wrangler dev's own workerd
 // sockets) and for every outgoing connection, so none of those takes a port chosen here; and each
-// claimed by a file created exclusively (in CLAIMS), so that two test processes of the same run
-// (make test runs four at once) never choose one port in the moment between the choice and the
-// server's bind. A claim older than CLAIM_MS is stale (the port is checked free again anyway).
+// claimed by a file created exclusively, so that two test processes of the same run (make test
+// runs four at once) never choose one port in the moment between the choice and the server's
+// bind. Claims live in a folder per EPOCH_MS of the clock (CLAIMS/<epoch>/<port>): a claim is
+// never taken over (a takeover cannot be atomic), it expires with its folder; one made as the
+// epoch turned is seen from the next epoch, as each claim looks at both neighbours after it is made.
 const PORTS = { first: 20000, count: 12000 };
 const CLAIMS = `${tmpdir()}/tinyworker-ports`;
-const CLAIM_MS = 10 * 60_000;
+const EPOCH_MS = 10 * 60_000;
 
-/** Whether `port` can be claimed: its claim file was made now, or the one there is stale. */
+/** Whether `port` is now this process's: its claim was made, and no neighbouring epoch has one. */
 function claim(port) {
-  const file = `${CLAIMS}/${port}`;
+  const epoch = Math.floor(Date.now() / EPOCH_MS);
+  mkdirSync(`${CLAIMS}/${epoch}`, { recursive: true });
   try {
-    writeFileSync(file, String(process.pid), { flag: "wx" });
-    return true;
+    writeFileSync(`${CLAIMS}/${epoch}/${port}`, String(process.pid), { flag: "wx" });
   } catch (e) {
-    if (e.code != "EEXIST") throw e;
-    try {
-      if (Date.now() - statSync(file).mtimeMs < CLAIM_MS) return false;
-      writeFileSync(file, String(process.pid)); // a stale claim, renewed
-      return true;
-    } catch {
-      return false; // (another process renewed or removed it meanwhile)
-    }
+    if (e.code == "EEXIST") return false;
+    throw e;
   }
+  return ![epoch - 1, epoch + 1].some((n) => existsSync(`${CLAIMS}/${n}/${port}`));
+}
+
+/** Removes the claims of epochs before the last (once a process). */
+let swept = false;
+function sweep() {
+  if (swept) return;
+  swept = true;
+  const epoch = Math.floor(Date.now() / EPOCH_MS);
+  for (const name of readdirSync(CLAIMS)) if (!(Number(name) >= epoch - 1)) rmSync(`${CLAIMS}/${name}`, { recursive: true, force: true });
 }
 
 /** Whether nothing listens on 127.0.0.1:`port` now (a bind to it succeeds). */
@@ -45,6 +51,7 @@ const bindable = (port) =>
 /** A free TCP port on 127.0.0.1, claimed for this process (see PORTS). */
 export async function freePort() {
   mkdirSync(CLAIMS, { recursive: true });
+  sweep();
   for (let tries = 0; tries < 1000; tries++) {
     const port = PORTS.first + Math.floor(Math.random() * PORTS.count);
     if (claim(port) && (await bindable(port))) return port;
