@@ -8,7 +8,7 @@
 import { availableParallelism } from "node:os";
 import { rmSync, writeFileSync } from "node:fs";
 import { dirOf, ROOT } from "../harness/builds.mjs";
-import { freePort, startServer } from "../harness/servers.mjs";
+import { startWorkerdConfig } from "../harness/servers.mjs";
 import { ship } from "../scripts/bundle.mjs";
 import roomConfig from "../examples/room/config.mjs";
 
@@ -26,9 +26,7 @@ const out = await ship({
 const storage = `${out}/storage`;
 rmSync(storage, { recursive: true, force: true });
 writeFileSync(`${out}/config.capnp`, roomConfig("127.0.0.1:8787", { storage }));
-const port = await freePort();
-const workerd = [`${ROOT}/node_modules/.bin/workerd`, "serve", `${out}/config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`];
-const server = availableParallelism() >= 2 ? await startServer("taskset", ["-c", "1", ...workerd], { port }) : await startServer(workerd[0], workerd.slice(1), { port });
+const server = await startWorkerdConfig(`${out}/config.capnp`, { pin: availableParallelism() >= 2 ? "1" : undefined });
 try {
   const time = async (target, n) => {
     const t0 = performance.now();

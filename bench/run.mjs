@@ -26,7 +26,7 @@ import { createRuntime, createWorker, handle } from "tinyworker";
 import { coldStarts } from "./cold.mjs";
 import { faultsImports } from "../examples/faults/imports.js";
 import { ROOT, dirOf } from "../harness/builds.mjs";
-import { freePort, startServer, startWranglerDev } from "../harness/servers.mjs";
+import { startWorkerdConfig, startWranglerDev } from "../harness/servers.mjs";
 import { capnpConfig, ship } from "../scripts/bundle.mjs";
 import { EXPORT_FETCH, WARM_UP } from "../js/abi.js";
 
@@ -244,11 +244,7 @@ for (const commit of before) {
 }
 
 /** workerd serving `config`, pinned to core 1 when there are two. */
-async function serve(config) {
-  const port = await freePort();
-  const args = ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`];
-  return TWO_CORES ? startServer("taskset", ["-c", "1", WORKERD, ...args], { port }) : startServer(WORKERD, args, { port });
-}
+const serve = (config) => startWorkerdConfig(config, { pin: TWO_CORES ? "1" : undefined });
 /** utime + stime of a process, in µs. */
 const cpuUs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");

@@ -62,11 +62,14 @@ export async function freePort() {
 /** Starts workerd serving build/<example> on a free loopback port; waits until it answers. */
 export const startWorkerd = (example, alloc, build) => startWorkerdConfig(`${dirOf(example, alloc, build)}/config.capnp`);
 
-/** Starts workerd with `config` on a free loopback port; waits until it answers. */
-export async function startWorkerdConfig(config) {
+/**
+ * Starts workerd with `config` on a free loopback port; waits until it answers. `pin`: a CPU list
+ * for taskset, for benchmarks.
+ */
+export async function startWorkerdConfig(config, { pin } = {}) {
   const port = await freePort();
-  const args = ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`];
-  return startServer(`${ROOT}/node_modules/.bin/workerd`, args, { port });
+  const args = [`${ROOT}/node_modules/.bin/workerd`, "serve", config, "--socket-addr", `http=127.0.0.1:${port}`];
+  return pin ? startServer("taskset", ["-c", pin, ...args], { port }) : startServer(args[0], args.slice(1), { port });
 }
 
 /**
