@@ -2,16 +2,16 @@
 // tenants, each a different module or version (examples/hello and examples/faults, each copy made
 // distinct by a custom section naming its tenant), run in isolates of their own through the
 // tinyworker glue; with about 10 % of the requests faulting (a panic, an abort, out of memory, a
-// trap), every other answer is correct, and each faulting tenant's next request is correct too;
-// a tenant's new version replaces its old one; bad uploads are 400s and unknown tenants 404s.
-// (A tenant that loops forever is not run here: wrangler dev enforces no CPU limit on a Dynamic
-// Worker, whose isolate then holds the dev process's thread; the platform kills it at
-// `limits.cpuMs`.)
+// trap, a request that loops forever), every other answer is correct, and each faulting tenant's
+// next request is correct too; a tenant's new version replaces its old one; bad uploads are 400s
+// and unknown tenants 404s. (A loop that never ends, examples/faults' `/spin` waiting for a CPU
+// signal wrangler dev never gives, ends by the fuel meter the loader puts in each tenant's
+// module: wrangler dev enforces no CPU limit on a Dynamic Worker, the platform's `limits.cpuMs`.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TEST_BUILDS, dirOf, wasmOf, withWranglerDev } from "../helpers.mjs";
 
-const FAULTS = ["/panic", "/abort", "/oom", "/trap"];
+const FAULTS = ["/panic", "/abort", "/oom", "/trap", "/spin"];
 const GENERIC = /^internal error \(fault [0-9a-f]{8}\)\n$/;
 
 /** `wasm` with a custom section named `tenant` whose payload is `name`: the same code, other bytes. */
@@ -82,6 +82,8 @@ for (const build of TEST_BUILDS) {
 
       // Bad input.
       assert.deepEqual(await upload(server, "junk", "not wasm"), [400, "the body is not a WebAssembly module\n"]);
+      const [status, why] = await upload(server, "cut", hello.subarray(0, hello.length - 5));
+      assert.deepEqual([status, why.split(":")[0]], [400, "the module cannot be metered"], why);
       assert.deepEqual(await upload(server, "Bad_Id", hello), [400, "a tenant id is 1-64 of a-z, 0-9, -\n"]);
       assert.deepEqual(await get(server, "/t/nobody/x"), [404, "no such tenant\n"]);
       // A plain JavaScript tenant (the baseline of make bench's loader figures).

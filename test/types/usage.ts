@@ -1,9 +1,10 @@
 // Uses every export of the tinyworker package the way a Worker or a Node program would, so that
-// `make types` (tsc --strict) checks glue.d.ts and stats.d.ts against real use. The @ts-expect-error
+// `make types` (tsc --strict) checks glue.d.ts, stats.d.ts and meter.d.ts against real use. The @ts-expect-error
 // lines must stay errors: they pin down what the types refuse.
 import { createDurableObject, createEntrypoint, createRuntime, createWorker, createWorkflow, Fault, handle, resilient } from "tinyworker";
 import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
 import { allocStats } from "tinyworker/stats";
+import { DEFAULT_FUEL, MeterError, meter } from "tinyworker/meter";
 import { devServer, freePort, wranglerNode } from "tinyworker/dev";
 import type { DevServer } from "tinyworker/dev";
 
@@ -86,3 +87,14 @@ export const Counter = createDurableObject(wasm, { className: "Counter", base: P
 export const Order = createWorkflow(wasm, { className: "Order", base: PlatformBase });
 // @ts-expect-error: an entrypoint is named (its methods are `__tw_rpc_<method>_<Name>`)
 createEntrypoint(wasm, {});
+
+// A tenant's module, metered: bytes in, bytes out; a module it cannot read throws a MeterError.
+declare const tenantBytes: ArrayBuffer;
+const metered: Uint8Array = meter(tenantBytes, { fuel: DEFAULT_FUEL / 20 });
+try {
+  meter(new Uint8Array(metered), {});
+} catch (e) {
+  if (e instanceof MeterError) console.log(e.message);
+}
+// @ts-expect-error the fuel is a number of loop iterations
+meter(tenantBytes, { fuel: "lots" });

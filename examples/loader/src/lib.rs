@@ -3,12 +3,13 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `POST /tenants/<id>` (body: a tinyworker module's wasm) | `201 <id>:<version>`: the module kept as the tenant's current code (`<version>`: a hash of it); 400 for a body that is not wasm, 413 past the I/O buffer, 400 for an id other than 1-64 of `a-z 0-9 -` |
+//! | `POST /tenants/<id>` (body: a tinyworker module's wasm) | `201 <id>:<version>`: the module, metered, kept as the tenant's current code (`<version>`: a hash of it); 400 for a body that is not wasm or that the meter cannot read, 413 past the I/O buffer, 400 for an id other than 1-64 of `a-z 0-9 -` |
 //! | `POST /tenants/<id>/js` (body: a JavaScript module whose default export has `fetch`) | the same for a plain JavaScript tenant (the baseline of `make bench`'s loader figures) |
 //! | `ANY /t/<id>/<path>` | the request, on `/<path>`, as the tenant's Worker answers it: started (or still warm) through the Worker Loader, one isolate per tenant and version; 404 for no such tenant |
 //!
-//! A tenant's fault (a panic, an abort, out of memory, a trap) is its own glue's 500; a tenant
-//! that loops past its CPU limit, or whose isolate fails, is this Worker's 500 for that request
+//! A tenant's fault (a panic, an abort, out of memory, a trap) is its own glue's 500, and so is a
+//! request that loops past its fuel (its module is kept metered: `tinyworker/meter`); a tenant
+//! that passes its CPU limit, or whose isolate fails, is this Worker's 500 for that request
 //! alone. No tenant's request ever touches another tenant's isolate.
 #![no_std]
 
@@ -42,30 +43,48 @@ fn version_of(code: &[u8]) -> u64 {
     })
 }
 
-/// `POST /tenants/<id>`: keeps the body, a module, as the tenant's code, under its version.
+/// `POST /tenants/<id>`: keeps the body, a module, as the tenant's code, under its version:
+/// metered (the host's `meter`: each loop spends fuel, so a request that loops forever ends as
+/// that tenant's trap on any host); a module the meter cannot read is a 400 that says why.
 fn store<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
     if !request.body().starts_with(b"\0asm") {
         return Ok(Response::text(400, "the body is not a WebAssembly module\n"));
     }
-    keep(request, params, "wasm")
+    let metered = match bridge::call(Target::Host("meter"), "", &[Arg::bytes(request.body())]) {
+        Ok(metered) => metered,
+        Err(bridge::Error::Failed) => {
+            let why = bridge::last_error_in(request);
+            return Ok(Response::text(
+                400,
+                text_in!(request, "the module cannot be metered: ", why, "\n")?,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    keep(request, params, "wasm", Arg::value(&metered))
 }
 
 /// `POST /tenants/<id>/js`: keeps the body, a JavaScript module, as the tenant's code.
 fn store_js<'a>(request: &Request<'a>, params: &Params<'a>) -> Result<Response<'a>, Error> {
-    keep(request, params, "js")
+    keep(request, params, "js", Arg::bytes(request.body()))
 }
 
-/// Keeps the body as tenant `id`'s code of `kind` (`wasm`, `js`), under its version.
-fn keep<'a>(request: &Request<'a>, params: &Params<'a>, kind: &str) -> Result<Response<'a>, Error> {
+/// Keeps `code` as tenant `id`'s code of `kind` (`wasm`, `js`), under the version of the body.
+fn keep<'a>(request: &Request<'a>, params: &Params<'a>, kind: &str, code: Arg<'_>) -> Result<Response<'a>, Error> {
     let id = params.get("id").unwrap_or("");
-    let code = request.body();
     if !valid_id(id) {
         return Ok(Response::text(400, "a tenant id is 1-64 of a-z, 0-9, -\n"));
     }
-    let version = text_in!(request, kind, "-", tinyworker::text::zero_padded(version_of(code), 20))?;
+    let version = text_in!(
+        request,
+        kind,
+        "-",
+        tinyworker::text::zero_padded(version_of(request.body()), 20)
+    )?;
     let tenants = kv::Namespace::new("TENANTS");
     let options = kv::PutOptions::default();
-    tenants.put(text_in!(request, "code:", id, ":", version)?, code, &options)?;
+    let key = text_in!(request, "code:", id, ":", version)?;
+    bridge::call_unit(Target::Env("TENANTS"), "put", &[Arg::str(key), code])?;
     let current = text_in!(request, id, ":", version)?;
     tenants.put(text_in!(request, "tenant:", id)?, current.as_bytes(), &options)?;
     Ok(Response::text(201, text_in!(request, current, "\n")?))

@@ -1,0 +1,308 @@
+// A meter for modules a platform runs on behalf of others (examples/loader's tenants): every loop
+// iteration spends a unit of fuel, every call into the module starts with a full tank.
+
+/** Fuel per call into a module when `meter` is not told: about a second of a tight loop's work. */
+export const DEFAULT_FUEL = 1_000_000_000;
+
+// Section ids, and the order a module keeps them in (the tag section sits before globals).
+const TYPE = 1, IMPORT = 2, FUNCTION = 3, GLOBAL = 6, EXPORT = 7, CODE = 10;
+const ORDER = [0, 1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+const rank = (id) => ORDER.indexOf(id);
+
+// Opcodes the metering reads or writes.
+const OP = { unreachable: 0x00, loop: 0x03, if: 0x04, end: 0x0b, call: 0x10, localGet: 0x20, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32Eqz: 0x45, i32Sub: 0x6b };
+const EMPTY = 0x40, I32 = 0x7f, MUTABLE = 1;
+
+/** Thrown for a module the meter cannot read: a proposal it does not know, or bytes that are not wasm. */
+export class MeterError extends Error {}
+
+/**
+ * `wasm` (its bytes) with a fuel meter: a mutable i32 global holds the fuel, each `loop` checks
+ * it at the top of every iteration (a module out of fuel traps, `unreachable`, as a module that
+ * traps by itself) and spends one unit, and each exported function is entered through a wrapper
+ * that fills the tank to `fuel` (1 to 2^32 - 1 iterations), so a call that loops forever ends as a
+ * trap after `fuel` iterations wherever it runs, whatever CPU limit the host enforces. Recursion
+ * needs no fuel: it ends at the engine's stack limit. Throws a MeterError for a module it cannot
+ * read (an instruction or a type of a proposal it does not know is refused, never skipped over).
+ */
+export function meter(wasm, { fuel = DEFAULT_FUEL } = {}) {
+  if (!Number.isInteger(fuel) || fuel < 1 || fuel > 0xffff_ffff) throw new RangeError(`fuel is 1 to 2^32 - 1 loop iterations, not ${fuel}`);
+  const bytes = wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm.buffer ?? wasm, wasm.byteOffset ?? 0, wasm.byteLength);
+  const sections = readSections(bytes);
+  const types = readTypes(sections.get(TYPE));
+  const imported = readImports(sections.get(IMPORT));
+  const declared = readFunctions(sections.get(FUNCTION));
+  const functionTypes = [...imported.functions, ...declared];
+  const tank = imported.globals + vecCount(sections.get(GLOBAL)); // the fuel global's index
+  const refill = [OP.i32Const, ...sLeb32(fuel | 0), OP.globalSet, ...u32Leb(tank)];
+
+  // Each exported function, entered through a wrapper of its type (appended: no index moves).
+  const wrapped = new Map(); // function index -> its wrapper's index
+  const exports = rewriteExports(sections.get(EXPORT), (index) => {
+    if (!wrapped.has(index)) wrapped.set(index, functionTypes.length + wrapped.size);
+    return wrapped.get(index);
+  });
+  const wrappers = [...wrapped.keys()].map((index) => {
+    const params = types[functionTypes[index]]?.params;
+    if (params === undefined) throw new MeterError(`exported function ${index} has no type`);
+    const code = [0, ...refill]; // no locals
+    for (let p = 0; p < params; p++) code.push(OP.localGet, ...u32Leb(p));
+    code.push(OP.call, ...u32Leb(index), OP.end);
+    return [...u32Leb(code.length), ...code];
+  });
+  const check = [OP.globalGet, ...u32Leb(tank), OP.i32Eqz, OP.if, EMPTY, OP.unreachable, OP.end,
+    OP.globalGet, ...u32Leb(tank), OP.i32Const, 1, OP.i32Sub, OP.globalSet, ...u32Leb(tank)];
+
+  // The sections metering changes; one the module lacks (a global section; function and code
+  // sections of a module that only re-exports imports) goes where its kind belongs.
+  const changed = new Map([
+    [GLOBAL, appendVec(sections.get(GLOBAL), [[I32, MUTABLE, OP.i32Const, ...sLeb32(fuel | 0), OP.end]])],
+    [FUNCTION, appendVec(sections.get(FUNCTION), [...wrapped.keys()].map((index) => u32Leb(functionTypes[index])))],
+    [EXPORT, exports],
+    [CODE, appendVec(meterCode(sections.get(CODE), check), wrappers)],
+  ].filter(([id, body]) => body && (sections.has(id) || id == GLOBAL || wrappers.length)).sort(([a], [b]) => rank(a) - rank(b)));
+  const out = [bytes.subarray(0, 8)];
+  const placeMissing = (before) => {
+    for (const [id, body] of changed) if (!sections.has(id) && (before === undefined || rank(id) < rank(before))) emit(out, id, body), changed.delete(id);
+  };
+  for (const section of sections.list) {
+    if (section.id != 0) placeMissing(section.id);
+    if (section.id != 0 && changed.has(section.id)) emit(out, section.id, changed.get(section.id));
+    else out.push(bytes.subarray(section.start, section.end));
+  }
+  placeMissing();
+  return concat(out);
+}
+
+/** The sections of `bytes`: `list` in order ({ id, start, end, body }), `get(id)` a known one's body. */
+function readSections(bytes) {
+  const magic = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+  if (bytes.length < 8 || magic.some((b, i) => bytes[i] != b)) throw new MeterError("not a WebAssembly module (version 1)");
+  const list = [];
+  const byId = new Map();
+  for (let at = 8; at < bytes.length;) {
+    const start = at, id = bytes[at++];
+    const [size, next] = readU32(bytes, at);
+    const end = next + size;
+    if (end > bytes.length) throw new MeterError(`section ${id} runs past the end of the module`);
+    const section = { id, start, end, body: bytes.subarray(next, end) };
+    list.push(section);
+    if (id != 0) byId.set(id, section.body);
+    at = end;
+  }
+  return { list, has: (id) => byId.has(id), get: (id) => byId.get(id) };
+}
+
+/** A cursor over a section's body: unsigned LEBs, single bytes, skipped LEBs and names. */
+function cursor(body) {
+  let at = 0;
+  return {
+    get done() { return at >= body.length; },
+    get at() { return at; },
+    byte: () => body[at++],
+    advance(n) { at += n; },
+    u32() { const [value, next] = readU32(body, at); at = next; return value; },
+    skip() { while (body[at++] & 0x80); },
+    name() { const length = this.u32(); at += length; },
+    valtype() { const t = body[at++]; if (t == 0x63 || t == 0x64) throw new MeterError("a typed reference (the GC proposal) is not metered"); return t; },
+  };
+}
+
+/** The number of parameters of each type of the type section. */
+function readTypes(body) {
+  const types = [];
+  if (!body) return types;
+  const c = cursor(body);
+  for (let n = c.u32(); n > 0; n--) {
+    if (c.byte() != 0x60) throw new MeterError("a type other than a function's (the GC proposal) is not metered");
+    const params = c.u32();
+    for (let p = 0; p < params; p++) c.valtype();
+    for (let r = c.u32(); r > 0; r--) c.valtype();
+    types.push({ params });
+  }
+  return types;
+}
+
+/** The type of each imported function, and how many globals are imported. */
+function readImports(body) {
+  const functions = [];
+  let globals = 0;
+  if (!body) return { functions, globals };
+  const c = cursor(body);
+  const limits = () => { const flags = c.byte(); c.skip(); if (flags & 1) c.skip(); };
+  for (let n = c.u32(); n > 0; n--) {
+    c.name(); c.name();
+    const kind = c.byte();
+    if (kind == 0) functions.push(c.u32());
+    else if (kind == 1) c.valtype(), limits();
+    else if (kind == 2) limits();
+    else if (kind == 3) c.valtype(), c.byte(), globals++;
+    else if (kind == 4) c.byte(), c.u32();
+    else throw new MeterError(`an import of unknown kind ${kind}`);
+  }
+  return { functions, globals };
+}
+
+/** The type of each function the module defines. */
+function readFunctions(body) {
+  if (!body) return [];
+  const c = cursor(body);
+  return Array.from({ length: c.u32() }, () => c.u32());
+}
+
+const vecCount = (body) => (body ? cursor(body).u32() : 0);
+
+/** The export section with each function export's index replaced by `wrap(index)`. */
+function rewriteExports(body, wrap) {
+  if (!body) return body;
+  const c = cursor(body), out = [...u32Leb(c.u32())];
+  while (!c.done) {
+    const from = c.at;
+    c.name();
+    out.push(...body.subarray(from, c.at));
+    const kind = c.byte(), index = c.u32();
+    out.push(kind, ...u32Leb(kind == 0 ? wrap(index) : index));
+  }
+  return Uint8Array.from(out);
+}
+
+/** The vector section `body` (or an empty one) with `items` (arrays of bytes) appended. */
+function appendVec(body, items) {
+  const c = body ? cursor(body) : null;
+  const count = c ? c.u32() : 0;
+  return concat([Uint8Array.from(u32Leb(count + items.length)), body ? body.subarray(c.at) : new Uint8Array(), ...items.map((i) => Uint8Array.from(i))]);
+}
+
+/** The code section with `check` after every `loop` instruction of every body. */
+function meterCode(body, check) {
+  if (!body) return body;
+  const c = cursor(body);
+  const out = [Uint8Array.from(u32Leb(c.u32()))];
+  while (!c.done) {
+    const size = c.u32(), start = c.at;
+    const metered = meterBody(body.subarray(start, start + size), check);
+    out.push(Uint8Array.from(u32Leb(metered.length)), metered);
+    c.advance(size);
+  }
+  return concat(out);
+}
+
+/** One function body (locals, then instructions) with `check` after each `loop`'s block type. */
+function meterBody(body, check) {
+  const pieces = [];
+  let copied = 0;
+  const c = cursor(body);
+  for (let groups = c.u32(); groups > 0; groups--) c.u32(), c.valtype();
+  let depth = 1;
+  while (depth > 0) {
+    if (c.done) throw new MeterError("a function body without its end");
+    const op = c.byte();
+    if (op == OP.loop) {
+      blockType(c);
+      pieces.push(body.subarray(copied, c.at), check);
+      copied = c.at;
+      depth++;
+    } else {
+      depth += immediates(op, c);
+    }
+  }
+  if (!c.done) throw new MeterError("bytes after a function body's end");
+  pieces.push(body.subarray(copied));
+  return concat(pieces.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))));
+}
+
+/** A block type: empty, one value type, or a type index (a signed LEB of 33 bits). */
+function blockType(c) {
+  const first = c.byte();
+  if (first == 0x63 || first == 0x64) throw new MeterError("a typed reference (the GC proposal) is not metered");
+  if (first & 0x80) c.skip();
+}
+
+/**
+ * Skips the immediates of the instruction `op` (its opcode read); answers how it moves the block
+ * depth (+1 for a block it opens, -1 for `end`). An opcode it does not know is refused.
+ */
+function immediates(op, c) {
+  if (op == 0x02 || op == 0x04 || op == 0x06) return blockType(c), 1; // block, if, try
+  if (op == 0x0b) return -1; // end
+  if (op == 0x1f) { // try_table: its catch clauses (kind; tag for 0 and 1; label)
+    blockType(c);
+    for (let n = c.u32(); n > 0; n--) { const kind = c.byte(); if (kind > 3) throw new MeterError(`a try_table catch of kind ${kind}`); if (kind < 2) c.skip(); c.skip(); }
+    return 1;
+  }
+  if (op == 0x18) return c.skip(), -1; // delegate ends its try
+  if (NONE.has(op) || (op >= 0x45 && op <= 0xc4)) return 0; // no immediates; numeric ones
+  if (ONE.has(op)) return c.skip(), 0;
+  if (op == 0x11 || op == 0x13) return c.skip(), c.skip(), 0; // call_indirect: type, table
+  if (op == 0x0e) { for (let n = c.u32(); n >= 0; n--) c.skip(); return 0; } // br_table: labels, default
+  if (op == 0x1c) { for (let n = c.u32(); n > 0; n--) c.valtype(); return 0; } // select t*
+  if (op >= 0x28 && op <= 0x3e) { const align = c.u32(); if (align & 0x40) c.skip(); c.skip(); return 0; } // memarg
+  if (op == 0x43) return c.advance(4), 0; // f32.const
+  if (op == 0x44) return c.advance(8), 0; // f64.const
+  if (op == 0xfc) return prefixed(c.u32(), c), 0;
+  throw new MeterError(`opcode 0x${op.toString(16)} is not one the meter knows`);
+}
+
+// Opcodes without immediates (besides the numeric 0x45-0xc4): unreachable, nop, else, catch_all,
+// throw_ref, return, drop, select, ref.is_null.
+const NONE = new Set([0x00, 0x01, 0x05, 0x19, 0x0a, 0x0f, 0x1a, 0x1b, 0xd1]);
+// Opcodes with one LEB immediate: catch, throw, rethrow, br, br_if, call, return_call, call_ref,
+// return_call_ref, local.get/set/tee, global.get/set, table.get/set, memory.size/grow,
+// i32.const, i64.const, ref.null, ref.func.
+const ONE = new Set([0x07, 0x08, 0x09, 0x0c, 0x0d, 0x10, 0x12, 0x14, 0x15, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x3f, 0x40, 0x41, 0x42, 0xd0, 0xd2]);
+// 0xfc instructions: saturating truncations (0-7) have no immediates; bulk memory and tables
+// their indices (8 memory.init: data, memory; 9 data.drop; 10 memory.copy: two memories; 11
+// memory.fill; 12 table.init: elem, table; 13 elem.drop; 14 table.copy; 15-17 table.grow/size/fill).
+const PREFIXED = [0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1];
+
+function prefixed(sub, c) {
+  const count = PREFIXED[sub];
+  if (count === undefined) throw new MeterError(`instruction 0xfc ${sub} is not one the meter knows`);
+  for (let i = 0; i < count; i++) c.skip();
+}
+
+/** `value` (an i32's bits) as a signed LEB128. */
+function sLeb32(value) {
+  const out = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value == 0 && !(byte & 0x40)) || (value == -1 && byte & 0x40)) return out.push(byte), out;
+    out.push(byte | 0x80);
+  }
+}
+
+/** A section of kind `id` with `body`, appended to `out`. */
+function emit(out, id, body) {
+  out.push(Uint8Array.from([id, ...u32Leb(body.length)]), body);
+}
+
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), (at += p.length);
+  return out;
+}
+
+/** The unsigned LEB128 at `at` of `bytes`: [value, the offset after it]. */
+function readU32(bytes, at) {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (at >= bytes.length || shift > 28) throw new MeterError("an unsigned LEB128 past the end or past 32 bits");
+    const byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    if (!(byte & 0x80)) return [value, at];
+  }
+}
+
+/** `value` as an unsigned LEB128. */
+function u32Leb(value) {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return out;
+}
