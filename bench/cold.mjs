@@ -1,8 +1,10 @@
 // Cold start: the time from a fresh workerd (a fresh isolate) with the Worker to its first
 // answer (compile, top-level evaluation and instantiation together, with workerd's own start,
 // which every target shares), the median of repeated starts, targets alternating; and workerd's
-// resident memory right after that answer. workerd on core 1 where there are two.
-//   node bench/cold.mjs <starts> <name>=<config.capnp> ...   (prints one JSON line)
+// resident memory right after that answer. workerd on core 1 where there are two; the caller
+// runs on core 0 (bench/run.mjs pins itself there for this), so that its polling never takes
+// the core workerd starts on.
+//   taskset -c 0 node bench/cold.mjs <starts> <name>=<config.capnp> ...   (prints one JSON line)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
