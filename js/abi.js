@@ -98,6 +98,9 @@ export const EXPORT_TAIL = "__tw_tail";
 export const EXPORT_WORKFLOW = "__tw_workflow";
 // The start hook (`start!`): once per instance, before its first request or event (an outcome).
 export const EXPORT_START = "__tw_start";
+// A metered module's fuel (`tinyworker/meter`): a mutable i32 global, the loop iterations the
+// call in flight may still run; a trap while it is 0 is the call running out of fuel.
+export const EXPORT_FUEL = "__tw_fuel";
 export const IMPORT_TAG = "__cpp_exception";
 export const IMPORT_REQUEST = "__tw_request";
 export const IMPORT_ENV = "__tw_env";

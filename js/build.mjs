@@ -10,13 +10,14 @@
 // `optimize` step and `features`, so both ship the same module and the same glue.
 //
 //   tinyworker-build [--out build/app.wasm] [--entry src/worker.js [--worker build/worker]]
-//                    [cargo build arguments...]
+//                    [--fuel <loop iterations per call>] [cargo build arguments...]
 //   tinyworker-build optimize <in.wasm> <out.wasm> [--keep-names]
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { meter } from "./meter.js";
 
 const TARGET = "wasm32-unknown-unknown";
 // What a tinyworker module may use; wasm-opt must accept all of it (exception handling for
@@ -145,6 +146,7 @@ export function features(wasm) {
     `export const WORKFLOWS = ${exports.some((e) => e.startsWith("__tw_workflow_"))};`,
     `export const RPC = ${exports.some((e) => e.startsWith("__tw_rpc_"))};`,
     `export const START = ${exports.includes("__tw_start")};`,
+    `export const FUEL = ${exports.includes("__tw_fuel")};`,
     `export const OBJECTS = ${objects};`,
     `export const CLASSES = ${exports.some((e) => /^__tw_(fetch|rpc|workflow)_/.test(e))};`,
     "",
@@ -237,12 +239,6 @@ async function cargoBuild(args, dir) {
   throw new Error(`tinyworker-build: cargo ${args.join(" ")} failed${error ? `: ${error.message}` : ""}`, { cause: error });
 }
 
-/**
- * Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`. With
- * `entry` (the Worker's, e.g. src/worker.js), then the Worker as it ships into `worker` (a
- * folder: worker.js and app.wasm); without, the glue for the module beside it (glue.js and
- * features.js, for a project whose wrangler.toml bundles: an earlier template's aliases them).
- */
 /** What a project of the layout before `--entry` is told: it ships more than it needs to. */
 export const OLD_LAYOUT_NOTE =
   "tinyworker-build: note: this project has wrangler bundle the glue (build/glue.js, the layout of an earlier `make new`), " +
@@ -250,7 +246,15 @@ export const OLD_LAYOUT_NOTE =
   "`tinyworker-build --entry src/worker.js` and uploads build/worker/worker.js as it is (`main = \"build/worker/worker.js\"`, " +
   "`no_bundle = true`): see CHANGELOG.md, \"Upgrading\".";
 
-export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [], entry, worker = "build/worker" } = {}) {
+/**
+ * Builds the cdylib of the crate in `dir` (release, wasm32) and optimises it into `out`. With
+ * `entry` (the Worker's, e.g. src/worker.js), then the Worker as it ships into `worker` (a
+ * folder: worker.js and app.wasm); without, the glue for the module beside it (glue.js and
+ * features.js, for a project whose wrangler.toml bundles: an earlier template's aliases them).
+ * With `fuel`, the optimised module is metered (`tinyworker/meter`): a call whose loops run more
+ * than `fuel` iterations traps, its request a 500 like any fault, the instance replaced.
+ */
+export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [], entry, worker = "build/worker", fuel } = {}) {
   await cargoBuild(["build", "--release", "--target", TARGET, ...cargoArgs], dir);
   const meta = JSON.parse(execFileSync("cargo", ["metadata", "--no-deps", "--format-version", "1"], { cwd: dir, encoding: "utf8" }));
   const root = meta.packages.find((p) => resolve(dirname(p.manifest_path)) === resolve(dir)) ?? meta.packages[0];
@@ -258,6 +262,7 @@ export async function build({ dir = process.cwd(), out = "build/app.wasm", cargo
   if (!lib) throw new Error(`tinyworker-build: ${root.name} has no cdylib target: add [lib] crate-type = ["cdylib"]`);
   const built = join(meta.target_directory, TARGET, "release", `${lib.name.replaceAll("-", "_")}.wasm`);
   const optimized = optimize(built, resolve(dir, out), { from: dir });
+  if (fuel !== undefined) writeFileSync(optimized, meter(readFileSync(optimized), { fuel }));
   const wasm = readFileSync(optimized);
   if (entry) {
     const ship = resolve(dir, worker);
@@ -289,7 +294,7 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
       const at = args.indexOf(name);
       return at >= 0 ? args.splice(at, 2)[1] : undefined;
     };
-    const out = option("--out"), entry = option("--entry"), worker = option("--worker");
-    console.log(await build({ out, entry, worker, cargoArgs: args }));
+    const out = option("--out"), entry = option("--entry"), worker = option("--worker"), fuel = option("--fuel");
+    console.log(await build({ out, entry, worker, fuel: fuel === undefined ? undefined : Number(fuel), cargoArgs: args }));
   }
 }

@@ -37,6 +37,9 @@ export const WORKFLOWS = true;
 export const RPC = true;
 // The module exports a start hook (`start!`): each instance runs it once, inside its first call.
 export const START = true;
+// The module is metered (`tinyworker/meter`, `tinyworker-build --fuel`): it exports __tw_fuel,
+// and a trap while that is 0 is told as the call running out of fuel.
+export const FUEL = true;
 // The module serves a Durable Object (it imports env.__tw_storage, or exports a class's
 // `__tw_fetch_<Class>` or the marker `__tw_object`): the glue has the object's paths.
 export const OBJECTS = true;

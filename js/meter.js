@@ -1,5 +1,6 @@
 // A meter for modules a platform runs on behalf of others (examples/loader's tenants): every loop
 // iteration spends a unit of fuel, every call into the module starts with a full tank.
+import { EXPORT_FUEL } from "./abi.js";
 
 /** Fuel per call into a module when `meter` is not told: about a second of a tight loop's work. */
 export const DEFAULT_FUEL = 1_000_000_000;
@@ -11,7 +12,7 @@ const rank = (id) => ORDER.indexOf(id);
 
 // Opcodes the metering reads or writes.
 const OP = { unreachable: 0x00, loop: 0x03, if: 0x04, end: 0x0b, call: 0x10, localGet: 0x20, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32Eqz: 0x45, i32Sub: 0x6b };
-const EMPTY = 0x40, I32 = 0x7f, MUTABLE = 1;
+const EMPTY = 0x40, I32 = 0x7f, MUTABLE = 1, GLOBAL_KIND = 3;
 
 /** Thrown for a module the meter cannot read: a proposal it does not know, or bytes that are not wasm. */
 export class MeterError extends Error {}
@@ -21,7 +22,8 @@ export class MeterError extends Error {}
  * it at the top of every iteration (a module out of fuel traps, `unreachable`, as a module that
  * traps by itself) and spends one unit, and each exported function is entered through a wrapper
  * that fills the tank to `fuel` (1 to 2^32 - 1 iterations), so a call that loops forever ends as a
- * trap after `fuel` iterations wherever it runs, whatever CPU limit the host enforces. Recursion
+ * trap after `fuel` iterations wherever it runs, whatever CPU limit the host enforces. The tank is
+ * exported as `__tw_fuel`, by which the glue tells that trap from others. Recursion
  * needs no fuel: it ends at the engine's stack limit. Throws a MeterError for a module it cannot
  * read (an instruction or a type of a proposal it does not know is refused, never skipped over).
  */
@@ -41,7 +43,7 @@ export function meter(wasm, { fuel = DEFAULT_FUEL } = {}) {
   const exports = rewriteExports(sections.get(EXPORT), (index) => {
     if (!wrapped.has(index)) wrapped.set(index, functionTypes.length + wrapped.size);
     return wrapped.get(index);
-  });
+  }, tank);
   const wrappers = [...wrapped.keys()].map((index) => {
     const params = types[functionTypes[index]]?.params;
     if (params === undefined) throw new MeterError(`exported function ${index} has no type`);
@@ -53,14 +55,14 @@ export function meter(wasm, { fuel = DEFAULT_FUEL } = {}) {
   const check = [OP.globalGet, ...u32Leb(tank), OP.i32Eqz, OP.if, EMPTY, OP.unreachable, OP.end,
     OP.globalGet, ...u32Leb(tank), OP.i32Const, 1, OP.i32Sub, OP.globalSet, ...u32Leb(tank)];
 
-  // The sections metering changes; one the module lacks (a global section; function and code
-  // sections of a module that only re-exports imports) goes where its kind belongs.
+  // The sections metering changes; one the module lacks (a global or an export section; function
+  // and code sections of a module that only re-exports imports) goes where its kind belongs.
   const changed = new Map([
     [GLOBAL, appendVec(sections.get(GLOBAL), [[I32, MUTABLE, OP.i32Const, ...sLeb32(fuel | 0), OP.end]])],
     [FUNCTION, appendVec(sections.get(FUNCTION), [...wrapped.keys()].map((index) => u32Leb(functionTypes[index])))],
     [EXPORT, exports],
     [CODE, appendVec(meterCode(sections.get(CODE), check), wrappers)],
-  ].filter(([id, body]) => body && (sections.has(id) || id == GLOBAL || wrappers.length)).sort(([a], [b]) => rank(a) - rank(b)));
+  ].filter(([id]) => sections.has(id) || id == GLOBAL || id == EXPORT || wrappers.length).sort(([a], [b]) => rank(a) - rank(b)));
   const out = [bytes.subarray(0, 8)];
   const placeMissing = (before) => {
     for (const [id, body] of changed) if (!sections.has(id) && (before === undefined || rank(id) < rank(before))) emit(out, id, body), changed.delete(id);
@@ -152,17 +154,24 @@ function readFunctions(body) {
 
 const vecCount = (body) => (body ? cursor(body).u32() : 0);
 
-/** The export section with each function export's index replaced by `wrap(index)`. */
-function rewriteExports(body, wrap) {
-  if (!body) return body;
-  const c = cursor(body), out = [...u32Leb(c.u32())];
-  while (!c.done) {
+/**
+ * The export section with each function export's index replaced by `wrap(index)`, and the fuel
+ * global `tank` exported as EXPORT_FUEL (the glue tells a trap out of fuel by it). A module that
+ * exports that name already is refused: it was metered before, or it means something else by it.
+ */
+function rewriteExports(body, wrap, tank) {
+  const c = body && cursor(body), out = [...u32Leb((c ? c.u32() : 0) + 1)];
+  const fuelName = new TextEncoder().encode(EXPORT_FUEL);
+  while (c && !c.done) {
     const from = c.at;
     c.name();
-    out.push(...body.subarray(from, c.at));
+    const name = body.subarray(from, c.at);
+    if (name.length == fuelName.length + 1 && fuelName.every((b, i) => name[i + 1] == b)) throw new MeterError(`the module exports ${EXPORT_FUEL} already (metered twice?)`);
+    out.push(...name);
     const kind = c.byte(), index = c.u32();
     out.push(kind, ...u32Leb(kind == 0 ? wrap(index) : index));
   }
+  out.push(...u32Leb(fuelName.length), ...fuelName, GLOBAL_KIND, ...u32Leb(tank));
   return Uint8Array.from(out);
 }
 

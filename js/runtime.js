@@ -3,11 +3,11 @@
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
   RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, HEADERS_STATIC, IMPORT_MODULE, IMPORT_CALL, EXPORT_HEADER,
-  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED, WARM_UP, EXPORT_START,
+  EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED, WARM_UP, EXPORT_START, EXPORT_FUEL,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
 import { hostImports } from "./imports.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, HOST_IMPORTS, LOG, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, FUEL, HOST_IMPORTS, LOG, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
 
 const { Module, Instance } = WebAssembly;
 const decoder = new TextDecoder();
@@ -22,6 +22,13 @@ const encoder = (REQUEST_PARTS || ENV_VARS || STORAGE || BRIDGE) && new TextEnco
  * (whose calls may answer a Promise).
  */
 export const suspending = (module) => Module.imports(module).some((i) => i.name == IMPORT_CALL);
+
+/**
+ * A metered module's trap while its tank (`__tw_fuel` of `exports`) is empty, as a Fault: the
+ * call ran out of fuel (tinyworker/meter); false for any other exception.
+ */
+const outOfFuel = (exports, e) =>
+  e instanceof WebAssembly.RuntimeError && exports[EXPORT_FUEL]?.value === 0 && new Fault("trap", "out of fuel: the call's loops ran all the iterations the meter allows", e);
 
 export function createRuntime(wasm, options = {}) {
   const module = wasm instanceof Module ? wasm : new Module(wasm);
@@ -272,12 +279,12 @@ export function createRuntime(wasm, options = {}) {
   const fault = (e) => {
     if (e instanceof Fault) return e; // read from the record after a fault caught inside
     if (OBJECTS && e?.rolledBack) return e; // a handler's `Err`, not a fault (the instance is kept)
-    // Ours: the tag, or a trap while the record names a fault (the unwind build's abort). What
-    // leaves a module that imports nothing can only be a trap.
+    // Ours: the tag, or a trap while the record names a fault (the unwind build's abort); a metered
+    // module's trap with its fuel spent. What leaves a module that imports nothing is a trap.
     const f =
       FAULT_RECORDS && ((e instanceof WebAssembly.Exception && e.is(tag)) || (e instanceof WebAssembly.RuntimeError && words()[faultAt >> 2]))
         ? record(e)
-        : new Fault(!(FAULT_RECORDS || HOST_IMPORTS || BRIDGE) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
+        : (FUEL && outOfFuel(instance, e)) || new Fault(!(FAULT_RECORDS || HOST_IMPORTS || BRIDGE) || isTrap(e) ? "trap" : "error", e?.message ?? e, e);
     if (keepable(f)) instance[EXPORT_STACK_POINTER].value = stackPointer;
     else instance = null;
     return f;

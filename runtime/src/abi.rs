@@ -27,6 +27,7 @@
 //! | `__tw_tail() -> outcome` | export, func | traces of the Workers this one tails ([`crate::tail!`]) |
 //! | `__tw_workflow_<Class>() -> outcome` | export, func | a Workflow instance's run ([`crate::workflow!`]) |
 //! | `<export>_<Class>` | export, func | a Durable Object class named in `durable_object!(class ...)`: its fetch, restore and events |
+//! | `__tw_fuel` | export, global (mutable) | a metered module's fuel, added by the glue package's meter after the build, never by this crate |
 //!
 //! On wasm32 every record below is checked at compile time against the layout docs/ABI.md
 //! gives; a host test checks that `js/abi.js` uses the same numbers.

@@ -113,6 +113,23 @@ test("tinyworker-build tells a project of the earlier layout (the glue bundled b
   assert.match(OLD_LAYOUT_NOTE, /3\.5 KB gzip more.*--entry src\/worker\.js.*Upgrading/);
 });
 
+test("tinyworker-build --fuel meters the module it ships, and its glue tells a trap out of fuel", () => {
+  const out = join(ROOT, "build/fuel-hello");
+  const run = (...args) => spawnSync(process.execPath, [join(ROOT, "js/build.mjs"), "--out", join(out, "app.wasm"), "--entry", join(ROOT, "worker.js"), "--worker", out, ...args], {
+    cwd: join(ROOT, "examples/hello"),
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  const built = run("--fuel", "1000");
+  assert.equal(built.status, 0, built.stderr);
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(out, "app.wasm")))).map((e) => e.name);
+  assert.ok(exports.includes("__tw_fuel"), `the metered module exports its tank: ${exports}`);
+  assert.match(readFileSync(join(out, "worker.js"), "utf8"), /out of fuel/, "the glue cut for a metered module tells its trap");
+  const refused = run("--fuel", "0");
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /fuel is 1 to 2\^32 - 1 loop iterations, not 0/);
+});
+
 test("make new TEMPLATE=full: routes, JSON, a variable, a secret, KV and a Durable Object, tested both ways", () =>
   project("full", {
     name: "edge-full",

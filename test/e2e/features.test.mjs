@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { exportNames, features, importNames } from "../../js/build.mjs";
+import { bundledGlue, exportNames, features, importNames } from "../../js/build.mjs";
+import { meter } from "tinyworker/meter";
 import * as all from "tinyworker/features";
 import { TEST_BUILDS, dirOf, wasmOf } from "../helpers.mjs";
 
@@ -24,12 +25,12 @@ test("import names read from the import section equal what V8 reads, for every b
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true });
+  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, FUEL: true });
 });
 
 for (const build of TEST_BUILDS) {
   test(`${build}: each module's features follow its imports and exports`, () => {
-    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, WEB_SOCKETS: false, EMAIL: false, TAIL: false, WORKFLOWS: false, RPC: false, START: false, OBJECTS: false, CLASSES: false };
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, WEB_SOCKETS: false, EMAIL: false, TAIL: false, WORKFLOWS: false, RPC: false, START: false, FUEL: false, OBJECTS: false, CLASSES: false };
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
@@ -47,8 +48,18 @@ for (const build of TEST_BUILDS) {
     // A Worker's own WebSockets, email, tail, a Workflow and RPC methods (an entrypoint's, an object class's).
     const platform = { ...chat, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, RPC: true };
     assert.deepEqual(answers(features(wasmOf("platform", "talc", build))), platform);
+    // A metered module (tinyworker/meter, tinyworker-build --fuel) exports its tank.
+    assert.deepEqual(answers(features(meter(wasmOf("hello", "none", build)))), { ...none, FUEL: true });
+    assert.deepEqual(answers(features(meter(wasmOf("faults", "talc", build)))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, FUEL: true });
   });
 }
+
+test("the glue of a metered module tells a trap out of fuel; the glue of any other has none of it", async () => {
+  const needle = "out of fuel";
+  assert.ok(!readFileSync(`${dirOf("faults")}/worker.js`, "utf8").includes(needle), "faults ships the fuel message");
+  assert.ok(!readFileSync(`${dirOf("hello")}/worker.js`, "utf8").includes(needle), "hello ships the fuel message");
+  assert.ok((await bundledGlue(meter(wasmOf("hello", "none", "abort")))).includes(needle), "metered hello lacks it");
+});
 
 test("what ships: hello's worker.js has none of the glue it cannot reach; faults' has all of it", () => {
   const hello = readFileSync(`${dirOf("hello")}/worker.js`, "utf8");

@@ -11,6 +11,7 @@ import { faultsImports } from "../../examples/faults/imports.js";
 import { FAULT_ROUTES, ROOT, TEST_BUILDS, detailed, get, quietly, wasmOf } from "../helpers.mjs";
 
 const { parseWat } = await wabt();
+const OUT_OF_FUEL = "out of fuel: the call's loops ran all the iterations the meter allows";
 const wat = (text, features = {}) => parseWat("t.wat", text, features).toBinary({}).buffer;
 const instance = (bytes, imports = {}) => new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports;
 
@@ -55,7 +56,9 @@ test("a loop traps once its fuel is spent; each call into the module starts with
   // The module's own globals and answers are untouched.
   assert.equal(metered.seen(), plain.seen());
   assert.equal(plain.count(5000), 5000);
-  assert.deepEqual(Object.keys(metered), Object.keys(plain), "the same exports, in order");
+  assert.deepEqual(Object.keys(metered), [...Object.keys(plain), "__tw_fuel"], "the same exports, in order, and the tank");
+  assert.ok(metered.__tw_fuel instanceof WebAssembly.Global, "the tank, for the glue to read");
+  assert.throws(() => meter(meter(LOOPS)), MeterError, "metered twice");
 });
 
 test("the fuel is 1 to 2^32 - 1 iterations, and all of it can be spent", () => {
@@ -111,7 +114,7 @@ for (const build of TEST_BUILDS) {
     }
     // `/spin` works until the platform's CPU signal, which Node never gives: without the meter
     // it would never end.
-    const log = await quietly(async () => assert.deepEqual(await get(worker, "/spin"), [500, "trap: unreachable\n"]));
+    const log = await quietly(async () => assert.deepEqual(await get(worker, "/spin"), [500, `trap: ${OUT_OF_FUEL}\n`]));
     assert.equal(log.length, 1, "logged once, with a fault id");
     assert.deepEqual(await get(worker, "/"), [200, "ok"], "the next request is served");
   });
