@@ -2,7 +2,7 @@
 // tinyworker module as a Worker or a Durable Object, tells its faults apart and replaces an
 // instance a fault poisoned (serve.js, runtime.js, with imports.js and pool.js); resilient()
 // does the same for wasm-bindgen libraries (resilient.js). Types: glue.d.ts.
-export { Fault } from "./fault.js";
 export { createRuntime, handle } from "./runtime.js";
+export { Fault } from "./fault.js";
 export { createWorker, createDurableObject, createEntrypoint, createWorkflow } from "./serve.js";
 export { resilient } from "./resilient.js";

@@ -1,12 +1,12 @@
 // One runtime: a tinyworker module's current instance, with the imports it asks for, serving
 // one call at a time; it classifies what leaves the module and keeps or replaces the instance.
+import { hostImports } from "./imports.js";
 import {
   ABI_VERSION, MODULE_HEADER_WORDS, HEADER_VERSION, FLAG_UNWIND, OUTCOME_FAULT, FAULT_PANIC, FAULT_TOO_LARGE, FAULT_WORDS, HEADER_RECORD_WORDS,
   RESPONSE_HEADERS, RESPONSE_EXTRA, RESPONSE_BODY, RESPONSE_BODY_LEN, HEADERS_STATIC, IMPORT_MODULE, IMPORT_CALL, EXPORT_HEADER,
   EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED, WARM_UP, EXPORT_START, EXPORT_FUEL,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
-import { hostImports } from "./imports.js";
 import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, FUEL, HOST_IMPORTS, LOG, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
 
 const { Module, Instance } = WebAssembly;
