@@ -41,7 +41,9 @@ export const START = true;
 // and a trap while that is 0 is told as the call running out of fuel.
 export const FUEL = true;
 // The module serves a Durable Object (it imports env.__tw_storage, or exports a class's
-// `__tw_fetch_<Class>` or the marker `__tw_object`): the glue has the object's paths.
+// `__tw_fetch_<Class>` or the marker `__tw_object`): the glue has the object's paths. (Every
+// object's module is one, so where this is false an options.storage is never looked at: the
+// glue of a Worker's module reads it nowhere.)
 export const OBJECTS = true;
 // The module names a class (a Durable Object's, `durable_object!(class Name { ... })`, or an
 // RPC entrypoint's, `rpc!(class Name { ... })`): its exports are `<export>_<Name>`, and

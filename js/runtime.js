@@ -36,7 +36,7 @@ export function createRuntime(wasm, options = {}) {
   // Only a module that imports __tw_call is called through WebAssembly.promising, and
   // a Durable Object's only with `io: true` (else its calls run inside one synchronous
   // transaction).
-  const suspends = BRIDGE && (!options.storage || options.io) && suspending(module);
+  const suspends = BRIDGE && (!(OBJECTS && options.storage) || options.io) && suspending(module);
 
   // The runtime's state. (Variables of this closure rather than fields of an object: the
   // bundlers users run shorten variable names but never property names.)
@@ -111,7 +111,7 @@ export function createRuntime(wasm, options = {}) {
   // A Worker keeps a spare instance, made after a request was answered, so that the request
   // after a fault runs at once (`spare: false`: none; a pooled or a Durable Object's runtime has
   // none: the pool's other instances, or the object's restore hook, stand in).
-  const spares = options.spare ?? !options.storage;
+  const spares = options.spare ?? !(OBJECTS && options.storage);
 
   // Takes the spare, or a new instance, into use.
   const instantiate = () => {

@@ -34,7 +34,7 @@ export function createWorker(wasm, options = {}) {
   // A module that suspends in I/O gets one instance per request in flight: JSPI switches the
   // wasm stack, not the module's shadow stack, I/O buffer or statics, so two requests must
   // never interleave on one instance.
-  const runtimes = BRIDGE && !options.storage && suspending(module) && pool(module, options);
+  const runtimes = BRIDGE && !(OBJECTS && options.storage) && suspending(module) && pool(module, options);
   // The first runtime, made now so a module of another ABI version is refused at start-up
   // (a Durable Object's is made by its first request, so a fault of its restore hook is that
   // request's).
@@ -81,7 +81,7 @@ export function createWorker(wasm, options = {}) {
         // Object's alarm (read before the call, which cannot wait).
         const event = BRIDGE ? {} : undefined;
         // (`websocket::accept`: the glue listens to the server end, then accepts it.)
-        if (WEB_SOCKETS && !options.storage) event.accept = (socket) => listen(socket, env, ctx);
+        if (WEB_SOCKETS && !(OBJECTS && options.storage)) event.accept = (socket) => listen(socket, env, ctx);
         if (EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
         const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS ? r.serve(req, body, env) : r.serve(req, body));
         let served;
@@ -173,7 +173,7 @@ export function createWorker(wasm, options = {}) {
   let listen; // (a Worker's own WebSockets: below)
   // The Worker's other events, when the module exports their handlers (`scheduled!`,
   // `queue_consumer!`): each runs on a runtime of its own, as a request does.
-  if (EVENTS && !options.storage) {
+  if (EVENTS && !(OBJECTS && options.storage)) {
     // `prepare(platformEvent)` answers the event the handler sees and, for some events,
     // `settle()`: what a fault (or an error) of the handler does instead of the default, throwing
     // a failed invocation to the platform (either way the fault is logged: failedEvent), and
