@@ -140,6 +140,8 @@ export function features(wasm) {
     `export const STORAGE = ${imports.has("env.__tw_storage")};`,
     `export const BRIDGE = ${imports.has("env.__tw_call") || events};`,
     `export const EVENTS = ${events};`,
+    `export const QUEUE_BATCH = ${exports.includes("__tw_queue")};`,
+    `export const QUEUE_MESSAGE = ${exports.includes("__tw_queue_message")};`,
     `export const WEB_SOCKETS = ${exports.some((e) => e.startsWith("__tw_ws_"))};`,
     `export const EMAIL = ${exports.includes("__tw_email")};`,
     `export const TAIL = ${exports.includes("__tw_tail")};`,

@@ -24,6 +24,10 @@ export const BRIDGE = true;
 // The module exports an event handler (`scheduled!`, `queue_consumer!`, a Durable Object class's
 // alarm or WebSocket handlers): the glue serves those events (they need the bridge).
 export const EVENTS = true;
+// The module consumes a queue a batch at a time (`queue_consumer!`: it exports __tw_queue), or
+// a message at a time (`queue_message!`: __tw_queue_message); each brings its own wrapper.
+export const QUEUE_BATCH = true;
+export const QUEUE_MESSAGE = true;
 // The module exports the handlers of a Worker's own WebSockets (`web_socket!`): the glue
 // listens to each socket the handler accepts.
 export const WEB_SOCKETS = true;

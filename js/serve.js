@@ -3,7 +3,7 @@
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, suspending } from "./runtime.js";
-import { BRIDGE, CLASSES, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, REQUEST_PARTS, RPC, STORAGE, TAIL, WEB_SOCKETS, WORKFLOWS } from "tinyworker/features";
+import { BRIDGE, CLASSES, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, QUEUE_BATCH, QUEUE_MESSAGE, REQUEST_PARTS, RPC, STORAGE, TAIL, WEB_SOCKETS, WORKFLOWS } from "tinyworker/features";
 import {
   EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR,
   EXPORT_WS_MESSAGE, EXPORT_WS_CLOSE, EXPORT_WS_ERROR, EXPORT_RPC, EXPORT_FETCH, EXPORT_EMAIL, EXPORT_TAIL, EXPORT_WORKFLOW,
@@ -82,7 +82,7 @@ export function createWorker(wasm, options = {}) {
         const event = BRIDGE ? {} : undefined;
         // (`websocket::accept`: the glue listens to the server end, then accepts it.)
         if (WEB_SOCKETS && !(OBJECTS && options.storage)) event.accept = (socket) => listen(socket, env, ctx);
-        if (EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
+        if (OBJECTS && EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
         const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS ? r.serve(req, body, env) : r.serve(req, body));
         let served;
         if (OBJECTS && options.storage) {
@@ -200,10 +200,10 @@ export function createWorker(wasm, options = {}) {
       }
     };
     if (rt.exports(EXPORT_SCHEDULED)) worker.scheduled = on(EXPORT_SCHEDULED, "scheduled");
-    if (rt.exports(EXPORT_QUEUE)) worker.queue = on(EXPORT_QUEUE, "queue", trackedBatch);
+    if (QUEUE_BATCH && rt.exports(EXPORT_QUEUE)) worker.queue = on(EXPORT_QUEUE, "queue", trackedBatch);
     // A queue consumer a message at a time (`queue_message!`): each message its own call, in
     // order, each on a healthy instance, so one that faults on every delivery is retried alone.
-    if (rt.exports(EXPORT_QUEUE_MESSAGE)) {
+    if (QUEUE_MESSAGE && rt.exports(EXPORT_QUEUE_MESSAGE)) {
       const one = on(EXPORT_QUEUE_MESSAGE, "queue message", trackedMessage);
       worker.queue = async (batch, env, ctx) => {
         for (const message of batch.messages) await one([batch.queue, message], env, ctx);

@@ -25,12 +25,12 @@ test("import names read from the import section equal what V8 reads, for every b
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, FUEL: true });
+  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, FUEL: true, QUEUE_BATCH: true, QUEUE_MESSAGE: true });
 });
 
 for (const build of TEST_BUILDS) {
   test(`${build}: each module's features follow its imports and exports`, () => {
-    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, WEB_SOCKETS: false, EMAIL: false, TAIL: false, WORKFLOWS: false, RPC: false, START: false, FUEL: false, OBJECTS: false, CLASSES: false };
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, QUEUE_BATCH: false, QUEUE_MESSAGE: false, WEB_SOCKETS: false, EMAIL: false, TAIL: false, WORKFLOWS: false, RPC: false, START: false, FUEL: false, OBJECTS: false, CLASSES: false };
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
@@ -40,9 +40,10 @@ for (const build of TEST_BUILDS) {
     assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, OBJECTS: true });
     // (bindings consumes its queue a batch at a time: the events glue ships with it; and it has a
     // start hook.)
-    assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true, START: true });
+    assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true, QUEUE_BATCH: true, START: true });
     // Events, and a Worker with its Durable Object classes in one module.
-    assert.deepEqual(answers(features(wasmOf("jobs", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true });
+    // (jobs consumes its queue a message at a time: only that wrapper ships.)
+    assert.deepEqual(answers(features(wasmOf("jobs", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true, QUEUE_MESSAGE: true });
     const chat = { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, BRIDGE: true, EVENTS: true, OBJECTS: true, CLASSES: true };
     assert.deepEqual(answers(features(wasmOf("chat", "talc", build))), chat);
     // A Worker's own WebSockets, email, tail, a Workflow and RPC methods (an entrypoint's, an object class's).
@@ -68,6 +69,11 @@ test("what ships: hello's worker.js has none of the glue it cannot reach; faults
     assert.ok(!hello.includes(needle), `hello ships ${needle}`);
     assert.ok(faults.includes(needle), `faults lacks ${needle}`);
   }
+  // A queue consumer ships the wrapper of its own form only: a batch's (`retryAll`) or a message's.
+  const jobs = readFileSync(`${dirOf("jobs", "talc")}/worker.js`, "utf8");
+  const bindings = readFileSync(`${dirOf("bindings", "talc")}/worker.js`, "utf8");
+  assert.ok(bindings.includes("retryAll") && !jobs.includes("retryAll"), "the batch wrapper ships with bindings alone");
+  assert.ok(jobs.includes("queue message") && !bindings.includes("queue message"), "the message wrapper ships with jobs alone");
   // Only a module that suspends ships the JSPI import, the pool and the 503.
   const proxy = readFileSync(`${dirOf("proxy", "talc")}/worker.js`, "utf8");
   for (const needle of ["Suspending", "promising", "too many requests in flight", "__tw_env"]) {
