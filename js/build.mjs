@@ -149,6 +149,8 @@ export function features(wasm) {
     `export const RPC = ${exports.some((e) => e.startsWith("__tw_rpc_"))};`,
     `export const START = ${exports.includes("__tw_start")};`,
     `export const FUEL = ${exports.includes("__tw_fuel")};`,
+    `export const RESTORE = ${exports.some((e) => /^__tw_restore(_|$)/.test(e))};`,
+    `export const OBJECT_EVENTS = ${exports.some((e) => /^__tw_(alarm|socket_)/.test(e))};`,
     `export const OBJECTS = ${objects};`,
     `export const CLASSES = ${exports.some((e) => /^__tw_(fetch|rpc|workflow)_/.test(e))};`,
     "",

@@ -44,6 +44,12 @@ export const START = true;
 // The module is metered (`tinyworker/meter`, `tinyworker-build --fuel`): it exports __tw_fuel,
 // and a trap while that is 0 is told as the call running out of fuel.
 export const FUEL = true;
+// A Durable Object class of the module has a restore hook (`durable_object!(.., restore: ..)`:
+// it exports __tw_restore or __tw_restore_<Class>).
+export const RESTORE = true;
+// A Durable Object class of the module has an alarm handler (__tw_alarm[_<Class>]) or
+// hibernating WebSocket handlers (__tw_socket_*): the object's events.
+export const OBJECT_EVENTS = true;
 // The module serves a Durable Object (it imports env.__tw_storage, or exports a class's
 // `__tw_fetch_<Class>` or the marker `__tw_object`): the glue has the object's paths. (Every
 // object's module is one, so where this is false an options.storage is never looked at: the

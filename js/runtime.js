@@ -7,7 +7,7 @@ import {
   EXPORT_FETCH, EXPORT_STACK_POINTER, EXPORT_RESTORE, OUTCOME_FAILED, EXPORT_TERMINATED, WARM_UP, EXPORT_START, EXPORT_FUEL,
 } from "./abi.js";
 import { Fault, tooLarge, isTrap } from "./fault.js";
-import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, FUEL, HOST_IMPORTS, LOG, OBJECTS, REQUEST_PARTS, START, STORAGE } from "tinyworker/features";
+import { BRIDGE, CLASSES, ENV_VARS, EVENTS, FAULT_RECORDS, FUEL, HOST_IMPORTS, LOG, OBJECTS, REQUEST_PARTS, RESTORE, START, STORAGE } from "tinyworker/features";
 
 const { Module, Instance } = WebAssembly;
 const decoder = new TextDecoder();
@@ -132,7 +132,7 @@ export function createRuntime(wasm, options = {}) {
     if (suspends) promised = {};
     if (START) started = !exports[EXPORT_START];
     rt.instances++;
-    if (OBJECTS && options.storage && exports[restoreExport]) restore();
+    if (RESTORE && options.storage && exports[restoreExport]) restore();
   };
 
   // A Durable Object's restore hook, once per new instance, to rebuild in-memory state. It runs

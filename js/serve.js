@@ -3,7 +3,7 @@
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
 import { createRuntime, suspending } from "./runtime.js";
-import { BRIDGE, CLASSES, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECTS, QUEUE_BATCH, QUEUE_MESSAGE, REQUEST_PARTS, RPC, STORAGE, TAIL, WEB_SOCKETS, WORKFLOWS } from "tinyworker/features";
+import { BRIDGE, CLASSES, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECT_EVENTS, OBJECTS, QUEUE_BATCH, QUEUE_MESSAGE, REQUEST_PARTS, RPC, STORAGE, TAIL, WEB_SOCKETS, WORKFLOWS } from "tinyworker/features";
 import {
   EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_ALARM, EXPORT_SOCKET_MESSAGE, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR,
   EXPORT_WS_MESSAGE, EXPORT_WS_CLOSE, EXPORT_WS_ERROR, EXPORT_RPC, EXPORT_FETCH, EXPORT_EMAIL, EXPORT_TAIL, EXPORT_WORKFLOW,
@@ -515,7 +515,7 @@ export function createDurableObject(wasm, options = {}) {
   const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
   const suffix = CLASSES && options.className ? `_${options.className}` : "";
   const has = (name) => EVENTS && WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
-  const alarms = has(EXPORT_ALARM);
+  const alarms = OBJECT_EVENTS && has(EXPORT_ALARM);
   const Class = class {
     constructor(ctx, env) {
       const platformStorage = ctx.storage, sqlite = hasSqlite(platformStorage); // (storage read once: a call into the runtime)
@@ -542,13 +542,13 @@ export function createDurableObject(wasm, options = {}) {
           rt.after(state);
         }
       });
-      if (EVENTS && alarms) {
+      if (OBJECT_EVENTS && alarms) {
         this.alarm = (alarmInfo) =>
           invoke(EXPORT_ALARM, { alarmInfo }).catch((e) => {
             throw e.kind ? failedEvent("alarm", e) : e;
           });
       }
-      if (EVENTS && has(EXPORT_SOCKET_MESSAGE)) {
+      if (OBJECT_EVENTS && has(EXPORT_SOCKET_MESSAGE)) {
         this.webSocketMessage = (webSocket, message) =>
           invoke(EXPORT_SOCKET_MESSAGE, { webSocket, message }).catch((e) => {
             if (!e.kind) throw e;
@@ -563,10 +563,10 @@ export function createDurableObject(wasm, options = {}) {
         if (!e.kind) throw e;
         if (e.kind != "failed") logFault(e);
       };
-      if (EVENTS && has(EXPORT_SOCKET_CLOSE)) {
+      if (OBJECT_EVENTS && has(EXPORT_SOCKET_CLOSE)) {
         this.webSocketClose = (webSocket, code, reason, wasClean) => invoke(EXPORT_SOCKET_CLOSE, { webSocket, code, reason, wasClean }).catch(logged);
       }
-      if (EVENTS && has(EXPORT_SOCKET_ERROR)) {
+      if (OBJECT_EVENTS && has(EXPORT_SOCKET_ERROR)) {
         this.webSocketError = (webSocket, error) => invoke(EXPORT_SOCKET_ERROR, { webSocket, error }).catch(logged);
       }
       // An RPC method of the class (`rpc!(object Name ...)`), in the object's transaction: its

@@ -25,19 +25,19 @@ test("import names read from the import section equal what V8 reads, for every b
 });
 
 test("the package's own features.js turns everything on", () => {
-  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, FUEL: true, QUEUE_BATCH: true, QUEUE_MESSAGE: true });
+  assert.deepEqual({ ...all }, { BRIDGE: true, CLASSES: true, ENV_VARS: true, EVENTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true, LOG: true, OBJECTS: true, REQUEST_PARTS: true, RPC: true, START: true, STORAGE: true, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, FUEL: true, QUEUE_BATCH: true, QUEUE_MESSAGE: true, RESTORE: true, OBJECT_EVENTS: true });
 });
 
 for (const build of TEST_BUILDS) {
   test(`${build}: each module's features follow its imports and exports`, () => {
-    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, QUEUE_BATCH: false, QUEUE_MESSAGE: false, WEB_SOCKETS: false, EMAIL: false, TAIL: false, WORKFLOWS: false, RPC: false, START: false, FUEL: false, OBJECTS: false, CLASSES: false };
+    const none = { REQUEST_PARTS: false, FAULT_RECORDS: false, HOST_IMPORTS: false, ENV_VARS: false, LOG: false, STORAGE: false, BRIDGE: false, EVENTS: false, QUEUE_BATCH: false, QUEUE_MESSAGE: false, WEB_SOCKETS: false, EMAIL: false, TAIL: false, WORKFLOWS: false, RPC: false, START: false, FUEL: false, RESTORE: false, OBJECT_EVENTS: false, OBJECTS: false, CLASSES: false };
     assert.deepEqual(answers(features(wasmOf("hello", "none", build))), none);
     assert.deepEqual(answers(features(wasmOf("counter", "none", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true });
     assert.deepEqual(answers(features(wasmOf("faults", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, HOST_IMPORTS: true });
     // (proxy answers its errors with `?`: their log lines need __tw_log.)
     assert.deepEqual(answers(features(wasmOf("proxy", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, ENV_VARS: true, LOG: true, BRIDGE: true });
     // (room answers `Err`s: their log lines need __tw_log.)
-    assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, OBJECTS: true });
+    assert.deepEqual(answers(features(wasmOf("room", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, RESTORE: true, OBJECTS: true });
     // (bindings consumes its queue a batch at a time: the events glue ships with it; and it has a
     // start hook.)
     assert.deepEqual(answers(features(wasmOf("bindings", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true, QUEUE_BATCH: true, START: true });
@@ -45,8 +45,9 @@ for (const build of TEST_BUILDS) {
     // (jobs consumes its queue a message at a time: only that wrapper ships.)
     assert.deepEqual(answers(features(wasmOf("jobs", "talc", build))), { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, BRIDGE: true, EVENTS: true, QUEUE_MESSAGE: true });
     const chat = { ...none, REQUEST_PARTS: true, FAULT_RECORDS: true, LOG: true, STORAGE: true, BRIDGE: true, EVENTS: true, OBJECTS: true, CLASSES: true };
-    assert.deepEqual(answers(features(wasmOf("chat", "talc", build))), chat);
-    // A Worker's own WebSockets, email, tail, a Workflow and RPC methods (an entrypoint's, an object class's).
+    assert.deepEqual(answers(features(wasmOf("chat", "talc", build))), { ...chat, RESTORE: true, OBJECT_EVENTS: true });
+    // A Worker's own WebSockets, email, tail, a Workflow and RPC methods (an entrypoint's, an
+    // object class's); its object has no restore hook, alarm or WebSockets of its own.
     const platform = { ...chat, WEB_SOCKETS: true, EMAIL: true, TAIL: true, WORKFLOWS: true, RPC: true };
     assert.deepEqual(answers(features(wasmOf("platform", "talc", build))), platform);
     // A metered module (tinyworker/meter, tinyworker-build --fuel) exports its tank.
@@ -74,6 +75,14 @@ test("what ships: hello's worker.js has none of the glue it cannot reach; faults
   const bindings = readFileSync(`${dirOf("bindings", "talc")}/worker.js`, "utf8");
   assert.ok(bindings.includes("retryAll") && !jobs.includes("retryAll"), "the batch wrapper ships with bindings alone");
   assert.ok(jobs.includes("queue message") && !bindings.includes("queue message"), "the message wrapper ships with jobs alone");
+  // An object's events and restore hook ship with a class that has them (chat's Room), not with
+  // one that has none (platform's Counter).
+  const chat = readFileSync(`${dirOf("chat", "talc")}/worker.js`, "utf8");
+  const platform = readFileSync(`${dirOf("platform", "talc")}/worker.js`, "utf8");
+  for (const needle of ["webSocketMessage", "__tw_restore"]) {
+    assert.ok(chat.includes(needle), `chat lacks ${needle}`);
+    assert.ok(!platform.includes(needle), `platform ships ${needle}`);
+  }
   // Only a module that suspends ships the JSPI import, the pool and the 503.
   const proxy = readFileSync(`${dirOf("proxy", "talc")}/worker.js`, "utf8");
   for (const needle of ["Suspending", "promising", "too many requests in flight", "__tw_env"]) {
