@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } fr
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { meter } from "./meter.js";
+import { checkFuel, meter } from "./meter.js";
 
 const TARGET = "wasm32-unknown-unknown";
 // What a tinyworker module may use; wasm-opt must accept all of it (exception handling for
@@ -259,6 +259,7 @@ export const OLD_LAYOUT_NOTE =
  * than `fuel` iterations traps, its request a 500 like any fault, the instance replaced.
  */
 export async function build({ dir = process.cwd(), out = "build/app.wasm", cargoArgs = [], entry, worker = "build/worker", fuel } = {}) {
+  if (fuel !== undefined) checkFuel(fuel); // (before anything is built)
   await cargoBuild(["build", "--release", "--target", TARGET, ...cargoArgs], dir);
   const meta = JSON.parse(execFileSync("cargo", ["metadata", "--no-deps", "--format-version", "1"], { cwd: dir, encoding: "utf8" }));
   const root = meta.packages.find((p) => resolve(dirname(p.manifest_path)) === resolve(dir)) ?? meta.packages[0];

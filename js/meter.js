@@ -28,7 +28,7 @@ export class MeterError extends Error {}
  * read (an instruction or a type of a proposal it does not know is refused, never skipped over).
  */
 export function meter(wasm, { fuel = DEFAULT_FUEL } = {}) {
-  if (!Number.isInteger(fuel) || fuel < 1 || fuel > 0xffff_ffff) throw new RangeError(`fuel is 1 to 2^32 - 1 loop iterations, not ${fuel}`);
+  checkFuel(fuel);
   const bytes = wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm.buffer ?? wasm, wasm.byteOffset ?? 0, wasm.byteLength);
   const sections = readSections(bytes);
   const types = readTypes(sections.get(TYPE));
@@ -74,6 +74,11 @@ export function meter(wasm, { fuel = DEFAULT_FUEL } = {}) {
   }
   placeMissing();
   return concat(out);
+}
+
+/** Throws a RangeError unless `fuel` is a whole number of loop iterations, 1 to 2^32 - 1. */
+export function checkFuel(fuel) {
+  if (!Number.isInteger(fuel) || fuel < 1 || fuel > 0xffff_ffff) throw new RangeError(`fuel is 1 to 2^32 - 1 loop iterations, not ${fuel}`);
 }
 
 /** The sections of `bytes`: `list` in order ({ id, start, end, body }), `get(id)` a known one's body. */

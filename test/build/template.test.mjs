@@ -125,9 +125,12 @@ test("tinyworker-build --fuel meters the module it ships, and its glue tells a t
   const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(out, "app.wasm")))).map((e) => e.name);
   assert.ok(exports.includes("__tw_fuel"), `the metered module exports its tank: ${exports}`);
   assert.match(readFileSync(join(out, "worker.js"), "utf8"), /out of fuel/, "the glue cut for a metered module tells its trap");
+  // A fuel out of range is refused before anything is built or written.
+  rmSync(out, { recursive: true, force: true });
   const refused = run("--fuel", "0");
   assert.notEqual(refused.status, 0);
   assert.match(refused.stderr, /fuel is 1 to 2\^32 - 1 loop iterations, not 0/);
+  assert.ok(!existsSync(join(out, "app.wasm")), "no module written for a refused fuel");
 });
 
 test("make new TEMPLATE=full: routes, JSON, a variable, a secret, KV and a Durable Object, tested both ways", () =>

@@ -4,7 +4,7 @@
 import { createDurableObject, createEntrypoint, createRuntime, createWorker, createWorkflow, Fault, handle, resilient } from "tinyworker";
 import type { FaultKind, Runtime, ServedResponse, TinyworkerExports, WorkerOptions } from "tinyworker";
 import { allocStats } from "tinyworker/stats";
-import { DEFAULT_FUEL, MeterError, meter } from "tinyworker/meter";
+import { DEFAULT_FUEL, MeterError, checkFuel, meter } from "tinyworker/meter";
 import { devServer, freePort, wranglerNode } from "tinyworker/dev";
 import type { DevServer } from "tinyworker/dev";
 
@@ -90,6 +90,7 @@ createEntrypoint(wasm, {});
 
 // A tenant's module, metered: bytes in, bytes out; a module it cannot read throws a MeterError.
 declare const tenantBytes: ArrayBuffer;
+checkFuel(DEFAULT_FUEL / 20);
 const metered: Uint8Array = meter(tenantBytes, { fuel: DEFAULT_FUEL / 20 });
 try {
   meter(new Uint8Array(metered), {});
