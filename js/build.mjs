@@ -17,6 +17,7 @@ import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } fr
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { EXPORT, IMPORT, readExports, readImports, readSections } from "./binary.js";
 import { checkFuel, meter } from "./meter.js";
 
 const TARGET = "wasm32-unknown-unknown";
@@ -62,60 +63,15 @@ export function optimize(input, output, { keepNames = false, from = process.cwd(
  * without compiling it (so any engine reads any module's, e.g. Node 20 an exnref module's).
  */
 export function importNames(bytes) {
-  return sectionNames(bytes, 2);
+  return readImports(readSections(bytes).get(IMPORT)).map((i) => `${text(i.module)}.${text(i.name)}`);
 }
 
 /** The name of each export of the wasm module `bytes`, read from its export section. */
 export function exportNames(bytes) {
-  return sectionNames(bytes, 7);
+  return readExports(readSections(bytes).get(EXPORT)).map((e) => text(e.name));
 }
 
-/** The names section `id` lists: imports (2) as `module.name`, exports (7) as `name`. */
-function sectionNames(bytes, section) {
-  let at = 8; // magic, version
-  const u32 = () => {
-    let value = 0, shift = 0, byte;
-    do {
-      byte = bytes[at++];
-      value |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value >>> 0;
-  };
-  const name = () => {
-    const len = u32();
-    return new TextDecoder().decode(bytes.subarray(at, (at += len)));
-  };
-  while (at < bytes.length) {
-    const id = bytes[at++], size = u32(), end = at + size;
-    if (id === 7 && section === 7) {
-      const names = [];
-      for (let n = u32(); n > 0; n--) {
-        names.push(name());
-        at++; // kind
-        u32(); // index
-      }
-      return names;
-    }
-    if (id === 2 && section === 2) {
-      const names = [];
-      for (let n = u32(); n > 0; n--) {
-        names.push(`${name()}.${name()}`);
-        const kind = bytes[at++];
-        // Skip the description: func (type index), table, memory, global or tag (its type).
-        if (kind === 0) u32();
-        else if (kind === 1) (at++, bytes[at++] & 1 ? (u32(), u32()) : u32());
-        else if (kind === 2) (bytes[at++] & 1 ? (u32(), u32()) : u32());
-        else if (kind === 3) at += 2;
-        else if (kind === 4) (at++, u32());
-        else throw new Error(`tinyworker-build: unknown import kind ${kind}`);
-      }
-      return names;
-    }
-    at = end;
-  }
-  return [];
-}
+const text = (bytes) => new TextDecoder().decode(bytes);
 
 /**
  * The glue features (features.js) the module `wasm` (bytes) needs, read from its imports, as the

@@ -1,12 +1,12 @@
 // A meter for modules a platform runs on behalf of others (examples/loader's tenants): every loop
 // iteration spends a unit of fuel, every call into the module starts with a full tank.
 import { EXPORT_FUEL } from "./abi.js";
+import { CODE, EXPORT, FUNCTION, GLOBAL, IMPORT, TYPE, WasmFormatError, cursor, readExports, readImports, readSections } from "./binary.js";
 
 /** Fuel per call into a module when `meter` is not told: about a second of a tight loop's work. */
 export const DEFAULT_FUEL = 1_000_000_000;
 
-// Section ids, and the order a module keeps them in (the tag section sits before globals).
-const TYPE = 1, IMPORT = 2, FUNCTION = 3, GLOBAL = 6, EXPORT = 7, CODE = 10;
+// The order a module keeps its sections in (the tag section sits before globals).
 const ORDER = [0, 1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 const rank = (id) => ORDER.indexOf(id);
 
@@ -14,8 +14,11 @@ const rank = (id) => ORDER.indexOf(id);
 const OP = { unreachable: 0x00, loop: 0x03, if: 0x04, end: 0x0b, call: 0x10, localGet: 0x20, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32Eqz: 0x45, i32Sub: 0x6b };
 const EMPTY = 0x40, I32 = 0x7f, MUTABLE = 1, GLOBAL_KIND = 3;
 
-/** Thrown for a module the meter cannot read: a proposal it does not know, or bytes that are not wasm. */
-export class MeterError extends Error {}
+/**
+ * Thrown for a module the meter cannot read: a proposal it does not know, or bytes that are not
+ * wasm (binary.js's readers throw the same class).
+ */
+export const MeterError = WasmFormatError;
 
 /**
  * `wasm` (its bytes) with a fuel meter: a mutable i32 global holds the fuel, each `loop` checks
@@ -34,8 +37,9 @@ export function meter(wasm, { fuel = DEFAULT_FUEL } = {}) {
   const types = readTypes(sections.get(TYPE));
   const imported = readImports(sections.get(IMPORT));
   const declared = readFunctions(sections.get(FUNCTION));
-  const functionTypes = [...imported.functions, ...declared];
-  const tank = imported.globals + vecCount(sections.get(GLOBAL)); // the fuel global's index
+  const functionTypes = [...imported.filter((i) => i.kind == 0).map((i) => i.type), ...declared];
+  const globals = imported.filter((i) => i.kind == GLOBAL_KIND).length;
+  const tank = globals + vecCount(sections.get(GLOBAL)); // the fuel global's index
   const refill = [OP.i32Const, ...sLeb32(fuel | 0), OP.globalSet, ...u32Leb(tank)];
 
   // Each exported function, entered through a wrapper of its type (appended: no index moves).
@@ -81,40 +85,6 @@ export function checkFuel(fuel) {
   if (!Number.isInteger(fuel) || fuel < 1 || fuel > 0xffff_ffff) throw new RangeError(`fuel is 1 to 2^32 - 1 loop iterations, not ${fuel}`);
 }
 
-/** The sections of `bytes`: `list` in order ({ id, start, end, body }), `get(id)` a known one's body. */
-function readSections(bytes) {
-  const magic = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
-  if (bytes.length < 8 || magic.some((b, i) => bytes[i] != b)) throw new MeterError("not a WebAssembly module (version 1)");
-  const list = [];
-  const byId = new Map();
-  for (let at = 8; at < bytes.length;) {
-    const start = at, id = bytes[at++];
-    const [size, next] = readU32(bytes, at);
-    const end = next + size;
-    if (end > bytes.length) throw new MeterError(`section ${id} runs past the end of the module`);
-    const section = { id, start, end, body: bytes.subarray(next, end) };
-    list.push(section);
-    if (id != 0) byId.set(id, section.body);
-    at = end;
-  }
-  return { list, has: (id) => byId.has(id), get: (id) => byId.get(id) };
-}
-
-/** A cursor over a section's body: unsigned LEBs, single bytes, skipped LEBs and names. */
-function cursor(body) {
-  let at = 0;
-  return {
-    get done() { return at >= body.length; },
-    get at() { return at; },
-    byte: () => body[at++],
-    advance(n) { at += n; },
-    u32() { const [value, next] = readU32(body, at); at = next; return value; },
-    skip() { while (body[at++] & 0x80); },
-    name() { const length = this.u32(); at += length; },
-    valtype() { const t = body[at++]; if (t == 0x63 || t == 0x64) throw new MeterError("a typed reference (the GC proposal) is not metered"); return t; },
-  };
-}
-
 /** The number of parameters of each type of the type section. */
 function readTypes(body) {
   const types = [];
@@ -128,26 +98,6 @@ function readTypes(body) {
     types.push({ params });
   }
   return types;
-}
-
-/** The type of each imported function, and how many globals are imported. */
-function readImports(body) {
-  const functions = [];
-  let globals = 0;
-  if (!body) return { functions, globals };
-  const c = cursor(body);
-  const limits = () => { const flags = c.byte(); c.skip(); if (flags & 1) c.skip(); };
-  for (let n = c.u32(); n > 0; n--) {
-    c.name(); c.name();
-    const kind = c.byte();
-    if (kind == 0) functions.push(c.u32());
-    else if (kind == 1) c.valtype(), limits();
-    else if (kind == 2) limits();
-    else if (kind == 3) c.valtype(), c.byte(), globals++;
-    else if (kind == 4) c.byte(), c.u32();
-    else throw new MeterError(`an import of unknown kind ${kind}`);
-  }
-  return { functions, globals };
 }
 
 /** The type of each function the module defines. */
@@ -165,16 +115,11 @@ const vecCount = (body) => (body ? cursor(body).u32() : 0);
  * exports that name already is refused: it was metered before, or it means something else by it.
  */
 function rewriteExports(body, wrap, tank) {
-  const c = body && cursor(body), out = [...u32Leb((c ? c.u32() : 0) + 1)];
+  const exports = readExports(body), out = [...u32Leb(exports.length + 1)];
   const fuelName = new TextEncoder().encode(EXPORT_FUEL);
-  while (c && !c.done) {
-    const from = c.at;
-    c.name();
-    const name = body.subarray(from, c.at);
-    if (name.length == fuelName.length + 1 && fuelName.every((b, i) => name[i + 1] == b)) throw new MeterError(`the module exports ${EXPORT_FUEL} already (metered twice?)`);
-    out.push(...name);
-    const kind = c.byte(), index = c.u32();
-    out.push(kind, ...u32Leb(kind == 0 ? wrap(index) : index));
+  for (const { name, kind, index } of exports) {
+    if (name.length == fuelName.length && fuelName.every((b, i) => name[i] == b)) throw new MeterError(`the module exports ${EXPORT_FUEL} already (metered twice?)`);
+    out.push(...u32Leb(name.length), ...name, kind, ...u32Leb(kind == 0 ? wrap(index) : index));
   }
   out.push(...u32Leb(fuelName.length), ...fuelName, GLOBAL_KIND, ...u32Leb(tank));
   return Uint8Array.from(out);
@@ -296,17 +241,6 @@ function concat(parts) {
   let at = 0;
   for (const p of parts) out.set(p, at), (at += p.length);
   return out;
-}
-
-/** The unsigned LEB128 at `at` of `bytes`: [value, the offset after it]. */
-function readU32(bytes, at) {
-  let value = 0;
-  for (let shift = 0; ; shift += 7) {
-    if (at >= bytes.length || shift > 28) throw new MeterError("an unsigned LEB128 past the end or past 32 bits");
-    const byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    if (!(byte & 0x80)) return [value, at];
-  }
 }
 
 /** `value` as an unsigned LEB128. */

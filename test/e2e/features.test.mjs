@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { bundledGlue, exportNames, features, importNames } from "../../js/build.mjs";
-import { meter } from "tinyworker/meter";
+import { MeterError, meter } from "tinyworker/meter";
 import * as all from "tinyworker/features";
 import { TEST_BUILDS, dirOf, wasmOf } from "../helpers.mjs";
 
@@ -22,6 +22,12 @@ test("import names read from the import section equal what V8 reads, for every b
   }
   // An exnref module, which this Node cannot compile, still has its imports read.
   assert.deepEqual(importNames(readFileSync(`${dirOf("counter", "none", "unwind-exnref")}/app.wasm`)), ["env.__tw_request", "env.__cpp_exception"]);
+  // A module cut short, or not a module, is refused (the meter's reader: one for both).
+  const faults = readFileSync(`${dirOf("faults")}/app.wasm`);
+  for (const bytes of [faults.subarray(0, 40), faults.subarray(0, 6), new TextEncoder().encode("(module)")]) {
+    assert.throws(() => importNames(bytes), MeterError);
+    assert.throws(() => exportNames(bytes), MeterError);
+  }
 });
 
 test("the package's own features.js turns everything on", () => {
