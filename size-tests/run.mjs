@@ -9,7 +9,7 @@
 //   node size-tests/run.mjs table     print the README table from report.json (make size-table)
 // Environment: ALLOCS / BUILDS narrow the matrix; BUDGETS names another budgets file.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { list, settings } from "../scripts/settings.mjs";
@@ -166,10 +166,16 @@ function toolchains() {
   };
 }
 
+/** Writes `text` to `file` whole: a reader at the same time (a test) sees the old file or the new. */
+function writeWhole(file, text) {
+  writeFileSync(`${file}.${process.pid}`, text);
+  renameSync(`${file}.${process.pid}`, file);
+}
+
 function check() {
   const report = matrix().map(measure);
-  writeFileSync(`${HERE}/report.json`, JSON.stringify(report, null, 1) + "\n");
-  writeFileSync(`${HERE}/toolchains.json`, JSON.stringify(toolchains(), null, 1) + "\n");
+  writeWhole(`${HERE}/report.json`, JSON.stringify(report, null, 1) + "\n");
+  writeWhole(`${HERE}/toolchains.json`, JSON.stringify(toolchains(), null, 1) + "\n");
   console.log(sizeTable(report));
   if (process.env.SIZE_BREAKDOWN !== "0") {
     const biggest = [...report].sort((a, b) => b.total_gz - a.total_gz).slice(0, BREAKDOWN_BIGGEST);
