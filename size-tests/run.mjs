@@ -12,6 +12,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
+import { bundle } from "../scripts/bundle.mjs";
 import { list, settings } from "../scripts/settings.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -49,12 +50,19 @@ function build(row, env = {}) {
   execFileSync(`${ROOT}scripts/build.sh`, row, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
 }
 
-/** `row` built by scripts/build.sh without waiting (with `env` added): resolves when it is. */
-const started = (row, env = {}) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(`${ROOT}scripts/build.sh`, row, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
-    child.on("exit", (code) => (code ? reject(new Error(`scripts/build.sh ${row.join(" ")} exited with ${code}`)) : resolve()));
-  });
+/**
+ * `row` built by scripts/build.sh without waiting (with `env` added), up to its optimised module,
+ * then shipped (scripts/bundle.mjs) in this process: resolves when it is.
+ */
+async function started(row, env = {}) {
+  const child = spawn(`${ROOT}scripts/build.sh`, row, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env, SHIP: "0" } });
+  let printed = "";
+  child.stdout.on("data", (chunk) => (printed += chunk));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  if (code) throw new Error(`scripts/build.sh ${row.join(" ")} exited with ${code}`);
+  const [opt, out] = printed.trim().split(" ");
+  await bundle(row[0], opt, 8787, out);
+}
 
 /**
  * What the tests load beside the matrix, per build (settings.mk's TEST_EXTRAS: example.alloc,
