@@ -43,9 +43,14 @@ export async function shipped(entry, wasm, alias) {
   });
   // Linking inlines the features as literals; terser's passes fold the branches they decide
   // (esbuild does not after linking) and compress a few percent better.
-  const options = { module: true, compress: { passes: 3, keep_fargs: false }, mangle: true, format: { comments: false } };
-  return (await minify(result.outputFiles[0].text, options)).code;
+  const linked = result.outputFiles[0].text;
+  if (!minified.has(linked)) minified.set(linked, minify(linked, { module: true, compress: { passes: 3, keep_fargs: false }, mangle: true, format: { comments: false } }));
+  return (await minified.get(linked)).code;
 }
+
+// Terser's answer per linked text: a process that ships many Workers (make build-all: an example
+// with each allocator, each build) minifies each distinct glue once.
+const minified = new Map();
 
 export const COMPATIBILITY_DATE = "2026-11-01";
 // request.signal aborts when the client goes away (workerd: when the connection is reset), so
