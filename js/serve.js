@@ -82,7 +82,7 @@ export function createWorker(wasm, options = {}) {
         const event = BRIDGE ? {} : undefined;
         // (`websocket::accept`: the glue listens to the server end, then accepts it.)
         if (WEB_SOCKETS && !(OBJECTS && options.storage)) event.accept = (socket) => listen(socket, env, ctx);
-        if (OBJECTS && EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
+        if (OBJECT_EVENTS && options.alarms) event.alarm = await options.storage.getAlarm();
         const serve = () => (BRIDGE ? r.serve(req, body, env, event) : ENV_VARS ? r.serve(req, body, env) : r.serve(req, body));
         let served;
         if (OBJECTS && options.storage) {
@@ -526,7 +526,7 @@ export function createDurableObject(wasm, options = {}) {
       const run = io ? io.run : sqlite ? (call) => platformStorage.transactionSync(call) : NO_SQLITE.transactionSync;
       // (`alarms`: the glue reads the object's alarm before each call.)
       const storage = sqlite ? state.storage : NO_SQLITE;
-      const worker = createWorker(module, { ...options, storage, lazy: true, run, ...(EVENTS && { alarms }) });
+      const worker = createWorker(module, { ...options, storage, lazy: true, run, ...(OBJECT_EVENTS && { alarms }) });
       const rt = (this.runtime = worker.runtime);
       if (BRIDGE) rt.ctx = state; // (the object's state: its storage for the restore hook, its WebSockets)
       this.fetch = (req) => worker.fetch(req, env, state);
