@@ -509,7 +509,10 @@ const NO_SQLITE = { transactionSync: (call) => call() };
  * that faults or fails is thrown to the platform, which runs it again; a WebSocket message that
  * does closes that socket with 1011 and no other. A class without SQLite (`new_classes`) runs
  * too, but without a transaction, and its module's storage calls answer `WouldSuspend`: that
- * storage has no synchronous API (docs/guide/durable-objects.md).
+ * storage has no synchronous API (docs/guide/durable-objects.md). A class with RPC methods
+ * (`rpc!(object Name ...)`) extends the platform's DurableObject (`options.base`), which RPC
+ * requires: the object as above, its methods on the prototype (the platform calls those over
+ * RPC, not own properties).
  */
 export function createDurableObject(wasm, options = {}) {
   const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
@@ -524,14 +527,14 @@ export function createDurableObject(wasm, options = {}) {
       const io = BRIDGE && options.io && waitingObject(ctx);
       const state = io ? io.state : ctx;
       const run = io ? io.run : sqlite ? (call) => platformStorage.transactionSync(call) : NO_SQLITE.transactionSync;
-      // (`alarms`: the glue reads the object's alarm before each call.)
       const storage = sqlite ? state.storage : NO_SQLITE;
-      const worker = createWorker(module, { ...options, storage, lazy: true, run, ...(OBJECT_EVENTS && { alarms }) });
+      const worker = createWorker(module, { ...options, storage, lazy: true, run, ...(OBJECT_EVENTS && { alarms }) }); // (alarms: read before each call)
       const rt = (this.runtime = worker.runtime);
       if (BRIDGE) rt.ctx = state; // (the object's state: its storage for the restore hook, its WebSockets)
       this.fetch = (req) => worker.fetch(req, env, state);
       // An event of the object, like a request: its instance made sure of, the call in the
-      // storage transaction; a fault thrown as the Fault.
+      // storage transaction; a fault thrown as the Fault (an alarm's to the platform, which runs
+      // it again, as a failed invocation).
       const invoke = EVENTS && (async (name, event) => {
         if (alarms) event.alarm = await ctx.storage.getAlarm();
         rt.ensure();
@@ -548,27 +551,18 @@ export function createDurableObject(wasm, options = {}) {
             throw e.kind ? failedEvent("alarm", e) : e;
           });
       }
-      if (OBJECT_EVENTS && has(EXPORT_SOCKET_MESSAGE)) {
-        this.webSocketMessage = (webSocket, message) =>
-          invoke(EXPORT_SOCKET_MESSAGE, { webSocket, message }).catch((e) => {
-            if (!e.kind) throw e;
-            if (e.kind != "failed") logFault(e);
-            try {
-              webSocket.close(1011, "internal error");
-            } catch {} // (already closing)
-          });
-      }
-      // (A close or an error that faults is logged: the socket is closing already.)
-      const logged = (e) => {
+      // A WebSocket event that faulted is logged; a message's (`socket`) closes its socket with
+      // 1011 (a close's or an error's is closing already).
+      const logged = (e, socket) => {
         if (!e.kind) throw e;
         if (e.kind != "failed") logFault(e);
+        try {
+          socket?.close(1011, "internal error");
+        } catch {} // (already closing)
       };
-      if (OBJECT_EVENTS && has(EXPORT_SOCKET_CLOSE)) {
-        this.webSocketClose = (webSocket, code, reason, wasClean) => invoke(EXPORT_SOCKET_CLOSE, { webSocket, code, reason, wasClean }).catch(logged);
-      }
-      if (OBJECT_EVENTS && has(EXPORT_SOCKET_ERROR)) {
-        this.webSocketError = (webSocket, error) => invoke(EXPORT_SOCKET_ERROR, { webSocket, error }).catch(logged);
-      }
+      if (OBJECT_EVENTS && has(EXPORT_SOCKET_MESSAGE)) this.webSocketMessage = (webSocket, message) => invoke(EXPORT_SOCKET_MESSAGE, { webSocket, message }).catch((e) => logged(e, webSocket));
+      if (OBJECT_EVENTS && has(EXPORT_SOCKET_CLOSE)) this.webSocketClose = (webSocket, code, reason, wasClean) => invoke(EXPORT_SOCKET_CLOSE, { webSocket, code, reason, wasClean }).catch(logged);
+      if (OBJECT_EVENTS && has(EXPORT_SOCKET_ERROR)) this.webSocketError = (webSocket, error) => invoke(EXPORT_SOCKET_ERROR, { webSocket, error }).catch(logged);
       // An RPC method of the class (`rpc!(object Name ...)`), in the object's transaction: its
       // arguments are its event, its reply the event's `result`; a fault or an error rolls its
       // writes back and rejects this call only.
@@ -586,9 +580,6 @@ export function createDurableObject(wasm, options = {}) {
     }
   };
   if (!(RPC && options.base)) return Class;
-  // A class with RPC methods extends the platform's DurableObject (`base`), which RPC requires:
-  // the object as above, its methods on the prototype (the platform calls those over RPC, not
-  // own properties).
   const Rpc = class extends options.base {
     constructor(ctx, env) {
       super(ctx, env);

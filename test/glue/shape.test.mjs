@@ -18,7 +18,6 @@ const LONGER = {
   "serve.js:createWorker": 237,
   "pool.js:pool": 151,
   "serve.js:fetch": 124,
-  "serve.js:createDurableObject": 91,
 };
 
 /** The name a function goes by: its own, or the variable, property or method it is assigned to. */
