@@ -516,9 +516,13 @@ impl Value {
         })
     }
 
-    /// The value when it is a string (an optional text property: `None` when unset).
-    pub(crate) fn string(self) -> Option<Value> {
-        (self.kind() == Kind::String).then_some(self)
+    /// The value read with `read` (into the request's memory, a buffer, owned memory) when it is
+    /// a string, else `None`: an optional text (a listing's cursor, a content type, a bookmark).
+    pub(crate) fn if_text<T>(self, read: impl FnOnce(&Value) -> Result<T, Error>) -> Result<Option<T>, Error> {
+        match self.kind() {
+            Kind::String => read(&self).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Whether it is `null` or `undefined`.

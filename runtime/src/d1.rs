@@ -133,11 +133,7 @@ impl Session {
     /// The bookmark of the newest data the session has seen (`getBookmark()`), in the
     /// request's memory; `None` before its first query.
     pub fn bookmark_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        let bookmark = self.value.call("getBookmark", &[])?;
-        match bookmark.kind() {
-            Kind::String => bookmark.text_in(request).map(Some),
-            _ => Ok(None),
-        }
+        self.value.call("getBookmark", &[])?.if_text(|b| b.text_in(request))
     }
 }
 

@@ -2,7 +2,7 @@
 //! time to live and metadata, delete, list (prefix, limit, cursor). Keys the platform refuses
 //! (empty, `.`, `..`, over 512 bytes) are `Error::InvalidArgument` without a call.
 
-use crate::bridge::{self, Arg, Error, Kind, Options, Target, Value};
+use crate::bridge::{self, Arg, Error, Options, Target, Value};
 
 /// The longest key the platform takes, in bytes of UTF-8.
 pub const KEY_LIMIT: usize = 512;
@@ -233,25 +233,17 @@ impl Listing {
     /// Where to continue (in the request's memory, sized by the host), `None` for the last
     /// listing.
     pub fn cursor_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        self.value
-            .get("cursor")?
-            .string()
-            .map(|v| v.text_in(request))
-            .transpose()
+        self.value.get("cursor")?.if_text(|v| v.text_in(request))
     }
 
     /// Where to continue, in owned memory, `None` for the last listing.
     #[cfg(feature = "alloc")]
     pub fn cursor_owned(&self) -> Result<Option<alloc::string::String>, Error> {
-        self.value.get("cursor")?.string().map(|v| v.text_owned()).transpose()
+        self.value.get("cursor")?.if_text(Value::text_owned)
     }
 
     /// Where to continue, `None` for the last listing.
     pub fn cursor<'b>(&self, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
-        let value = self.value.get("cursor")?;
-        match value.kind() {
-            Kind::String => value.text(buffer).map(Some),
-            _ => Ok(None),
-        }
+        self.value.get("cursor")?.if_text(|v| v.text(buffer))
     }
 }

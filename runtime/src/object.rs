@@ -134,10 +134,7 @@ impl Stub {
     /// request's memory; `None` for an object reached by id or made unique.
     pub fn name_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
         let id = self.value.get("id")?;
-        let name = id.get("name").and_then(|name| match name.kind() {
-            bridge::Kind::String => name.text_in(request).map(Some),
-            _ => Ok(None),
-        });
+        let name = id.get("name").and_then(|name| name.if_text(|n| n.text_in(request)));
         id.release();
         name
     }

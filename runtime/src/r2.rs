@@ -402,20 +402,15 @@ impl Object {
 
     /// `httpMetadata.contentType`, `None` when not set.
     pub fn content_type<'b>(&self, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
-        let value = self.value.get("httpMetadata")?.get("contentType")?;
-        match value.kind() {
-            Kind::String => value.text(buffer).map(Some),
-            _ => Ok(None),
-        }
+        self.value
+            .get("httpMetadata")?
+            .get("contentType")?
+            .if_text(|v| v.text(buffer))
     }
 
     /// `customMetadata[name]`, `None` when not set.
     pub fn custom<'b>(&self, name: &str, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
-        let value = self.value.get("customMetadata")?.get(name)?;
-        match value.kind() {
-            Kind::String => value.text(buffer).map(Some),
-            _ => Ok(None),
-        }
+        self.value.get("customMetadata")?.get(name)?.if_text(|v| v.text(buffer))
     }
 
     /// `httpMetadata.contentType` as a value the bridge holds (to pass on, e.g. into a
@@ -614,26 +609,18 @@ impl Listing {
     /// Where to continue (in the request's memory, sized by the host), `None` when it is the
     /// last listing.
     pub fn cursor_in<'a>(&self, request: &crate::Request<'a>) -> Result<Option<&'a str>, Error> {
-        self.value
-            .get("cursor")?
-            .string()
-            .map(|v| v.text_in(request))
-            .transpose()
+        self.value.get("cursor")?.if_text(|v| v.text_in(request))
     }
 
     /// Where to continue, in owned memory, `None` when it is the last listing.
     #[cfg(feature = "alloc")]
     pub fn cursor_owned(&self) -> Result<Option<alloc::string::String>, Error> {
-        self.value.get("cursor")?.string().map(|v| v.text_owned()).transpose()
+        self.value.get("cursor")?.if_text(Value::text_owned)
     }
 
     /// Where to continue, `None` when it is the last listing.
     pub fn cursor<'b>(&self, buffer: &'b mut [u8]) -> Result<Option<&'b str>, Error> {
-        let value = self.value.get("cursor")?;
-        match value.kind() {
-            Kind::String => value.text(buffer).map(Some),
-            _ => Ok(None),
-        }
+        self.value.get("cursor")?.if_text(|v| v.text(buffer))
     }
 
     /// The prefixes the delimiter grouped keys under (`delimitedPrefixes`).
