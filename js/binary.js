@@ -6,6 +6,8 @@ export class WasmFormatError extends Error {}
 
 /** Section ids. */
 export const TYPE = 1, IMPORT = 2, FUNCTION = 3, GLOBAL = 6, EXPORT = 7, CODE = 10;
+/** What an import or an export is (its kind byte). */
+export const FUNCTION_KIND = 0, TABLE_KIND = 1, MEMORY_KIND = 2, GLOBAL_KIND = 3, TAG_KIND = 4;
 
 /** The sections of `bytes`: `list` in order ({ id, start, end, body }), `get(id)` a known one's body. */
 export function readSections(bytes) {
@@ -58,11 +60,11 @@ export function readImports(body) {
   for (let n = c.u32(); n > 0; n--) {
     const module = c.name(), name = c.name(), kind = c.byte();
     let type;
-    if (kind == 0) type = c.u32();
-    else if (kind == 1) c.valtype(), limits();
-    else if (kind == 2) limits();
-    else if (kind == 3) c.valtype(), c.byte();
-    else if (kind == 4) c.byte(), c.u32();
+    if (kind == FUNCTION_KIND) type = c.u32();
+    else if (kind == TABLE_KIND) c.valtype(), limits();
+    else if (kind == MEMORY_KIND) limits();
+    else if (kind == GLOBAL_KIND) c.valtype(), c.byte();
+    else if (kind == TAG_KIND) c.byte(), c.u32();
     else throw new WasmFormatError(`an import of unknown kind ${kind}`);
     imports.push({ module, name, kind, type });
   }

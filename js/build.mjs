@@ -60,15 +60,16 @@ export function optimize(input, output, { keepNames = false, from = process.cwd(
 
 /**
  * The `module.name` of each import of the wasm module `bytes`, read from its import section
- * without compiling it (so any engine reads any module's, e.g. Node 20 an exnref module's).
+ * without compiling it (so any engine reads any module's, e.g. Node 20 an exnref module's);
+ * `sections`: its sections, where the caller read them already (features reads them once).
  */
-export function importNames(bytes) {
-  return readImports(readSections(bytes).get(IMPORT)).map((i) => `${text(i.module)}.${text(i.name)}`);
+export function importNames(bytes, sections = readSections(bytes)) {
+  return readImports(sections.get(IMPORT)).map((i) => `${text(i.module)}.${text(i.name)}`);
 }
 
 /** The name of each export of the wasm module `bytes`, read from its export section. */
-export function exportNames(bytes) {
-  return readExports(readSections(bytes).get(EXPORT)).map((e) => text(e.name));
+export function exportNames(bytes, sections = readSections(bytes)) {
+  return readExports(sections.get(EXPORT)).map((e) => text(e.name));
 }
 
 const text = (bytes) => new TextDecoder().decode(bytes);
@@ -79,10 +80,11 @@ const text = (bytes) => new TextDecoder().decode(bytes);
  * only the glue this module can reach.
  */
 export function features(wasm) {
-  const imports = new Set(importNames(wasm));
+  const sections = readSections(wasm);
+  const imports = new Set(importNames(wasm, sections));
   // An event handler (`scheduled!`, `queue_consumer!`, a class's alarm or WebSocket handlers)
   // reads its event through the bridge, even one that happens not to import it.
-  const exports = exportNames(wasm);
+  const exports = exportNames(wasm, sections);
   const events = exports.some((e) => /^__tw_(scheduled|queue|alarm|socket_|ws_|rpc_|email$|tail$|workflow_)/.test(e));
   const objects = imports.has("env.__tw_storage") || exports.some((e) => /^__tw_(fetch_|object$)/.test(e));
   const own = ["env.__tw_request", "env.__cpp_exception", "env.__tw_env", "env.__tw_log", "env.__tw_result", "env.__tw_storage", "env.__tw_call", "env.__tw_wait", "env.__tw_value"];

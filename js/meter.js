@@ -1,7 +1,7 @@
 // A meter for modules a platform runs on behalf of others (examples/loader's tenants): every loop
 // iteration spends a unit of fuel, every call into the module starts with a full tank.
 import { EXPORT_FUEL } from "./abi.js";
-import { CODE, EXPORT, FUNCTION, GLOBAL, IMPORT, TYPE, WasmFormatError, cursor, readExports, readImports, readSections } from "./binary.js";
+import { CODE, EXPORT, FUNCTION, FUNCTION_KIND, GLOBAL, GLOBAL_KIND, IMPORT, TYPE, WasmFormatError, cursor, readExports, readImports, readSections } from "./binary.js";
 
 /** Fuel per call into a module when `meter` is not told: about a second of a tight loop's work. */
 export const DEFAULT_FUEL = 1_000_000_000;
@@ -12,7 +12,7 @@ const rank = (id) => ORDER.indexOf(id);
 
 // Opcodes the metering reads or writes.
 const OP = { unreachable: 0x00, loop: 0x03, if: 0x04, end: 0x0b, call: 0x10, localGet: 0x20, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32Eqz: 0x45, i32Sub: 0x6b };
-const EMPTY = 0x40, I32 = 0x7f, MUTABLE = 1, GLOBAL_KIND = 3;
+const EMPTY = 0x40, I32 = 0x7f, MUTABLE = 1;
 
 /**
  * Thrown for a module the meter cannot read: a proposal it does not know, or bytes that are not
@@ -37,7 +37,7 @@ export function meter(wasm, { fuel = DEFAULT_FUEL } = {}) {
   const types = readTypes(sections.get(TYPE));
   const imported = readImports(sections.get(IMPORT));
   const declared = readFunctions(sections.get(FUNCTION));
-  const functionTypes = [...imported.filter((i) => i.kind == 0).map((i) => i.type), ...declared];
+  const functionTypes = [...imported.filter((i) => i.kind == FUNCTION_KIND).map((i) => i.type), ...declared];
   const globals = imported.filter((i) => i.kind == GLOBAL_KIND).length;
   const tank = globals + vecCount(sections.get(GLOBAL)); // the fuel global's index
   const refill = [OP.i32Const, ...sLeb32(fuel | 0), OP.globalSet, ...u32Leb(tank)];
@@ -119,7 +119,7 @@ function rewriteExports(body, wrap, tank) {
   const fuelName = new TextEncoder().encode(EXPORT_FUEL);
   for (const { name, kind, index } of exports) {
     if (name.length == fuelName.length && fuelName.every((b, i) => name[i] == b)) throw new MeterError(`the module exports ${EXPORT_FUEL} already (metered twice?)`);
-    out.push(...u32Leb(name.length), ...name, kind, ...u32Leb(kind == 0 ? wrap(index) : index));
+    out.push(...u32Leb(name.length), ...name, kind, ...u32Leb(kind == FUNCTION_KIND ? wrap(index) : index));
   }
   out.push(...u32Leb(fuelName.length), ...fuelName, GLOBAL_KIND, ...u32Leb(tank));
   return Uint8Array.from(out);

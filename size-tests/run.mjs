@@ -58,7 +58,11 @@ async function started(row, env = {}) {
   const child = spawn(`${ROOT}scripts/build.sh`, row, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env, SHIP: "0" } });
   let printed = "";
   child.stdout.on("data", (chunk) => (printed += chunk));
-  const code = await new Promise((resolve) => child.on("close", resolve));
+  // (A script that cannot be started at all, not found or not executable, is an 'error', no 'close'.)
+  const code = await new Promise((resolve, reject) => {
+    child.on("error", (e) => reject(new Error(`scripts/build.sh ${row.join(" ")} did not start`, { cause: e })));
+    child.on("close", resolve);
+  });
   if (code) throw new Error(`scripts/build.sh ${row.join(" ")} exited with ${code}`);
   const [opt, out] = printed.trim().split(" ");
   await bundle(row[0], opt, 8787, out);
