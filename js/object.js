@@ -1,5 +1,6 @@
 // Durable Objects: a module's class (createDurableObject), each object its own instance, each
 // call inside its storage transaction (or, `io: true`, an overlay committed when it answers).
+import { compiled } from "./runtime.js";
 import { createWorker, failedEvent, logFault, rpcMethods } from "./serve.js";
 import { BRIDGE, CLASSES, EVENTS, OBJECT_EVENTS, RPC } from "tinyworker/features";
 import { EXPORT_ALARM, EXPORT_RPC, EXPORT_SOCKET_CLOSE, EXPORT_SOCKET_ERROR, EXPORT_SOCKET_MESSAGE } from "./abi.js";
@@ -98,7 +99,7 @@ const NO_SQLITE = { transactionSync: (call) => call() };
  * RPC, not own properties).
  */
 export function createDurableObject(wasm, options = {}) {
-  const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
+  const module = compiled(wasm);
   const suffix = CLASSES && options.className ? `_${options.className}` : "";
   const has = (name) => EVENTS && WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
   const alarms = OBJECT_EVENTS && has(EXPORT_ALARM);

@@ -23,6 +23,9 @@ const encoder = (REQUEST_PARTS || ENV_VARS || STORAGE || BRIDGE) && new TextEnco
  */
 export const suspending = (module) => Module.imports(module).some((i) => i.name == IMPORT_CALL);
 
+/** `wasm` compiled: a WebAssembly.Module as it is, bytes compiled (synchronously). */
+export const compiled = (wasm) => (wasm instanceof Module ? wasm : new Module(wasm));
+
 /**
  * A metered module's trap while its tank (`__tw_fuel` of `exports`) is empty, as a Fault: the
  * call ran out of fuel (tinyworker/meter); false for any other exception.
@@ -31,7 +34,7 @@ const outOfFuel = (exports, e) =>
   e instanceof WebAssembly.RuntimeError && exports[EXPORT_FUEL]?.value === 0 && new Fault("trap", "out of fuel: the call's loops ran all the iterations the meter allows", e);
 
 export function createRuntime(wasm, options = {}) {
-  const module = wasm instanceof Module ? wasm : new Module(wasm);
+  const module = wasm instanceof Module ? wasm : new Module(wasm); // (written out: terser would keep `compiled` a call)
   const tag = FAULT_RECORDS && new WebAssembly.Tag({ parameters: ["i32"] });
   // Only a module that imports __tw_call is called through WebAssembly.promising, and
   // a Durable Object's only with `io: true` (else its calls run inside one synchronous
@@ -63,9 +66,6 @@ export function createRuntime(wasm, options = {}) {
   // state), its event (docs/ABI.md, "Events"), and the Worker's host functions.
   const bridge = BRIDGE && {
     values: [],
-    error: undefined,
-    ctx: undefined,
-    event: undefined,
     host: options.host,
     // The request, whole: the glue read its body before the call, so a request passed on (to a
     // Durable Object, a service) is made anew around that body, once.
@@ -431,7 +431,7 @@ export function createRuntime(wasm, options = {}) {
         return suspends ? outcome.then(settle) : settle(outcome);
       });
     // Whether the module has export `name` (for this class).
-    rt.exports = (name) => WebAssembly.Module.exports(module).some((e) => e.name == name + suffix);
+    rt.exports = (name) => Module.exports(module).some((e) => e.name == name + suffix);
   }
   if (OBJECTS) rt.ensure = ensureInstance;
   // Whether the platform killed execution since this runtime's call began (the pool's sweep);

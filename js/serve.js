@@ -2,7 +2,7 @@
 // suspends), an RPC entrypoint and a Workflow, with the answers to faults (object.js: classes).
 import { tooLarge } from "./fault.js";
 import { pool } from "./pool.js";
-import { createRuntime, suspending } from "./runtime.js";
+import { compiled, createRuntime, suspending } from "./runtime.js";
 import { BRIDGE, EMAIL, ENV_VARS, EVENTS, HOST_IMPORTS, OBJECT_EVENTS, OBJECTS, QUEUE_BATCH, QUEUE_MESSAGE, REQUEST_PARTS, RPC, STORAGE, TAIL, WEB_SOCKETS, WORKFLOWS } from "tinyworker/features";
 import {
   EXPORT_SCHEDULED, EXPORT_QUEUE, EXPORT_QUEUE_MESSAGE, EXPORT_WS_MESSAGE, EXPORT_WS_CLOSE, EXPORT_WS_ERROR, EXPORT_RPC, EXPORT_FETCH, EXPORT_EMAIL, EXPORT_TAIL, EXPORT_WORKFLOW,
@@ -29,7 +29,7 @@ export const logFault = (e) => {
 export const failedEvent = (what, e) => new Error(`tinyworker: the ${what} handler ${e.kind == "failed" ? "returned an error" : `faulted (fault ${logFault(e)})`}`);
 
 export function createWorker(wasm, options = {}) {
-  const module = BRIDGE && (wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm));
+  const module = BRIDGE && compiled(wasm);
   // A module that suspends in I/O gets one instance per request in flight: JSPI switches the
   // wasm stack, not the module's shadow stack, I/O buffer or statics, so two requests must
   // never interleave on one instance.
@@ -285,7 +285,7 @@ export const rpcMethods = (module, className) => {
  */
 export function createEntrypoint(wasm, options = {}) {
   if (!options.className) throw Error("tinyworker: createEntrypoint needs the className of `rpc!(class <Name> { ... })`");
-  const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
+  const module = compiled(wasm);
   const worker = createWorker(module, options);
   const Base = options.base ?? class {
     constructor(ctx, env) {
@@ -319,7 +319,7 @@ export function createEntrypoint(wasm, options = {}) {
  */
 export function createWorkflow(wasm, options = {}) {
   if (!options.className) throw Error("tinyworker: createWorkflow needs the className of `workflow!(class <Name> { ... })`");
-  const worker = createWorker(wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm), options);
+  const worker = createWorker(compiled(wasm), options);
   const Base = options.base ?? class {
     constructor(ctx, env) {
       this.ctx = ctx;
