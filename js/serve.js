@@ -107,28 +107,24 @@ export function createWorker(wasm, options = {}) {
           };
           req.signal?.addEventListener("abort", abandon);
           try {
-            if (BRIDGE) {
-              // A handler may start a streamed answer (`stream::start`), within the pool's
-              // share for streamed calls: the client gets it at once, while the call goes on
-              // writing (docs/ABI.md, "Events").
-              const streamed = streamedAnswer(event, () => runtimes.stream(r));
-              const call = serve();
-              served = await Promise.race([call, streamed.started]);
-              if (served instanceof Response) {
-                // The instance stays this call's until it ends: then the stream is closed, or
-                // aborted after a fault (the client sees no clean end of the body).
-                const runtime = r;
-                r = undefined;
-                const ended = streamed.end(call).finally(() => {
-                  req.signal?.removeEventListener("abort", abandon);
-                  runtime.after(ctx);
-                  runtimes.release(runtime);
-                });
-                ctx?.waitUntil?.(ended);
-                return served;
-              }
-            } else {
-              served = await serve();
+            // A handler may start a streamed answer (`stream::start`), within the pool's share
+            // for streamed calls: the client gets it at once, while the call goes on writing
+            // (docs/ABI.md, "Events"). (Only a module with the bridge is pooled.)
+            const streamed = streamedAnswer(event, () => runtimes.stream(r));
+            const call = serve();
+            served = await Promise.race([call, streamed.started]);
+            if (served instanceof Response) {
+              // The instance stays this call's until it ends: then the stream is closed, or
+              // aborted after a fault (the client sees no clean end of the body).
+              const runtime = r;
+              r = undefined;
+              const ended = streamed.end(call).finally(() => {
+                req.signal?.removeEventListener("abort", abandon);
+                runtime.after(ctx);
+                runtimes.release(runtime);
+              });
+              ctx?.waitUntil?.(ended);
+              return served;
             }
           } finally {
             if (r) req.signal?.removeEventListener("abort", abandon);

@@ -15,9 +15,9 @@ const MOST = 80;
 const LONGER = {
   "runtime.js:createRuntime": 419,
   "imports.js:hostImports": 314,
-  "serve.js:createWorker": 237,
+  "serve.js:createWorker": 233,
   "pool.js:pool": 151,
-  "serve.js:fetch": 124,
+  "serve.js:fetch": 120,
 };
 
 /** The name a function goes by: its own, or the variable, property or method it is assigned to. */
