@@ -64,7 +64,8 @@ async function started(row, env = {}) {
     child.on("close", resolve);
   });
   if (code) throw new Error(`scripts/build.sh ${row.join(" ")} exited with ${code}`);
-  const [opt, out] = printed.trim().split(" ");
+  // (Its last line: what the build printed before it, if anything, is not the answer.)
+  const [opt, out] = printed.trim().split("\n").pop().split(" ");
   await bundle(row[0], opt, 8787, out);
 }
 
