@@ -105,7 +105,9 @@ serve: setup
 # Speed against baselines measured in the same run: bench/report.json and a table. Load with wrk
 # (Debian's; installed when missing), pinned apart from workerd. On npm's Node 22 (pinned):
 # workers-rs 0.8.7 emits exnref, which Node 20's V8 cannot compile. ROUNDS=, SECONDS= to vary.
-bench: setup
+# workers-rs's hello is built first (make workers-rs; its tools once per machine): the README's
+# comparison with the usual stack (its upload, requests/s, first answer) is this run's.
+bench: setup workers-rs
 	command -v wrk >/dev/null || { apt-get install -y wrk || (apt-get update && apt-get install -y wrk); }
 	scripts/build.sh hello "" abort >/dev/null && scripts/build.sh faults "" abort >/dev/null
 	scripts/build.sh proxy talc abort >/dev/null && scripts/build.sh room talc abort >/dev/null

@@ -74,6 +74,13 @@ const TABLES = {
       ["host calls of an R2 read (the object, its body, etag and content type)", b.r2_get_crossings],
       ["the request after a fault / a warm request", b.next_after_fault_ratio],
       ["a fresh workerd's first answer / a plain JavaScript Worker's", b.cold_start_ratio_vs_js],
+      // (Where the run built workers-rs's hello: make bench does, from 2026-12-07 on.)
+      ...(b.rps_ratio_vs_workers_rs == null
+        ? []
+        : [
+            ["requests/s, hello / workers-rs's hello", b.rps_ratio_vs_workers_rs],
+            ["a fresh workerd's first answer / workers-rs's hello's", b.cold_start_ratio_vs_workers_rs],
+          ]),
       // (From the first report that measured Dynamic Workers on.)
       ...(b.loader_first_answer_ms == null
         ? []
