@@ -51,7 +51,10 @@ export function optimize(input, output, { keepNames = false, from = process.cwd(
   // (One run of wasm-opt: the pass takes both names, and loading binaryen costs ~0.6 s a run.
   // binaryen is a 10 MB wasm module run once: V8's baseline compiler alone (--liftoff-only)
   // halves the run and takes a third of the CPU that optimising it in the background would;
-  // the output is the same bytes.)
+  // the output is the same bytes. binaryen's JS API in this process ships the same bytes too,
+  // given the CLI's implied features (bulk-memory-opt, call-indirect-overlong) and its Stack IR
+  // (setGenerateStackIR, setOptimizeStackIR: -Oz turns both on), but loading index.js costs
+  // 0.65 s of CPU against the CLI's 0.28: a gain only for a batch, 2026-12-07.)
   const removed = "--pass-arg=remove-exports@__data_end,__heap_base";
   const args = ["--liftoff-only", opt, ...flags, "--remove-exports", removed, "-Oz", input, "-o", output];
   execFileSync(process.execPath, args, { stdio: "inherit" });
