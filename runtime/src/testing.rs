@@ -161,8 +161,8 @@ enum Held {
     Response(TestResponse),
     /// A response's headers.
     Headers(Vec<(String, String)>),
-    /// `new URLSearchParams(headers)`: its text.
-    Params(String),
+    /// `Array.from(headers)`: its `[name, value]` pairs.
+    Pairs(Vec<(String, String)>),
     /// A value a binding answered (an R2 object, a D1 row, a date).
     Js(Js),
     /// A D1 statement.
@@ -1146,19 +1146,8 @@ fn request_of(url: &str, init: &[(String, HostArg)]) -> TestRequest {
     request
 }
 
-/// `text` as `application/x-www-form-urlencoded` writes it (what `URLSearchParams` does).
-fn form_encoded(text: &str, out: &mut String) {
-    for byte in text.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&std::format!("%{byte:02X}")),
-        }
-    }
-}
-
 /// A call on a subrequest's answer (`status`, `headers`, `arrayBuffer`), its headers (`get`)
-/// or their `URLSearchParams` (`toString`).
+/// or their pairs (`join`, as `Array.prototype.join` writes each pair: `name,value`).
 fn answer_call(world: &mut World, handle: u32, member: &str, args: &[HostArg]) -> Option<BridgeAnswer> {
     Some(match (held(world, u64::from(handle))?, member, args) {
         (Held::Response(r), "status", []) => BridgeAnswer::Number(f64::from(r.status)),
@@ -1174,7 +1163,13 @@ fn answer_call(world: &mut World, handle: u32, member: &str, args: &[HostArg]) -
                 Some(first) => BridgeAnswer::Text(values.fold(first.into(), |all: String, v| all + ", " + v)),
             }
         }
-        (Held::Params(text), "toString", []) => BridgeAnswer::Text(text),
+        (Held::Pairs(pairs), "join", [HostArg::Str(separator)]) => {
+            let lines: Vec<String> = pairs
+                .iter()
+                .map(|(name, value)| std::format!("{name},{value}"))
+                .collect();
+            BridgeAnswer::Text(lines.join(separator))
+        }
         (Held::Controller, "signal", []) => hold(world, Held::Signal),
         (Held::Controller, "abort", []) => BridgeAnswer::Undefined,
         (Held::List(mut items), "push", [HostArg::Value(item)]) => {
@@ -1308,19 +1303,8 @@ fn object_call(
             });
             return Some(ObjectCall::Subrequest(answer, request));
         }
-        (CALL_GLOBAL, "URLSearchParams", "", [HostArg::Value(headers)]) => match held(world, *headers) {
-            Some(Held::Headers(headers)) => {
-                let mut text = String::new();
-                for (i, (name, value)) in headers.iter().enumerate() {
-                    if i > 0 {
-                        text.push('&');
-                    }
-                    form_encoded(name, &mut text);
-                    text.push('=');
-                    form_encoded(value, &mut text);
-                }
-                hold(world, Held::Params(text))
-            }
+        (CALL_GLOBAL, "Array", "from", [HostArg::Value(headers)]) => match held(world, *headers) {
+            Some(Held::Headers(headers)) => hold(world, Held::Pairs(headers)),
             _ => return None,
         },
         (CALL_VALUE, "", member, args) if !matches!(held(world, u64::from(handle)), Some(Held::Stub { .. })) => {
